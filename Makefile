@@ -1,0 +1,105 @@
+# dunya build. `make` builds ./dunya and build/libdunya.a; `make test` runs every test;
+# `make asan` runs them again under AddressSanitizer + UndefinedBehaviorSanitizer;
+# `make fuzz` builds the libFuzzer targets (clang). See README.md.
+
+SHELL   := /bin/bash
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+CFLAGS  ?=
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wno-missing-field-initializers -D_GNU_SOURCE -pthread -MMD -MP $(SAN)
+LDFLAGS += -pthread $(SAN)
+LDLIBS  += -lm
+
+PKGS    :=
+ifneq ($(PKGS),)
+CFLAGS  += $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+endif
+
+LIB_SRC  := $(wildcard src/core/*.c src/data/*.c src/formats/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/*.c) tests/runner.c
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libdunya.a
+BIN      ?= dunya
+TESTBIN  := $(BUILD)/dunya-tests
+
+.PHONY: all test asan fuzz fuzz-run deps bench clean check-src
+
+all: $(BIN) $(LIB)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+# The test list is generated from the DN_TEST(name) definitions, so adding a test is one edit.
+$(BUILD)/test_list.h: $(wildcard tests/unit/*.c)
+	@mkdir -p $(BUILD)
+	@grep -ho '^DN_TEST([a-z0-9_]*)' $^ | sed 's/^DN_TEST(\(.*\))/DN_TEST_ENTRY(\1)/' > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/tests/runner.o: $(BUILD)/test_list.h
+$(BUILD)/tests/runner.o: CFLAGS += -I$(BUILD) -DDN_SOURCE_DIR='"$(CURDIR)"'
+$(BUILD)/tests/unit/%.o: CFLAGS += -DDN_SOURCE_DIR='"$(CURDIR)"'
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS)
+
+test: $(BIN) $(TESTBIN)
+	DUNYA_BIN=$(CURDIR)/$(BIN) ./$(TESTBIN)
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/dunya OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+# libFuzzer targets: one per parser of outside input.
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+fuzz:
+	$(MAKE) CC=clang BUILD=build/fuzz-obj BIN=build/fuzz-obj/dunya OPT=-O1 \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	    build/fuzz-obj/libdunya.a
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  echo "clang $$f -> build/fuzz/$$n"; \
+	  clang -std=c11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	    -fno-omit-frame-pointer $$f build/fuzz-obj/libdunya.a -lm -pthread \
+	    -o build/fuzz/$$n || exit 1; done
+
+# Run each fuzz target for FUZZ_SECONDS (default 60) on its corpus.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); c=fuzz/corpus/$${n#fuzz_}; \
+	  mkdir -p build/fuzz/work-$$n; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
+	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 build/fuzz/work-$$n $$c 2>&1 \
+	    | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|crash|Done' ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; done
+
+deps:
+	scripts/install-deps
+
+check-src:
+	scripts/checksrc
+
+bench: all
+	bench/run
+
+clean:
+	rm -rf build $(BIN)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

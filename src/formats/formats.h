@@ -1,0 +1,148 @@
+/* formats: file formats in and out of columnar batches. CSV (RFC 4180 and the real-world files
+ * around it), NDJSON and JSON (a top-level array of objects).
+ *
+ * Every reader is a stream: open, take batches with dn_reader_next until it returns 0, read the
+ * summary, free. Memory stays bounded by the batch size and the number of chunks in flight, so
+ * files of any size stream through. The CSV reader parses chunks on all cores and still hands
+ * batches out in file order.
+ *
+ * Types are inferred from a sample (data.h documents the rules) unless given. A value later in
+ * the file that does not fit its inferred column widens that column from that batch on (noted in
+ * the summary); a value that does not fit a type the user declared is a bad row.
+ *
+ * Bad rows (wrong field count, invalid UTF-8, a value not fitting a declared type, malformed
+ * JSON records in NDJSON) follow the policy: fail (error with file, line, column, reason), skip
+ * (counted), or quarantine (written to the rejects file with line and reason). The summary
+ * accounts for every row: read = loaded + skipped + quarantined.
+ *
+ * Writers write to a temporary file and rename on dn_writer_finish, so a failure never leaves a
+ * half-written output; "-" writes to standard output.
+ *
+ * Uses: core, data. Thread safety: a reader or writer is used by one thread at a time (the CSV
+ * reader runs its own worker threads internally). Ownership: batches from dn_reader_next belong
+ * to the caller (dn_batch_free). */
+#ifndef DN_FORMATS_H
+#define DN_FORMATS_H
+
+#include "../core/core.h"
+#include "../data/data.h"
+
+enum dn_format {
+	DN_FORMAT_UNKNOWN = 0,
+	DN_FORMAT_CSV,
+	DN_FORMAT_NDJSON,
+	DN_FORMAT_JSON,
+};
+
+/* "csv", "ndjson", "json". */
+const char *dn_format_name(enum dn_format f);
+/* Parse a format name ("csv", "tsv" = csv with tab, "ndjson", "jsonl", "json"). */
+int dn_format_parse(const char *s, enum dn_format *out, char *delimiter);
+/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json); DN_FORMAT_UNKNOWN otherwise.
+ * A .tsv sets *delimiter (may be NULL) to a tab. */
+enum dn_format dn_format_from_path(const char *path, char *delimiter);
+
+enum dn_bad_rows { DN_BAD_FAIL = 0, DN_BAD_SKIP, DN_BAD_QUARANTINE };
+int dn_bad_rows_parse(const char *s, enum dn_bad_rows *out);
+
+#define DN_MAX_NULL_TOKENS 16
+
+struct dn_type_hint {
+	const char *column;
+	enum dn_type type;
+};
+
+struct dn_read_options {
+	char delimiter;       /* CSV: 0 = detect among , ; TAB | */
+	int no_header;        /* CSV: first line is data; columns are column1..N */
+	int n_null_tokens;    /* -1 = defaults: "", NA, N/A, NULL, null */
+	const char *null_tokens[DN_MAX_NULL_TOKENS]; /* unquoted fields equal to one are null */
+	enum dn_bad_rows bad_rows;
+	const char *rejects_path; /* quarantine file; default "<input>.rejects.csv" */
+	int64_t infer_rows;       /* rows sampled for inference; 0 = 10000 */
+	int64_t batch_rows;       /* max rows per batch; 0 = DN_BATCH_ROWS */
+	int threads;              /* CSV parse threads; 0 = all cores */
+	size_t max_record_bytes;  /* ceiling for one record; 0 = 64 MiB */
+	int n_types;              /* declared column types */
+	const struct dn_type_hint *types;
+	int all_strings;          /* no inference: every column is a string */
+	/* Called now and then with bytes consumed so far (for progress lines); may be NULL. */
+	void (*progress)(void *user, uint64_t bytes, int64_t rows);
+	void *progress_user;
+};
+
+void dn_read_options_init(struct dn_read_options *o);
+
+/* One change of a column's type while reading. */
+struct dn_widening {
+	int column;
+	enum dn_type from, to;
+	int64_t line; /* line of the first value that did not fit */
+};
+
+struct dn_read_summary {
+	int64_t read;        /* data rows seen (header excluded) */
+	int64_t loaded;      /* rows handed out in batches */
+	int64_t skipped;     /* bad rows dropped under the skip policy */
+	int64_t quarantined; /* bad rows written to the rejects file */
+	uint64_t bytes;      /* input bytes consumed */
+	char delimiter;      /* CSV: the delimiter used */
+	int nwidenings;
+	const struct dn_widening *widenings; /* borrowed from the reader */
+	const char *rejects_path;            /* NULL when nothing was quarantined */
+};
+
+struct dn_reader;
+
+/* Open path ("-" = stdin) as format fmt (DN_FORMAT_UNKNOWN = from the extension; error if that
+ * says nothing). Reads the sample and fixes the schema before returning. */
+int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
+		   const struct dn_read_options *opt, struct dn_error *err);
+
+/* Same, reading from memory (not copied; must outlive the reader). name is used in messages. */
+int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *data, size_t len,
+		       enum dn_format fmt, const struct dn_read_options *opt, struct dn_error *err);
+
+/* The current schema. It can widen while reading (see above); each batch carries the schema it
+ * was built with. Valid until the next dn_reader_next or dn_reader_free. */
+const struct dn_schema *dn_reader_schema(const struct dn_reader *r);
+
+/* Next batch: returns 1 and sets *out, 0 at the end, or a negative error (the reader is then
+ * done; under the fail policy the error names the file, line, column and reason). */
+int dn_reader_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err);
+
+void dn_reader_summary(const struct dn_reader *r, struct dn_read_summary *out);
+void dn_reader_free(struct dn_reader *r);
+
+/* ---------------------------------------------------------------------------------------------
+ * Writers */
+struct dn_write_options {
+	char delimiter;       /* CSV: default ',' */
+	int no_header;        /* CSV: no header line */
+	int crlf;             /* CSV: end lines with CRLF */
+	int json_lines;       /* unused by callers; set by the format */
+	int pretty;           /* JSON: indent */
+};
+
+void dn_write_options_init(struct dn_write_options *o);
+
+struct dn_writer;
+
+/* Open path ("-" = stdout) as format fmt (UNKNOWN = from the extension). */
+int dn_writer_open(struct dn_writer **out, const char *path, enum dn_format fmt,
+		   const struct dn_write_options *opt, struct dn_error *err);
+/* Write into a caller's buffer instead of a file (tests, servers). */
+int dn_writer_open_buf(struct dn_writer **out, struct dn_buf *dst, enum dn_format fmt,
+		       const struct dn_write_options *opt, struct dn_error *err);
+
+/* Write a batch. The first batch fixes the columns; later batches may have widened types (values
+ * are written as text either way) but must have the same column names in the same order. */
+int dn_writer_write(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err);
+
+/* Finish: closing bracket, flush, fsync, rename into place. */
+int dn_writer_finish(struct dn_writer *w, struct dn_error *err);
+
+/* Free; if not finished, the partial output is removed. */
+void dn_writer_free(struct dn_writer *w);
+
+#endif

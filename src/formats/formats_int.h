@@ -1,0 +1,102 @@
+/* Internals shared by the files of the formats module; no other module includes this.
+ *
+ * A reader or writer is a small struct of common fields followed by a format's own state,
+ * dispatched through an ops table (one per format), the way curl keeps one handler per
+ * protocol. formats.c owns opening (format detection, stdin, the rejects file) and the public
+ * functions; csv.c and json.c implement the ops. */
+#ifndef DN_FORMATS_INT_H
+#define DN_FORMATS_INT_H
+
+#include "formats.h"
+
+struct dn_reader;
+struct dn_writer;
+
+struct dn_reader_ops {
+	/* Produce the next batch (1), end (0) or an error (< 0). */
+	int (*next)(struct dn_reader *r, struct dn_batch **out, struct dn_error *err);
+	void (*free)(struct dn_reader *r); /* the format's state only */
+};
+
+/* Where a reader's bytes come from: a file descriptor or a memory block. */
+struct dn_source {
+	int fd;           /* -1 for memory */
+	int close_fd;     /* fd is ours to close */
+	const char *mem;  /* memory input */
+	size_t mem_len;
+	size_t mem_pos;
+};
+
+/* Read up to n bytes; returns bytes read (0 at the end) or DN_EIO with a message. */
+int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error *err);
+
+struct dn_reader {
+	const struct dn_reader_ops *ops;
+	void *state;              /* the format's own */
+	char *name;               /* for messages: the path, or "<stdin>" */
+	struct dn_read_options opt;
+	struct dn_source src;
+	struct dn_schema schema;  /* current (widened) schema */
+	struct dn_read_summary summary;
+	struct dn_widening *widenings;
+	int nwidenings;
+	struct dn_afile rejects;  /* opened lazily at the first quarantined row */
+	int rejects_open;
+	char *rejects_path;
+	int done;
+};
+
+/* Bad-row handling shared by the readers: under fail it fills err (file, line, column, reason)
+ * and returns DN_EPARSE; under skip it counts; under quarantine it appends
+ * line,column,reason,record to the rejects file (CSV). Returns 0 when the row was dropped. */
+int dn_reader_bad_row(struct dn_reader *r, int64_t line, int64_t column, const char *reason,
+		      const char *record, size_t record_len, struct dn_error *err);
+
+/* Record a widening of column c (also updates r->schema). */
+int dn_reader_widen(struct dn_reader *r, int column, enum dn_type to, int64_t line,
+		    struct dn_error *err);
+
+/* Is the unquoted field text a null token under r's options? */
+int dn_reader_is_null(const struct dn_reader *r, const char *p, size_t n);
+
+/* Type declared by the user for column name, or 0. */
+enum dn_type dn_reader_declared_type(const struct dn_reader *r, const char *name);
+
+/* Format constructors: fill r->ops and r->state, read the sample, set r->schema. */
+int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err);
+int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Writers */
+struct dn_writer_ops {
+	int (*begin)(struct dn_writer *w, const struct dn_batch *first, struct dn_error *err);
+	int (*write)(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err);
+	int (*end)(struct dn_writer *w, struct dn_error *err);
+	void (*free)(struct dn_writer *w);
+};
+
+struct dn_writer {
+	const struct dn_writer_ops *ops;
+	void *state;
+	struct dn_write_options opt;
+	enum dn_format format;
+	struct dn_afile file;     /* when writing to a path */
+	struct dn_buf *dst;       /* when writing to memory */
+	struct dn_buf out;        /* staging buffer, flushed to file when large */
+	struct dn_schema schema;  /* columns of the first batch */
+	int started;
+	int finished;
+	int64_t rows;
+};
+
+/* Flush w->out to the file when it holds more than `threshold` bytes (0 = always). */
+int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err);
+
+extern const struct dn_writer_ops dn_csv_writer_ops;
+extern const struct dn_writer_ops dn_ndjson_writer_ops;
+extern const struct dn_writer_ops dn_json_writer_ops;
+
+/* JSON string escaping shared by the JSON writers: appends "text" with quotes. */
+int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_error *err);
+
+#endif
