@@ -19,7 +19,7 @@ CFLAGS  += $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 endif
 
-LIB_SRC  := $(wildcard src/core/*.c src/data/*.c src/formats/*.c)
+LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/*.c) tests/runner.c
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
@@ -49,7 +49,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 # The test list is generated from the DN_TEST(name) definitions, so adding a test is one edit.
 $(BUILD)/test_list.h: $(wildcard tests/unit/*.c)
 	@mkdir -p $(BUILD)
-	@grep -ho '^DN_TEST([a-z0-9_]*)' $^ | sed 's/^DN_TEST(\(.*\))/DN_TEST_ENTRY(\1)/' > $@.tmp
+	@grep -ho '^DN_TEST([a-z0-9_]*)' $^ /dev/null | sed 's/^DN_TEST(\(.*\))/DN_TEST_ENTRY(\1)/' > $@.tmp
 	@mv $@.tmp $@
 
 $(BUILD)/tests/runner.o: $(BUILD)/test_list.h
@@ -70,25 +70,28 @@ asan:
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 fuzz:
 	$(MAKE) CC=clang BUILD=build/fuzz-obj BIN=build/fuzz-obj/dunya OPT=-O1 \
-	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	    build/fuzz-obj/libdunya.a
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "clang $$f -> build/fuzz/$$n"; \
 	  clang -std=c11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-	    -fno-omit-frame-pointer $$f build/fuzz-obj/libdunya.a -lm -pthread \
+	    -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	    $(if $(PKGS),$(shell pkg-config --cflags $(PKGS))) \
+	    $$f build/fuzz-obj/libdunya.a $(LDLIBS) -pthread \
 	    -o build/fuzz/$$n || exit 1; done
 
 # Run each fuzz target for FUZZ_SECONDS (default 60) on its corpus.
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); c=fuzz/corpus/$${n#fuzz_}; \
-	  mkdir -p build/fuzz/work-$$n; \
+	  mkdir -p build/fuzz/work-$$n $$c; \
 	  echo "fuzzing $$n for $(FUZZ_SECONDS)s"; \
 	  ./build/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-	    -rss_limit_mb=2048 -print_final_stats=1 build/fuzz/work-$$n $$c 2>&1 \
-	    | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|crash|Done' ; \
-	  test $${PIPESTATUS[0]} -eq 0 || exit 1; done
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	    build/fuzz/work-$$n $$c > build/fuzz/$$n.log 2>&1 \
+	    || { tail -n 60 build/fuzz/$$n.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log; done
 
 deps:
 	scripts/install-deps

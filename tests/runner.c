@@ -1,5 +1,5 @@
 /* Test runner. Runs the unit tests (every DN_TEST in tests/unit, collected by the build into
- * test_list.h) and the command-line cases (tests/cases/cli/*.t), and ends with the line
+ * test_list.h) and the command-line cases (tests/cases/cli/NAME.t), and ends with the line
  * "N passed, N failed".
  *
  *   dunya-tests              run everything

@@ -16,6 +16,8 @@
 #ifndef DN_DATA_H
 #define DN_DATA_H
 
+#include <string.h>
+
 #include "../core/core.h"
 
 enum dn_type {
@@ -123,6 +125,51 @@ int dn_builder_append_f64(struct dn_builder *b, double v, struct dn_error *err);
 int dn_builder_append_date(struct dn_builder *b, int32_t v, struct dn_error *err);
 int dn_builder_append_ts(struct dn_builder *b, int64_t v, struct dn_error *err);
 int dn_builder_append_str(struct dn_builder *b, const char *p, size_t n, struct dn_error *err);
+/* Unchecked appends for hot loops: the caller has reserved room with dn_builder_reserve (rows
+ * for fixed-width values and the validity bitmap, bytes for string data). */
+int dn_builder_grow_validity_(struct dn_builder *b, struct dn_error *err);
+static inline void dn_builder_set_valid_(struct dn_builder *b)
+{
+	if (b->validity.data) {
+		int64_t i = b->length;
+		((uint8_t *)b->validity.data)[i >> 3] |= (uint8_t)(1u << (i & 7));
+	}
+}
+static inline void dn_builder_put_i64(struct dn_builder *b, int64_t v)
+{
+	dn_builder_set_valid_(b);
+	((int64_t *)b->values.data)[b->length++] = v;
+	b->values.len += 8;
+}
+static inline void dn_builder_put_f64(struct dn_builder *b, double v)
+{
+	dn_builder_set_valid_(b);
+	((double *)b->values.data)[b->length++] = v;
+	b->values.len += 8;
+}
+static inline void dn_builder_put_bool(struct dn_builder *b, int v)
+{
+	dn_builder_set_valid_(b);
+	((uint8_t *)b->values.data)[b->length++] = (uint8_t)(v != 0);
+	b->values.len += 1;
+}
+static inline void dn_builder_put_date(struct dn_builder *b, int32_t v)
+{
+	dn_builder_set_valid_(b);
+	((int32_t *)b->values.data)[b->length++] = v;
+	b->values.len += 4;
+}
+static inline void dn_builder_put_str(struct dn_builder *b, const char *p, size_t n)
+{
+	dn_builder_set_valid_(b);
+	memcpy(b->data.data + b->data.len, p, n);
+	b->data.len += n;
+	((int64_t *)b->offsets.data)[++b->length] = (int64_t)b->data.len;
+	b->offsets.len += 8;
+}
+/* Null: may allocate the bitmap the first time, so it can fail (DN_ENOMEM). */
+int dn_builder_put_null(struct dn_builder *b, struct dn_error *err);
+
 /* Append value i of column c (same type). */
 int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int64_t i,
 			   struct dn_error *err);

@@ -1,0 +1,60 @@
+/* Internals of the command-line front end, shared by its files (main.c and one file per
+ * subcommand). The CLI is thin: it parses arguments, calls the library and prints. */
+#ifndef DN_CLI_H
+#define DN_CLI_H
+
+#include "../core/core.h"
+#include "../data/data.h"
+#include "../formats/formats.h"
+
+/* Exit codes. */
+#define DN_EXIT_OK 0
+#define DN_EXIT_DATA 1  /* bad data or input, or a failed check */
+#define DN_EXIT_USAGE 2 /* bad command line */
+
+struct dn_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *out);
+};
+
+extern const struct dn_cmd dn_cmd_schema, dn_cmd_head, dn_cmd_convert, dn_cmd_count,
+	dn_cmd_version;
+
+/* Options every reading command takes. */
+struct dn_cli_read {
+	struct dn_read_options opt;
+	enum dn_format from;
+	struct dn_type_hint hints[256];
+	char *types_arg;
+	int progress;
+};
+
+void dn_cli_read_init(struct dn_cli_read *o);
+void dn_cli_read_release(struct dn_cli_read *o);
+/* If argv[*i] is a reading option, consume it (and its value) and return 1; 0 if not ours;
+ * < 0 after printing a usage error. */
+int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i);
+/* The help text for those options. */
+void dn_cli_read_help(FILE *out);
+
+/* Open the reader described by o for path; prints the error and returns an exit code on failure
+ * (0 on success). */
+int dn_cli_open_reader(struct dn_cli_read *o, const char *path, struct dn_reader **out);
+
+/* Print an error as one line on stderr ("dunya: error: file:line:col: message"), through the
+ * logger's format. Returns the exit code that fits the error. */
+int dn_cli_error(const struct dn_error *err);
+int dn_cli_usage(const char *cmd, const char *fmt, ...) DN_PRINTF(2, 3);
+
+/* Print the read summary (rows read/loaded/skipped/quarantined, widenings) on stderr. */
+void dn_cli_summary(struct dn_reader *r, int64_t elapsed_us);
+
+/* Progress line on stderr, when it is a terminal. */
+void dn_cli_progress(void *user, uint64_t bytes, int64_t rows);
+void dn_cli_progress_end(void);
+
+int dn_cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,200 @@
+/* Builders: growable typed buffers that become a column. Checked appends reserve as they go;
+ * the inline dn_builder_put_* in data.h skip the checks for loops that reserved up front (the
+ * CSV reader reserves a whole batch at once). The validity bitmap is allocated only when the
+ * first null arrives, so columns without nulls carry none. */
+#include <assert.h>
+#include <string.h>
+
+#include "data.h"
+
+static size_t width_of(enum dn_type t)
+{
+	switch (t) {
+	case DN_BOOL: return 1;
+	case DN_DATE: return 4;
+	case DN_STRING: return 0;
+	default: return 8;
+	}
+}
+
+void dn_builder_init(struct dn_builder *b, enum dn_type type)
+{
+	memset(b, 0, sizeof *b);
+	b->type = type;
+}
+
+void dn_builder_release(struct dn_builder *b)
+{
+	dn_buf_release(&b->validity);
+	dn_buf_release(&b->values);
+	dn_buf_release(&b->offsets);
+	dn_buf_release(&b->data);
+	b->length = 0;
+	b->null_count = 0;
+}
+
+void dn_builder_reset(struct dn_builder *b)
+{
+	b->length = 0;
+	b->null_count = 0;
+	dn_buf_release(&b->validity); /* lazily re-created: most batches have the same pattern */
+	b->values.len = 0;
+	b->offsets.len = 0;
+	b->data.len = 0;
+}
+
+int dn_builder_reserve(struct dn_builder *b, int64_t rows, size_t bytes, struct dn_error *err)
+{
+	size_t w = width_of(b->type);
+	if (w) {
+		DN_TRY(dn_buf_reserve(&b->values, (size_t)rows * w, err));
+	} else {
+		if (b->offsets.len == 0) {
+			DN_TRY(dn_buf_reserve(&b->offsets, (size_t)(rows + 1) * 8, err));
+			memset(b->offsets.data, 0, 8);
+			b->offsets.len = 8;
+		} else {
+			DN_TRY(dn_buf_reserve(&b->offsets, (size_t)rows * 8, err));
+		}
+		DN_TRY(dn_buf_reserve(&b->data, bytes, err));
+	}
+	if (b->validity.data) {
+		size_t need = (size_t)((b->length + rows + 7) >> 3);
+		if (need > b->validity.len) {
+			DN_TRY(dn_buf_reserve(&b->validity, need - b->validity.len, err));
+			memset(b->validity.data + b->validity.len, 0, need - b->validity.len);
+			b->validity.len = need;
+		}
+	}
+	return 0;
+}
+
+/* Create the bitmap with every earlier row valid, sized for the reserved capacity. */
+int dn_builder_grow_validity_(struct dn_builder *b, struct dn_error *err)
+{
+	size_t w = width_of(b->type);
+	size_t cap_rows = w ? b->values.cap / w : (b->offsets.cap / 8);
+	if (cap_rows < (size_t)b->length + 1)
+		cap_rows = (size_t)b->length + 1;
+	size_t need = (cap_rows + 7) >> 3;
+	DN_TRY(dn_buf_reserve(&b->validity, need, err));
+	memset(b->validity.data, 0, need);
+	memset(b->validity.data, 0xff, (size_t)(b->length >> 3));
+	for (int64_t i = b->length & ~INT64_C(7); i < b->length; i++)
+		((uint8_t *)b->validity.data)[i >> 3] |= (uint8_t)(1u << (i & 7));
+	b->validity.len = need;
+	return 0;
+}
+
+int dn_builder_put_null(struct dn_builder *b, struct dn_error *err)
+{
+	if (!b->validity.data)
+		DN_TRY(dn_builder_grow_validity_(b, err));
+	size_t w = width_of(b->type);
+	if (w) {
+		memset(b->values.data + b->values.len, 0, w);
+		b->values.len += w;
+		b->length++;
+	} else {
+		((int64_t *)b->offsets.data)[++b->length] = (int64_t)b->data.len;
+		b->offsets.len += 8;
+	}
+	b->null_count++;
+	return 0;
+}
+
+static int reserve_one(struct dn_builder *b, size_t bytes, struct dn_error *err)
+{
+	return dn_builder_reserve(b, 1, bytes, err);
+}
+
+int dn_builder_append_null(struct dn_builder *b, struct dn_error *err)
+{
+	DN_TRY(reserve_one(b, 0, err));
+	return dn_builder_put_null(b, err);
+}
+
+int dn_builder_append_bool(struct dn_builder *b, int v, struct dn_error *err)
+{
+	assert(b->type == DN_BOOL);
+	DN_TRY(reserve_one(b, 0, err));
+	dn_builder_put_bool(b, v);
+	return 0;
+}
+
+int dn_builder_append_i64(struct dn_builder *b, int64_t v, struct dn_error *err)
+{
+	assert(b->type == DN_INT64 || b->type == DN_TIMESTAMP);
+	DN_TRY(reserve_one(b, 0, err));
+	dn_builder_put_i64(b, v);
+	return 0;
+}
+
+int dn_builder_append_ts(struct dn_builder *b, int64_t v, struct dn_error *err)
+{
+	return dn_builder_append_i64(b, v, err);
+}
+
+int dn_builder_append_f64(struct dn_builder *b, double v, struct dn_error *err)
+{
+	assert(b->type == DN_FLOAT64);
+	DN_TRY(reserve_one(b, 0, err));
+	dn_builder_put_f64(b, v);
+	return 0;
+}
+
+int dn_builder_append_date(struct dn_builder *b, int32_t v, struct dn_error *err)
+{
+	assert(b->type == DN_DATE);
+	DN_TRY(reserve_one(b, 0, err));
+	dn_builder_put_date(b, v);
+	return 0;
+}
+
+int dn_builder_append_str(struct dn_builder *b, const char *p, size_t n, struct dn_error *err)
+{
+	assert(b->type == DN_STRING);
+	DN_TRY(reserve_one(b, n, err));
+	dn_builder_put_str(b, p, n);
+	return 0;
+}
+
+int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int64_t i,
+			   struct dn_error *err)
+{
+	if (dn_column_is_null(c, i))
+		return dn_builder_append_null(b, err);
+	switch (c->type) {
+	case DN_BOOL: return dn_builder_append_bool(b, dn_column_bool(c, i), err);
+	case DN_INT64:
+	case DN_TIMESTAMP: return dn_builder_append_i64(b, dn_column_i64(c, i), err);
+	case DN_FLOAT64: return dn_builder_append_f64(b, dn_column_f64(c, i), err);
+	case DN_DATE: return dn_builder_append_date(b, dn_column_date(c, i), err);
+	case DN_STRING: {
+		struct dn_str s = dn_column_str(c, i);
+		return dn_builder_append_str(b, s.ptr, s.len, err);
+	}
+	}
+	return dn_error_set(err, DN_EINTERNAL, "unknown column type");
+}
+
+int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_error *err)
+{
+	dn_column_release(out);
+	out->type = b->type;
+	out->length = b->length;
+	out->null_count = b->null_count;
+	if (b->type == DN_STRING && b->offsets.len == 0)
+		DN_TRY(dn_builder_reserve(b, 0, 0, err));
+	/* Empty buffers still get an allocation so readers never see NULL values. */
+	if (!b->values.data && b->type != DN_STRING)
+		DN_TRY(dn_buf_reserve(&b->values, 8, err));
+	if (b->type == DN_STRING && !b->data.data)
+		DN_TRY(dn_buf_reserve(&b->data, 1, err));
+	out->values = b->type == DN_STRING ? NULL : (void *)dn_buf_take(&b->values, NULL);
+	out->offsets = b->type == DN_STRING ? (int64_t *)(void *)dn_buf_take(&b->offsets, NULL) : NULL;
+	out->data = b->type == DN_STRING ? dn_buf_take(&b->data, NULL) : NULL;
+	out->validity = b->null_count ? (uint8_t *)dn_buf_take(&b->validity, NULL) : NULL;
+	dn_builder_reset(b);
+	return 0;
+}

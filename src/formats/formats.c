@@ -1,0 +1,506 @@
+/* The plumbing every format shares: choosing a format from a name or an extension, opening the
+ * input (file, stdin or memory), the bad-row policy and its rejects file, widenings, and the
+ * writer's atomic output. csv.c and json*.c only parse and print. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "formats_int.h"
+
+static const char *default_nulls[] = {"", "NA", "N/A", "NULL", "null"};
+
+const char *dn_format_name(enum dn_format f)
+{
+	switch (f) {
+	case DN_FORMAT_CSV: return "csv";
+	case DN_FORMAT_NDJSON: return "ndjson";
+	case DN_FORMAT_JSON: return "json";
+	default: return "unknown";
+	}
+}
+
+int dn_format_parse(const char *s, enum dn_format *out, char *delimiter)
+{
+	if (!dn_ascii_casecmp(s, "csv")) {
+		*out = DN_FORMAT_CSV;
+	} else if (!dn_ascii_casecmp(s, "tsv")) {
+		*out = DN_FORMAT_CSV;
+		if (delimiter)
+			*delimiter = '\t';
+	} else if (!dn_ascii_casecmp(s, "ndjson") || !dn_ascii_casecmp(s, "jsonl")) {
+		*out = DN_FORMAT_NDJSON;
+	} else if (!dn_ascii_casecmp(s, "json")) {
+		*out = DN_FORMAT_JSON;
+	} else {
+		return DN_EPARSE;
+	}
+	return 0;
+}
+
+enum dn_format dn_format_from_path(const char *path, char *delimiter)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	enum dn_format f = DN_FORMAT_UNKNOWN;
+	if (!dot || (slash && dot < slash))
+		return DN_FORMAT_UNKNOWN;
+	if (!dn_ascii_casecmp(dot, ".txt"))
+		return DN_FORMAT_CSV;
+	if (dn_format_parse(dot + 1, &f, delimiter) < 0)
+		return DN_FORMAT_UNKNOWN;
+	return f;
+}
+
+int dn_bad_rows_parse(const char *s, enum dn_bad_rows *out)
+{
+	if (!strcmp(s, "fail"))
+		*out = DN_BAD_FAIL;
+	else if (!strcmp(s, "skip"))
+		*out = DN_BAD_SKIP;
+	else if (!strcmp(s, "quarantine"))
+		*out = DN_BAD_QUARANTINE;
+	else
+		return DN_EPARSE;
+	return 0;
+}
+
+void dn_read_options_init(struct dn_read_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->n_null_tokens = -1;
+}
+
+void dn_write_options_init(struct dn_write_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->delimiter = ',';
+}
+
+/* ---- readers ---- */
+
+int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error *err)
+{
+	struct dn_source *s = &r->src;
+	if (s->fd < 0) {
+		size_t left = s->mem_len - s->mem_pos;
+		if (n > left)
+			n = left;
+		memcpy(dst, s->mem + s->mem_pos, n);
+		s->mem_pos += n;
+		r->summary.bytes += n;
+		return (int64_t)n;
+	}
+	for (;;) {
+		ssize_t got = read(s->fd, dst, n);
+		if (got >= 0) {
+			r->summary.bytes += (uint64_t)got;
+			return got;
+		}
+		if (errno != EINTR)
+			return dn_error_set_at(err, DN_EIO, r->name, 0, 0, "cannot read: %s",
+					       strerror(errno));
+	}
+}
+
+static int reader_new(struct dn_reader **out, const char *name, const struct dn_read_options *opt,
+		      struct dn_error *err)
+{
+	struct dn_reader *r = dn_calloc(1, sizeof *r);
+	if (!r)
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", name);
+	if (opt)
+		r->opt = *opt;
+	else
+		dn_read_options_init(&r->opt);
+	if (r->opt.n_null_tokens < 0) {
+		r->opt.n_null_tokens = (int)(sizeof default_nulls / sizeof default_nulls[0]);
+		for (int i = 0; i < r->opt.n_null_tokens; i++)
+			r->opt.null_tokens[i] = default_nulls[i];
+	}
+	if (r->opt.n_null_tokens > DN_MAX_NULL_TOKENS)
+		r->opt.n_null_tokens = DN_MAX_NULL_TOKENS;
+	if (r->opt.infer_rows <= 0)
+		r->opt.infer_rows = 10000;
+	if (r->opt.batch_rows <= 0)
+		r->opt.batch_rows = DN_BATCH_ROWS;
+	if (r->opt.max_record_bytes == 0)
+		r->opt.max_record_bytes = (size_t)64 << 20;
+	r->name = dn_strdup(name);
+	r->src.fd = -1;
+	dn_schema_init(&r->schema);
+	if (!r->name) {
+		dn_free(r);
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", name);
+	}
+	*out = r;
+	return 0;
+}
+
+static int reader_init_format(struct dn_reader *r, enum dn_format fmt, struct dn_error *err)
+{
+	char delim = 0;
+	if (fmt == DN_FORMAT_UNKNOWN) {
+		fmt = dn_format_from_path(r->name, &delim);
+		if (fmt == DN_FORMAT_UNKNOWN)
+			return dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
+					       "cannot tell the format from the file name; "
+					       "name it with --from csv|tsv|ndjson|json");
+		if (delim && !r->opt.delimiter)
+			r->opt.delimiter = delim;
+	}
+	switch (fmt) {
+	case DN_FORMAT_CSV: return dn_csv_reader_init(r, err);
+	case DN_FORMAT_NDJSON: return dn_json_reader_init(r, 1, err);
+	case DN_FORMAT_JSON: return dn_json_reader_init(r, 0, err);
+	default: return dn_error_set(err, DN_EINVAL, "unknown format");
+	}
+}
+
+int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
+		   const struct dn_read_options *opt, struct dn_error *err)
+{
+	int stdin_ = strcmp(path, "-") == 0;
+	struct dn_reader *r;
+	*out = NULL;
+	if (stdin_ && fmt == DN_FORMAT_UNKNOWN)
+		return dn_error_set(err, DN_EUSAGE,
+				    "reading standard input: name its format with --from csv|tsv|ndjson|json");
+	DN_TRY(reader_new(&r, stdin_ ? "<stdin>" : path, opt, err));
+	if (stdin_) {
+		r->src.fd = 0;
+	} else {
+		r->src.fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->src.fd < 0) {
+			int e = errno;
+			int rc = dn_error_set_at(err, e == ENOENT ? DN_ENOTFOUND : DN_EIO, path, 0, 0,
+						 "cannot open: %s", strerror(e));
+			dn_reader_free(r);
+			return rc;
+		}
+		r->src.close_fd = 1;
+	}
+	int rc = reader_init_format(r, fmt, err);
+	if (rc < 0) {
+		dn_reader_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *data, size_t len,
+		       enum dn_format fmt, const struct dn_read_options *opt, struct dn_error *err)
+{
+	struct dn_reader *r;
+	*out = NULL;
+	DN_TRY(reader_new(&r, name, opt, err));
+	r->src.mem = data;
+	r->src.mem_len = len;
+	int rc = reader_init_format(r, fmt, err);
+	if (rc < 0) {
+		dn_reader_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+const struct dn_schema *dn_reader_schema(const struct dn_reader *r)
+{
+	return &r->schema;
+}
+
+static int finish_rejects(struct dn_reader *r, struct dn_error *err)
+{
+	if (!r->rejects_open)
+		return 0;
+	r->rejects_open = 0;
+	return dn_afile_commit(&r->rejects, err);
+}
+
+int dn_reader_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err)
+{
+	*out = NULL;
+	if (r->done)
+		return 0;
+	int rc = r->ops->next(r, out, err);
+	if (rc == 1) {
+		r->summary.loaded += (*out)->nrows;
+		return 1;
+	}
+	r->done = 1;
+	if (rc == 0)
+		rc = finish_rejects(r, err);
+	return rc;
+}
+
+void dn_reader_summary(const struct dn_reader *r, struct dn_read_summary *out)
+{
+	*out = r->summary;
+	out->nwidenings = r->nwidenings;
+	out->widenings = r->widenings;
+	out->rejects_path = r->summary.quarantined ? r->rejects_path : NULL;
+}
+
+void dn_reader_free(struct dn_reader *r)
+{
+	if (!r)
+		return;
+	if (r->ops && r->ops->free)
+		r->ops->free(r);
+	if (r->rejects_open)
+		dn_afile_abort(&r->rejects);
+	if (r->src.close_fd && r->src.fd >= 0)
+		close(r->src.fd);
+	dn_schema_release(&r->schema);
+	dn_free(r->widenings);
+	dn_free(r->rejects_path);
+	dn_free(r->name);
+	dn_free(r);
+}
+
+int dn_reader_is_null(const struct dn_reader *r, const char *p, size_t n)
+{
+	for (int i = 0; i < r->opt.n_null_tokens; i++) {
+		const char *t = r->opt.null_tokens[i];
+		if (strlen(t) == n && memcmp(t, p, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum dn_type dn_reader_declared_type(const struct dn_reader *r, const char *name)
+{
+	for (int i = 0; i < r->opt.n_types; i++)
+		if (strcmp(r->opt.types[i].column, name) == 0)
+			return r->opt.types[i].type;
+	return (enum dn_type)0;
+}
+
+int dn_reader_widen(struct dn_reader *r, int column, enum dn_type to, int64_t line,
+		    struct dn_error *err)
+{
+	struct dn_widening *w = dn_realloc(r->widenings, sizeof *w * (size_t)(r->nwidenings + 1));
+	if (!w)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->widenings = w;
+	w[r->nwidenings].column = column;
+	w[r->nwidenings].from = r->schema.fields[column].type;
+	w[r->nwidenings].to = to;
+	w[r->nwidenings].line = line;
+	r->nwidenings++;
+	r->schema.fields[column].type = to;
+	return 0;
+}
+
+/* CSV-quote s into out. */
+static int put_csv_field(struct dn_buf *out, const char *s, size_t n, struct dn_error *err)
+{
+	DN_TRY(dn_buf_putc(out, '"', err));
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			DN_TRY(dn_buf_putc(out, '"', err));
+		DN_TRY(dn_buf_putc(out, s[i], err));
+	}
+	return dn_buf_putc(out, '"', err);
+}
+
+int dn_reader_bad_row(struct dn_reader *r, int64_t line, int64_t column, const char *reason,
+		      const char *record, size_t record_len, struct dn_error *err)
+{
+	switch (r->opt.bad_rows) {
+	case DN_BAD_FAIL:
+		return dn_error_set_at(err, DN_EPARSE, r->name, line, column,
+				       "%s (use --bad-rows skip or quarantine to load the other rows)",
+				       reason);
+	case DN_BAD_SKIP:
+		r->summary.skipped++;
+		return 0;
+	case DN_BAD_QUARANTINE:
+		break;
+	}
+	if (!r->rejects_open) {
+		if (!r->rejects_path) {
+			struct dn_buf p = DN_BUF_INIT;
+			if (r->opt.rejects_path)
+				DN_TRY(dn_buf_puts(&p, r->opt.rejects_path, err));
+			else if (r->src.fd == 0 || r->src.fd < 0)
+				DN_TRY(dn_buf_puts(&p, "stdin.rejects.csv", err));
+			else
+				DN_TRY(dn_buf_printf(&p, err, "%s.rejects.csv", r->name));
+			r->rejects_path = dn_buf_take(&p, NULL);
+		}
+		DN_TRY(dn_afile_open(&r->rejects, r->rejects_path, err));
+		r->rejects_open = 1;
+		if (fputs("line,column,reason,record\n", r->rejects.fp) == EOF)
+			goto io;
+	}
+	struct dn_buf row = DN_BUF_INIT;
+	int rc = dn_buf_printf(&row, err, "%lld,%lld,", (long long)line, (long long)column);
+	if (rc >= 0)
+		rc = put_csv_field(&row, reason, strlen(reason), err);
+	if (rc >= 0)
+		rc = dn_buf_putc(&row, ',', err);
+	if (rc >= 0)
+		rc = put_csv_field(&row, record ? record : "", record ? record_len : 0, err);
+	if (rc >= 0)
+		rc = dn_buf_putc(&row, '\n', err);
+	if (rc >= 0 && fwrite(row.data, 1, row.len, r->rejects.fp) != row.len)
+		rc = DN_EIO;
+	dn_buf_release(&row);
+	if (rc == DN_EIO)
+		goto io;
+	DN_TRY(rc);
+	r->summary.quarantined++;
+	return 0;
+io:
+	return dn_error_set(err, DN_EIO, "cannot write the rejects file %s: %s", r->rejects_path,
+			    strerror(errno));
+}
+
+/* ---- writers ---- */
+
+static int writer_new(struct dn_writer **out, enum dn_format fmt, const struct dn_write_options *opt,
+		      struct dn_error *err)
+{
+	struct dn_writer *w = dn_calloc(1, sizeof *w);
+	if (!w)
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening a writer");
+	if (opt)
+		w->opt = *opt;
+	else
+		dn_write_options_init(&w->opt);
+	if (!w->opt.delimiter)
+		w->opt.delimiter = ',';
+	w->format = fmt;
+	switch (fmt) {
+	case DN_FORMAT_CSV: w->ops = &dn_csv_writer_ops; break;
+	case DN_FORMAT_NDJSON: w->ops = &dn_ndjson_writer_ops; break;
+	case DN_FORMAT_JSON: w->ops = &dn_json_writer_ops; break;
+	default:
+		dn_free(w);
+		return dn_error_set(err, DN_EINVAL, "unknown output format");
+	}
+	dn_schema_init(&w->schema);
+	*out = w;
+	return 0;
+}
+
+int dn_writer_open(struct dn_writer **out, const char *path, enum dn_format fmt,
+		   const struct dn_write_options *opt, struct dn_error *err)
+{
+	struct dn_write_options o;
+	*out = NULL;
+	if (opt)
+		o = *opt;
+	else
+		dn_write_options_init(&o);
+	if (fmt == DN_FORMAT_UNKNOWN) {
+		char delim = 0;
+		if (strcmp(path, "-") == 0)
+			return dn_error_set(err, DN_EUSAGE,
+					    "writing standard output: name its format with --to csv|tsv|ndjson|json");
+		fmt = dn_format_from_path(path, &delim);
+		if (fmt == DN_FORMAT_UNKNOWN)
+			return dn_error_set_at(err, DN_EUSAGE, path, 0, 0,
+					       "cannot tell the output format from the file name; "
+					       "name it with --to csv|tsv|ndjson|json");
+		if (delim)
+			o.delimiter = delim;
+	}
+	struct dn_writer *w;
+	DN_TRY(writer_new(&w, fmt, &o, err));
+	int rc = dn_afile_open(&w->file, path, err);
+	if (rc < 0) {
+		dn_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int dn_writer_open_buf(struct dn_writer **out, struct dn_buf *dst, enum dn_format fmt,
+		       const struct dn_write_options *opt, struct dn_error *err)
+{
+	struct dn_writer *w;
+	*out = NULL;
+	DN_TRY(writer_new(&w, fmt, opt, err));
+	w->dst = dst;
+	*out = w;
+	return 0;
+}
+
+int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
+{
+	if (w->out.len == 0 || w->out.len < threshold)
+		return 0;
+	if (w->dst) {
+		DN_TRY(dn_buf_append(w->dst, w->out.data, w->out.len, err));
+	} else if (fwrite(w->out.data, 1, w->out.len, w->file.fp) != w->out.len) {
+		return dn_error_set(err, DN_EIO, "cannot write %s: %s", w->file.path,
+				    strerror(errno));
+	}
+	dn_buf_reset(&w->out);
+	return 0;
+}
+
+int dn_writer_write(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err)
+{
+	if (w->finished)
+		return dn_error_set(err, DN_EINVAL, "write after finish");
+	if (!w->started) {
+		DN_TRY(dn_schema_copy(&w->schema, &b->schema, err));
+		DN_TRY(w->ops->begin(w, b, err));
+		w->started = 1;
+	} else {
+		int same = b->schema.nfields == w->schema.nfields;
+		for (int i = 0; same && i < b->schema.nfields; i++)
+			same = strcmp(b->schema.fields[i].name, w->schema.fields[i].name) == 0;
+		if (!same)
+			return dn_error_set(err, DN_EINVAL,
+					    "a batch with different columns than the first one "
+					    "cannot go to the same output");
+	}
+	DN_TRY(w->ops->write(w, b, err));
+	w->rows += b->nrows;
+	return dn_writer_flush(w, (size_t)1 << 20, err);
+}
+
+int dn_writer_finish(struct dn_writer *w, struct dn_error *err)
+{
+	if (w->finished)
+		return 0;
+	if (!w->started) {
+		/* No batch at all: still a valid, empty output. */
+		struct dn_schema empty;
+		dn_schema_init(&empty);
+		struct dn_batch *b = dn_batch_new(&empty, err);
+		if (!b)
+			return DN_ENOMEM;
+		int rc = w->ops->begin(w, b, err);
+		dn_batch_free(b);
+		DN_TRY(rc);
+		w->started = 1;
+	}
+	DN_TRY(w->ops->end(w, err));
+	DN_TRY(dn_writer_flush(w, 0, err));
+	if (!w->dst)
+		DN_TRY(dn_afile_commit(&w->file, err));
+	w->finished = 1;
+	return 0;
+}
+
+void dn_writer_free(struct dn_writer *w)
+{
+	if (!w)
+		return;
+	if (w->ops && w->ops->free)
+		w->ops->free(w);
+	if (!w->dst && !w->finished && w->file.fp)
+		dn_afile_abort(&w->file);
+	dn_buf_release(&w->out);
+	dn_schema_release(&w->schema);
+	dn_free(w);
+}
