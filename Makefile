@@ -31,7 +31,7 @@ LIB      := $(BUILD)/libdunya.a
 BIN      ?= dunya
 TESTBIN  := $(BUILD)/dunya-tests
 
-.PHONY: all test asan fuzz fuzz-run deps bench clean check-src
+.PHONY: all test asan fuzz fuzz-run deps bench clean check-src example
 
 all: $(BIN) $(LIB)
 
@@ -59,16 +59,18 @@ $(BUILD)/tests/unit/%.o: CFLAGS += -DDN_SOURCE_DIR='"$(CURDIR)"'
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS)
 
-test: $(BIN) $(TESTBIN)
+test: deps
+	$(MAKE) $(BIN) $(TESTBIN)
 	DUNYA_BIN=$(CURDIR)/$(BIN) ./$(TESTBIN)
 
-asan:
+asan: deps
 	$(MAKE) BUILD=build/asan BIN=build/asan/dunya OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 # libFuzzer targets: one per parser of outside input.
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 fuzz:
+	scripts/install-deps --fuzz
 	$(MAKE) CC=clang BUILD=build/fuzz-obj BIN=build/fuzz-obj/dunya OPT=-O1 \
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	    build/fuzz-obj/libdunya.a
@@ -94,7 +96,11 @@ fuzz-run: fuzz
 	  grep -E 'stat::number_of_executed_units|Done' build/fuzz/$$n.log; done
 
 deps:
-	scripts/install-deps
+	@scripts/install-deps
+
+example: deps
+	$(MAKE) $(BIN)
+	DUNYA=$(CURDIR)/$(BIN) examples/quickstart/run
 
 check-src:
 	scripts/checksrc

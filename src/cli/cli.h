@@ -46,7 +46,9 @@ int dn_cli_open_reader(struct dn_cli_read *o, const char *path, struct dn_reader
 /* Print an error as one line on stderr ("dunya: error: file:line:col: message"), through the
  * logger's format. Returns the exit code that fits the error. */
 int dn_cli_error(const struct dn_error *err);
+/* Usage error line; cmd NULL means the command being run (dn_cli_command). Returns 2. */
 int dn_cli_usage(const char *cmd, const char *fmt, ...) DN_PRINTF(2, 3);
+extern const char *dn_cli_command;
 
 /* Print the read summary (rows read/loaded/skipped/quarantined, widenings) on stderr. */
 void dn_cli_summary(struct dn_reader *r, int64_t elapsed_us);

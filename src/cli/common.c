@@ -11,6 +11,8 @@ int dn_cli_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
+const char *dn_cli_command;
+
 int dn_cli_usage(const char *cmd, const char *fmt, ...)
 {
 	char msg[512];
@@ -18,14 +20,15 @@ int dn_cli_usage(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (dn_log_get_format() == DN_LOG_JSON) {
-		dn_log_error("usage: %s%s%s", cmd ? cmd : "", cmd ? ": " : "", msg);
-	} else {
-		fprintf(stderr, "dunya%s%s: usage error: %s (see `dunya %s--help`)\n", cmd ? " " : "",
-			cmd ? cmd : "", msg, cmd ? cmd : "");
-		if (cmd)
-			fprintf(stderr, "%s", "");
-	}
+	if (!cmd)
+		cmd = dn_cli_command;
+	if (dn_log_get_format() == DN_LOG_JSON)
+		dn_log_error("usage error: %s", msg);
+	else if (strstr(msg, "--help"))
+		fprintf(stderr, "dunya: usage error: %s\n", msg);
+	else
+		fprintf(stderr, "dunya: usage error: %s (see `dunya %s%s--help`)\n", msg,
+			cmd ? cmd : "", cmd ? " " : "");
 	return DN_EXIT_USAGE;
 }
 

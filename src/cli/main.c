@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 				return DN_EXIT_OK;
 			}
 		}
+		dn_cli_command = commands[k]->name;
 		return commands[k]->run(argc - i, argv + i);
 	}
 	return dn_cli_usage(NULL, "unknown command '%s'; see `dunya --help`", name);

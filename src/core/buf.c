@@ -26,13 +26,13 @@ int dn_buf_reserve(struct dn_buf *b, size_t extra, struct dn_error *err)
 	if (DN_LIKELY(b->data && b->cap - b->len > extra))
 		return 0;
 	if (extra >= SIZE_MAX - b->len)
-		return dn_error_set(err, DN_ELIMIT, "buffer size overflow (%zu + %zu bytes)", b->len,
-				    extra);
+		return dn_error_set(err, DN_ELIMIT, "buffer size overflow (%zu + %zu bytes)",
+				    b->len, extra);
 	size_t need = b->len + extra; /* bytes of data; +1 for the NUL */
 	if (b->max && need > b->max)
 		return dn_error_set(err, DN_ELIMIT,
-				    "data would grow to %zu bytes, past the limit of %zu bytes", need,
-				    b->max);
+				    "data would grow to %zu bytes, past the limit of %zu bytes",
+				    need, b->max);
 	size_t cap = b->cap ? b->cap : BUF_MIN_CAP;
 	while (cap < need + 1)
 		cap = cap > SIZE_MAX / 2 ? need + 1 : cap * 2;
@@ -40,7 +40,8 @@ int dn_buf_reserve(struct dn_buf *b, size_t extra, struct dn_error *err)
 		cap = b->max + 1;
 	char *d = dn_realloc(b->data, cap);
 	if (!d)
-		return dn_error_set(err, DN_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
+		return dn_error_set(err, DN_ENOMEM, "out of memory growing a buffer to %zu bytes",
+				    cap);
 	if (!b->data)
 		d[0] = 0;
 	b->data = d;

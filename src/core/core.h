@@ -190,8 +190,8 @@ int dn_parse_i64(const char *p, size_t n, int64_t *out);
  * infinity (any case, optional sign). Correctly rounded. Returns 0 or DN_EPARSE. */
 int dn_parse_f64(const char *p, size_t n, double *out);
 
-/* Shortest text that parses back to exactly v ("1.5", "1e+300", "nan", "inf", "-inf").
- * out needs 32 bytes; returns the length. */
+/* Short text that parses back to exactly v and always reads as a float: "1.5", "3.0", "-0.0",
+ * "1e+300", "nan", "inf", "-inf". out needs 32 bytes; returns the length. */
 int dn_format_f64(double v, char *out);
 
 /* ---------------------------------------------------------------------------------------------

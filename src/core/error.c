@@ -101,7 +101,14 @@ void dn_error_prefix(struct dn_error *err, const char *fmt, ...)
 	old[sizeof old - 1] = 0;
 	/* An empty message stands for the code's default text, which the prefix should keep. */
 	const char *rest = old[0] ? old : dn_strerror(err->code);
-	snprintf(err->msg, sizeof err->msg, "%s%s", pre, rest);
+	size_t np = strlen(pre), nr = strlen(rest), room = sizeof err->msg - 1;
+	if (np > room)
+		np = room;
+	if (nr > room - np)
+		nr = room - np;
+	memcpy(err->msg, pre, np);
+	memcpy(err->msg + np, rest, nr);
+	err->msg[np + nr] = 0;
 }
 
 char *dn_error_format(const struct dn_error *err, char *out, size_t n)

@@ -66,8 +66,8 @@ int dn_afile_open(struct dn_afile *f, const char *path, struct dn_error *err)
 	fd = mkstemp(f->tmp_path);
 	if (fd < 0) {
 		int e = errno;
-		rc = dn_error_set(err, DN_EIO, "cannot create a temporary file next to %s: %s", path,
-				  errstr(e, eb, sizeof eb));
+		rc = dn_error_set(err, DN_EIO, "cannot create a temporary file next to %s: %s",
+				  path, errstr(e, eb, sizeof eb));
 		dn_free(f->tmp_path);
 		f->tmp_path = NULL; /* nothing to remove */
 		goto fail;
@@ -107,6 +107,7 @@ int dn_afile_commit(struct dn_afile *f, struct dn_error *err)
 	if (!f->fp)
 		return dn_error_set(err, DN_EINVAL, "commit of a file that is not open");
 	if (f->is_stdout) {
+		errno = 0;
 		if (fflush(f->fp) != 0 || ferror(f->fp)) {
 			e = errno ? errno : EIO;
 			clearerr(f->fp);
@@ -189,7 +190,8 @@ int dn_read_file(const char *path, struct dn_buf *out, size_t max, struct dn_err
 	if (!fp) {
 		int e = errno;
 		if (e == ENOENT)
-			return dn_error_set(err, DN_ENOTFOUND, "cannot open %s: no such file", path);
+			return dn_error_set(err, DN_ENOTFOUND, "cannot open %s: no such file",
+					    path);
 		return dn_error_set(err, DN_EIO, "cannot open %s: %s", path,
 				    errstr(e, eb, sizeof eb));
 	}
@@ -200,8 +202,8 @@ int dn_read_file(const char *path, struct dn_buf *out, size_t max, struct dn_err
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
 		if (max && (uint64_t)st.st_size > max) {
 			rc = dn_error_set(err, DN_ELIMIT,
-					  "%s is %lld bytes, larger than the limit of %zu bytes", name,
-					  (long long)st.st_size, max);
+					  "%s is %lld bytes, larger than the limit of %zu bytes",
+					  name, (long long)st.st_size, max);
 			goto out;
 		}
 		if ((rc = dn_buf_reserve(out, (size_t)st.st_size, err)) < 0)
@@ -220,8 +222,8 @@ int dn_read_file(const char *path, struct dn_buf *out, size_t max, struct dn_err
 		total += got;
 		out->data[out->len] = 0;
 		if (max && total > max) {
-			rc = dn_error_set(err, DN_ELIMIT, "%s is larger than the limit of %zu bytes",
-					  name, max);
+			rc = dn_error_set(err, DN_ELIMIT,
+					  "%s is larger than the limit of %zu bytes", name, max);
 			goto out;
 		}
 		if (got < want) {

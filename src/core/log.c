@@ -172,7 +172,8 @@ void dn_log(enum dn_log_level level, const char *fmt, ...)
 	}
 	char *o = line;
 	if (json) {
-		o += snprintf(o, 64 + tlen, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, lname);
+		o += snprintf(o, 64 + tlen, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts,
+			      lname);
 		o = json_escape(o, msg, mlen);
 		memcpy(o, "\"}\n", 3);
 		o += 3;

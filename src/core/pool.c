@@ -86,8 +86,8 @@ int dn_pool_new(struct dn_pool **out, int threads, struct dn_error *err)
 		if (rc != 0) {
 			char eb[128];
 			dn_error_set(err, rc == EAGAIN ? DN_ELIMIT : DN_EINTERNAL,
-				     "cannot start thread %d of %d for the pool: %s", i + 1, threads,
-				     strerror_r(rc, eb, sizeof eb));
+				     "cannot start thread %d of %d for the pool: %s", i + 1,
+				     threads, strerror_r(rc, eb, sizeof eb));
 			p->nthreads = i;
 			dn_pool_free(p);
 			return err ? err->code : (rc == EAGAIN ? DN_ELIMIT : DN_EINTERNAL);

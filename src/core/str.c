@@ -13,10 +13,10 @@
  *   "<digits>e<exp>" and handed to strtod: at most 768 significant digits decide the rounding
  *   of a double, so longer inputs keep 768 digits plus one sticky '1' when anything non-zero was
  *   cut. The rewrite also hides the locale's decimal point from strtod.
- * - dn_format_f64 tries %.15g, %.16g and %.17g and keeps the first that parses back to the same
- *   bits. That is the shortest round-trip text for nearly every value, at the cost of up to
- *   three snprintf calls (writers are rarely bound by it). Integral values print without a
- *   fraction ("3"), so a reader infers them as integers again; that is accepted. */
+ * - dn_format_f64 first tries the fixed form m/10^k (exact for most data values, no libc call),
+ *   then %.15g, %.16g and %.17g, keeping the first that parses back to the same bits. That is
+ *   the shortest round-trip text for nearly every value. The text always reads as a float
+ *   ("3.0", not "3"), so a float column read back stays a float column. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -385,6 +385,54 @@ int dn_parse_f64(const char *p, size_t n, double *out)
 	return parse_f64_slow(neg, int_s, int_e, frac_s, frac_e, exp10, out);
 }
 
+/* Fast path: a value that is m / 10^k exactly for an integer m < 2^53 and small k (most data:
+ * prices, measurements) prints as m with a decimal point, the shortest fixed form that parses
+ * back to the same bits. Returns the length, or 0 when the value needs the general path. */
+static int format_f64_fixed(double v, char *out)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+	double a = fabs(v);
+	if (a >= 1e15 || a < 1e-6)
+		return 0;
+	for (int k = 0; k < 10; k++) {
+		double scaled = a * p10[k];
+		if (scaled >= 9007199254740992.0)
+			return 0;
+		double m = nearbyint(scaled);
+		if (m / p10[k] != a)
+			continue;
+		char digits[24];
+		int nd = 0;
+		uint64_t u = (uint64_t)m;
+		do {
+			digits[nd++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		int len = 0;
+		if (v < 0)
+			out[len++] = '-';
+		if (nd <= k) { /* 0.00ddd */
+			out[len++] = '0';
+			out[len++] = '.';
+			for (int z = 0; z < k - nd; z++)
+				out[len++] = '0';
+			while (nd)
+				out[len++] = digits[--nd];
+		} else {
+			while (nd > k)
+				out[len++] = digits[--nd];
+			out[len++] = '.';
+			if (k == 0)
+				out[len++] = '0';
+			while (nd)
+				out[len++] = digits[--nd];
+		}
+		out[len] = 0;
+		return len;
+	}
+	return 0;
+}
+
 int dn_format_f64(double v, char *out)
 {
 	if (isnan(v))
@@ -392,8 +440,10 @@ int dn_format_f64(double v, char *out)
 	if (isinf(v))
 		return snprintf(out, 32, "%s", v < 0 ? "-inf" : "inf");
 	if (v == 0)
-		return snprintf(out, 32, "%s", signbit(v) ? "-0" : "0");
-	int len = 0;
+		return snprintf(out, 32, "%s", signbit(v) ? "-0.0" : "0.0");
+	int len = format_f64_fixed(v, out);
+	if (len)
+		return len;
 	for (int prec = 15; prec <= 17; prec++) {
 		len = snprintf(out, 32, "%.*g", prec, v);
 		/* %g follows LC_NUMERIC; our text always uses '.'. */
@@ -401,9 +451,16 @@ int dn_format_f64(double v, char *out)
 			if (out[i] == ',')
 				out[i] = '.';
 		double back;
-		if (prec == 17 ||
-		    (dn_parse_f64(out, (size_t)len, &back) == 0 && memcmp(&back, &v, sizeof v) == 0))
+		if (prec == 17)
 			break;
+		if (dn_parse_f64(out, (size_t)len, &back) == 0 && memcmp(&back, &v, sizeof v) == 0)
+			break;
+	}
+	/* Always look like a float ("1e+20" does; "123456789012345680" gets ".0"). */
+	if (!memchr(out, '.', (size_t)len) && !memchr(out, 'e', (size_t)len)) {
+		out[len++] = '.';
+		out[len++] = '0';
+		out[len] = 0;
 	}
 	return len;
 }

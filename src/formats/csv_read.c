@@ -577,8 +577,7 @@ static void chunk_clear_result(struct chunk *ch, int ncols)
 	ch->nrejects = 0;
 	ch->records = ch->skipped = ch->lines = 0;
 	ch->fatal = 0;
-	for (int i = 0; ch->widen_line && i < ncols; i++)
-		ch->widen_line[i] = -1;
+	(void)ncols;
 }
 
 static void chunk_free(struct chunk *ch, int ncols)
@@ -624,7 +623,8 @@ static int bad_row(struct parse_ctx *x, const char *rec, const char *rec_end, in
 	case DN_BAD_FAIL:
 		ch->fatal = 1;
 		ch->err_rel_line = line;
-		dn_error_set_at(&ch->err, DN_EPARSE, x->r->name, 0, col, "%s", reason);
+		dn_error_set_at(&ch->err, DN_EPARSE, x->r->name, 0, col,
+				"%s (--bad-rows skip or quarantine loads the other rows)", reason);
 		return 1;
 	case DN_BAD_SKIP:
 		ch->skipped++;
@@ -657,7 +657,7 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 		const char *rec = p, *bad, *bad_at = NULL;
 		int64_t rec_line = line;
 		int nf;
-		p = tokenize(p, end, c->delim, x->f, ncols, &nf, &line, &bad, &bad_at);
+		p = tokenize(p, end, c->delim, x->f, ncols + 1, &nf, &line, &bad, &bad_at);
 		/* Blank lines are not rows (unless the file has one column: then it is a null). */
 		if (nf == 1 && x->f[0].len == 0 && !x->f[0].quoted && ncols > 1)
 			continue;
@@ -667,7 +667,7 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 			stop = bad_row(x, rec, p, rec_line, bad_at, bad, err);
 		} else if (nf != ncols) {
 			snprintf(reason, sizeof reason, "expected %d fields, found %d", ncols, nf);
-			const char *at = (nf > ncols && ncols > 0) ? x->f[ncols - 1].p + x->f[ncols - 1].len : p - 1;
+			const char *at = (nf > ncols && ncols > 0) ? x->f[ncols].p : p - 1;
 			stop = bad_row(x, rec, p, rec_line, at < rec ? rec : at, reason, err);
 		} else {
 			int i;
@@ -681,7 +681,9 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 					x->widen_col = i;
 					x->widen_to = widen_for(x->types[i], &x->f[i],
 								x->r->opt.infer_quoted);
-					ch->widen_line[i] = line_of(rec, rec_line, x->f[i].p);
+					if (ch->widen_line[i] < 0)
+						ch->widen_line[i] = line_of(rec, rec_line,
+									    x->f[i].p);
 					return 0;
 				}
 				if (rc == CONV_UTF8) {
@@ -693,7 +695,7 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 						 x->r->schema.fields[i].name, at + 1);
 				} else {
 					snprintf(reason, sizeof reason,
-						 "column '%s': '%.*s' is not a %s", x->r->schema.fields[i].name,
+						 "column '%s': '%.*s' is not a valid %s", x->r->schema.fields[i].name,
 						 (int)(x->f[i].len > 60 ? 60 : x->f[i].len), x->f[i].p,
 						 dn_type_name(x->types[i]));
 				}
@@ -741,6 +743,8 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 		goto out;
 	}
 	memcpy(ch->types, types, sizeof *types * (size_t)c->ncols);
+	for (int i = 0; i < c->ncols; i++)
+		ch->widen_line[i] = -1;
 	x.types = ch->types;
 	for (int attempt = 0;; attempt++) {
 		chunk_clear_result(ch, c->ncols);
@@ -748,10 +752,7 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 			goto out;
 		if (x.widen_col < 0)
 			break;
-		int64_t wl = ch->widen_line[x.widen_col];
-		chunk_clear_result(ch, c->ncols);
 		ch->types[x.widen_col] = x.widen_to;
-		ch->widen_line[x.widen_col] = wl;
 		if (attempt > MAX_WIDEN_RESTARTS) {
 			rc = dn_error_set(err, DN_EINTERNAL, "column types did not settle");
 			goto out;
@@ -1035,9 +1036,6 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 		if (ch->types[i] != r->schema.fields[i].type) {
 			int64_t wl = ch->widen_line[i] >= 0 ? ch->widen_line[i] : 0;
 			DN_TRY(dn_reader_widen(r, i, ch->types[i], c->line_base + wl, err));
-			dn_info("%s: column '%s' widened from %s to %s at line %lld", r->name,
-				r->schema.fields[i].name, dn_type_name(r->widenings[r->nwidenings - 1].from),
-				dn_type_name(ch->types[i]), (long long)(c->line_base + wl));
 		}
 	if (ch->fatal) {
 		*err = ch->err;

@@ -59,20 +59,6 @@ static int put_i64(struct dn_buf *out, int64_t v, struct dn_error *err)
 	return dn_buf_append(out, tmp + i, (size_t)(24 - i), err);
 }
 
-/* Float text that always reads back as a float: 3 -> "3.0". */
-int dn_format_f64_typed(double v, char *out);
-int dn_format_f64_typed(double v, char *out)
-{
-	int n = dn_format_f64(v, out);
-	for (int i = 0; i < n; i++)
-		if (out[i] == '.' || out[i] == 'e' || out[i] == 'E' || out[i] == 'n' || out[i] == 'i')
-			return n;
-	out[n++] = '.';
-	out[n++] = '0';
-	out[n] = 0;
-	return n;
-}
-
 static int put_value(struct dn_buf *out, const struct dn_column *c, int64_t i, char delim,
 		     struct dn_error *err)
 {
@@ -84,7 +70,7 @@ static int put_value(struct dn_buf *out, const struct dn_column *c, int64_t i, c
 	case DN_BOOL: return dn_buf_puts(out, dn_column_bool(c, i) ? "true" : "false", err);
 	case DN_INT64: return put_i64(out, dn_column_i64(c, i), err);
 	case DN_FLOAT64:
-		n = dn_format_f64_typed(dn_column_f64(c, i), tmp);
+		n = dn_format_f64(dn_column_f64(c, i), tmp);
 		return dn_buf_append(out, tmp, (size_t)n, err);
 	case DN_DATE:
 		n = dn_date_format(dn_column_date(c, i), tmp);
