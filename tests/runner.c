@@ -200,9 +200,10 @@ static void run_cli_case(struct dn_test_ctx *t, const char *path)
 			int code = run_shell(dir, cmd, &got);
 			const char *g = got.data ? got.data : "", *e = exp.data ? exp.data : "";
 			if (strcmp(g, e) != 0 || code != exp_code) {
-				dn_test_fail(t, path, cmd_line,
-					     "$ %s\n--- expected (exit %d)\n%s--- got (exit %d)\n%s---",
-					     cmd, exp_code, e, code, g);
+				dn_test_fail(
+					t, path, cmd_line,
+					"$ %s\n--- expected (exit %d)\n%s--- got (exit %d)\n%s---",
+					cmd, exp_code, e, code, g);
 			} else if (verbose) {
 				fprintf(stderr, "    ok $ %s\n", cmd);
 			}
@@ -294,7 +295,8 @@ int main(int argc, char **argv)
 		snprintf(link, sizeof link, "%s/dunya", linkdir);
 		if (symlink(bin, link) < 0 && errno != EEXIST)
 			perror("symlink");
-		snprintf(pathenv, sizeof pathenv, "%s:%s", linkdir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+		snprintf(pathenv, sizeof pathenv, "%s:%s", linkdir,
+			 getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
 		setenv("PATH", pathenv, 1);
 	}
 	struct entry *cli = NULL;
@@ -324,8 +326,8 @@ int main(int argc, char **argv)
 				failed++;
 			else
 				passed++;
-			fprintf(stderr, "%s %s (%lld ms)\n", t.failed ? "not ok" : "ok", set[i].name,
-				(long long)ms);
+			fprintf(stderr, "%s %s (%lld ms)\n", t.failed ? "not ok" : "ok",
+				set[i].name, (long long)ms);
 		}
 	}
 	for (int i = 0; i < ncli; i++) {

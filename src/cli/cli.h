@@ -19,8 +19,7 @@ struct dn_cmd {
 	void (*help)(FILE *out);
 };
 
-extern const struct dn_cmd dn_cmd_schema, dn_cmd_head, dn_cmd_convert, dn_cmd_count,
-	dn_cmd_version;
+extern const struct dn_cmd dn_cmd_schema, dn_cmd_head, dn_cmd_convert, dn_cmd_count, dn_cmd_version;
 
 /* Options every reading command takes. */
 struct dn_cli_read {

@@ -38,8 +38,10 @@ static int convert_run(int argc, char **argv)
 				wo.delimiter = d;
 			i++;
 		} else if (!strcmp(a, "--out-delimiter")) {
-			if (i + 1 >= argc || (strlen(argv[i + 1]) != 1 && strcmp(argv[i + 1], "tab"))) {
-				rc = dn_cli_usage("convert", "--out-delimiter takes one character or tab");
+			if (i + 1 >= argc ||
+			    (strlen(argv[i + 1]) != 1 && strcmp(argv[i + 1], "tab"))) {
+				rc = dn_cli_usage("convert",
+						  "--out-delimiter takes one character or tab");
 				goto out;
 			}
 			wo.delimiter = !strcmp(argv[i + 1], "tab") ? '\t' : argv[i + 1][0];
@@ -63,7 +65,8 @@ static int convert_run(int argc, char **argv)
 		}
 	}
 	if (!in || !outp) {
-		rc = dn_cli_usage("convert", "name an input and an output file (- for stdin/stdout)");
+		rc = dn_cli_usage("convert",
+				  "name an input and an output file (- for stdin/stdout)");
 		goto out;
 	}
 	if (to == DN_FORMAT_UNKNOWN && strcmp(outp, "-") != 0) {
@@ -73,8 +76,10 @@ static int convert_run(int argc, char **argv)
 			wo.delimiter = d;
 	}
 	if (to == DN_FORMAT_UNKNOWN) {
-		rc = dn_cli_usage("convert", "cannot tell the output format of '%s'; add --to csv|tsv|"
-				  "ndjson|json", outp);
+		rc = dn_cli_usage("convert",
+				  "cannot tell the output format of '%s'; add --to csv|tsv|"
+				  "ndjson|json",
+				  outp);
 		goto out;
 	}
 	if (!wo.delimiter)
@@ -113,7 +118,8 @@ static void convert_help(FILE *out)
 	fprintf(out,
 		"usage: dunya convert IN OUT [options]\n\n"
 		"Convert between CSV, TSV, NDJSON and JSON. Formats come from the file extensions\n"
-		"(.csv .tsv .txt .ndjson .jsonl .json) or --from/--to; - is stdin or stdout. OUT is\n"
+		"(.csv .tsv .txt .ndjson .jsonl .json) or --from/--to; - is stdin or stdout.\n"
+		"OUT is "
 		"written to a temporary file and renamed into place when complete.\n\n"
 		"writing options:\n"
 		"  --to FORMAT            csv, tsv, ndjson (jsonl) or json\n"

@@ -18,8 +18,8 @@ static int parse_args(const char *cmd, int argc, char **argv, struct dn_cli_read
 			continue;
 		const char *a = argv[i];
 		if (n && (!strcmp(a, "-n") || !strcmp(a, "--rows"))) {
-			if (i + 1 >= argc || dn_parse_i64(argv[i + 1], strlen(argv[i + 1]), n) < 0 ||
-			    *n < 0)
+			if (i + 1 >= argc ||
+			    dn_parse_i64(argv[i + 1], strlen(argv[i + 1]), n) < 0 || *n < 0)
 				return dn_cli_usage(cmd, "%s takes a number of rows", a);
 			i++;
 		} else if (json && !strcmp(a, "--json")) {
@@ -238,7 +238,8 @@ static int head_run(int argc, char **argv)
 	}
 	for (int line = 0; line < 3; line++) {
 		for (int c = 0; c < nc; c++) {
-			const char *t = line == 0 ? s->fields[c].name : dn_type_name(s->fields[c].type);
+			const char *t = line == 0 ? s->fields[c].name :
+						    dn_type_name(s->fields[c].type);
 			if (line == 2) {
 				for (int k = 0; k < width[c]; k++)
 					putchar('-');
@@ -283,9 +284,10 @@ out:
 
 static void head_help(FILE *out)
 {
-	fprintf(out, "usage: dunya head FILE [-n N] [options]\n\n"
-		     "Print the first N rows (default 10) of FILE as a table, with each column's\n"
-		     "name and type. Nulls print as null; long values are cut at 40 characters.\n\n");
+	fprintf(out,
+		"usage: dunya head FILE [-n N] [options]\n\n"
+		"Print the first N rows (default 10) of FILE as a table, with each column's\n"
+		"name and type. Nulls print as null; long values are cut at 40 characters.\n\n");
 	dn_cli_read_help(out);
 }
 
@@ -329,9 +331,11 @@ out:
 
 static void count_help(FILE *out)
 {
-	fprintf(out, "usage: dunya count FILE [options]\n\n"
-		     "Read all of FILE into typed columns and print the number of rows loaded. The\n"
-		     "summary on stderr accounts for every row: read = loaded + skipped + quarantined.\n\n");
+	fprintf(out,
+		"usage: dunya count FILE [options]\n\n"
+		"Read all of FILE into typed columns and print the number of rows loaded. The\n"
+		"summary on stderr accounts for every row:\n"
+		"read = loaded + skipped + quarantined.\n\n");
 	dn_cli_read_help(out);
 }
 

@@ -62,21 +62,21 @@ void dn_cli_read_help(FILE *out)
 {
 	fprintf(out,
 		"reading options:\n"
-		"  --from FORMAT          csv, tsv, ndjson (jsonl) or json; default: from the extension\n"
-		"  --delimiter C          CSV field delimiter: a character, or tab; default: detected\n"
-		"                         among , ; tab |\n"
-		"  --no-header            the first CSV line is data; columns are column1..N\n"
-		"  --null TOKEN           an unquoted field equal to TOKEN is null (repeatable; replaces\n"
-		"                         the defaults: empty, NA, N/A, NULL, null)\n"
-		"  --types COL=TYPE,...   declare column types (bool, int64, float64, string, date,\n"
-		"                         timestamp); values that do not fit are bad rows\n"
-		"  --all-strings          no inference: every column is a string\n"
-		"  --infer-rows N         rows sampled to infer types (default 10000)\n"
-		"  --infer-quoted         infer quoted CSV fields by content (default: quoted = text)\n"
-		"  --bad-rows POLICY      fail (default), skip, or quarantine\n"
-		"  --rejects FILE         where quarantined rows go (default INPUT.rejects.csv)\n"
-		"  --threads N            parsing threads (default: all cores)\n"
-		"  --max-record-mb N      longest record accepted (default 64)\n");
+		"  --from FORMAT         csv, tsv, ndjson (jsonl) or json; default: the extension\n"
+		"  --delimiter C         CSV delimiter: a character or tab; default: detected\n"
+		"                        among , ; tab |\n"
+		"  --no-header           the first CSV line is data; columns are column1..N\n"
+		"  --null TOKEN          an unquoted field equal to TOKEN is null (repeatable;\n"
+		"                        replaces the defaults: empty, NA, N/A, NULL, null)\n"
+		"  --types COL=TYPE,...  declare column types (bool, int64, float64, string,\n"
+		"                        date, timestamp); values that do not fit are bad rows\n"
+		"  --all-strings         no inference: every column is a string\n"
+		"  --infer-rows N        rows sampled to infer types (default 10000)\n"
+		"  --infer-quoted        infer quoted CSV fields by content (default: text)\n"
+		"  --bad-rows POLICY     fail (default), skip, or quarantine\n"
+		"  --rejects FILE        where quarantined rows go (default INPUT.rejects.csv)\n"
+		"  --threads N           parsing threads (default: all cores)\n"
+		"  --max-record-mb N     longest record accepted (default 64)\n");
 }
 
 static int need_value(const char *opt, int argc, int i)
@@ -96,7 +96,8 @@ static int parse_types(struct dn_cli_read *o, const char *arg)
 		return dn_cli_usage(NULL, "out of memory");
 	o->opt.n_types = 0;
 	char *save = NULL;
-	for (char *tok = strtok_r(o->types_arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (char *tok = strtok_r(o->types_arg, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		if (!eq)
 			eq = strchr(tok, ':');
@@ -106,7 +107,8 @@ static int parse_types(struct dn_cli_read *o, const char *arg)
 		enum dn_type t;
 		if (dn_type_parse(eq + 1, &t) < 0)
 			return dn_cli_usage(NULL,
-					    "unknown type '%s' for column '%s' (types: bool, int64, "
+					    "unknown type '%s' for column '%s' (types: bool, "
+					    "int64, "
 					    "float64, string, date, timestamp)",
 					    eq + 1, tok);
 		if (o->opt.n_types >= 256)
@@ -148,7 +150,8 @@ int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i)
 		else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
 			o->opt.delimiter = v[0];
 		else
-			return -dn_cli_usage(NULL, "--delimiter takes one character or 'tab', not '%s'",
+			return -dn_cli_usage(NULL,
+					     "--delimiter takes one character or 'tab', not '%s'",
 					     v);
 	} else if (!strcmp(a, "--no-header")) {
 		o->opt.no_header = 1;
@@ -177,7 +180,8 @@ int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i)
 		if (!need_value(a, argc, *i))
 			return -1;
 		if (dn_bad_rows_parse(argv[++*i], &o->opt.bad_rows) < 0)
-			return -dn_cli_usage(NULL, "--bad-rows takes fail, skip or quarantine, not '%s'",
+			return -dn_cli_usage(NULL,
+					     "--bad-rows takes fail, skip or quarantine, not '%s'",
 					     argv[*i]);
 	} else if (!strcmp(a, "--rejects")) {
 		if (!need_value(a, argc, *i))
@@ -247,8 +251,8 @@ void dn_cli_progress(void *user, uint64_t bytes, int64_t rows)
 	double secs = (double)(now - t0) / 1e6;
 	if (secs < 0.5)
 		return; /* short reads stay silent */
-	fprintf(stderr, "\r%12lld rows  %9.1f MB  %7.0f MB/s ", (long long)rows, (double)bytes / 1e6,
-		(double)bytes / 1e6 / secs);
+	fprintf(stderr, "\r%12lld rows  %9.1f MB  %7.0f MB/s ", (long long)rows,
+		(double)bytes / 1e6, (double)bytes / 1e6 / secs);
 	progress_shown = 1;
 }
 

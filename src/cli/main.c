@@ -21,15 +21,14 @@ static void usage(FILE *out)
 		DN_VERSION);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(out,
-		"\n"
-		"global options:\n"
-		"  --log-format text|json  log lines as text (default) or JSON objects\n"
-		"  --log-level LEVEL       debug, info (default), warn, error or off\n"
-		"  -q, --quiet             same as --log-level warn\n"
-		"  -h, --help              this help; `dunya COMMAND --help` for a command\n"
-		"\n"
-		"exit codes: 0 success, 1 data or input error, 2 usage error\n");
+	fprintf(out, "\n"
+		     "global options:\n"
+		     "  --log-format text|json  log lines as text (default) or JSON objects\n"
+		     "  --log-level LEVEL       debug, info (default), warn, error or off\n"
+		     "  -q, --quiet             same as --log-level warn\n"
+		     "  -h, --help              this help; `dunya COMMAND --help` for a command\n"
+		     "\n"
+		     "exit codes: 0 success, 1 data or input error, 2 usage error\n");
 }
 
 int main(int argc, char **argv)
@@ -50,12 +49,13 @@ int main(int argc, char **argv)
 			else if (!strcmp(v, "text"))
 				dn_log_set_format(DN_LOG_TEXT);
 			else
-				return dn_cli_usage(NULL, "--log-format takes text or json, not '%s'", v);
+				return dn_cli_usage(NULL,
+						    "--log-format takes text or json, not '%s'", v);
 		} else if (!strcmp(a, "--log-level") && i + 1 < argc) {
 			enum dn_log_level lv;
 			if (dn_log_level_parse(argv[++i], &lv) < 0)
-				return dn_cli_usage(NULL,
-						    "--log-level takes debug, info, warn, error or off");
+				return dn_cli_usage(
+					NULL, "--log-level takes debug, info, warn, error or off");
 			dn_log_set_level(lv);
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			dn_log_set_level(DN_LOG_WARN);

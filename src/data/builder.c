@@ -10,10 +10,14 @@
 static size_t width_of(enum dn_type t)
 {
 	switch (t) {
-	case DN_BOOL: return 1;
-	case DN_DATE: return 4;
-	case DN_STRING: return 0;
-	default: return 8;
+	case DN_BOOL:
+		return 1;
+	case DN_DATE:
+		return 4;
+	case DN_STRING:
+		return 0;
+	default:
+		return 8;
 	}
 }
 
@@ -165,11 +169,15 @@ int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int6
 	if (dn_column_is_null(c, i))
 		return dn_builder_append_null(b, err);
 	switch (c->type) {
-	case DN_BOOL: return dn_builder_append_bool(b, dn_column_bool(c, i), err);
+	case DN_BOOL:
+		return dn_builder_append_bool(b, dn_column_bool(c, i), err);
 	case DN_INT64:
-	case DN_TIMESTAMP: return dn_builder_append_i64(b, dn_column_i64(c, i), err);
-	case DN_FLOAT64: return dn_builder_append_f64(b, dn_column_f64(c, i), err);
-	case DN_DATE: return dn_builder_append_date(b, dn_column_date(c, i), err);
+	case DN_TIMESTAMP:
+		return dn_builder_append_i64(b, dn_column_i64(c, i), err);
+	case DN_FLOAT64:
+		return dn_builder_append_f64(b, dn_column_f64(c, i), err);
+	case DN_DATE:
+		return dn_builder_append_date(b, dn_column_date(c, i), err);
 	case DN_STRING: {
 		struct dn_str s = dn_column_str(c, i);
 		return dn_builder_append_str(b, s.ptr, s.len, err);
@@ -192,7 +200,8 @@ int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_err
 	if (b->type == DN_STRING && !b->data.data)
 		DN_TRY(dn_buf_reserve(&b->data, 1, err));
 	out->values = b->type == DN_STRING ? NULL : (void *)dn_buf_take(&b->values, NULL);
-	out->offsets = b->type == DN_STRING ? (int64_t *)(void *)dn_buf_take(&b->offsets, NULL) : NULL;
+	out->offsets = b->type == DN_STRING ? (int64_t *)(void *)dn_buf_take(&b->offsets, NULL) :
+					      NULL;
 	out->data = b->type == DN_STRING ? dn_buf_take(&b->data, NULL) : NULL;
 	out->validity = b->null_count ? (uint8_t *)dn_buf_take(&b->validity, NULL) : NULL;
 	dn_builder_reset(b);

@@ -62,7 +62,8 @@ int dn_column_cast(const struct dn_column *src, enum dn_type to, struct dn_colum
 		} else if (src->type == DN_INT64 && to == DN_FLOAT64) {
 			rc = dn_builder_append_f64(&b, (double)dn_column_i64(src, i), err);
 		} else if (src->type == DN_DATE && to == DN_TIMESTAMP) {
-			rc = dn_builder_append_ts(&b, (int64_t)dn_column_date(src, i) * DN_USEC_PER_DAY,
+			rc = dn_builder_append_ts(&b,
+						  (int64_t)dn_column_date(src, i) * DN_USEC_PER_DAY,
 						  err);
 		} else if (to == DN_STRING) {
 			int isnull;
@@ -71,8 +72,8 @@ int dn_column_cast(const struct dn_column *src, enum dn_type to, struct dn_colum
 				goto out;
 			rc = dn_builder_append_str(&b, text.data ? text.data : "", text.len, err);
 		} else {
-			rc = dn_error_set(err, DN_ETYPE, "cannot cast %s to %s", dn_type_name(src->type),
-					  dn_type_name(to));
+			rc = dn_error_set(err, DN_ETYPE, "cannot cast %s to %s",
+					  dn_type_name(src->type), dn_type_name(to));
 		}
 		if (rc < 0)
 			goto out;
@@ -126,8 +127,8 @@ void dn_batch_free(struct dn_batch *b)
 	dn_free(b);
 }
 
-struct dn_batch *dn_batch_from_builders(const struct dn_schema *schema,
-					struct dn_builder *builders, struct dn_error *err)
+struct dn_batch *dn_batch_from_builders(const struct dn_schema *schema, struct dn_builder *builders,
+					struct dn_error *err)
 {
 	struct dn_batch *b = dn_calloc(1, sizeof *b);
 	if (!b) {
@@ -156,15 +157,19 @@ fail:
 static int values_equal(const struct dn_column *a, const struct dn_column *b, int64_t i)
 {
 	switch (a->type) {
-	case DN_BOOL: return dn_column_bool(a, i) == dn_column_bool(b, i);
+	case DN_BOOL:
+		return dn_column_bool(a, i) == dn_column_bool(b, i);
 	case DN_INT64:
-	case DN_TIMESTAMP: return dn_column_i64(a, i) == dn_column_i64(b, i);
+	case DN_TIMESTAMP:
+		return dn_column_i64(a, i) == dn_column_i64(b, i);
 	case DN_FLOAT64: {
 		double x = dn_column_f64(a, i), y = dn_column_f64(b, i);
 		return memcmp(&x, &y, sizeof x) == 0 || (x != x && y != y);
 	}
-	case DN_DATE: return dn_column_date(a, i) == dn_column_date(b, i);
-	case DN_STRING: return dn_str_eq(dn_column_str(a, i), dn_column_str(b, i));
+	case DN_DATE:
+		return dn_column_date(a, i) == dn_column_date(b, i);
+	case DN_STRING:
+		return dn_str_eq(dn_column_str(a, i), dn_column_str(b, i));
 	}
 	return 0;
 }
@@ -181,7 +186,8 @@ int dn_batch_equal(const struct dn_batch *a, const struct dn_batch *b, char *why
 		return 0;
 	}
 	if (a->nrows != b->nrows) {
-		snprintf(why, whylen, "%lld rows vs %lld", (long long)a->nrows, (long long)b->nrows);
+		snprintf(why, whylen, "%lld rows vs %lld", (long long)a->nrows,
+			 (long long)b->nrows);
 		return 0;
 	}
 	for (int c = 0; c < a->schema.nfields; c++) {

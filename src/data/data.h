@@ -185,7 +185,7 @@ struct dn_batch {
 	struct dn_schema schema;
 	int64_t nrows;
 	struct dn_column *columns; /* schema.nfields entries */
-	int64_t first_row;        /* 0-based index of this batch's first row in its source */
+	int64_t first_row;         /* 0-based index of this batch's first row in its source */
 };
 
 /* New empty batch with a copy of schema and zero-length columns. */
@@ -193,8 +193,8 @@ struct dn_batch *dn_batch_new(const struct dn_schema *schema, struct dn_error *e
 void dn_batch_free(struct dn_batch *b);
 
 /* Build a batch from builders (one per schema field, same lengths). Builders are reset. */
-struct dn_batch *dn_batch_from_builders(const struct dn_schema *schema,
-					struct dn_builder *builders, struct dn_error *err);
+struct dn_batch *dn_batch_from_builders(const struct dn_schema *schema, struct dn_builder *builders,
+					struct dn_error *err);
 
 /* Deep equality of schema and values (floats: bitwise, so NaN == NaN). For tests. When they
  * differ and why is not NULL, a description of the first difference is written there. */
@@ -227,8 +227,8 @@ enum dn_infer_mask {
 unsigned dn_infer_text(const char *p, size_t n);
 
 struct dn_infer {
-	unsigned seen;   /* union of DN_CAN_* seen, plus DN_INFER_STRING when a plain string seen */
-	int64_t values;  /* non-null values seen */
+	unsigned seen;  /* union of DN_CAN_* seen, plus DN_INFER_STRING when a plain string seen */
+	int64_t values; /* non-null values seen */
 };
 #define DN_INFER_STRING 0x100u
 

@@ -45,7 +45,8 @@ unsigned dn_infer_text(const char *p, size_t n)
 		return 0;
 	char c = p[0];
 	if (c == 't' || c == 'T' || c == 'f' || c == 'F') {
-		if ((n == 4 && dn_str_ieq_cstr(s, "true")) || (n == 5 && dn_str_ieq_cstr(s, "false")))
+		if ((n == 4 && dn_str_ieq_cstr(s, "true")) ||
+		    (n == 5 && dn_str_ieq_cstr(s, "false")))
 			return DN_CAN_BOOL;
 	}
 	if (is_digit(c) || c == '-' || c == '+' || c == '.' || c == 'i' || c == 'I' || c == 'n' ||
@@ -76,12 +77,18 @@ unsigned dn_infer_text(const char *p, size_t n)
 static unsigned mask_of_type(enum dn_type t)
 {
 	switch (t) {
-	case DN_BOOL: return DN_CAN_BOOL;
-	case DN_INT64: return DN_CAN_INT | DN_CAN_FLOAT;
-	case DN_FLOAT64: return DN_CAN_FLOAT;
-	case DN_DATE: return DN_CAN_DATE | DN_CAN_TS;
-	case DN_TIMESTAMP: return DN_CAN_TS;
-	case DN_STRING: return 0;
+	case DN_BOOL:
+		return DN_CAN_BOOL;
+	case DN_INT64:
+		return DN_CAN_INT | DN_CAN_FLOAT;
+	case DN_FLOAT64:
+		return DN_CAN_FLOAT;
+	case DN_DATE:
+		return DN_CAN_DATE | DN_CAN_TS;
+	case DN_TIMESTAMP:
+		return DN_CAN_TS;
+	case DN_STRING:
+		return 0;
 	}
 	return 0;
 }
@@ -166,7 +173,8 @@ int dn_builder_append_text(struct dn_builder *b, const char *p, size_t n, struct
 			v *= DN_USEC_PER_DAY;
 		return dn_builder_append_ts(b, v, err);
 	}
-	case DN_STRING: break;
+	case DN_STRING:
+		break;
 	}
 	return DN_ETYPE;
 }

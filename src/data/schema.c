@@ -8,23 +8,29 @@ static const struct {
 	const char *name;
 	enum dn_type type;
 } type_names[] = {
-	{"bool", DN_BOOL},          {"boolean", DN_BOOL},     {"int64", DN_INT64},
-	{"int", DN_INT64},          {"integer", DN_INT64},    {"bigint", DN_INT64},
-	{"float64", DN_FLOAT64},    {"float", DN_FLOAT64},    {"double", DN_FLOAT64},
-	{"real", DN_FLOAT64},       {"string", DN_STRING},    {"text", DN_STRING},
-	{"varchar", DN_STRING},     {"str", DN_STRING},       {"date", DN_DATE},
+	{"bool", DN_BOOL},           {"boolean", DN_BOOL},       {"int64", DN_INT64},
+	{"int", DN_INT64},           {"integer", DN_INT64},      {"bigint", DN_INT64},
+	{"float64", DN_FLOAT64},     {"float", DN_FLOAT64},      {"double", DN_FLOAT64},
+	{"real", DN_FLOAT64},        {"string", DN_STRING},      {"text", DN_STRING},
+	{"varchar", DN_STRING},      {"str", DN_STRING},         {"date", DN_DATE},
 	{"timestamp", DN_TIMESTAMP}, {"datetime", DN_TIMESTAMP},
 };
 
 const char *dn_type_name(enum dn_type t)
 {
 	switch (t) {
-	case DN_BOOL: return "bool";
-	case DN_INT64: return "int64";
-	case DN_FLOAT64: return "float64";
-	case DN_STRING: return "string";
-	case DN_DATE: return "date";
-	case DN_TIMESTAMP: return "timestamp";
+	case DN_BOOL:
+		return "bool";
+	case DN_INT64:
+		return "int64";
+	case DN_FLOAT64:
+		return "float64";
+	case DN_STRING:
+		return "string";
+	case DN_DATE:
+		return "date";
+	case DN_TIMESTAMP:
+		return "timestamp";
 	}
 	return "unknown";
 }

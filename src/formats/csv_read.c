@@ -26,7 +26,7 @@
 #include "formats_int.h"
 
 #define CHUNK_BYTES ((size_t)4 << 20)
-#define PAD 64             /* zeroed bytes after every chunk: SIMD loads may read past the end */
+#define PAD 64 /* zeroed bytes after every chunk: SIMD loads may read past the end */
 #define SAMPLE_BYTES ((size_t)4 << 20)
 #define MAX_WIDEN_RESTARTS 64
 
@@ -53,7 +53,7 @@ struct chunk {
 	int ready;
 	int input_error; /* the producer failed on this chunk: err holds it */
 	struct dn_error err;
-	int fatal;       /* fail policy hit a bad row: err holds it with a relative line */
+	int fatal; /* fail policy hit a bad row: err holds it with a relative line */
 	int64_t err_rel_line;
 	/* result */
 	enum dn_type *types; /* types the batches were built with */
@@ -63,7 +63,7 @@ struct chunk {
 	int nrejects;
 	int64_t records;
 	int64_t skipped;
-	int64_t lines; /* newlines in the chunk */
+	int64_t lines;       /* newlines in the chunk */
 	int64_t *widen_line; /* per column: relative line of the first value that widened it */
 };
 
@@ -133,9 +133,8 @@ static void *grow_array(void *p, int n, size_t size)
  * counted but not stored. Returns the position after the record's newline (or end), sets *nf,
  * adds the newlines crossed to *lines, and *bad to a reason for malformed quoting (or NULL).
  * end must point at a '\n' sentinel (the padding), never read as data. */
-static const char *tokenize(const char *p, const char *end, char delim, struct field *f,
-			    int maxf, int *nf, int64_t *lines, const char **bad,
-			    const char **bad_at)
+static const char *tokenize(const char *p, const char *end, char delim, struct field *f, int maxf,
+			    int *nf, int64_t *lines, const char **bad, const char **bad_at)
 {
 	int n = 0;
 	*bad = NULL;
@@ -149,7 +148,8 @@ static const char *tokenize(const char *p, const char *end, char delim, struct f
 				q = memchr(s, '"', (size_t)(end - s));
 				if (!q) {
 					if (!*bad) {
-						*bad = "unterminated quoted field (a quote opens it "
+						*bad = "unterminated quoted field (a quote "
+						       "opens it "
 						       "and none closes it)";
 						*bad_at = p;
 					}
@@ -163,7 +163,8 @@ static const char *tokenize(const char *p, const char *end, char delim, struct f
 				}
 				break;
 			}
-			for (const char *t = p + 1; (t = memchr(t, '\n', (size_t)(q - t))) != NULL; t++)
+			for (const char *t = p + 1; (t = memchr(t, '\n', (size_t)(q - t))) != NULL;
+			     t++)
 				(*lines)++;
 			cur.p = p + 1;
 			cur.len = (uint32_t)(q - (p + 1));
@@ -172,7 +173,8 @@ static const char *tokenize(const char *p, const char *end, char delim, struct f
 			    !(*p == '\r' && p + 1 < end && p[1] == '\n') &&
 			    !(*p == '\r' && p + 1 == end)) {
 				if (!*bad) {
-					*bad = "unexpected text after a closing quote (quotes inside a "
+					*bad = "unexpected text after a closing quote "
+					       "(quotes inside a "
 					       "quoted field must be doubled)";
 					*bad_at = p;
 				}
@@ -262,7 +264,7 @@ static inline int conv_i64(const char *p, size_t n, int lenient, int64_t *out)
 	}
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
-slow: {
+slow : {
 	struct dn_str s = dn_str_trim(dn_str_make(p, n));
 	if (s.len != n) /* surrounding spaces */
 		return conv_i64(s.ptr, s.len, lenient, out);
@@ -331,7 +333,7 @@ static inline int conv_f64(const char *p, size_t n, int lenient, double *out)
 	d = e < 0 ? d / pow10_exact[-e] : d * pow10_exact[e];
 	*out = neg ? -d : d;
 	return 0;
-slow: {
+slow : {
 	struct dn_str s = dn_str_trim(dn_str_make(p, n));
 	if (!lenient) {
 		int lz = 0;
@@ -390,13 +392,19 @@ static void builder_pop(struct dn_builder *b)
 		((uint8_t *)b->validity.data)[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 	b->length = i;
 	switch (b->type) {
-	case DN_BOOL: b->values.len -= 1; break;
-	case DN_DATE: b->values.len -= 4; break;
+	case DN_BOOL:
+		b->values.len -= 1;
+		break;
+	case DN_DATE:
+		b->values.len -= 4;
+		break;
 	case DN_STRING:
 		b->offsets.len -= 8;
 		b->data.len = (size_t)((int64_t *)b->offsets.data)[i];
 		break;
-	default: b->values.len -= 8; break;
+	default:
+		b->values.len -= 8;
+		break;
 	}
 }
 
@@ -411,7 +419,7 @@ struct parse_ctx {
 	struct field *f;
 	struct dn_buf scratch;
 	int64_t rows_in_batch;
-	int widen_col;          /* set when a value did not fit an inferred type */
+	int widen_col; /* set when a value did not fit an inferred type */
 	enum dn_type widen_to;
 };
 
@@ -682,22 +690,24 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 					x->widen_to = widen_for(x->types[i], &x->f[i],
 								x->r->opt.infer_quoted);
 					if (ch->widen_line[i] < 0)
-						ch->widen_line[i] = line_of(rec, rec_line,
-									    x->f[i].p);
+						ch->widen_line[i] =
+							line_of(rec, rec_line, x->f[i].p);
 					return 0;
 				}
 				if (rc == CONV_UTF8) {
 					size_t at = 0;
 					dn_utf8_valid(x->f[i].p, x->f[i].len, &at);
 					snprintf(reason, sizeof reason,
-						 "invalid UTF-8 in column '%s' (byte %zu of the field); "
+						 "invalid UTF-8 in column '%s' (byte %zu "
+						 "of the field); "
 						 "convert the file to UTF-8",
 						 x->r->schema.fields[i].name, at + 1);
 				} else {
 					snprintf(reason, sizeof reason,
-						 "column '%s': '%.*s' is not a valid %s", x->r->schema.fields[i].name,
-						 (int)(x->f[i].len > 60 ? 60 : x->f[i].len), x->f[i].p,
-						 dn_type_name(x->types[i]));
+						 "column '%s': '%.*s' is not a valid %s",
+						 x->r->schema.fields[i].name,
+						 (int)(x->f[i].len > 60 ? 60 : x->f[i].len),
+						 x->f[i].p, dn_type_name(x->types[i]));
 				}
 				break;
 			}
@@ -773,7 +783,8 @@ out:
  * no record ends inside. */
 static size_t find_cut(const char *buf, size_t len, char delim)
 {
-	size_t pos = 0, gap_start = 0, last_nl = 0; /* last_nl: cut after a newline outside quotes */
+	size_t pos = 0, gap_start = 0,
+	       last_nl = 0; /* last_nl: cut after a newline outside quotes */
 	for (;;) {
 		const char *q = memchr(buf + pos, '"', len - pos);
 		if (!q)
@@ -863,10 +874,11 @@ static struct chunk *next_chunk(struct dn_reader *r, struct csv *c, int *done)
 			/* No record ends in what we have: read more, up to the record ceiling. */
 			if (c->carry_len > r->opt.max_record_bytes) {
 				ch->input_error = 1;
-				dn_error_set_at(&ch->err, DN_ELIMIT, r->name, 1, 0,
-						"a record is longer than the %zu MiB limit (an unclosed "
-						"quote?); raise --max-record-mb if it is real",
-						r->opt.max_record_bytes >> 20);
+				dn_error_set_at(
+					&ch->err, DN_ELIMIT, r->name, 1, 0,
+					"a record is longer than the %zu MiB limit (an unclosed "
+					"quote?); raise --max-record-mb if it is real",
+					r->opt.max_record_bytes >> 20);
 				break;
 			}
 			int64_t got = fill_carry(r, c, c->carry_len, &ch->err);
@@ -1020,7 +1032,8 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 	int narrower = 0;
 	for (int i = 0; i < c->ncols; i++)
 		if (ch->types[i] != r->schema.fields[i].type &&
-		    dn_type_widen(ch->types[i], r->schema.fields[i].type) == r->schema.fields[i].type)
+		    dn_type_widen(ch->types[i], r->schema.fields[i].type) ==
+			    r->schema.fields[i].type)
 			narrower = 1;
 	if (narrower) {
 		enum dn_type *types = dn_calloc((size_t)c->ncols, sizeof *types);
@@ -1045,8 +1058,8 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 	}
 	for (int i = 0; i < ch->nrejects; i++) {
 		struct reject *j = &ch->rejects[i];
-		DN_TRY(dn_reader_bad_row(r, c->line_base + j->rel_line, j->column, j->reason, j->record,
-					 j->record_len, err));
+		DN_TRY(dn_reader_bad_row(r, c->line_base + j->rel_line, j->column, j->reason,
+					 j->record, j->record_len, err));
 	}
 	r->summary.read += ch->records;
 	r->summary.skipped += ch->skipped;
@@ -1069,7 +1082,8 @@ static int csv_next(struct dn_reader *r, struct dn_batch **out, struct dn_error 
 			c->first_row += b->nrows;
 			*out = b;
 			if (r->opt.progress)
-				r->opt.progress(r->opt.progress_user, r->summary.bytes, c->first_row);
+				r->opt.progress(r->opt.progress_user, r->summary.bytes,
+						c->first_row);
 			return 1;
 		}
 		chunk_free(c->current, c->ncols);
@@ -1197,8 +1211,10 @@ static int add_column_name(struct dn_reader *r, const struct field *f, int index
 		}
 		if (!dn_utf8_valid(name.data, name.len, NULL)) {
 			rc = dn_error_set_at(err, DN_EPARSE, r->name, 1, 0,
-					     "column %d's name is not valid UTF-8; convert the file "
-					     "to UTF-8", index + 1);
+					     "column %d's name is not valid UTF-8; "
+					     "convert the file "
+					     "to UTF-8",
+					     index + 1);
 			goto out;
 		}
 	} else if ((rc = dn_buf_printf(&name, err, "column%d", index + 1)) < 0) {
@@ -1280,9 +1296,10 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 		if (nf == 1 && f[0].len == 0 && !f[0].quoted)
 			continue; /* leading blank lines */
 		if (nf > maxf) {
-			rc = dn_error_set_at(err, DN_ELIMIT, r->name, lines, 0,
-					     "the first record has %d fields, more than the %d supported",
-					     nf, maxf);
+			rc = dn_error_set_at(
+				err, DN_ELIMIT, r->name, lines, 0,
+				"the first record has %d fields, more than the %d supported", nf,
+				maxf);
 			goto out;
 		}
 		if (bad) {
@@ -1314,9 +1331,10 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 	}
 	for (int i = 0; i < r->opt.n_types; i++)
 		if (dn_schema_find(&r->schema, r->opt.types[i].column) < 0) {
-			rc = dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
-					     "--types names column '%s', which the file does not have",
-					     r->opt.types[i].column);
+			rc = dn_error_set_at(
+				err, DN_EUSAGE, r->name, 0, 0,
+				"--types names column '%s', which the file does not have",
+				r->opt.types[i].column);
 			goto out;
 		}
 	for (int i = 0; i < c->ncols; i++) {

@@ -67,8 +67,10 @@ static int put_value(struct dn_buf *out, const struct dn_column *c, int64_t i, c
 	if (dn_column_is_null(c, i))
 		return 0;
 	switch (c->type) {
-	case DN_BOOL: return dn_buf_puts(out, dn_column_bool(c, i) ? "true" : "false", err);
-	case DN_INT64: return put_i64(out, dn_column_i64(c, i), err);
+	case DN_BOOL:
+		return dn_buf_puts(out, dn_column_bool(c, i) ? "true" : "false", err);
+	case DN_INT64:
+		return put_i64(out, dn_column_i64(c, i), err);
 	case DN_FLOAT64:
 		n = dn_format_f64(dn_column_f64(c, i), tmp);
 		return dn_buf_append(out, tmp, (size_t)n, err);

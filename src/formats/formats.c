@@ -14,10 +14,14 @@ static const char *default_nulls[] = {"", "NA", "N/A", "NULL", "null"};
 const char *dn_format_name(enum dn_format f)
 {
 	switch (f) {
-	case DN_FORMAT_CSV: return "csv";
-	case DN_FORMAT_NDJSON: return "ndjson";
-	case DN_FORMAT_JSON: return "json";
-	default: return "unknown";
+	case DN_FORMAT_CSV:
+		return "csv";
+	case DN_FORMAT_NDJSON:
+		return "ndjson";
+	case DN_FORMAT_JSON:
+		return "json";
+	default:
+		return "unknown";
 	}
 }
 
@@ -151,10 +155,14 @@ static int reader_init_format(struct dn_reader *r, enum dn_format fmt, struct dn
 			r->opt.delimiter = delim;
 	}
 	switch (fmt) {
-	case DN_FORMAT_CSV: return dn_csv_reader_init(r, err);
-	case DN_FORMAT_NDJSON: return dn_json_reader_init(r, 1, err);
-	case DN_FORMAT_JSON: return dn_json_reader_init(r, 0, err);
-	default: return dn_error_set(err, DN_EINVAL, "unknown format");
+	case DN_FORMAT_CSV:
+		return dn_csv_reader_init(r, err);
+	case DN_FORMAT_NDJSON:
+		return dn_json_reader_init(r, 1, err);
+	case DN_FORMAT_JSON:
+		return dn_json_reader_init(r, 0, err);
+	default:
+		return dn_error_set(err, DN_EINVAL, "unknown format");
 	}
 }
 
@@ -165,8 +173,9 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 	struct dn_reader *r;
 	*out = NULL;
 	if (stdin_ && fmt == DN_FORMAT_UNKNOWN)
-		return dn_error_set(err, DN_EUSAGE,
-				    "reading standard input: name its format with --from csv|tsv|ndjson|json");
+		return dn_error_set(
+			err, DN_EUSAGE,
+			"reading standard input: name its format with --from csv|tsv|ndjson|json");
 	DN_TRY(reader_new(&r, stdin_ ? "<stdin>" : path, opt, err));
 	if (stdin_) {
 		r->src.fd = 0;
@@ -174,8 +183,8 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 		r->src.fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (r->src.fd < 0) {
 			int e = errno;
-			int rc = dn_error_set_at(err, e == ENOENT ? DN_ENOTFOUND : DN_EIO, path, 0, 0,
-						 "cannot open: %s", strerror(e));
+			int rc = dn_error_set_at(err, e == ENOENT ? DN_ENOTFOUND : DN_EIO, path, 0,
+						 0, "cannot open: %s", strerror(e));
 			dn_reader_free(r);
 			return rc;
 		}
@@ -312,9 +321,9 @@ int dn_reader_bad_row(struct dn_reader *r, int64_t line, int64_t column, const c
 {
 	switch (r->opt.bad_rows) {
 	case DN_BAD_FAIL:
-		return dn_error_set_at(err, DN_EPARSE, r->name, line, column,
-				       "%s (use --bad-rows skip or quarantine to load the other rows)",
-				       reason);
+		return dn_error_set_at(
+			err, DN_EPARSE, r->name, line, column,
+			"%s (use --bad-rows skip or quarantine to load the other rows)", reason);
 	case DN_BAD_SKIP:
 		r->summary.skipped++;
 		return 0;
@@ -362,8 +371,8 @@ io:
 
 /* ---- writers ---- */
 
-static int writer_new(struct dn_writer **out, enum dn_format fmt, const struct dn_write_options *opt,
-		      struct dn_error *err)
+static int writer_new(struct dn_writer **out, enum dn_format fmt,
+		      const struct dn_write_options *opt, struct dn_error *err)
 {
 	struct dn_writer *w = dn_calloc(1, sizeof *w);
 	if (!w)
@@ -376,9 +385,15 @@ static int writer_new(struct dn_writer **out, enum dn_format fmt, const struct d
 		w->opt.delimiter = ',';
 	w->format = fmt;
 	switch (fmt) {
-	case DN_FORMAT_CSV: w->ops = &dn_csv_writer_ops; break;
-	case DN_FORMAT_NDJSON: w->ops = &dn_ndjson_writer_ops; break;
-	case DN_FORMAT_JSON: w->ops = &dn_json_writer_ops; break;
+	case DN_FORMAT_CSV:
+		w->ops = &dn_csv_writer_ops;
+		break;
+	case DN_FORMAT_NDJSON:
+		w->ops = &dn_ndjson_writer_ops;
+		break;
+	case DN_FORMAT_JSON:
+		w->ops = &dn_json_writer_ops;
+		break;
 	default:
 		dn_free(w);
 		return dn_error_set(err, DN_EINVAL, "unknown output format");
@@ -401,7 +416,8 @@ int dn_writer_open(struct dn_writer **out, const char *path, enum dn_format fmt,
 		char delim = 0;
 		if (strcmp(path, "-") == 0)
 			return dn_error_set(err, DN_EUSAGE,
-					    "writing standard output: name its format with --to csv|tsv|ndjson|json");
+					    "writing standard output: name its format with "
+					    "--to csv|tsv|ndjson|json");
 		fmt = dn_format_from_path(path, &delim);
 		if (fmt == DN_FORMAT_UNKNOWN)
 			return dn_error_set_at(err, DN_EUSAGE, path, 0, 0,

@@ -53,9 +53,9 @@ struct dn_type_hint {
 };
 
 struct dn_read_options {
-	char delimiter;       /* CSV: 0 = detect among , ; TAB | */
-	int no_header;        /* CSV: first line is data; columns are column1..N */
-	int n_null_tokens;    /* -1 = defaults: "", NA, N/A, NULL, null */
+	char delimiter;    /* CSV: 0 = detect among , ; TAB | */
+	int no_header;     /* CSV: first line is data; columns are column1..N */
+	int n_null_tokens; /* -1 = defaults: "", NA, N/A, NULL, null */
 	const char *null_tokens[DN_MAX_NULL_TOKENS]; /* unquoted fields equal to one are null */
 	enum dn_bad_rows bad_rows;
 	const char *rejects_path; /* quarantine file; default "<input>.rejects.csv" */
@@ -65,8 +65,8 @@ struct dn_read_options {
 	size_t max_record_bytes;  /* ceiling for one record; 0 = 64 MiB */
 	int n_types;              /* declared column types */
 	const struct dn_type_hint *types;
-	int all_strings;          /* no inference: every column is a string */
-	int infer_quoted;         /* CSV: infer quoted fields by content too (default: a quoted
+	int all_strings;  /* no inference: every column is a string */
+	int infer_quoted; /* CSV: infer quoted fields by content too (default: a quoted
 				   * field is text, so "12" is a string, as R and Python's
 				   * QUOTE_NONNUMERIC writers mean it) */
 	/* Called now and then with bytes consumed so far (for progress lines); may be NULL. */
@@ -120,11 +120,11 @@ void dn_reader_free(struct dn_reader *r);
 /* ---------------------------------------------------------------------------------------------
  * Writers */
 struct dn_write_options {
-	char delimiter;       /* CSV: default ',' */
-	int no_header;        /* CSV: no header line */
-	int crlf;             /* CSV: end lines with CRLF */
-	int json_lines;       /* unused by callers; set by the format */
-	int pretty;           /* JSON: indent */
+	char delimiter; /* CSV: default ',' */
+	int no_header;  /* CSV: no header line */
+	int crlf;       /* CSV: end lines with CRLF */
+	int json_lines; /* unused by callers; set by the format */
+	int pretty;     /* JSON: indent */
 };
 
 void dn_write_options_init(struct dn_write_options *o);

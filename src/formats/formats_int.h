@@ -20,9 +20,9 @@ struct dn_reader_ops {
 
 /* Where a reader's bytes come from: a file descriptor or a memory block. */
 struct dn_source {
-	int fd;           /* -1 for memory */
-	int close_fd;     /* fd is ours to close */
-	const char *mem;  /* memory input */
+	int fd;          /* -1 for memory */
+	int close_fd;    /* fd is ours to close */
+	const char *mem; /* memory input */
 	size_t mem_len;
 	size_t mem_pos;
 };
@@ -32,15 +32,15 @@ int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error
 
 struct dn_reader {
 	const struct dn_reader_ops *ops;
-	void *state;              /* the format's own */
-	char *name;               /* for messages: the path, or "<stdin>" */
+	void *state; /* the format's own */
+	char *name;  /* for messages: the path, or "<stdin>" */
 	struct dn_read_options opt;
 	struct dn_source src;
-	struct dn_schema schema;  /* current (widened) schema */
+	struct dn_schema schema; /* current (widened) schema */
 	struct dn_read_summary summary;
 	struct dn_widening *widenings;
 	int nwidenings;
-	struct dn_afile rejects;  /* opened lazily at the first quarantined row */
+	struct dn_afile rejects; /* opened lazily at the first quarantined row */
 	int rejects_open;
 	char *rejects_path;
 	int done;
@@ -80,10 +80,10 @@ struct dn_writer {
 	void *state;
 	struct dn_write_options opt;
 	enum dn_format format;
-	struct dn_afile file;     /* when writing to a path */
-	struct dn_buf *dst;       /* when writing to memory */
-	struct dn_buf out;        /* staging buffer, flushed to file when large */
-	struct dn_schema schema;  /* columns of the first batch */
+	struct dn_afile file;    /* when writing to a path */
+	struct dn_buf *dst;      /* when writing to memory */
+	struct dn_buf out;       /* staging buffer, flushed to file when large */
+	struct dn_schema schema; /* columns of the first batch */
 	int started;
 	int finished;
 	int64_t rows;
