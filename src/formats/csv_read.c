@@ -908,6 +908,19 @@ static struct chunk *next_chunk(struct dn_reader *r, struct csv *c, int *done)
 	return ch;
 }
 
+/* Parse a chunk taken from the input; failures are kept in the chunk and reported in order. */
+static int parse_into(struct dn_reader *r, struct chunk *ch, const enum dn_type *types)
+{
+	int rc = types ? parse_chunk(r, ch, types, &ch->err)
+		       : dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s", r->name);
+	if (rc < 0) {
+		ch->input_error = 1;
+		if (!ch->err.code)
+			dn_error_set(&ch->err, rc, "%s reading %s", dn_strerror(rc), r->name);
+	}
+	return rc;
+}
+
 /* ---- threads ---- */
 
 static void *worker_main(void *arg)
@@ -935,7 +948,7 @@ static void *worker_main(void *arg)
 			types[i] = r->schema.fields[i].type;
 		pthread_mutex_unlock(&c->mu);
 		if (!ch->input_error) {
-			if (!types || parse_chunk(r, ch, types, &ch->err) < 0)
+			if (parse_into(r, ch, types) < 0)
 				ch->input_error = 1;
 		}
 		pthread_mutex_lock(&c->mu);
@@ -984,7 +997,7 @@ static struct chunk *take_chunk(struct dn_reader *r, struct csv *c, int *rc, str
 			enum dn_type *types = dn_calloc((size_t)c->ncols, sizeof *types);
 			for (int i = 0; types && i < c->ncols; i++)
 				types[i] = r->schema.fields[i].type;
-			if (!types || parse_chunk(r, ch, types, &ch->err) < 0)
+			if (parse_into(r, ch, types) < 0)
 				ch->input_error = 1;
 			dn_free(types);
 		}

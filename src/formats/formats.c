@@ -242,6 +242,8 @@ int dn_reader_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 	r->done = 1;
 	if (rc == 0)
 		rc = finish_rejects(r, err);
+	if (rc < 0 && err && !err->code) /* a failure deep down that left no message */
+		dn_error_set(err, rc, "%s while reading %s", dn_strerror(rc), r->name);
 	return rc;
 }
 
