@@ -94,6 +94,8 @@ struct csv {
 	int current_next;
 	int64_t first_row;
 	int emitted_empty;
+	int fatal_pending; /* a bad row under the fail policy: report after the rows before it */
+	struct dn_error fatal_err;
 };
 
 /* ---- small helpers ---- */
@@ -1064,10 +1066,12 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 			DN_TRY(dn_reader_widen(r, i, ch->types[i], c->line_base + wl, err));
 		}
 	if (ch->fatal) {
-		*err = ch->err;
-		err->line = c->line_base + ch->err_rel_line;
+		/* The rows before the bad one are handed out first, then the error. */
+		c->fatal_pending = 1;
+		c->fatal_err = ch->err;
+		c->fatal_err.line = c->line_base + ch->err_rel_line;
 		r->summary.read += ch->records;
-		return DN_EPARSE;
+		return 0;
 	}
 	for (int i = 0; i < ch->nrejects; i++) {
 		struct reject *j = &ch->rejects[i];
@@ -1101,6 +1105,10 @@ static int csv_next(struct dn_reader *r, struct dn_batch **out, struct dn_error 
 		}
 		chunk_free(c->current, c->ncols);
 		c->current = NULL;
+		if (c->fatal_pending) {
+			*err = c->fatal_err;
+			return DN_EPARSE;
+		}
 		int rc;
 		struct chunk *ch = take_chunk(r, c, &rc, err);
 		if (rc < 0)
