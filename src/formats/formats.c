@@ -325,7 +325,7 @@ int dn_reader_bad_row(struct dn_reader *r, int64_t line, int64_t column, const c
 	case DN_BAD_FAIL:
 		return dn_error_set_at(
 			err, DN_EPARSE, r->name, line, column,
-			"%s (use --bad-rows skip or quarantine to load the other rows)", reason);
+			"%s (--bad-rows skip or quarantine loads the other rows)", reason);
 	case DN_BAD_SKIP:
 		r->summary.skipped++;
 		return 0;
