@@ -68,8 +68,8 @@ static void torture(struct dn_test_ctx *dn_t_, const char *data, enum dn_format 
 	int64_t rows = read_write(data, fmt, policy, &err);
 	if (rows != want_rows) {
 		char b[1200];
-		dn_test_fail(dn_t_, __FILE__, __LINE__, "baseline read gave %lld: %s", (long long)rows,
-			     dn_error_format(&err, b, sizeof b));
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "baseline read gave %lld: %s",
+			     (long long)rows, dn_error_format(&err, b, sizeof b));
 		return;
 	}
 	for (uint64_t n = 1;; n++) {
@@ -79,9 +79,9 @@ static void torture(struct dn_test_ctx *dn_t_, const char *data, enum dn_format 
 		uint64_t used = dn_alloc_fail_after(0);
 		if (rows < 0 && rows != DN_ENOMEM) {
 			char b[1200];
-			dn_test_fail(dn_t_, __FILE__, __LINE__, "allocation %llu failed: got %s: %s",
-				     (unsigned long long)n, dn_err_name((int)rows),
-				     dn_error_format(&err, b, sizeof b));
+			dn_test_fail(dn_t_, __FILE__, __LINE__,
+				     "allocation %llu failed: got %s: %s", (unsigned long long)n,
+				     dn_err_name((int)rows), dn_error_format(&err, b, sizeof b));
 			return;
 		}
 		if (rows >= 0) {
