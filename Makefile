@@ -25,6 +25,8 @@ TEST_SRC := $(wildcard tests/unit/*.c) tests/runner.c
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Each fuzz target is also linked into the test binary (renamed), which replays its corpus.
+FUZZ_TOBJ := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libdunya.a
@@ -52,12 +54,23 @@ $(BUILD)/test_list.h: $(wildcard tests/unit/*.c)
 	@grep -ho '^DN_TEST([a-z0-9_]*)' $^ /dev/null | sed 's/^DN_TEST(\(.*\))/DN_TEST_ENTRY(\1)/' > $@.tmp
 	@mv $@.tmp $@
 
+$(BUILD)/fuzz_list.h: $(FUZZ_SRC)
+	@mkdir -p $(BUILD)
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "DN_FUZZ_ENTRY($${n#fuzz_})"; done > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/fuzz-replay/%.o: fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DLLVMFuzzerTestOneInput=dn_$*_one -c $< -o $@
+
+$(BUILD)/tests/unit/test_fuzz_corpus.o: $(BUILD)/fuzz_list.h
+$(BUILD)/tests/unit/test_fuzz_corpus.o: CFLAGS += -I$(BUILD)
 $(BUILD)/tests/runner.o: $(BUILD)/test_list.h
 $(BUILD)/tests/runner.o: CFLAGS += -I$(BUILD) -DDN_SOURCE_DIR='"$(CURDIR)"'
 $(BUILD)/tests/unit/%.o: CFLAGS += -DDN_SOURCE_DIR='"$(CURDIR)"'
 
-$(TESTBIN): $(TEST_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(LDLIBS)
+$(TESTBIN): $(TEST_OBJ) $(FUZZ_TOBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(FUZZ_TOBJ) $(LIB) $(LDLIBS)
 
 test: deps
 	$(MAKE) $(BIN) $(TESTBIN)
