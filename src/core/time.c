@@ -161,7 +161,12 @@ int dn_time_parse(const char *p, size_t n, int64_t *out)
 	if (oh > 23 || om > 59)
 		return DN_EPARSE;
 	int64_t off = ((int64_t)oh * 3600 + om * 60) * DN_USEC_PER_SEC;
-	*out = z == '+' ? us - off : us + off;
+	us = z == '+' ? us - off : us + off;
+	/* An offset may carry the value past 9999-12-31 UTC, which no 4-digit year can spell: such
+	 * text is not a timestamp dunya can write back, so it stays text. */
+	if (us > INT64_C(253402300799999999))
+		return DN_EPARSE;
+	*out = us;
 	return DN_TIME_TIMESTAMP;
 }
 #undef DG

@@ -73,6 +73,7 @@ struct csv {
 	unsigned char *declared; /* per column */
 	int null_empty;          /* "" is a null token */
 	unsigned null_len_mask;  /* bit n set: a null token of length n (< 32) exists */
+	int null_long;           /* a null token of 32 bytes or more exists */
 	/* input, under mu */
 	char *carry;
 	size_t carry_len, carry_cap;
@@ -233,7 +234,9 @@ static int is_null_field(const struct dn_reader *r, const struct csv *c, const s
 		return f->len == 0 ? -1 : 0; /* quoted "": null for typed columns, "" for strings */
 	if (f->len == 0)
 		return c->null_empty;
-	if (f->len >= 32 || !(c->null_len_mask & (1u << f->len)))
+	if (f->len < 32 && !(c->null_len_mask & (1u << f->len)))
+		return 0;
+	if (f->len >= 32 && !c->null_long)
 		return 0;
 	return dn_reader_is_null(r, f->p, f->len);
 }
@@ -669,8 +672,18 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 		int nf;
 		p = tokenize(p, end, c->delim, x->f, ncols + 1, &nf, &line, &bad, &bad_at);
 		/* Blank lines are not rows (unless the file has one column: then it is a null). */
-		if (nf == 1 && x->f[0].len == 0 && !x->f[0].quoted && ncols > 1)
+		if (nf == 1 && x->f[0].len == 0 && !x->f[0].quoted && ncols != 1)
 			continue;
+		/* The chunk cut enforces the record ceiling only when nothing ends; check each. */
+		if (DN_UNLIKELY((size_t)(p - rec) > x->r->opt.max_record_bytes)) {
+			ch->fatal = 1;
+			ch->err_rel_line = rec_line;
+			dn_error_set_at(&ch->err, DN_ELIMIT, x->r->name, 0, 1,
+					"a record is longer than the %zu-byte limit (an unclosed "
+					"quote?); raise --max-record-mb if it is real",
+					x->r->opt.max_record_bytes);
+			break;
+		}
 		ch->records++;
 		int stop = 0;
 		if (bad) {
@@ -748,15 +761,16 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 	x.f = dn_calloc((size_t)c->ncols + 1, sizeof *x.f);
 	if (!ch->types)
 		ch->types = dn_calloc((size_t)c->ncols, sizeof *ch->types);
-	if (!ch->widen_line)
+	if (!ch->widen_line) {
 		ch->widen_line = dn_calloc((size_t)c->ncols, sizeof *ch->widen_line);
+		for (int i = 0; ch->widen_line && i < c->ncols; i++)
+			ch->widen_line[i] = -1;
+	}
 	if (!x.b || !x.f || !ch->types || !ch->widen_line) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
 		goto out;
 	}
 	memcpy(ch->types, types, sizeof *types * (size_t)c->ncols);
-	for (int i = 0; i < c->ncols; i++)
-		ch->widen_line[i] = -1;
 	x.types = ch->types;
 	for (int attempt = 0;; attempt++) {
 		chunk_clear_result(ch, c->ncols);
@@ -1040,7 +1054,8 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 	if (ch->input_error) {
 		if (ch->err.line)
 			ch->err.line += c->line_base - 1;
-		*err = ch->err;
+		if (err)
+			*err = ch->err;
 		return ch->err.code ? ch->err.code : DN_EINTERNAL;
 	}
 	/* A chunk parsed with a narrower type than the schema has now: parse it again. */
@@ -1063,7 +1078,13 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 	for (int i = 0; i < c->ncols; i++)
 		if (ch->types[i] != r->schema.fields[i].type) {
 			int64_t wl = ch->widen_line[i] >= 0 ? ch->widen_line[i] : 0;
-			DN_TRY(dn_reader_widen(r, i, ch->types[i], c->line_base + wl, err));
+			/* Workers read the schema's types under mu when they take a chunk. */
+			if (c->started)
+				pthread_mutex_lock(&c->mu);
+			int wrc = dn_reader_widen(r, i, ch->types[i], c->line_base + wl, err);
+			if (c->started)
+				pthread_mutex_unlock(&c->mu);
+			DN_TRY(wrc);
 		}
 	if (ch->fatal) {
 		/* The rows before the bad one are handed out first, then the error. */
@@ -1106,8 +1127,9 @@ static int csv_next(struct dn_reader *r, struct dn_batch **out, struct dn_error 
 		chunk_free(c->current, c->ncols);
 		c->current = NULL;
 		if (c->fatal_pending) {
-			*err = c->fatal_err;
-			return DN_EPARSE;
+			if (err)
+				*err = c->fatal_err;
+			return c->fatal_err.code;
 		}
 		int rc;
 		struct chunk *ch = take_chunk(r, c, &rc, err);
@@ -1230,6 +1252,11 @@ static int add_column_name(struct dn_reader *r, const struct field *f, int index
 		} else if ((rc = dn_buf_append(&name, f->p, f->len, err)) < 0) {
 			goto out;
 		}
+		if (memchr(name.data, 0, name.len)) {
+			rc = dn_error_set_at(err, DN_EPARSE, r->name, 1, 0,
+					     "column %d's name holds a NUL byte", index + 1);
+			goto out;
+		}
 		if (!dn_utf8_valid(name.data, name.len, NULL)) {
 			rc = dn_error_set_at(err, DN_EPARSE, r->name, 1, 0,
 					     "column %d's name is not valid UTF-8; "
@@ -1275,6 +1302,8 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 			c->null_empty = 1;
 		else if (n < 32)
 			c->null_len_mask |= 1u << n;
+		else
+			c->null_long = 1;
 	}
 
 	/* The sample: the first few MiB, which later become the first chunk's input. */
@@ -1288,6 +1317,9 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 	/* All of the input is here when it is small: no threads needed. */
 	if (c->eof && c->carry_len <= CHUNK_BYTES)
 		c->nthreads = 1;
+	/* fill_carry leaves PAD bytes of room: a sentinel lets tokenize scan the sample in place. */
+	memset(c->carry + c->carry_len, 0, PAD);
+	c->carry[c->carry_len] = '\n';
 	c->delim = r->opt.delimiter ? r->opt.delimiter : detect_delimiter(c->carry, c->carry_len);
 	r->summary.delimiter = c->delim;
 

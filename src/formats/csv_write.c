@@ -13,11 +13,16 @@ static int needs_quotes(const char *p, size_t n, char delim, int is_string)
 {
 	if (n == 0)
 		return 1;
+	/* Quoting also any delimiter candidate keeps a reader's delimiter detection right on
+	 * one-column output ("a;b" alone on its lines would look like two ';' fields). */
 	for (size_t i = 0; i < n; i++) {
 		char ch = p[i];
-		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r')
+		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r' || ch == ',' || ch == ';' ||
+		    ch == '\t' || ch == '|')
 			return 1;
 	}
+	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* would be taken for a byte-order mark */
+		return 1;
 	if (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')
 		return 1;
 	for (size_t i = 0; i < sizeof null_like / sizeof null_like[0]; i++)

@@ -3,7 +3,7 @@ Converting: formats by extension, stdin/stdout, widening after the sample, atomi
   $ dunya -q convert people.csv $TMP/p.tsv && cat $TMP/p.tsv
   id	name	born	height	member	joined
   1	Ada Lovelace	1815-12-10	1.65	true	2020-01-05T10:00:00Z
-  2	Hopper, Grace	1906-12-09		false	2021-06-30T08:30:00Z
+  2	"Hopper, Grace"	1906-12-09		false	2021-06-30T08:30:00Z
   3	"Alan ""Turing"""	1912-06-23	1.78	true	
   4	Edsger Dijkstra	1930-05-11	1.85	false	2022-02-02T01:02:02.500Z
 
@@ -16,7 +16,7 @@ Converting: formats by extension, stdin/stdout, widening after the sample, atomi
 
   $ cat people.csv | dunya -q convert - - --from csv --to csv --out-delimiter ";" --no-out-header
   1;Ada Lovelace;1815-12-10;1.65;true;2020-01-05T10:00:00Z
-  2;Hopper, Grace;1906-12-09;;false;2021-06-30T08:30:00Z
+  2;"Hopper, Grace";1906-12-09;;false;2021-06-30T08:30:00Z
   3;"Alan ""Turing""";1912-06-23;1.78;true;
   4;Edsger Dijkstra;1930-05-11;1.85;false;2022-02-02T01:02:02.500Z
 
