@@ -23,9 +23,9 @@ int32_t dn_days_from_civil(int year, int month, int day)
 {
 	int64_t y = (int64_t)year - (month <= 2);
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                                      /* [0, 399] */
+	int64_t yoe = y - era * 400;                                            /* [0, 399] */
 	int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1; /* [0, 365] */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;              /* [0, 146096] */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                    /* [0, 146096] */
 	return (int32_t)(era * 146097 + doe - 719468);
 }
 
@@ -33,10 +33,10 @@ void dn_civil_from_days(int32_t days, int *year, int *month, int *day)
 {
 	int64_t z = (int64_t)days + 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;                                         /* [0, 146096] */
+	int64_t doe = z - era * 146097;                                      /* [0, 146096] */
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                  /* [0, 365] */
-	int64_t mp = (5 * doy + 2) / 153;                                       /* [0, 11] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
 	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
 	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*year = (int)(yoe + era * 400 + (m <= 2));

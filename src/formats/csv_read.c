@@ -927,8 +927,8 @@ static struct chunk *next_chunk(struct dn_reader *r, struct csv *c, int *done)
 /* Parse a chunk taken from the input; failures are kept in the chunk and reported in order. */
 static int parse_into(struct dn_reader *r, struct chunk *ch, const enum dn_type *types)
 {
-	int rc = types ? parse_chunk(r, ch, types, &ch->err)
-		       : dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s", r->name);
+	int rc = types ? parse_chunk(r, ch, types, &ch->err) :
+			 dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s", r->name);
 	if (rc < 0) {
 		ch->input_error = 1;
 		if (!ch->err.code)
@@ -1317,7 +1317,7 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 	/* All of the input is here when it is small: no threads needed. */
 	if (c->eof && c->carry_len <= CHUNK_BYTES)
 		c->nthreads = 1;
-	/* fill_carry leaves PAD bytes of room: a sentinel lets tokenize scan the sample in place. */
+	/* fill_carry leaves PAD bytes of room: a sentinel lets tokenize scan the sample. */
 	memset(c->carry + c->carry_len, 0, PAD);
 	c->carry[c->carry_len] = '\n';
 	c->delim = r->opt.delimiter ? r->opt.delimiter : detect_delimiter(c->carry, c->carry_len);

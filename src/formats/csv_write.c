@@ -17,8 +17,8 @@ static int needs_quotes(const char *p, size_t n, char delim, int is_string)
 	 * one-column output ("a;b" alone on its lines would look like two ';' fields). */
 	for (size_t i = 0; i < n; i++) {
 		char ch = p[i];
-		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r' || ch == ',' || ch == ';' ||
-		    ch == '\t' || ch == '|')
+		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r' || ch == ',' ||
+		    ch == ';' || ch == '\t' || ch == '|')
 			return 1;
 	}
 	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* would be taken for a byte-order mark */
