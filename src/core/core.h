@@ -271,12 +271,15 @@ void dn_pool_free(struct dn_pool *p);
 /* ---------------------------------------------------------------------------------------------
  * Atomic files: write to a temporary file in the target's directory, then fsync and rename on
  * commit, so readers see the old file or the complete new one, never a partial one.
- * Path "-" means standard output (written directly; commit flushes). */
+ * Path "-" means standard output (written directly; commit flushes). An existing path that is
+ * not a regular file (a device such as /dev/null, a FIFO) is written directly too. */
 struct dn_afile {
 	FILE *fp;        /* write through this */
 	char *path;      /* final path */
-	char *tmp_path;  /* temporary path, NULL for stdout */
+	char *tmp_path;  /* temporary path, NULL for stdout and direct files */
 	int is_stdout;
+	int is_direct;   /* an existing device or FIFO (/dev/null, a pipe): written in place,
+			  * since renaming over it would replace the device with a file */
 };
 
 int dn_afile_open(struct dn_afile *f, const char *path, struct dn_error *err);

@@ -33,6 +33,7 @@ static void afile_clear(struct dn_afile *f)
 	f->path = NULL;
 	f->tmp_path = NULL;
 	f->is_stdout = 0;
+	f->is_direct = 0;
 }
 
 int dn_afile_open(struct dn_afile *f, const char *path, struct dn_error *err)
@@ -48,6 +49,23 @@ int dn_afile_open(struct dn_afile *f, const char *path, struct dn_error *err)
 	if (strcmp(path, "-") == 0) {
 		f->fp = stdout;
 		f->is_stdout = 1;
+		return 0;
+	}
+	struct stat pst;
+	if (stat(path, &pst) == 0 && S_ISDIR(pst.st_mode)) {
+		rc = dn_error_set(err, DN_EINVAL, "cannot write %s: it is a directory", path);
+		goto fail;
+	}
+	if (stat(path, &pst) == 0 && !S_ISREG(pst.st_mode)) {
+		/* A device or FIFO: renaming a temporary file over it would replace it. */
+		f->fp = fopen(path, "wb");
+		if (!f->fp) {
+			int e = errno;
+			rc = dn_error_set(err, DN_EIO, "cannot open %s for writing: %s", path,
+					  errstr(e, eb, sizeof eb));
+			goto fail;
+		}
+		f->is_direct = 1;
 		return 0;
 	}
 	const char *slash = strrchr(path, '/');
@@ -118,6 +136,21 @@ int dn_afile_commit(struct dn_afile *f, struct dn_error *err)
 		afile_clear(f);
 		return 0;
 	}
+	if (f->is_direct) {
+		errno = 0;
+		int bad = fflush(f->fp) != 0 || ferror(f->fp);
+		e = errno ? errno : EIO;
+		if (fclose(f->fp) != 0 && !bad) {
+			bad = 1;
+			e = errno;
+		}
+		f->fp = NULL;
+		int rc = bad ? dn_error_set(err, DN_EIO, "cannot write %s: %s", f->path,
+					    errstr(e, eb, sizeof eb)) :
+			       0;
+		afile_clear(f);
+		return rc;
+	}
 	FILE *fp = f->fp;
 	f->fp = NULL;
 	errno = 0;
@@ -173,7 +206,7 @@ void dn_afile_abort(struct dn_afile *f)
 		return;
 	if (f->fp && !f->is_stdout) {
 		fclose(f->fp);
-		if (f->tmp_path)
+		if (f->tmp_path && !f->is_direct)
 			unlink(f->tmp_path);
 	} else if (f->fp) {
 		fflush(f->fp);

@@ -112,11 +112,11 @@ DN_TEST(core_alloc_fail_injection)
 	void *b = dn_calloc(3, 4);
 	CHECK(a && b);
 	CHECK_INT(dn_alloc_fail_after(3), 2); /* counts since the last call */
-	void *c = dn_malloc(1);                /* #1 ok */
-	void *d = dn_strdup("hello");          /* #2 ok */
-	void *e = dn_malloc(1);                /* #3 fails */
-	void *f = dn_realloc(a, 100);          /* #4 fails, a intact */
-	char *g = dn_strndup("abc", 2);        /* #5 fails */
+	void *c = dn_malloc(1);               /* #1 ok */
+	void *d = dn_strdup("hello");         /* #2 ok */
+	void *e = dn_malloc(1);               /* #3 fails */
+	void *f = dn_realloc(a, 100);         /* #4 fails, a intact */
+	char *g = dn_strndup("abc", 2);       /* #5 fails */
 	CHECK_INT(dn_alloc_fail_after(0), 5);
 	CHECK(c != NULL);
 	CHECK_STR(d, "hello");
@@ -317,20 +317,20 @@ DN_TEST(core_utf8_valid)
 	const char *ok = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf";
 	CHECK(dn_utf8_valid(ok, strlen(ok), &at));
 	CHECK(dn_utf8_valid("\xef\xbf\xbf", 3, NULL)); /* U+FFFF is a valid scalar */
-	CHECK_INT(utf8_bad("ab\xc0\x80", 4), 2);        /* overlong NUL */
-	CHECK_INT(utf8_bad("\xc1\xbf", 2), 0);          /* overlong */
-	CHECK_INT(utf8_bad("\xe0\x80\xaf", 3), 1);      /* overlong 3-byte */
-	CHECK_INT(utf8_bad("\xf0\x8f\xbf\xbf", 4), 1);  /* overlong 4-byte */
-	CHECK_INT(utf8_bad("x\xed\xa0\x80", 4), 2);     /* surrogate D800 */
-	CHECK_INT(utf8_bad("\xed\xbf\xbf", 3), 1);      /* surrogate DFFF */
-	CHECK_INT(utf8_bad("\xf4\x90\x80\x80", 4), 1);  /* above U+10FFFF */
-	CHECK_INT(utf8_bad("\xf5\x80\x80\x80", 4), 0);  /* F5 never valid */
+	CHECK_INT(utf8_bad("ab\xc0\x80", 4), 2);       /* overlong NUL */
+	CHECK_INT(utf8_bad("\xc1\xbf", 2), 0);         /* overlong */
+	CHECK_INT(utf8_bad("\xe0\x80\xaf", 3), 1);     /* overlong 3-byte */
+	CHECK_INT(utf8_bad("\xf0\x8f\xbf\xbf", 4), 1); /* overlong 4-byte */
+	CHECK_INT(utf8_bad("x\xed\xa0\x80", 4), 2);    /* surrogate D800 */
+	CHECK_INT(utf8_bad("\xed\xbf\xbf", 3), 1);     /* surrogate DFFF */
+	CHECK_INT(utf8_bad("\xf4\x90\x80\x80", 4), 1); /* above U+10FFFF */
+	CHECK_INT(utf8_bad("\xf5\x80\x80\x80", 4), 0); /* F5 never valid */
 	CHECK_INT(utf8_bad("\xff", 1), 0);
-	CHECK_INT(utf8_bad("abc\x80", 4), 3);           /* lone continuation */
-	CHECK_INT(utf8_bad("\xc3", 1), 1);              /* truncated at the end */
+	CHECK_INT(utf8_bad("abc\x80", 4), 3); /* lone continuation */
+	CHECK_INT(utf8_bad("\xc3", 1), 1);    /* truncated at the end */
 	CHECK_INT(utf8_bad("\xe2\x82", 2), 2);
 	CHECK_INT(utf8_bad("\xf0\x9f\x98", 3), 3);
-	CHECK_INT(utf8_bad("\xe2\x82x", 3), 2);         /* cut by an ASCII byte */
+	CHECK_INT(utf8_bad("\xe2\x82x", 3), 2); /* cut by an ASCII byte */
 	CHECK_INT(utf8_bad("\xe2(\xac", 3), 1);
 	CHECK_INT(utf8_bad("\xf0\x9f\x98(", 4), 3);
 	/* After a long ASCII run (the 8-byte path), the offset is still exact. */
@@ -395,8 +395,8 @@ DN_TEST(core_parse_i64)
 	CHECK_INT(pi("18446744073709551616", &v), DN_ELIMIT);
 	CHECK_INT(pi("99999999999999999999999999999", &v), DN_ELIMIT);
 	CHECK_INT(pi("99999999999999999999x", &v), DN_EPARSE);
-	const char *bad[] = {"", "-", "+", " 1", "1 ", "1.0", "1e3", "0x10", "--1", "+-1", "1_000",
-			     "١"};
+	const char *bad[] = {"",    "-",    "+",   " 1",  "1 ",    "1.0",
+			     "1e3", "0x10", "--1", "+-1", "1_000", "١"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		v = 12345;
 		CHECK_INT(pi(bad[i], &v), DN_EPARSE);
@@ -461,9 +461,9 @@ DN_TEST(core_parse_f64)
 	CHECK_INT(pf("1e-400", &v), 0);
 	CHECK(v == 0);
 	const char *bad[] = {
-		"",    "-",    "+",     ".",    "-.",   "e5",  "1e",          "1e+",  "1e-",
-		" 1",  "1 ",   "0x1p3", "0x10", "1..2", "1.2.3", "1,5",       "--1",  "in",
-		"infin", "nana", "1e5e", "1f",  ".e1",  "1e 5", "\xe2\x88\x9e", "1\n",
+		"",      "-",    "+",     ".",    "-.",   "e5",    "1e",           "1e+", "1e-",
+		" 1",    "1 ",   "0x1p3", "0x10", "1..2", "1.2.3", "1,5",          "--1", "in",
+		"infin", "nana", "1e5e",  "1f",   ".e1",  "1e 5",  "\xe2\x88\x9e", "1\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (pf(bad[i], &v) != DN_EPARSE) {
@@ -507,12 +507,30 @@ DN_TEST(core_parse_f64_tricky)
 	CHECK_INT(pf("9007199254740993.0000000000000001", &v), 0); /* just above halfway */
 	CHECK(v == 9007199254740994.0);
 	const char *cases[] = {
-		"0.1", "0.2", "0.3", "1e-320", "1.7976931348623157e308", "1.7976931348623158e308",
-		"2.2250738585072014e-308", "2.2250738585072011e-308", "9007199254740993",
-		"9007199254740992", "9007199254740994", "123456789012345678901234567890",
-		"3.14159265358979323846264338327950288419716939937510", "1e22", "1e23", "8.5e-323",
-		"2.4703282292062327e-324", "2.4703282292062328e-324", "5e-324", "1e308", "1.8e308",
-		"0.000000000000000000000000000000001", "7.038531e-26", "123.456e-7",
+		"0.1",
+		"0.2",
+		"0.3",
+		"1e-320",
+		"1.7976931348623157e308",
+		"1.7976931348623158e308",
+		"2.2250738585072014e-308",
+		"2.2250738585072011e-308",
+		"9007199254740993",
+		"9007199254740992",
+		"9007199254740994",
+		"123456789012345678901234567890",
+		"3.14159265358979323846264338327950288419716939937510",
+		"1e22",
+		"1e23",
+		"8.5e-323",
+		"2.4703282292062327e-324",
+		"2.4703282292062328e-324",
+		"5e-324",
+		"1e308",
+		"1.8e308",
+		"0.000000000000000000000000000000001",
+		"7.038531e-26",
+		"123.456e-7",
 		("179769313486231580793728971405303415079934132710037826936173778980444968292764750"
 		 "946649017977587207096330286416692887910946555547851940402630657488671505820681908"
 		 "902000708383676273854845817711531764475730270069855571366959622842914819860834936"
@@ -1003,14 +1021,11 @@ DN_TEST(core_afile_errors)
 		CHECK_INT(rc, DN_ENOMEM);
 		CHECK(!tmp_files_exist(".oom.txt"));
 	}
-	/* Renaming onto a directory fails at commit; the temporary file is removed. */
+	/* A directory cannot be the output: refused at open, nothing created. */
 	const char *dir = dn_test_tmp_path("adir");
 	CHECK(mkdir(dir, 0700) == 0);
 	char *own = strdup(dir);
-	CHECK_OK(dn_afile_open(&f, own, &err), &err);
-	fputs("x", f.fp);
-	rc = dn_afile_commit(&f, &err);
-	CHECK_INT(rc, DN_EIO);
+	CHECK_INT(dn_afile_open(&f, own, &err), DN_EINVAL);
 	CHECK(strstr(err.msg, own) != NULL);
 	CHECK(!tmp_files_exist(".adir.tmp-"));
 	free(own);
@@ -1041,6 +1056,26 @@ DN_TEST(core_afile_stdout)
 }
 
 /* ---- reading files ---- */
+
+/* A device or FIFO is written in place: renaming over /dev/null would replace the device with
+ * a regular file (and every later reader of /dev/null would see data). */
+DN_TEST(core_afile_device)
+{
+	struct dn_afile f;
+	struct dn_error err;
+	struct stat st;
+	CHECK_OK(dn_afile_open(&f, "/dev/null", &err), &err);
+	CHECK_INT(f.is_direct, 1);
+	CHECK(fputs("discarded\n", f.fp) >= 0);
+	CHECK_OK(dn_afile_commit(&f, &err), &err);
+	CHECK(stat("/dev/null", &st) == 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK_OK(dn_afile_open(&f, "/dev/null", &err), &err);
+	dn_afile_abort(&f);
+	CHECK(stat("/dev/null", &st) == 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK_INT(dn_afile_open(&f, dn_test_tmpdir(), &err), DN_EINVAL);
+}
 
 DN_TEST(core_read_file)
 {

@@ -39,7 +39,7 @@ static int64_t read_write(const char *data, enum dn_format fmt, enum dn_bad_rows
 	dn_read_options_init(&o);
 	o.threads = 1;
 	o.bad_rows = policy;
-	o.rejects_path = "/dev/null";
+	o.rejects_path = dn_test_tmp_path("formats-rejects.csv");
 	if ((rc = dn_reader_open_mem(&r, "mem.csv", data, strlen(data), fmt, &o, err)) < 0)
 		goto out;
 	if ((rc = dn_writer_open_buf(&w, &out, DN_FORMAT_CSV, NULL, err)) < 0)
