@@ -7,6 +7,8 @@
 
 static const struct dn_cmd *commands[] = {
 	&dn_cmd_schema, &dn_cmd_head, &dn_cmd_convert, &dn_cmd_count, &dn_cmd_version,
+	&dn_cmd_cron,
+	&dn_cmd_init, &dn_cmd_validate,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -15,7 +17,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"dunya %s: the modern data stack in one program\n"
 		"\n"
-		"usage: dunya [--log-format text|json] [--log-level LEVEL] COMMAND [ARGS]\n"
+		"usage: dunya [--log-format text|json] [--log-level LEVEL] [--project DIR]\n"
+		"             COMMAND [ARGS]\n"
 		"\n"
 		"commands:\n",
 		DN_VERSION);
@@ -25,6 +28,8 @@ static void usage(FILE *out)
 		     "global options:\n"
 		     "  --log-format text|json  log lines as text (default) or JSON objects\n"
 		     "  --log-level LEVEL       debug, info (default), warn, error or off\n"
+		     "  --project DIR           the project folder (default: the nearest folder\n"
+		     "                          at or above this one holding dunya.yaml)\n"
 		     "  -q, --quiet             same as --log-level warn\n"
 		     "  -h, --help              this help; `dunya COMMAND --help` for a command\n"
 		     "\n"
@@ -57,6 +62,8 @@ int main(int argc, char **argv)
 				return dn_cli_usage(
 					NULL, "--log-level takes debug, info, warn, error or off");
 			dn_log_set_level(lv);
+		} else if (!strcmp(a, "--project") && i + 1 < argc) {
+			dn_cli_project = argv[++i];
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			dn_log_set_level(DN_LOG_WARN);
 		} else {

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pipeline_exec.h"
+#include "pipeline.h"
 
 extern char **environ;
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../src/pipeline/pipeline_exec.h"
+#include "../../src/pipeline/pipeline.h"
 #include "../test.h"
 
 static int run(const char *cmd, const char *log, const char *const *env, const char *cwd,

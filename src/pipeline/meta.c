@@ -1,0 +1,548 @@
+/* The metadata store on SQLite: runs, task instances, attempts, outputs, paused pipelines.
+ *
+ * Every transition is a single UPDATE whose WHERE clause names the state the caller expects,
+ * and sqlite3_changes() tells whether it applied: there is no read-then-write window for a
+ * second scheduler to slip into. Claims and run creation touch several rows and run inside
+ * BEGIN IMMEDIATE transactions, which take the write lock up front so two processes cannot
+ * deadlock upgrading read locks. WAL mode lets readers (status, the UI) run while a scheduler
+ * writes; a 10 s busy timeout absorbs short lock waits.
+ *
+ * Statements are prepared once per call; the store is not on a per-row hot path (a task costs a
+ * handful of statements), so the simplicity wins over a statement cache for now. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+#define SCHEMA_VERSION 1
+
+struct dn_meta {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char *const run_states[] = {NULL, "queued", "running", "success", "failed"};
+static const char *const ti_states[] = {NULL,      "none",   "queued",       "running",
+					"success", "failed", "up_for_retry", "upstream_failed",
+					"skipped"};
+
+const char *dn_run_state_name(enum dn_run_state s)
+{
+	return s >= DN_RUN_QUEUED && s <= DN_RUN_FAILED ? run_states[s] : "unknown";
+}
+
+const char *dn_ti_state_name(enum dn_ti_state s)
+{
+	return s >= DN_TI_NONE && s <= DN_TI_SKIPPED ? ti_states[s] : "unknown";
+}
+
+int dn_ti_state_parse(const char *s, enum dn_ti_state *out)
+{
+	for (int i = DN_TI_NONE; i <= DN_TI_SKIPPED; i++)
+		if (strcmp(s, ti_states[i]) == 0) {
+			*out = (enum dn_ti_state)i;
+			return 0;
+		}
+	return DN_EPARSE;
+}
+
+static int run_state_parse(const char *s)
+{
+	for (int i = DN_RUN_QUEUED; i <= DN_RUN_FAILED; i++)
+		if (s && strcmp(s, run_states[i]) == 0)
+			return i;
+	return 0;
+}
+
+static int db_error(struct dn_meta *m, struct dn_error *err, const char *what)
+{
+	return dn_error_set(err, DN_EIO, "metadata store %s: %s: %s", m->path, what,
+			    sqlite3_errmsg(m->db));
+}
+
+static int exec_sql(struct dn_meta *m, const char *sql, struct dn_error *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(m->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = dn_error_set(err, DN_EIO, "metadata store %s: %s", m->path,
+				      msg ? msg : sqlite3_errmsg(m->db));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+/* Prepare sql and bind arguments described by fmt: 'i' int64, 's' text (NULL allowed). */
+static sqlite3_stmt *prep(struct dn_meta *m, struct dn_error *err, const char *sql, const char *fmt,
+			  ...)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_error(m, err, "preparing a statement");
+		return NULL;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	for (int i = 0; fmt[i]; i++) {
+		int rc;
+		if (fmt[i] == 'i') {
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		} else {
+			const char *s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT) :
+				 sqlite3_bind_null(st, i + 1);
+		}
+		if (rc != SQLITE_OK) {
+			va_end(ap);
+			db_error(m, err, "binding a value");
+			sqlite3_finalize(st);
+			return NULL;
+		}
+	}
+	va_end(ap);
+	return st;
+}
+
+/* Run a statement to completion; returns the number of rows changed or an error. */
+static int step_done(struct dn_meta *m, sqlite3_stmt *st, struct dn_error *err)
+{
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(m, err, "writing");
+	return sqlite3_changes(m->db);
+}
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS dunya_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS pipelines(id TEXT PRIMARY KEY,"
+	" paused INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL,"
+	" run_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, params TEXT,"
+	" interval_start INTEGER, interval_end INTEGER, created_at INTEGER NOT NULL,"
+	" started_at INTEGER, ended_at INTEGER, UNIQUE(pipeline, run_id));"
+	"CREATE INDEX IF NOT EXISTS runs_by_interval ON runs(pipeline, interval_start);"
+	"CREATE TABLE IF NOT EXISTS task_instances(run INTEGER NOT NULL REFERENCES runs(id),"
+	" task TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL,"
+	" try_number INTEGER NOT NULL DEFAULT 0, max_tries INTEGER NOT NULL DEFAULT 1,"
+	" next_try_at INTEGER, pid INTEGER, host TEXT, heartbeat_at INTEGER,"
+	" started_at INTEGER, ended_at INTEGER, PRIMARY KEY(run, task));"
+	"CREATE INDEX IF NOT EXISTS ti_by_state ON task_instances(state);"
+	"CREATE TABLE IF NOT EXISTS attempts(run INTEGER NOT NULL, task TEXT NOT NULL,"
+	" try INTEGER NOT NULL, state TEXT NOT NULL, pid INTEGER, host TEXT,"
+	" started_at INTEGER, ended_at INTEGER, exit_code INTEGER, error TEXT, log_path TEXT,"
+	" PRIMARY KEY(run, task, try));"
+	"CREATE TABLE IF NOT EXISTS outputs(run INTEGER NOT NULL, task TEXT NOT NULL,"
+	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run, task, key));";
+
+int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
+{
+	struct dn_meta *m = dn_calloc(1, sizeof *m);
+	int rc = 0;
+	*out = NULL;
+	if (!m || !(m->path = dn_strdup(path))) {
+		dn_free(m);
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", path);
+	}
+	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		rc = dn_error_set(err, DN_EIO, "cannot open the metadata store %s: %s", path,
+				  m->db ? sqlite3_errmsg(m->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(m->db, 10000);
+	if ((rc = exec_sql(m,
+			   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			   "PRAGMA foreign_keys=ON;",
+			   err)) < 0 ||
+	    (rc = exec_sql(m, "BEGIN IMMEDIATE", err)) < 0)
+		goto fail;
+	if ((rc = exec_sql(m, schema_sql, err)) < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		goto fail;
+	}
+	sqlite3_stmt *st = prep(m, err, "SELECT value FROM dunya_meta WHERE key='schema'", "");
+	int version = 0;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > SCHEMA_VERSION) {
+		exec_sql(m, "ROLLBACK", NULL);
+		rc = dn_error_set(err, DN_ENOTSUP,
+				  "metadata store %s has schema version %d; this dunya knows up to "
+				  "%d: upgrade dunya",
+				  path, version, SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version == 0 &&
+	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '1')", err)) < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		goto fail;
+	}
+	if ((rc = exec_sql(m, "COMMIT", err)) < 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	dn_meta_close(m);
+	return rc;
+}
+
+void dn_meta_close(struct dn_meta *m)
+{
+	if (!m)
+		return;
+	sqlite3_close(m->db);
+	dn_free(m->path);
+	dn_free(m);
+}
+
+int dn_meta_run_create(struct dn_meta *m, const struct dn_run_new *r, int64_t now, int64_t *id,
+		       struct dn_error *err)
+{
+	int rc;
+	DN_TRY(exec_sql(m, "BEGIN IMMEDIATE", err));
+	sqlite3_stmt *st = prep(m, err, "SELECT id FROM runs WHERE pipeline=? AND run_id=?", "ss",
+				r->pipeline, r->run_id);
+	if (!st) {
+		rc = DN_EIO;
+		goto rollback;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		exec_sql(m, "ROLLBACK", NULL);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	rc = step_done(m,
+		       prep(m, err,
+			    "INSERT INTO runs(pipeline, run_id, kind, state, params,"
+			    " interval_start, interval_end, created_at)"
+			    " VALUES(?,?,?,'queued',?,?,?,?)",
+			    "ssssiii", r->pipeline, r->run_id, r->kind ? r->kind : "manual",
+			    r->params_json, r->interval_start, r->interval_end, now),
+		       err);
+	if (rc < 0)
+		goto rollback;
+	*id = sqlite3_last_insert_rowid(m->db);
+	rc = step_done(m,
+		       prep(m, err, "INSERT OR IGNORE INTO pipelines(id) VALUES(?)", "s",
+			    r->pipeline),
+		       err);
+	if (rc < 0)
+		goto rollback;
+	for (int i = 0; i < r->ntasks; i++) {
+		rc = step_done(m,
+			       prep(m, err,
+				    "INSERT INTO task_instances(run, task, seq, state, max_tries)"
+				    " VALUES(?,?,?,'none',?)",
+				    "isii", *id, r->tasks[i], (int64_t)i,
+				    (int64_t)(r->max_tries ? r->max_tries[i] : 1)),
+			       err);
+		if (rc < 0)
+			goto rollback;
+	}
+	DN_TRY(exec_sql(m, "COMMIT", err));
+	return 1;
+rollback:
+	exec_sql(m, "ROLLBACK", NULL);
+	return rc;
+}
+
+/* In the statements below `ended_at=NULL*?` clears the column while still taking the bound
+ * time, so every transition binds the same arguments. */
+static int is_final_run(enum dn_run_state s)
+{
+	return s == DN_RUN_SUCCESS || s == DN_RUN_FAILED;
+}
+
+int dn_meta_run_transition(struct dn_meta *m, int64_t run, enum dn_run_state from,
+			   enum dn_run_state to, int64_t now, struct dn_error *err)
+{
+	const char *sql = to == DN_RUN_RUNNING ?
+				  "UPDATE runs SET state=?, started_at=coalesce(started_at, ?)"
+				  " WHERE id=? AND state=?" :
+			  is_final_run(to) ?
+				  "UPDATE runs SET state=?, ended_at=? WHERE id=? AND state=?" :
+				  "UPDATE runs SET state=?, ended_at=NULL*? WHERE id=? AND state=?";
+	int rc = step_done(m,
+			   prep(m, err, sql, "siis", dn_run_state_name(to), now, run,
+				dn_run_state_name(from)),
+			   err);
+	return rc < 0 ? rc : rc > 0;
+}
+
+static int is_final_ti(enum dn_ti_state s)
+{
+	return s == DN_TI_SUCCESS || s == DN_TI_FAILED || s == DN_TI_UPSTREAM_FAILED ||
+	       s == DN_TI_SKIPPED;
+}
+
+int dn_meta_task_transition(struct dn_meta *m, int64_t run, const char *task, enum dn_ti_state from,
+			    enum dn_ti_state to, int64_t now, struct dn_error *err)
+{
+	const char *sql = is_final_ti(to) ? "UPDATE task_instances SET state=?, ended_at=?"
+					    " WHERE run=? AND task=? AND state=?" :
+					    "UPDATE task_instances SET state=?, ended_at=NULL*?"
+					    " WHERE run=? AND task=? AND state=?";
+	int rc = step_done(m,
+			   prep(m, err, sql, "siiss", dn_ti_state_name(to), now, run, task,
+				dn_ti_state_name(from)),
+			   err);
+	return rc < 0 ? rc : rc > 0;
+}
+
+int dn_meta_task_claim(struct dn_meta *m, int64_t run, const char *task, int pid, const char *host,
+		       int64_t now, int *try_number, struct dn_error *err)
+{
+	int rc;
+	DN_TRY(exec_sql(m, "BEGIN IMMEDIATE", err));
+	rc = step_done(m,
+		       prep(m, err,
+			    "UPDATE task_instances SET state='running', try_number=try_number+1,"
+			    " pid=?, host=?, heartbeat_at=?, started_at=?, ended_at=NULL,"
+			    " next_try_at=NULL WHERE run=? AND task=? AND (state='queued' OR"
+			    " (state='up_for_retry' AND coalesce(next_try_at, 0) <= ?))",
+			    "isiiisi", (int64_t)pid, host, now, now, run, task, now),
+		       err);
+	if (rc <= 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		return rc;
+	}
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT try_number FROM task_instances WHERE run=? AND task=?",
+				"is", run, task);
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		exec_sql(m, "ROLLBACK", NULL);
+		return db_error(m, err, "reading a claimed task");
+	}
+	*try_number = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	rc = step_done(m,
+		       prep(m, err,
+			    "INSERT OR REPLACE INTO attempts(run, task, try, state, pid, host,"
+			    " started_at) VALUES(?,?,?,'running',?,?,?)",
+			    "isiisi", run, task, (int64_t)*try_number, (int64_t)pid, host, now),
+		       err);
+	if (rc < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		return rc;
+	}
+	DN_TRY(exec_sql(m, "COMMIT", err));
+	return 1;
+}
+
+int dn_meta_task_finish(struct dn_meta *m, int64_t run, const char *task, int try_number,
+			enum dn_ti_state to, int exit_code, const char *error, const char *log_path,
+			int64_t next_try_at, int64_t now, struct dn_error *err)
+{
+	if (to != DN_TI_SUCCESS && to != DN_TI_FAILED && to != DN_TI_UP_FOR_RETRY)
+		return dn_error_set(err, DN_EINVAL,
+				    "a task attempt ends in success, failed or "
+				    "up_for_retry, not %s",
+				    dn_ti_state_name(to));
+	int rc;
+	DN_TRY(exec_sql(m, "BEGIN IMMEDIATE", err));
+	rc = step_done(m,
+		       prep(m, err,
+			    "UPDATE task_instances SET state=?, ended_at=?, pid=NULL,"
+			    " next_try_at=? WHERE run=? AND task=? AND state='running'"
+			    " AND try_number=?",
+			    "siiisi", dn_ti_state_name(to), to == DN_TI_UP_FOR_RETRY ? 0 : now,
+			    to == DN_TI_UP_FOR_RETRY ? next_try_at : 0, run, task,
+			    (int64_t)try_number),
+		       err);
+	if (rc <= 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		return rc;
+	}
+	rc = step_done(m,
+		       prep(m, err,
+			    "UPDATE attempts SET state=?, ended_at=?, exit_code=?, error=?,"
+			    " log_path=? WHERE run=? AND task=? AND try=?",
+			    "siissisi", to == DN_TI_SUCCESS ? "success" : "failed", now,
+			    (int64_t)exit_code, error, log_path, run, task, (int64_t)try_number),
+		       err);
+	if (rc < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		return rc;
+	}
+	DN_TRY(exec_sql(m, "COMMIT", err));
+	return 1;
+}
+
+int dn_meta_task_heartbeat(struct dn_meta *m, int64_t run, const char *task, int try_number,
+			   int64_t now, struct dn_error *err)
+{
+	int rc = step_done(m,
+			   prep(m, err,
+				"UPDATE task_instances SET heartbeat_at=? WHERE run=? AND task=?"
+				" AND state='running' AND try_number=?",
+				"iisi", now, run, task, (int64_t)try_number),
+			   err);
+	return rc < 0 ? rc : rc > 0;
+}
+
+int dn_meta_output_set(struct dn_meta *m, int64_t run, const char *task, const char *key,
+		       const char *value, struct dn_error *err)
+{
+	int rc = step_done(m,
+			   prep(m, err, "INSERT OR REPLACE INTO outputs VALUES(?,?,?,?)", "isss",
+				run, task, key, value),
+			   err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const char *key,
+		       char **value, struct dn_error *err)
+{
+	*value = NULL;
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT value FROM outputs WHERE run=? AND task=? AND key=?", "iss",
+				run, task, key);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = dn_strdup((const char *)sqlite3_column_text(st, 0));
+		rc = *value ? 1 : dn_error_set(err, DN_ENOMEM, "out of memory");
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, "reading an output");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void copy_text(char *dst, size_t n, const unsigned char *s)
+{
+	snprintf(dst, n, "%s", s ? (const char *)s : "");
+}
+
+static void fill_run(sqlite3_stmt *st, struct dn_meta_run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	copy_text(r->pipeline, sizeof r->pipeline, sqlite3_column_text(st, 1));
+	copy_text(r->run_id, sizeof r->run_id, sqlite3_column_text(st, 2));
+	copy_text(r->kind, sizeof r->kind, sqlite3_column_text(st, 3));
+	r->state = (enum dn_run_state)run_state_parse((const char *)sqlite3_column_text(st, 4));
+	r->interval_start = sqlite3_column_int64(st, 5);
+	r->interval_end = sqlite3_column_int64(st, 6);
+	r->created_at = sqlite3_column_int64(st, 7);
+	r->started_at = sqlite3_column_int64(st, 8);
+	r->ended_at = sqlite3_column_int64(st, 9);
+}
+
+#define RUN_COLS                                                                                   \
+	"id, pipeline, run_id, kind, state, interval_start, interval_end, created_at,"             \
+	" started_at, ended_at"
+
+int dn_meta_runs_list(struct dn_meta *m, const char *pipeline, int limit, struct dn_meta_run **rows,
+		      int *n, struct dn_error *err)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT " RUN_COLS " FROM runs WHERE (?1 IS NULL OR pipeline=?1)"
+				" ORDER BY interval_start DESC, id DESC LIMIT ?2",
+				"si", pipeline, (int64_t)(limit > 0 ? limit : -1));
+	if (!st)
+		return DN_EIO;
+	int rc, cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct dn_meta_run *nr = dn_realloc(*rows, sizeof *nr * (size_t)cap);
+			if (!nr) {
+				sqlite3_finalize(st);
+				return dn_error_set(err, DN_ENOMEM, "out of memory listing runs");
+			}
+			*rows = nr;
+		}
+		fill_run(st, &(*rows)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(m, err, "listing runs");
+}
+
+int dn_meta_run_get(struct dn_meta *m, int64_t run, struct dn_meta_run *row, struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err, "SELECT " RUN_COLS " FROM runs WHERE id=?", "i", run);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill_run(st, row);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(m, err, "reading a run");
+}
+
+int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **rows, int *n,
+		       struct dn_error *err)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT task, state, try_number, max_tries, coalesce(pid, 0),"
+				" next_try_at, heartbeat_at, started_at, ended_at"
+				" FROM task_instances WHERE run=? ORDER BY seq",
+				"i", run);
+	if (!st)
+		return DN_EIO;
+	int rc, cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct dn_meta_task *nr = dn_realloc(*rows, sizeof *nr * (size_t)cap);
+			if (!nr) {
+				sqlite3_finalize(st);
+				return dn_error_set(err, DN_ENOMEM, "out of memory listing tasks");
+			}
+			*rows = nr;
+		}
+		struct dn_meta_task *t = &(*rows)[(*n)++];
+		memset(t, 0, sizeof *t);
+		copy_text(t->task, sizeof t->task, sqlite3_column_text(st, 0));
+		enum dn_ti_state s = DN_TI_NONE;
+		dn_ti_state_parse((const char *)sqlite3_column_text(st, 1), &s);
+		t->state = s;
+		t->try_number = sqlite3_column_int(st, 2);
+		t->max_tries = sqlite3_column_int(st, 3);
+		t->pid = sqlite3_column_int(st, 4);
+		t->next_try_at = sqlite3_column_int64(st, 5);
+		t->heartbeat_at = sqlite3_column_int64(st, 6);
+		t->started_at = sqlite3_column_int64(st, 7);
+		t->ended_at = sqlite3_column_int64(st, 8);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(m, err, "listing tasks");
+}
+
+int dn_meta_pipeline_set_paused(struct dn_meta *m, const char *pipeline, int paused,
+				struct dn_error *err)
+{
+	int rc = step_done(m,
+			   prep(m, err,
+				"INSERT INTO pipelines(id, paused) VALUES(?1, ?2)"
+				" ON CONFLICT(id) DO UPDATE SET paused=?2",
+				"si", pipeline, (int64_t)(paused != 0)),
+			   err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_pipeline_paused(struct dn_meta *m, const char *pipeline, struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err, "SELECT paused FROM pipelines WHERE id=?", "s", pipeline);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	int paused = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(m, err, "reading a pipeline");
+	return paused;
+}

@@ -1,0 +1,196 @@
+/* The registry of task types, and the four built in here: noop, shell, sql and sensor.file.
+ *
+ * A type is a name, the names of its params and an optional check. The loader reports unknown
+ * params (with a suggestion) from the names alone and calls the check for the rest, so a new
+ * type (extract, load, quality, train...) is one static struct and one dn_task_type_register
+ * call, and neither the loader nor `dunya validate` changes. Execution is not here: the executor
+ * keeps its own table keyed by the same names.
+ *
+ * The registry is a fixed array (DN_TASK_TYPES_MAX) filled at start-up; built-ins are listed
+ * first without a registration step, so lookups work before anything registers. */
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+static int env_name_ok(const char *s)
+{
+	if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static void check_shell(const struct dn_task_check *c)
+{
+	dn_task_check_string(c, "command", 1);
+	dn_task_check_string(c, "cwd", 0);
+	const struct dn_yaml_node *env = dn_yaml_get(c->task->params, "env", NULL);
+	if (env && !dn_yaml_is_null(env)) {
+		if (env->kind != DN_YAML_MAP) {
+			dn_task_check_problem(c, env,
+					      "shell param 'env' must be a mapping of "
+					      "NAME: value");
+			return;
+		}
+		for (size_t i = 0; i < env->len; i++) {
+			const struct dn_yaml_node *k = env->items[2 * i],
+						  *v = env->items[2 * i + 1];
+			const char *s = k->str;
+			int ok = env_name_ok(s);
+			if (!ok)
+				dn_task_check_problem(c, k,
+						      "shell env name '%s' is not a variable name "
+						      "(letters, digits and _)",
+						      s);
+			if (v->kind != DN_YAML_SCALAR)
+				dn_task_check_problem(c, v, "shell env value of %s must be text",
+						      s);
+		}
+	}
+}
+
+static void check_sql(const struct dn_task_check *c)
+{
+	const struct dn_yaml_node *conn = dn_task_check_string(c, "connection", 1);
+	const struct dn_yaml_node *sql = dn_task_check_string(c, "sql", 0);
+	const struct dn_yaml_node *file = dn_task_check_string(c, "file", 0);
+	if (conn && c->project && !dn_project_conn(c->project, conn->str)) {
+		const char *names[65];
+		size_t k = 0;
+		for (size_t i = 0; i < c->project->nconns && k < 64; i++)
+			names[k++] = c->project->conns[i].name;
+		names[k] = NULL;
+		const char *hint = dn_suggest(conn->str, names);
+		if (hint)
+			dn_task_check_problem(c, conn,
+					      "unknown connection '%s' (did you mean '%s'?)",
+					      dn_yaml_shown(conn), hint);
+		else
+			dn_task_check_problem(c, conn,
+					      "unknown connection '%s': add it under connections: "
+					      "in dunya.yaml",
+					      dn_yaml_shown(conn));
+	}
+	if (sql && file)
+		dn_task_check_problem(c, file, "sql task: give either 'sql' or 'file', not both");
+	else if (!sql && !file && !dn_yaml_get(c->task->params, "sql", NULL) &&
+		 !dn_yaml_get(c->task->params, "file", NULL))
+		dn_task_check_problem(c, NULL,
+				      "sql task needs 'sql' (the statements) or 'file' (a file "
+				      "under sql/) in its params");
+	if (file && c->project && !strstr(file->str, "{{")) {
+		struct dn_buf path = DN_BUF_INIT;
+		if (file->str[0] == '/')
+			dn_buf_puts(&path, file->str, NULL);
+		else
+			dn_buf_printf(&path, NULL, "%s/sql/%s", c->project->root, file->str);
+		if (path.data && access(path.data, R_OK) != 0)
+			dn_task_check_problem(c, file, "sql file '%s' not found%s",
+					      dn_yaml_shown(file),
+					      file->str[0] == '/' ? "" : " under sql/");
+		dn_buf_release(&path);
+	}
+}
+
+static void check_duration(const struct dn_task_check *c, const char *key)
+{
+	const struct dn_yaml_node *n = dn_yaml_get(c->task->params, key, NULL);
+	int64_t ms;
+	if (!n || dn_yaml_is_null(n))
+		return;
+	if (n->kind != DN_YAML_SCALAR || dn_duration_parse(n->str, &ms) < 0)
+		dn_task_check_problem(c, n,
+				      "%s: '%s' is not a duration (a number of seconds, or e.g. "
+				      "30s, 5m, 1h30m)",
+				      key, dn_yaml_shown(n));
+}
+
+static void check_sensor_file(const struct dn_task_check *c)
+{
+	dn_task_check_string(c, "path", 1);
+	check_duration(c, "poke_interval");
+	check_duration(c, "timeout");
+}
+
+static const char *const shell_params[] = {"command", "env", "cwd", NULL};
+static const char *const sql_params[] = {"connection", "sql", "file", NULL};
+static const char *const sensor_params[] = {"path", "poke_interval", "timeout", NULL};
+
+static const struct dn_task_type builtins[] = {
+	{"noop", "does nothing; joins and placeholders", NULL, NULL},
+	{"shell", "runs a templated command with sh -c", shell_params, check_shell},
+	{"sql", "runs templated SQL on a connection", sql_params, check_sql},
+	{"sensor.file", "waits for a path or glob to exist", sensor_params, check_sensor_file},
+};
+#define NBUILTIN (sizeof builtins / sizeof builtins[0])
+
+static const struct dn_task_type *registered[DN_TASK_TYPES_MAX];
+static size_t nregistered;
+
+const struct dn_task_type *dn_task_type_at(size_t i)
+{
+	if (i < NBUILTIN)
+		return &builtins[i];
+	i -= NBUILTIN;
+	return i < nregistered ? registered[i] : NULL;
+}
+
+const struct dn_task_type *dn_task_type_find(const char *name)
+{
+	const struct dn_task_type *t;
+	for (size_t i = 0; (t = dn_task_type_at(i)) != NULL; i++)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+int dn_task_type_register(const struct dn_task_type *t, struct dn_error *err)
+{
+	if (!t || !t->name || !t->name[0])
+		return dn_error_set(err, DN_EINVAL, "a task type needs a name");
+	if (dn_task_type_find(t->name))
+		return dn_error_set(err, DN_EINVAL, "task type '%s' is already registered",
+				    t->name);
+	if (NBUILTIN + nregistered >= DN_TASK_TYPES_MAX)
+		return dn_error_set(err, DN_ELIMIT, "more than %d task types", DN_TASK_TYPES_MAX);
+	registered[nregistered++] = t;
+	return 0;
+}
+
+void dn_task_check_problem(const struct dn_task_check *c, const struct dn_yaml_node *node,
+			   const char *fmt, ...)
+{
+	char msg[DN_ERROR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!node)
+		node = c->task->node;
+	dn_problems_add(c->problems, c->pipeline->file, node ? node->line : 0,
+			node ? node->column : 0, "%s", msg);
+}
+
+const struct dn_yaml_node *dn_task_check_string(const struct dn_task_check *c, const char *key,
+						int required)
+{
+	const struct dn_yaml_node *n = dn_yaml_get(c->task->params, key, NULL);
+	if (!n || dn_yaml_is_null(n) || (n->kind == DN_YAML_SCALAR && !n->str[0])) {
+		if (required)
+			dn_task_check_problem(c, n, "%s task needs the param '%s'",
+					      c->task->type_name, key);
+		return NULL;
+	}
+	if (n->kind != DN_YAML_SCALAR) {
+		dn_task_check_problem(c, n, "%s param '%s' must be text, not a %s",
+				      c->task->type_name, key,
+				      n->kind == DN_YAML_MAP ? "mapping" : "list");
+		return NULL;
+	}
+	return n;
+}
