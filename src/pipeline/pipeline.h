@@ -748,4 +748,38 @@ long dn_pipeline_task(const struct dn_pipeline *pl, const char *id);
 void dn_template_check(struct dn_pipeline *pl, const struct dn_project *project, size_t ti,
 		       const struct dn_yaml_node *n, struct dn_problems *probs);
 
+/* ---------------------------------------------------------------------------------------------
+ * Running a pipeline once, in the foreground (`dunya run`; the scheduler's executor loop).
+ * Tasks run in dependency order, up to `parallelism` at once and within their pools' slots,
+ * highest priority first; trigger rules decide what runs after failures; failed attempts retry
+ * after retry_delay (doubling with exponential backoff, capped by max_retry_delay); a task past
+ * its timeout has its process group ended (SIGTERM, SIGKILL 5 s later). Every state change is
+ * recorded in the metadata store, attempt logs go to .dunya/logs/PIPELINE/RUN_ID/TASK.TRY.log,
+ * and `::output key=value` lines become outputs for downstream templates. */
+struct dn_run_options {
+	int has_logical;           /* logical_us is set (--date); otherwise the run is for now */
+	int64_t logical_us;        /* start of the data interval */
+	const char *const *params; /* "NAME=VALUE" overrides of the pipeline's params */
+	int nparams;
+	int parallelism;  /* tasks at once; 0 = twice the CPUs */
+	const char *kind; /* "manual" (default), "scheduled", "backfill": the run id's prefix */
+	/* Called on every task state change (detail: why it failed, or NULL). May be NULL. */
+	void (*progress)(void *user, const char *task, enum dn_ti_state state, int try_number,
+			 const char *detail);
+	void *progress_user;
+};
+
+struct dn_run_result {
+	int64_t run; /* the run's row in the metadata store */
+	char run_id[160];
+	enum dn_run_state state; /* success or failed */
+	int succeeded, failed, skipped;
+};
+
+/* Execute one run of pl. Returns 0 when the run went to its end (res->state says how: a
+ * failed task is not an error of this function), or a negative code when it could not
+ * (DN_EUSAGE for an unknown --param, DN_EIO from the store or the log folder). */
+int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_meta *meta,
+		   const struct dn_run_options *o, struct dn_run_result *res, struct dn_error *err);
+
 #endif

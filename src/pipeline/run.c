@@ -1,0 +1,967 @@
+/* One pipeline run in the foreground: the engine behind `dunya run`, and the executor loop the
+ * scheduler will drive.
+ *
+ * The loop keeps each task's state in memory and mirrors every change into the metadata store
+ * through its conditional transitions (none -> queued -> running -> success / failed /
+ * up_for_retry; upstream_failed and skipped for tasks whose trigger rule can no longer hold).
+ * Each pass: settle trigger rules of waiting tasks, requeue retries that are due, start ready
+ * tasks by priority within the parallelism and pool limits, then reap finished processes and
+ * enforce timeouts. Between passes it sleeps in poll(2) on the running processes' pidfds until
+ * one ends or the next timer (a retry, a timeout, a sensor poke) is due, so a finished task's
+ * downstream starts within microseconds, not at the next tick.
+ *
+ * Task types: `shell` runs a process (exec.c); `noop` finishes at once; `sql` runs its script
+ * on a SQLite connection inside one transaction, in this process (it blocks the loop while it
+ * runs: fine for the warehouse statements of an embedded project, and the PostgreSQL warehouse
+ * will run in its own connection); `sensor.file` checks for its path or glob every poke
+ * interval without blocking. */
+#include <errno.h>
+#include <glob.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+struct rt_task {
+	enum dn_ti_state st;
+	int try_number;
+	int max_tries;
+	int64_t next_try_mono; /* up_for_retry: when it may run again */
+	int has_proc;
+	struct dn_proc proc;
+	int64_t started_mono;
+	int64_t deadline_mono; /* timeout; 0 = none */
+	int64_t kill_at_mono;  /* SIGKILL after the grace period; 0 = not yet */
+	int timed_out;
+	int sensing; /* a sensor.file task between pokes */
+	int64_t next_poke_mono;
+	int64_t poke_interval_us;
+	char *sensor_path;  /* absolute, for glob */
+	char *sensor_shown; /* as the pipeline wrote it, for messages */
+	char *log_path;
+};
+
+struct rt {
+	struct dn_project *proj;
+	struct dn_pipeline *pl;
+	struct dn_meta *meta;
+	const struct dn_run_options *o;
+	struct dn_run_result *res;
+	struct rt_task *t;
+	int64_t run;
+	char run_id[160];
+	int64_t start_us, end_us; /* data interval */
+	int running;
+	int parallelism;
+	char **param_values; /* per pipeline param: the value in force, or NULL */
+	char hostname[256];
+};
+
+static void progress(struct rt *r, size_t ti, const char *detail)
+{
+	if (r->o->progress)
+		r->o->progress(r->o->progress_user, r->pl->tasks[ti].id, r->t[ti].st,
+			       r->t[ti].try_number, detail);
+}
+
+static const char *param_value(struct rt *r, const char *name, size_t len)
+{
+	for (size_t i = 0; i < r->pl->nparams; i++)
+		if (strlen(r->pl->params[i].name) == len &&
+		    memcmp(r->pl->params[i].name, name, len) == 0)
+			return r->param_values[i];
+	return NULL;
+}
+
+static void json_quote(struct dn_buf *b, const char *s)
+{
+	dn_buf_putc(b, '"', NULL);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			dn_buf_printf(b, NULL, "\\%c", c);
+		else if (c < 0x20)
+			dn_buf_printf(b, NULL, "\\u%04x", c);
+		else
+			dn_buf_putc(b, (char)c, NULL);
+	}
+	dn_buf_putc(b, '"', NULL);
+}
+
+/* ---- templates ---- */
+
+struct tctx {
+	struct rt *r;
+};
+
+static int starts(const char *name, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len > n && memcmp(name, prefix, n) == 0;
+}
+
+static int is(const char *name, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(name, word, len) == 0;
+}
+
+static int lookup(void *user, const char *name, size_t len, struct dn_buf *out,
+		  struct dn_error *err)
+{
+	struct rt *r = ((struct tctx *)user)->r;
+	char tmp[DN_TZ_FORMAT_MAX];
+	if (is(name, len, "ds") || is(name, len, "ds_nodash")) {
+		int64_t local = r->start_us +
+				(int64_t)dn_tz_offset_at(r->pl->tz, r->start_us) * DN_USEC_PER_SEC;
+		int64_t days = local / DN_USEC_PER_DAY - (local % DN_USEC_PER_DAY < 0);
+		int n = dn_date_format((int32_t)days, tmp);
+		if (is(name, len, "ds"))
+			return dn_buf_append(out, tmp, (size_t)n, err);
+		for (int i = 0; i < n; i++)
+			if (tmp[i] != '-')
+				DN_TRY(dn_buf_putc(out, tmp[i], err));
+		return 0;
+	}
+	if (is(name, len, "data_interval_start") || is(name, len, "data_interval_end")) {
+		int n = dn_tz_format(r->pl->tz,
+				     is(name, len, "data_interval_start") ? r->start_us : r->end_us,
+				     tmp);
+		return dn_buf_append(out, tmp, (size_t)n, err);
+	}
+	if (is(name, len, "run_id"))
+		return dn_buf_puts(out, r->run_id, err);
+	if (starts(name, len, "params.")) {
+		const char *v = param_value(r, name + 7, len - 7);
+		if (!v)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "template {{ %.*s }}: the param has no value; give it "
+					    "a default or pass --param %.*s=VALUE",
+					    (int)len, name, (int)(len - 7), name + 7);
+		return dn_buf_puts(out, v, err);
+	}
+	if (starts(name, len, "env.")) {
+		char key[256];
+		snprintf(key, sizeof key, "%.*s", (int)(len - 4), name + 4);
+		const char *v = dn_env_get(&r->proj->env, key);
+		if (!v)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "template {{ %.*s }}: %s is not set in the environment "
+					    "or .env",
+					    (int)len, name, key);
+		return dn_buf_puts(out, v, err);
+	}
+	if (starts(name, len, "conn.")) {
+		const char *dot = memchr(name + 5, '.', len - 5);
+		char cname[128], part[32];
+		if (!dot)
+			goto unknown;
+		snprintf(cname, sizeof cname, "%.*s", (int)(dot - name - 5), name + 5);
+		snprintf(part, sizeof part, "%.*s", (int)(name + len - dot - 1), dot + 1);
+		const struct dn_conn *c = dn_project_conn(r->proj, cname);
+		if (!c || !c->valid)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "template {{ %.*s }}: no connection '%s'", (int)len,
+					    name, cname);
+		const struct dn_url *u = &c->url;
+		if (!strcmp(part, "host"))
+			return dn_buf_puts(out, u->host, err);
+		if (!strcmp(part, "port"))
+			return dn_buf_printf(out, err, "%d",
+					     u->port ? u->port : dn_url_default_port(u->scheme));
+		if (!strcmp(part, "user") || !strcmp(part, "login"))
+			return dn_buf_puts(out, u->user, err);
+		if (!strcmp(part, "password"))
+			return dn_buf_puts(out, u->password, err);
+		if (!strcmp(part, "path") || !strcmp(part, "schema") || !strcmp(part, "database"))
+			return dn_buf_puts(out, u->path[0] == '/' ? u->path + 1 : u->path, err);
+		if (!strcmp(part, "scheme"))
+			return dn_buf_puts(out, u->scheme, err);
+		if (!strcmp(part, "url"))
+			return dn_url_redacted(u, out, err);
+		goto unknown;
+	}
+	if (starts(name, len, "tasks.")) {
+		const char *a = name + 6, *end = name + len;
+		const char *d1 = memchr(a, '.', (size_t)(end - a));
+		if (!d1 || (size_t)(end - d1) < 9 || memcmp(d1, ".output.", 8) != 0)
+			goto unknown;
+		char task[128], key[128], *v = NULL;
+		snprintf(task, sizeof task, "%.*s", (int)(d1 - a), a);
+		snprintf(key, sizeof key, "%.*s", (int)(end - d1 - 8), d1 + 8);
+		int rc = dn_meta_output_get(r->meta, r->run, task, key, &v, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "template {{ %.*s }}: task %s published no output '%s' "
+					    "(print a line `::output %s=VALUE`)",
+					    (int)len, name, task, key, key);
+		rc = dn_buf_puts(out, v, err);
+		dn_free(v);
+		return rc;
+	}
+unknown:
+	return dn_error_set(err, DN_ENOTFOUND, "unknown template name {{ %.*s }}", (int)len, name);
+}
+
+/* Render param key of task ti (a scalar), or NULL when absent. *out is NUL-terminated. */
+static int render_param(struct rt *r, size_t ti, const char *key, struct dn_buf *out, int *present,
+			struct dn_error *err)
+{
+	const struct dn_yaml_node *n = dn_yaml_get(r->pl->tasks[ti].params, key, NULL);
+	struct tctx c = {r};
+	*present = n && !dn_yaml_is_null(n) && n->kind == DN_YAML_SCALAR;
+	dn_buf_reset(out);
+	if (!*present)
+		return 0;
+	int rc = dn_template_render(n->str, lookup, &c, out, err);
+	if (rc < 0)
+		dn_error_prefix(err, "task %s, param %s: ", r->pl->tasks[ti].id, key);
+	return rc;
+}
+
+/* ---- files ---- */
+
+static int mkdirs(const char *path, struct dn_error *err)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return dn_error_set(err, DN_EIO, "cannot create %s: %s", buf,
+					    strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return dn_error_set(err, DN_EIO, "cannot create %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+/* A path in a task param: absolute, or relative to the project root. */
+static char *project_path(struct rt *r, const char *p)
+{
+	struct dn_buf b = DN_BUF_INIT;
+	if (p[0] != '/')
+		dn_buf_printf(&b, NULL, "%s/", r->proj->root);
+	dn_buf_puts(&b, p, NULL);
+	return dn_buf_take(&b, NULL);
+}
+
+static void log_line(struct rt_task *t, const char *fmt, ...) DN_PRINTF(2, 3);
+static void log_line(struct rt_task *t, const char *fmt, ...)
+{
+	FILE *f = t->log_path ? fopen(t->log_path, "a") : NULL;
+	if (!f)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+/* ---- task lifecycle ---- */
+
+static int64_t retry_delay_us(const struct dn_task_settings *s, int try_number)
+{
+	int64_t d = s->retry_delay_ms * 1000;
+	if (s->retry_exponential_backoff)
+		for (int i = 1; i < try_number && d < INT64_MAX / 4; i++)
+			d *= 2;
+	if (s->max_retry_delay_ms > 0 && d > s->max_retry_delay_ms * 1000)
+		d = s->max_retry_delay_ms * 1000;
+	return d;
+}
+
+static int set_state(struct rt *r, size_t ti, enum dn_ti_state to, struct dn_error *err)
+{
+	int rc = dn_meta_task_transition(r->meta, r->run, r->pl->tasks[ti].id, r->t[ti].st, to,
+					 dn_now_us(), err);
+	if (rc < 0)
+		return rc;
+	r->t[ti].st = to;
+	progress(r, ti, NULL);
+	return 0;
+}
+
+struct out_ctx {
+	struct rt *r;
+	const char *task;
+};
+
+static int store_output(void *user, const char *key, const char *value)
+{
+	struct out_ctx *oc = user;
+	return dn_meta_output_set(oc->r->meta, oc->r->run, oc->task, key, value, NULL);
+}
+
+/* Record the end of the running attempt: success, or a failure that retries or fails. */
+static int finish(struct rt *r, size_t ti, int ok, int exit_code, const char *why,
+		  struct dn_error *err)
+{
+	struct rt_task *t = &r->t[ti];
+	const struct dn_task *task = &r->pl->tasks[ti];
+	enum dn_ti_state to = ok                           ? DN_TI_SUCCESS :
+			      t->try_number < t->max_tries ? DN_TI_UP_FOR_RETRY :
+							     DN_TI_FAILED;
+	int64_t delay = to == DN_TI_UP_FOR_RETRY ? retry_delay_us(&task->s, t->try_number) : 0;
+	char why_buf[DN_ERROR_MSG_MAX];
+	if (ok && t->log_path) {
+		/* Outputs first: downstream templates read them once this is success. A malformed
+		 * ::output line fails the attempt rather than publishing something cut. */
+		struct out_ctx oc = {r, task->id};
+		struct dn_error oe;
+		dn_error_clear(&oe);
+		if (dn_task_outputs_read(t->log_path, store_output, &oc, &oe) < 0 &&
+		    oe.code != DN_ENOTFOUND) {
+			if (oe.code == DN_EIO || oe.code == DN_ENOMEM) {
+				*err = oe;
+				return oe.code;
+			}
+			dn_error_format(&oe, why_buf, sizeof why_buf);
+			why = why_buf;
+			ok = 0;
+			to = t->try_number < t->max_tries ? DN_TI_UP_FOR_RETRY : DN_TI_FAILED;
+			delay = to == DN_TI_UP_FOR_RETRY ? retry_delay_us(&task->s, t->try_number) :
+							   0;
+		}
+	}
+	int rc = dn_meta_task_finish(r->meta, r->run, task->id, t->try_number, to, exit_code, why,
+				     t->log_path, dn_now_us() + delay, dn_now_us(), err);
+	if (rc < 0)
+		return rc;
+	t->st = to;
+	t->next_try_mono = dn_monotonic_us() + delay;
+	if (t->has_proc) {
+		dn_proc_release(&t->proc);
+		t->has_proc = 0;
+	}
+	t->sensing = 0;
+	r->running--;
+	if (why)
+		log_line(t, "dunya: %s", why);
+	char detail[DN_ERROR_MSG_MAX + 100];
+	if (to == DN_TI_UP_FOR_RETRY)
+		snprintf(detail, sizeof detail, "%s; retry %d of %d in %.1f s",
+			 why ? why : "failed", t->try_number, t->max_tries - 1,
+			 (double)delay / 1e6);
+	else
+		snprintf(detail, sizeof detail, "%s", why ? why : "");
+	progress(r, ti, detail[0] ? detail : NULL);
+	return 0;
+}
+
+/* Run a sql task's script on its SQLite connection in one transaction. */
+static int run_sql(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf conn = DN_BUF_INIT, sql = DN_BUF_INIT, file = DN_BUF_INIT;
+	int present, ok = 0;
+	sqlite3 *db = NULL;
+	char *path = NULL, *text = NULL, *msg = NULL;
+	if (render_param(r, ti, "connection", &conn, &present, err) < 0 ||
+	    render_param(r, ti, "sql", &sql, &present, err) < 0)
+		goto fail_err;
+	if (!present) {
+		if (render_param(r, ti, "file", &file, &present, err) < 0)
+			goto fail_err;
+		struct dn_buf fp = DN_BUF_INIT, content = DN_BUF_INIT;
+		if (file.data && file.data[0] == '/')
+			dn_buf_puts(&fp, file.data, NULL);
+		else
+			dn_buf_printf(&fp, NULL, "%s/sql/%s", r->proj->root,
+				      file.data ? file.data : "");
+		int rc = dn_read_file(fp.data, &content, (size_t)16 << 20, err);
+		dn_buf_release(&fp);
+		if (rc < 0) {
+			dn_buf_release(&content);
+			goto fail_err;
+		}
+		/* The file is a template too. */
+		struct tctx c = {r};
+		dn_buf_reset(&sql);
+		rc = dn_template_render(content.data ? content.data : "", lookup, &c, &sql, err);
+		dn_buf_release(&content);
+		if (rc < 0)
+			goto fail_err;
+	}
+	const struct dn_conn *cn = dn_project_conn(r->proj, conn.data ? conn.data : "");
+	if (!cn || !cn->valid || strcmp(cn->url.scheme, "sqlite") != 0) {
+		snprintf(why, whylen,
+			 "sql task: connection '%s' is not a sqlite:// connection "
+			 "(PostgreSQL comes with the warehouse)",
+			 conn.data ? conn.data : "");
+		goto out;
+	}
+	path = project_path(r, cn->url.path);
+	text = sql.data ? sql.data : "";
+	log_line(&r->t[ti], "-- on %s\n%s", cn->url.path, text);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(why, whylen, "cannot open %s: %s", cn->url.path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(why, whylen, "sql: %s (the transaction was rolled back)",
+			 msg ? msg : sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(why, whylen, "sql: commit failed: %s", msg ? msg : sqlite3_errmsg(db));
+		goto out;
+	}
+	log_line(&r->t[ti], "-- committed, %d rows changed", sqlite3_total_changes(db));
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	dn_free(path);
+	dn_buf_release(&conn);
+	dn_buf_release(&sql);
+	dn_buf_release(&file);
+	return ok;
+}
+
+static int sensor_found(const char *pattern)
+{
+	glob_t g;
+	int rc = glob(pattern, GLOB_NOSORT, NULL, &g);
+	size_t n = rc == 0 ? g.gl_pathc : 0;
+	if (rc == 0)
+		globfree(&g);
+	return n > 0;
+}
+
+/* Claim task ti and start it. Returns 0 (started or already finished), or < 0 on an error of
+ * the store (which ends the run). */
+static int start_task(struct rt *r, size_t ti, struct dn_error *err)
+{
+	struct rt_task *t = &r->t[ti];
+	const struct dn_task *task = &r->pl->tasks[ti];
+	int try_number = 0;
+	int rc = dn_meta_task_claim(r->meta, r->run, task->id, (int)getpid(), r->hostname,
+				    dn_now_us(), &try_number, err);
+	if (rc <= 0)
+		return rc < 0 ? rc :
+				dn_error_set(err, DN_EINTERNAL,
+					     "task %s was claimed by another process", task->id);
+	t->st = DN_TI_RUNNING;
+	t->try_number = try_number;
+	t->started_mono = dn_monotonic_us();
+	t->deadline_mono = task->s.timeout_ms > 0 ? t->started_mono + task->s.timeout_ms * 1000 : 0;
+	t->kill_at_mono = 0;
+	t->timed_out = 0;
+	r->running++;
+	dn_free(t->log_path);
+	struct dn_buf lp = DN_BUF_INIT;
+	dn_buf_printf(&lp, NULL, "%s/.dunya/logs/%s/%s", r->proj->root, r->pl->id, r->run_id);
+	if ((rc = mkdirs(lp.data, err)) < 0) {
+		dn_buf_release(&lp);
+		return rc;
+	}
+	dn_buf_printf(&lp, NULL, "/%s.%d.log", task->id, try_number);
+	t->log_path = dn_buf_take(&lp, NULL);
+	progress(r, ti, NULL);
+
+	char why[DN_ERROR_MSG_MAX];
+	const char *type = task->type_name;
+	if (!strcmp(type, "noop"))
+		return finish(r, ti, 1, 0, NULL, err);
+	if (!strcmp(type, "sql")) {
+		why[0] = 0;
+		int ok = run_sql(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "sensor.file")) {
+		struct dn_buf path = DN_BUF_INIT, iv = DN_BUF_INIT;
+		int present;
+		int64_t ms = 30000;
+		if (render_param(r, ti, "path", &path, &present, err) < 0 ||
+		    render_param(r, ti, "poke_interval", &iv, &present, err) < 0) {
+			dn_error_format(err, why, sizeof why);
+			dn_error_clear(err);
+			dn_buf_release(&path);
+			dn_buf_release(&iv);
+			return finish(r, ti, 0, 1, why, err);
+		}
+		if (present)
+			dn_duration_parse(iv.data, &ms);
+		dn_buf_release(&iv);
+		if (!t->deadline_mono) {
+			struct dn_buf to = DN_BUF_INIT;
+			int64_t tms;
+			if (render_param(r, ti, "timeout", &to, &present, err) >= 0 && present &&
+			    dn_duration_parse(to.data, &tms) == 0)
+				t->deadline_mono = t->started_mono + tms * 1000;
+			dn_error_clear(err);
+			dn_buf_release(&to);
+		}
+		dn_free(t->sensor_path);
+		dn_free(t->sensor_shown);
+		t->sensor_path = project_path(r, path.data ? path.data : "");
+		t->sensor_shown = dn_strdup(path.data ? path.data : "");
+		dn_buf_release(&path);
+		t->poke_interval_us = ms > 0 ? ms * 1000 : 1000;
+		t->sensing = 1;
+		t->next_poke_mono = t->started_mono; /* poke at once */
+		log_line(t, "waiting for %s", t->sensor_path);
+		return 0;
+	}
+	/* shell */
+	struct dn_buf cmd = DN_BUF_INIT, cwd = DN_BUF_INIT, val = DN_BUF_INIT;
+	struct dn_buf envs = DN_BUF_INIT;
+	char **envp = NULL;
+	int present, cwd_present, nenv = 0;
+	rc = render_param(r, ti, "command", &cmd, &present, err);
+	if (rc >= 0)
+		rc = render_param(r, ti, "cwd", &cwd, &cwd_present, err);
+	/* env: a mapping of NAME: value (values are templates), plus the run's context. */
+	const struct dn_yaml_node *em = dn_yaml_get(task->params, "env", NULL);
+	size_t nem = em && em->kind == DN_YAML_MAP ? em->len : 0;
+	envp = dn_calloc(nem + 6, sizeof *envp);
+	struct tctx c = {r};
+	for (size_t i = 0; rc >= 0 && envp && i < nem; i++) {
+		const struct dn_yaml_node *k = em->items[2 * i], *v = em->items[2 * i + 1];
+		dn_buf_reset(&val);
+		dn_buf_printf(&val, NULL, "%s=", k->str);
+		if (v->kind == DN_YAML_SCALAR && !dn_yaml_is_null(v))
+			rc = dn_template_render(v->str, lookup, &c, &val, err);
+		if (rc >= 0)
+			envp[nenv++] = dn_strdup(val.data);
+	}
+	if (rc >= 0 && envp) {
+		char ds[64];
+		struct dn_buf dsb = DN_BUF_INIT;
+		lookup(&c, "ds", 2, &dsb, NULL);
+		snprintf(ds, sizeof ds, "DUNYA_DS=%s", dsb.data ? dsb.data : "");
+		dn_buf_release(&dsb);
+		dn_buf_printf(&envs, NULL, "DUNYA_RUN_ID=%s", r->run_id);
+		envp[nenv++] = dn_buf_take(&envs, NULL);
+		dn_buf_printf(&envs, NULL, "DUNYA_TASK_ID=%s", task->id);
+		envp[nenv++] = dn_buf_take(&envs, NULL);
+		dn_buf_printf(&envs, NULL, "DUNYA_TRY=%d", try_number);
+		envp[nenv++] = dn_buf_take(&envs, NULL);
+		envp[nenv++] = dn_strdup(ds);
+	}
+	char *cwd_path = NULL;
+	if (rc >= 0) {
+		cwd_path = project_path(r, cwd_present && cwd.data ? cwd.data : ".");
+		struct dn_proc_spec spec = {cmd.data ? cmd.data : "true", (const char *const *)envp,
+					    cwd_path, t->log_path};
+		rc = dn_proc_start(&t->proc, &spec, err);
+		if (rc >= 0)
+			t->has_proc = 1;
+	}
+	for (int i = 0; envp && i < nenv; i++)
+		dn_free(envp[i]);
+	dn_free(envp);
+	dn_free(cwd_path);
+	dn_buf_release(&cmd);
+	dn_buf_release(&cwd);
+	dn_buf_release(&val);
+	dn_buf_release(&envs);
+	if (rc < 0) {
+		/* A template or spawn problem fails this attempt, not the whole run. */
+		dn_error_format(err, why, sizeof why);
+		dn_error_clear(err);
+		return finish(r, ti, 0, -1, why, err);
+	}
+	return 0;
+}
+
+/* Check running tasks: reap processes, enforce timeouts, poke sensors. Returns the number of
+ * tasks that changed state, or < 0. */
+static int check_running(struct rt *r, int64_t *wake, struct dn_error *err)
+{
+	int changed = 0;
+	for (size_t ti = 0; ti < r->pl->ntasks; ti++) {
+		struct rt_task *t = &r->t[ti];
+		if (t->st != DN_TI_RUNNING)
+			continue;
+		int64_t now = dn_monotonic_us();
+		if (t->sensing) {
+			if (now >= t->next_poke_mono) {
+				if (sensor_found(t->sensor_path)) {
+					log_line(t, "found %s", t->sensor_path);
+					DN_TRY(finish(r, ti, 1, 0, NULL, err));
+					changed++;
+					continue;
+				}
+				t->next_poke_mono = now + t->poke_interval_us;
+			}
+			if (t->deadline_mono && now >= t->deadline_mono) {
+				char why[600];
+				snprintf(why, sizeof why, "sensor timed out waiting for %s",
+					 t->sensor_shown ? t->sensor_shown : t->sensor_path);
+				DN_TRY(finish(r, ti, 0, 1, why, err));
+				changed++;
+				continue;
+			}
+			if (t->next_poke_mono < *wake)
+				*wake = t->next_poke_mono;
+			if (t->deadline_mono && t->deadline_mono < *wake)
+				*wake = t->deadline_mono;
+			continue;
+		}
+		if (!t->has_proc)
+			continue;
+		struct dn_proc_status st;
+		int rc = dn_proc_poll(&t->proc, &st, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			char why[200];
+			int ok = !t->timed_out && st.exit_code == 0;
+			if (t->timed_out)
+				snprintf(why, sizeof why, "timed out after %.1f s",
+					 (double)r->pl->tasks[ti].s.timeout_ms / 1000);
+			else if (st.signal)
+				snprintf(why, sizeof why, "killed by signal %d", st.signal);
+			else
+				snprintf(why, sizeof why, "exit code %d", st.exit_code);
+			if (t->timed_out)
+				(void)kill(-t->proc.pid, SIGKILL); /* leftovers of the group */
+			DN_TRY(finish(r, ti, ok, st.exit_code, ok ? NULL : why, err));
+			changed++;
+			continue;
+		}
+		if (t->deadline_mono && now >= t->deadline_mono && !t->timed_out) {
+			t->timed_out = 1;
+			(void)dn_proc_signal(&t->proc, SIGTERM, NULL);
+			t->kill_at_mono = now + DN_PROC_KILL_GRACE_US;
+			log_line(t, "dunya: timeout: sent SIGTERM to the task's process group");
+		}
+		if (t->timed_out && t->kill_at_mono && now >= t->kill_at_mono) {
+			(void)dn_proc_signal(&t->proc, SIGKILL, NULL);
+			t->kill_at_mono = 0;
+		}
+		int64_t next = t->timed_out ? t->kill_at_mono : t->deadline_mono;
+		if (next && next < *wake)
+			*wake = next;
+	}
+	return changed;
+}
+
+static int is_done(enum dn_ti_state s)
+{
+	return s == DN_TI_SUCCESS || s == DN_TI_FAILED || s == DN_TI_UPSTREAM_FAILED ||
+	       s == DN_TI_SKIPPED;
+}
+
+static int is_failed(enum dn_ti_state s)
+{
+	return s == DN_TI_FAILED || s == DN_TI_UPSTREAM_FAILED;
+}
+
+/* What a waiting task's trigger rule says now: DN_TI_QUEUED (run it), DN_TI_UPSTREAM_FAILED or
+ * DN_TI_SKIPPED (it never will), or DN_TI_NONE (wait). */
+static enum dn_ti_state trigger(struct rt *r, size_t ti)
+{
+	const struct dn_task *task = &r->pl->tasks[ti];
+	size_t done = 0, success = 0, failed = 0, skipped = 0, n = task->nup;
+	for (size_t i = 0; i < n; i++) {
+		enum dn_ti_state s = r->t[task->up[i]].st;
+		done += is_done(s);
+		success += s == DN_TI_SUCCESS;
+		failed += is_failed(s);
+		skipped += s == DN_TI_SKIPPED;
+	}
+	switch (task->s.trigger_rule) {
+	case DN_TRIGGER_ALL_SUCCESS:
+		if (failed)
+			return DN_TI_UPSTREAM_FAILED;
+		if (skipped)
+			return DN_TI_SKIPPED;
+		return done == n ? DN_TI_QUEUED : DN_TI_NONE;
+	case DN_TRIGGER_ALL_DONE:
+		return done == n ? DN_TI_QUEUED : DN_TI_NONE;
+	case DN_TRIGGER_ALL_FAILED:
+		if (done - failed > 0)
+			return DN_TI_SKIPPED;
+		return done == n ? DN_TI_QUEUED : DN_TI_NONE;
+	case DN_TRIGGER_ONE_SUCCESS:
+		if (success || n == 0)
+			return DN_TI_QUEUED;
+		return done == n ? (failed ? DN_TI_UPSTREAM_FAILED : DN_TI_SKIPPED) : DN_TI_NONE;
+	case DN_TRIGGER_ONE_FAILED:
+		if (failed || n == 0)
+			return n ? DN_TI_QUEUED : DN_TI_SKIPPED;
+		return done == n ? DN_TI_SKIPPED : DN_TI_NONE;
+	case DN_TRIGGER_NONE_FAILED:
+		if (failed)
+			return DN_TI_UPSTREAM_FAILED;
+		return done == n ? DN_TI_QUEUED : DN_TI_NONE;
+	}
+	return DN_TI_NONE;
+}
+
+static int pool_slots(struct rt *r, const char *pool)
+{
+	for (size_t i = 0; i < r->proj->npools; i++)
+		if (!strcmp(r->proj->pools[i].name, pool))
+			return (int)r->proj->pools[i].slots;
+	return -1; /* no limit beyond parallelism */
+}
+
+static int pool_used(struct rt *r, const char *pool)
+{
+	int n = 0;
+	for (size_t i = 0; i < r->pl->ntasks; i++)
+		if (r->t[i].st == DN_TI_RUNNING && !strcmp(r->pl->tasks[i].s.pool, pool))
+			n++;
+	return n;
+}
+
+/* Start the ready tasks that fit: highest priority first, then file order. */
+static int start_ready(struct rt *r, struct dn_error *err)
+{
+	int started = 0;
+	while (r->running < r->parallelism) {
+		long best = -1;
+		for (size_t k = 0; k < r->pl->ntasks; k++) {
+			size_t ti = r->pl->order ? r->pl->order[k] : k;
+			if (r->t[ti].st != DN_TI_QUEUED)
+				continue;
+			const char *pool = r->pl->tasks[ti].s.pool;
+			int slots = pool_slots(r, pool);
+			if (slots >= 0 && pool_used(r, pool) >= slots)
+				continue;
+			if (best < 0 || r->pl->tasks[ti].s.priority > r->pl->tasks[best].s.priority)
+				best = (long)ti;
+		}
+		if (best < 0)
+			break;
+		DN_TRY(start_task(r, (size_t)best, err));
+		started++;
+	}
+	return started;
+}
+
+/* Wait until a running process may have ended or `wake` (monotonic µs) comes. */
+static void wait_events(struct rt *r, int64_t wake)
+{
+	struct pollfd pfd[256];
+	nfds_t n = 0;
+	int polled_all = 1;
+	for (size_t i = 0; i < r->pl->ntasks; i++) {
+		struct rt_task *t = &r->t[i];
+		if (t->st == DN_TI_RUNNING && t->has_proc) {
+			if (t->proc.pidfd >= 0 && n < 256) {
+				pfd[n].fd = t->proc.pidfd;
+				pfd[n].events = POLLIN;
+				pfd[n].revents = 0;
+				n++;
+			} else {
+				polled_all = 0;
+			}
+		}
+	}
+	int64_t left = wake - dn_monotonic_us();
+	if (!polled_all && left > 2000)
+		left = 2000; /* no pidfd: check again soon */
+	if (left <= 0)
+		return;
+	int ms = (int)((left + 999) / 1000);
+	(void)poll(pfd, n, ms);
+}
+
+int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_meta *meta,
+		   const struct dn_run_options *o, struct dn_run_result *res, struct dn_error *err)
+{
+	struct rt r;
+	int rc = 0;
+	memset(&r, 0, sizeof r);
+	memset(res, 0, sizeof *res);
+	r.proj = proj;
+	r.pl = pl;
+	r.meta = meta;
+	r.o = o;
+	r.res = res;
+	r.parallelism = o->parallelism > 0 ? o->parallelism : 2 * dn_cpu_count();
+	if (gethostname(r.hostname, sizeof r.hostname - 1) < 0)
+		snprintf(r.hostname, sizeof r.hostname, "localhost");
+	if (!pl->order)
+		return dn_error_set(err, DN_EINVAL,
+				    "pipeline %s has a dependency cycle; run "
+				    "`dunya validate`",
+				    pl->id);
+	r.t = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *r.t);
+	r.param_values = dn_calloc(pl->nparams ? pl->nparams : 1, sizeof *r.param_values);
+	const char **ids = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *ids);
+	int *tries = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *tries);
+	struct dn_buf pj = DN_BUF_INIT;
+	if (!r.t || !r.param_values || !ids || !tries) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory starting a run");
+		goto out;
+	}
+	/* Params: defaults, then --param k=v. */
+	for (size_t i = 0; i < pl->nparams; i++)
+		r.param_values[i] = pl->params[i].dflt ? dn_strdup(pl->params[i].dflt) : NULL;
+	for (int k = 0; k < o->nparams; k++) {
+		const char *eq = strchr(o->params[k], '=');
+		size_t nlen = eq ? (size_t)(eq - o->params[k]) : 0;
+		size_t i = 0;
+		while (eq && i < pl->nparams &&
+		       !(strlen(pl->params[i].name) == nlen &&
+			 !memcmp(pl->params[i].name, o->params[k], nlen)))
+			i++;
+		if (!eq || i == pl->nparams) {
+			rc = dn_error_set(err, DN_EUSAGE,
+					  "--param %s: pipeline %s declares no such param (give "
+					  "NAME=VALUE for one of its params)",
+					  o->params[k], pl->id);
+			goto out;
+		}
+		dn_free(r.param_values[i]);
+		r.param_values[i] = dn_strdup(eq + 1);
+	}
+	dn_buf_putc(&pj, '{', NULL);
+	for (size_t i = 0; i < pl->nparams; i++) {
+		if (i)
+			dn_buf_putc(&pj, ',', NULL);
+		dn_buf_printf(&pj, NULL, "\"%s\":", pl->params[i].name);
+		if (r.param_values[i])
+			json_quote(&pj, r.param_values[i]);
+		else
+			dn_buf_puts(&pj, "null", NULL);
+	}
+	dn_buf_putc(&pj, '}', NULL);
+	/* The data interval. */
+	int64_t now = dn_now_us();
+	r.start_us = o->has_logical ? o->logical_us : now;
+	r.end_us = r.start_us;
+	if (o->has_logical && pl->schedule_kind == DN_SCHEDULE_CRON &&
+	    (rc = dn_cron_next(&pl->cron, pl->tz, r.start_us - 1, &r.end_us, err)) == 0) {
+		/* An interval starts at a fire time; the run for it covers up to the next one. */
+		if (r.end_us == r.start_us)
+			rc = dn_cron_next(&pl->cron, pl->tz, r.start_us, &r.end_us, err);
+	}
+	if (rc < 0)
+		goto out;
+	char iso[DN_TZ_FORMAT_MAX];
+	dn_timestamp_format(r.start_us, iso);
+	snprintf(r.run_id, sizeof r.run_id, "%s__%s", o->kind ? o->kind : "manual", iso);
+	for (size_t i = 0; i < pl->ntasks; i++) {
+		ids[i] = pl->tasks[i].id;
+		tries[i] = (int)(pl->tasks[i].s.retries + 1);
+		r.t[i].st = DN_TI_NONE;
+		r.t[i].max_tries = tries[i];
+	}
+	struct dn_run_new nr = {pl->id,          r.run_id,   o->kind ? o->kind : "manual",
+				pj.data,         r.start_us, r.end_us,
+				(int)pl->ntasks, ids,        tries};
+	/* The same interval run again by hand gets its own run: KIND__START, then __2, __3... */
+	for (int k = 2; (rc = dn_meta_run_create(meta, &nr, now, &r.run, err)) == 0; k++) {
+		if (k > 10000) {
+			rc = dn_error_set(err, DN_ELIMIT, "too many runs of %s for %s", pl->id,
+					  iso);
+			goto out;
+		}
+		snprintf(r.run_id, sizeof r.run_id, "%s__%s__%d", o->kind ? o->kind : "manual", iso,
+			 k);
+	}
+	if (rc < 0)
+		goto out;
+	snprintf(res->run_id, sizeof res->run_id, "%s", r.run_id);
+	res->run = r.run;
+	if ((rc = dn_meta_run_transition(meta, r.run, DN_RUN_QUEUED, DN_RUN_RUNNING, now, err)) < 0)
+		goto out;
+
+	size_t remaining = pl->ntasks;
+	while (remaining) {
+		int changed = 0;
+		/* Waiting tasks whose rule is settled. */
+		for (size_t k = 0; k < pl->ntasks; k++) {
+			size_t ti = pl->order[k];
+			if (r.t[ti].st != DN_TI_NONE)
+				continue;
+			enum dn_ti_state to = trigger(&r, ti);
+			if (to == DN_TI_NONE)
+				continue;
+			if ((rc = set_state(&r, ti, to, err)) < 0)
+				goto out;
+			changed++;
+		}
+		/* Retries that are due. */
+		int64_t mono = dn_monotonic_us(), wake = mono + DN_USEC_PER_SEC;
+		for (size_t ti = 0; ti < pl->ntasks; ti++) {
+			if (r.t[ti].st != DN_TI_UP_FOR_RETRY)
+				continue;
+			if (r.t[ti].next_try_mono <= mono) {
+				r.t[ti].st = DN_TI_QUEUED; /* the claim takes up_for_retry itself */
+				changed++;
+			} else if (r.t[ti].next_try_mono < wake) {
+				wake = r.t[ti].next_try_mono;
+			}
+		}
+		int s = start_ready(&r, err);
+		if (s < 0) {
+			rc = s;
+			goto out;
+		}
+		changed += s;
+		int c = check_running(&r, &wake, err);
+		if (c < 0) {
+			rc = c;
+			goto out;
+		}
+		changed += c;
+		remaining = 0;
+		for (size_t ti = 0; ti < pl->ntasks; ti++)
+			remaining += !is_done(r.t[ti].st);
+		if (remaining && !changed)
+			wait_events(&r, wake);
+	}
+	int failed = 0;
+	for (size_t ti = 0; ti < pl->ntasks; ti++) {
+		failed += is_failed(r.t[ti].st);
+		res->succeeded += r.t[ti].st == DN_TI_SUCCESS;
+		res->skipped += r.t[ti].st == DN_TI_SKIPPED;
+	}
+	res->failed = failed;
+	res->state = failed ? DN_RUN_FAILED : DN_RUN_SUCCESS;
+	rc = dn_meta_run_transition(meta, r.run, DN_RUN_RUNNING, res->state, dn_now_us(), err);
+	if (rc > 0)
+		rc = 0;
+out:
+	if (rc < 0 && r.run) {
+		/* Do not leave processes behind when the run itself fails. */
+		for (size_t ti = 0; r.t && ti < pl->ntasks; ti++)
+			if (r.t[ti].has_proc) {
+				(void)dn_proc_signal(&r.t[ti].proc, SIGKILL, NULL);
+				struct dn_proc_status st;
+				(void)dn_proc_wait(&r.t[ti].proc, 0, 0, &st, NULL);
+				dn_proc_release(&r.t[ti].proc);
+			}
+		(void)dn_meta_run_transition(meta, r.run, DN_RUN_RUNNING, DN_RUN_FAILED,
+					     dn_now_us(), NULL);
+	}
+	for (size_t ti = 0; r.t && ti < pl->ntasks; ti++) {
+		dn_free(r.t[ti].log_path);
+		dn_free(r.t[ti].sensor_path);
+		dn_free(r.t[ti].sensor_shown);
+	}
+	for (size_t i = 0; r.param_values && i < pl->nparams; i++)
+		dn_free(r.param_values[i]);
+	dn_free(r.param_values);
+	dn_free(r.t);
+	dn_free(ids);
+	dn_free(tries);
+	dn_buf_release(&pj);
+	return rc;
+}
