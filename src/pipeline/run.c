@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -533,7 +534,7 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	/* env: a mapping of NAME: value (values are templates), plus the run's context. */
 	const struct dn_yaml_node *em = dn_yaml_get(task->params, "env", NULL);
 	size_t nem = em && em->kind == DN_YAML_MAP ? em->len : 0;
-	envp = dn_calloc(nem + 6, sizeof *envp);
+	envp = dn_calloc(nem + 7, sizeof *envp);
 	struct tctx c = {r};
 	for (size_t i = 0; rc >= 0 && envp && i < nem; i++) {
 		const struct dn_yaml_node *k = em->items[2 * i], *v = em->items[2 * i + 1];
@@ -550,6 +551,19 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 		lookup(&c, "ds", 2, &dsb, NULL);
 		snprintf(ds, sizeof ds, "DUNYA_DS=%s", dsb.data ? dsb.data : "");
 		dn_buf_release(&dsb);
+		/* Tasks can call `dunya`: the running binary's folder goes first on PATH. */
+		char exe[4096];
+		ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (el > 0) {
+			exe[el] = 0;
+			char *slash = strrchr(exe, '/');
+			if (slash)
+				*slash = 0;
+			const char *path = getenv("PATH");
+			dn_buf_printf(&envs, NULL, "PATH=%s%s%s", exe, path ? ":" : "",
+				      path ? path : "");
+			envp[nenv++] = dn_buf_take(&envs, NULL);
+		}
 		dn_buf_printf(&envs, NULL, "DUNYA_RUN_ID=%s", r->run_id);
 		envp[nenv++] = dn_buf_take(&envs, NULL);
 		dn_buf_printf(&envs, NULL, "DUNYA_TASK_ID=%s", task->id);
