@@ -60,7 +60,39 @@ struct rt {
 	int parallelism;
 	char **param_values; /* per pipeline param: the value in force, or NULL */
 	char hostname[256];
+	/* Work lists, so a pass costs what changed rather than the pipeline's size. */
+	size_t *pos;           /* task -> position in the topological order */
+	size_t *dirty, ndirty; /* waiting tasks whose upstream changed: re-check their rule */
+	unsigned char *in_dirty;
+	size_t *queued, nqueued; /* ready to start */
+	size_t *active, nactive; /* running or up_for_retry */
+	size_t remaining;        /* tasks not in a final state */
 };
+
+static void list_remove(size_t *v, size_t *n, size_t ti)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (v[i] == ti) {
+			v[i] = v[--*n];
+			return;
+		}
+}
+
+static int is_done(enum dn_ti_state s);
+
+/* A task reached a final state: its downstream tasks may now be decided. */
+static void became_final(struct rt *r, size_t ti)
+{
+	const struct dn_task *task = &r->pl->tasks[ti];
+	r->remaining--;
+	for (size_t i = 0; i < task->ndown; i++) {
+		size_t d = task->down[i];
+		if (r->t[d].st == DN_TI_NONE && !r->in_dirty[d]) {
+			r->in_dirty[d] = 1;
+			r->dirty[r->ndirty++] = d;
+		}
+	}
+}
 
 static void progress(struct rt *r, size_t ti, const char *detail)
 {
@@ -289,6 +321,10 @@ static int set_state(struct rt *r, size_t ti, enum dn_ti_state to, struct dn_err
 	if (rc < 0)
 		return rc;
 	r->t[ti].st = to;
+	if (to == DN_TI_QUEUED)
+		r->queued[r->nqueued++] = ti;
+	else if (is_done(to))
+		became_final(r, ti);
 	progress(r, ti, NULL);
 	return 0;
 }
@@ -347,6 +383,10 @@ static int finish(struct rt *r, size_t ti, int ok, int exit_code, const char *wh
 	}
 	t->sensing = 0;
 	r->running--;
+	if (to != DN_TI_UP_FOR_RETRY) {
+		list_remove(r->active, &r->nactive, ti);
+		became_final(r, ti);
+	}
 	if (why)
 		log_line(t, "dunya: %s", why);
 	char detail[DN_ERROR_MSG_MAX + 100];
@@ -468,6 +508,8 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	t->kill_at_mono = 0;
 	t->timed_out = 0;
 	r->running++;
+	list_remove(r->active, &r->nactive, ti); /* a retry is still listed */
+	r->active[r->nactive++] = ti;
 	dn_free(t->log_path);
 	struct dn_buf lp = DN_BUF_INIT;
 	dn_buf_printf(&lp, NULL, "%s/.dunya/logs/%s/%s", r->proj->root, r->pl->id, r->run_id);
@@ -603,7 +645,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 static int check_running(struct rt *r, int64_t *wake, struct dn_error *err)
 {
 	int changed = 0;
-	for (size_t ti = 0; ti < r->pl->ntasks; ti++) {
+	/* Backwards: finish() removes a task by moving the last one into its place. */
+	for (size_t k = r->nactive; k-- > 0;) {
+		if (k >= r->nactive)
+			continue;
+		size_t ti = r->active[k];
 		struct rt_task *t = &r->t[ti];
 		if (t->st != DN_TI_RUNNING)
 			continue;
@@ -735,9 +781,11 @@ static int pool_slots(struct rt *r, const char *pool)
 static int pool_used(struct rt *r, const char *pool)
 {
 	int n = 0;
-	for (size_t i = 0; i < r->pl->ntasks; i++)
+	for (size_t k = 0; k < r->nactive; k++) {
+		size_t i = r->active[k];
 		if (r->t[i].st == DN_TI_RUNNING && !strcmp(r->pl->tasks[i].s.pool, pool))
 			n++;
+	}
 	return n;
 }
 
@@ -745,21 +793,22 @@ static int pool_used(struct rt *r, const char *pool)
 static int start_ready(struct rt *r, struct dn_error *err)
 {
 	int started = 0;
-	while (r->running < r->parallelism) {
+	while (r->running < r->parallelism && r->nqueued) {
 		long best = -1;
-		for (size_t k = 0; k < r->pl->ntasks; k++) {
-			size_t ti = r->pl->order ? r->pl->order[k] : k;
-			if (r->t[ti].st != DN_TI_QUEUED)
-				continue;
+		for (size_t k = 0; k < r->nqueued; k++) {
+			size_t ti = r->queued[k];
 			const char *pool = r->pl->tasks[ti].s.pool;
 			int slots = pool_slots(r, pool);
 			if (slots >= 0 && pool_used(r, pool) >= slots)
 				continue;
-			if (best < 0 || r->pl->tasks[ti].s.priority > r->pl->tasks[best].s.priority)
+			int64_t pa = r->pl->tasks[ti].s.priority;
+			if (best < 0 || pa > r->pl->tasks[best].s.priority ||
+			    (pa == r->pl->tasks[best].s.priority && r->pos[ti] < r->pos[best]))
 				best = (long)ti;
 		}
 		if (best < 0)
 			break;
+		list_remove(r->queued, &r->nqueued, (size_t)best);
 		DN_TRY(start_task(r, (size_t)best, err));
 		started++;
 	}
@@ -772,8 +821,8 @@ static void wait_events(struct rt *r, int64_t wake)
 	struct pollfd pfd[256];
 	nfds_t n = 0;
 	int polled_all = 1;
-	for (size_t i = 0; i < r->pl->ntasks; i++) {
-		struct rt_task *t = &r->t[i];
+	for (size_t k = 0; k < r->nactive; k++) {
+		struct rt_task *t = &r->t[r->active[k]];
 		if (t->st == DN_TI_RUNNING && t->has_proc) {
 			if (t->proc.pidfd >= 0 && n < 256) {
 				pfd[n].fd = t->proc.pidfd;
@@ -818,8 +867,15 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 	r.param_values = dn_calloc(pl->nparams ? pl->nparams : 1, sizeof *r.param_values);
 	const char **ids = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *ids);
 	int *tries = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *tries);
+	size_t nt = pl->ntasks ? pl->ntasks : 1;
+	r.pos = dn_calloc(nt, sizeof *r.pos);
+	r.dirty = dn_calloc(nt, sizeof *r.dirty);
+	r.in_dirty = dn_calloc(nt, 1);
+	r.queued = dn_calloc(nt, sizeof *r.queued);
+	r.active = dn_calloc(nt, sizeof *r.active);
 	struct dn_buf pj = DN_BUF_INIT;
-	if (!r.t || !r.param_values || !ids || !tries) {
+	if (!r.t || !r.param_values || !ids || !tries || !r.pos || !r.dirty || !r.in_dirty ||
+	    !r.queued || !r.active) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory starting a run");
 		goto out;
 	}
@@ -896,28 +952,53 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 	if ((rc = dn_meta_run_transition(meta, r.run, DN_RUN_QUEUED, DN_RUN_RUNNING, now, err)) < 0)
 		goto out;
 
-	size_t remaining = pl->ntasks;
-	while (remaining) {
+	r.remaining = pl->ntasks;
+	for (size_t k = 0; k < pl->ntasks; k++) {
+		r.pos[pl->order[k]] = k;
+		r.dirty[r.ndirty++] = pl->order[k];
+		r.in_dirty[pl->order[k]] = 1;
+	}
+	while (r.remaining) {
 		int changed = 0;
-		/* Waiting tasks whose rule is settled. */
-		for (size_t k = 0; k < pl->ntasks; k++) {
-			size_t ti = pl->order[k];
-			if (r.t[ti].st != DN_TI_NONE)
-				continue;
-			enum dn_ti_state to = trigger(&r, ti);
-			if (to == DN_TI_NONE)
-				continue;
-			if ((rc = set_state(&r, ti, to, err)) < 0)
-				goto out;
-			changed++;
+		/* Waiting tasks whose upstream changed, in topological order. */
+		while (r.ndirty) {
+			size_t n = r.ndirty;
+			for (size_t a = 1; a < n; a++) /* insertion sort: the list is short */
+				for (size_t b = a;
+				     b > 0 && r.pos[r.dirty[b]] < r.pos[r.dirty[b - 1]]; b--) {
+					size_t x = r.dirty[b];
+					r.dirty[b] = r.dirty[b - 1];
+					r.dirty[b - 1] = x;
+				}
+			/* Take the batch; tasks decided now may add their downstream after it. */
+			size_t batch[64];
+			size_t nb = n < 64 ? n : 64;
+			memcpy(batch, r.dirty, nb * sizeof *batch);
+			memmove(r.dirty, r.dirty + nb, (n - nb) * sizeof *r.dirty);
+			r.ndirty = n - nb;
+			for (size_t k = 0; k < nb; k++) {
+				size_t ti = batch[k];
+				r.in_dirty[ti] = 0;
+				if (r.t[ti].st != DN_TI_NONE)
+					continue;
+				enum dn_ti_state to = trigger(&r, ti);
+				if (to == DN_TI_NONE)
+					continue;
+				if ((rc = set_state(&r, ti, to, err)) < 0)
+					goto out;
+				changed++;
+			}
 		}
 		/* Retries that are due. */
 		int64_t mono = dn_monotonic_us(), wake = mono + DN_USEC_PER_SEC;
-		for (size_t ti = 0; ti < pl->ntasks; ti++) {
+		for (size_t k = r.nactive; k-- > 0;) {
+			size_t ti = r.active[k];
 			if (r.t[ti].st != DN_TI_UP_FOR_RETRY)
 				continue;
 			if (r.t[ti].next_try_mono <= mono) {
 				r.t[ti].st = DN_TI_QUEUED; /* the claim takes up_for_retry itself */
+				list_remove(r.active, &r.nactive, ti);
+				r.queued[r.nqueued++] = ti;
 				changed++;
 			} else if (r.t[ti].next_try_mono < wake) {
 				wake = r.t[ti].next_try_mono;
@@ -935,10 +1016,7 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 			goto out;
 		}
 		changed += c;
-		remaining = 0;
-		for (size_t ti = 0; ti < pl->ntasks; ti++)
-			remaining += !is_done(r.t[ti].st);
-		if (remaining && !changed)
+		if (r.remaining && !changed && !r.ndirty)
 			wait_events(&r, wake);
 	}
 	int failed = 0;
@@ -976,6 +1054,11 @@ out:
 	dn_free(r.t);
 	dn_free(ids);
 	dn_free(tries);
+	dn_free(r.pos);
+	dn_free(r.dirty);
+	dn_free(r.in_dirty);
+	dn_free(r.queued);
+	dn_free(r.active);
 	dn_buf_release(&pj);
 	return rc;
 }
