@@ -2,12 +2,19 @@
  * from the run's final state. The library's dn_run_execute does the work; this parses the
  * options, loads the project, opens the metadata store and prints. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../pipeline/pipeline.h"
 #include "cli.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	dn_run_request_stop();
+}
 
 struct progress_ctx {
 	int width;
@@ -74,6 +81,13 @@ static int run_run(int argc, char **argv)
 	}
 	if (!name)
 		return dn_cli_usage(NULL, "name the pipeline to run (its id)");
+	/* Ctrl-C or SIGTERM ends the tasks' process groups too, not only dunya. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	struct dn_error err;
 	struct dn_problems probs;
 	struct dn_project *p = NULL;
@@ -148,7 +162,7 @@ static int run_run(int argc, char **argv)
 	fprintf(stderr, "run %s of %s: %s in %.2f s (%d succeeded, %d failed, %d skipped)\n",
 		res.run_id, name, dn_run_state_name(res.state),
 		(double)(dn_monotonic_us() - pc.t0) / 1e6, res.succeeded, res.failed, res.skipped);
-	rc = res.state == DN_RUN_SUCCESS ? DN_EXIT_OK : DN_EXIT_DATA;
+	rc = res.cancelled ? 130 : res.state == DN_RUN_SUCCESS ? DN_EXIT_OK : DN_EXIT_DATA;
 out:
 	dn_meta_close(meta);
 	dn_project_free(p);
@@ -169,7 +183,8 @@ static void run_help(FILE *out)
 		"data interval (a date is midnight in the pipeline's time zone; for a cron\n"
 		"schedule the interval ends at the next fire time); templates see it as\n"
 		"{{ ds }}. Runs, attempts and outputs are recorded in .dunya/meta.db; logs are in\n"
-		".dunya/logs/PIPELINE/RUN_ID/TASK.TRY.log.\n");
+		".dunya/logs/PIPELINE/RUN_ID/TASK.TRY.log. Ctrl-C (or SIGTERM) stops the run: the\n"
+		"running tasks' process groups are ended and the exit code is 130.\n");
 }
 
 const struct dn_cmd dn_cmd_run = {"run", "run a pipeline once in the foreground", run_run,

@@ -314,6 +314,14 @@ int dn_meta_runs_list(struct dn_meta *m, const char *pipeline, int limit, struct
 		      int *n, struct dn_error *err);
 int dn_meta_run_get(struct dn_meta *m, int64_t run, struct dn_meta_run *row,
 		    struct dn_error *err); /* 1 found, 0 not */
+/* The run of pipeline called run_id, into *row: 1 found, 0 not. */
+int dn_meta_run_find(struct dn_meta *m, const char *pipeline, const char *run_id,
+		     struct dn_meta_run *row, struct dn_error *err);
+/* Did a run of pipeline (of any kind: scheduled, manual, backfill) for the data interval that
+ * starts at interval_start end in success? 1 or 0, or DN_EIO. Backfills skip such intervals
+ * unless told to run them again. */
+int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t interval_start,
+			       struct dn_error *err);
 /* Task instances of a run in creation order. */
 int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **rows, int *n,
 		       struct dn_error *err);
@@ -774,7 +782,14 @@ struct dn_run_result {
 	char run_id[160];
 	enum dn_run_state state; /* success or failed */
 	int succeeded, failed, skipped;
+	int cancelled; /* stopped by dn_run_request_stop */
 };
+
+/* Ask a running dn_run_execute to stop: running tasks are ended (SIGTERM to their process
+ * groups, SIGKILL 5 s later) and recorded as failed, tasks not started yet become
+ * upstream_failed, and the run fails. Async-signal-safe: call it from a SIGINT/SIGTERM
+ * handler. */
+void dn_run_request_stop(void);
 
 /* Execute one run of pl. Returns 0 when the run went to its end (res->state says how: a
  * failed task is not an error of this function), or a negative code when it could not

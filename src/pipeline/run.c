@@ -27,6 +27,14 @@
 
 #include "pipeline.h"
 
+/* Set from a signal handler (dn_run_request_stop): end the run now. */
+static volatile sig_atomic_t stop_requested;
+
+void dn_run_request_stop(void)
+{
+	stop_requested = 1;
+}
+
 struct rt_task {
 	enum dn_ti_state st;
 	int try_number;
@@ -346,9 +354,9 @@ static int finish(struct rt *r, size_t ti, int ok, int exit_code, const char *wh
 {
 	struct rt_task *t = &r->t[ti];
 	const struct dn_task *task = &r->pl->tasks[ti];
-	enum dn_ti_state to = ok                           ? DN_TI_SUCCESS :
-			      t->try_number < t->max_tries ? DN_TI_UP_FOR_RETRY :
-							     DN_TI_FAILED;
+	enum dn_ti_state to = ok                                              ? DN_TI_SUCCESS :
+			      t->try_number < t->max_tries && !stop_requested ? DN_TI_UP_FOR_RETRY :
+										DN_TI_FAILED;
 	int64_t delay = to == DN_TI_UP_FOR_RETRY ? retry_delay_us(&task->s, t->try_number) : 0;
 	char why_buf[DN_ERROR_MSG_MAX];
 	if (ok && t->log_path) {
@@ -843,6 +851,58 @@ static void wait_events(struct rt *r, int64_t wake)
 	(void)poll(pfd, n, ms);
 }
 
+/* A stop was requested (Ctrl-C, SIGTERM): end every running task's process group (SIGTERM, then
+ * SIGKILL after the grace period), record those attempts as failed without retries, and mark
+ * the tasks that never started upstream_failed. */
+static int cancel_run(struct rt *r, struct dn_error *err)
+{
+	for (size_t k = 0; k < r->nactive; k++) {
+		struct rt_task *t = &r->t[r->active[k]];
+		if (t->st == DN_TI_RUNNING && t->has_proc)
+			(void)dn_proc_signal(&t->proc, SIGTERM, NULL);
+	}
+	int64_t kill_at = dn_monotonic_us() + DN_PROC_KILL_GRACE_US;
+	for (size_t k = r->nactive; k-- > 0;) {
+		if (k >= r->nactive)
+			continue;
+		size_t ti = r->active[k];
+		struct rt_task *t = &r->t[ti];
+		if (t->st == DN_TI_UP_FOR_RETRY) {
+			/* Not running: its retry will not come. */
+			DN_TRY(dn_meta_task_transition(r->meta, r->run, r->pl->tasks[ti].id,
+						       DN_TI_UP_FOR_RETRY, DN_TI_FAILED,
+						       dn_now_us(), err));
+			t->st = DN_TI_FAILED;
+			list_remove(r->active, &r->nactive, ti);
+			became_final(r, ti);
+			progress(r, ti, "run cancelled");
+			continue;
+		}
+		if (t->st != DN_TI_RUNNING)
+			continue;
+		struct dn_proc_status st;
+		memset(&st, 0, sizeof st);
+		if (t->has_proc) {
+			int64_t left = kill_at - dn_monotonic_us();
+			DN_TRY(dn_proc_wait(&t->proc, left > 0 ? left : 1, 0, &st, err));
+			(void)kill(-t->proc.pid, SIGKILL);
+		}
+		DN_TRY(finish(r, ti, 0, st.exit_code, "cancelled: the run was stopped", err));
+	}
+	for (size_t ti = 0; ti < r->pl->ntasks; ti++) {
+		enum dn_ti_state s = r->t[ti].st;
+		if (s != DN_TI_NONE && s != DN_TI_QUEUED)
+			continue;
+		DN_TRY(dn_meta_task_transition(r->meta, r->run, r->pl->tasks[ti].id, s,
+					       DN_TI_UPSTREAM_FAILED, dn_now_us(), err));
+		r->t[ti].st = DN_TI_UPSTREAM_FAILED;
+		progress(r, ti, "run cancelled");
+	}
+	r->remaining = 0;
+	r->res->cancelled = 1;
+	return 0;
+}
+
 int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_meta *meta,
 		   const struct dn_run_options *o, struct dn_run_result *res, struct dn_error *err)
 {
@@ -960,6 +1020,12 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 	}
 	while (r.remaining) {
 		int changed = 0;
+		if (stop_requested) {
+			rc = cancel_run(&r, err);
+			if (rc < 0)
+				goto out;
+			break;
+		}
 		/* Waiting tasks whose upstream changed, in topological order. */
 		while (r.ndirty) {
 			size_t n = r.ndirty;
