@@ -546,3 +546,37 @@ int dn_meta_pipeline_paused(struct dn_meta *m, const char *pipeline, struct dn_e
 		return db_error(m, err, "reading a pipeline");
 	return paused;
 }
+
+int dn_meta_run_find(struct dn_meta *m, const char *pipeline, const char *run_id,
+		     struct dn_meta_run *row, struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT " RUN_COLS " FROM runs WHERE pipeline=? AND run_id=?", "ss",
+				pipeline, run_id);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fill_run(st, row);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(m, err, "finding a run");
+}
+
+/* One indexed lookup (runs_by_interval): whatever the kind of the run that succeeded, the
+ * interval's data is there. */
+int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t interval_start,
+			       struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT EXISTS(SELECT 1 FROM runs WHERE pipeline=? AND"
+				" interval_start=? AND state='success')",
+				"si", pipeline, interval_start);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	int found = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(m, err, "reading a pipeline's runs");
+	return found;
+}

@@ -172,3 +172,39 @@ DN_TEST(meta_newer_schema_and_bad_path)
 	CHECK_INT(dn_meta_open(&m, "/nonexistent-dir/meta.db", &err), DN_EIO);
 	CHECK(strstr(err.msg, "/nonexistent-dir/meta.db") != NULL);
 }
+
+/* Backfills ask whether an interval already has a successful run: any kind counts, failed and
+ * unfinished runs do not, and another pipeline's run or interval is not this one's. */
+DN_TEST(meta_interval_succeeded)
+{
+	struct dn_error err;
+	struct dn_meta *m = open_store("meta5.db", &err);
+	CHECK(m != NULL);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 1000, &err), 0); /* no runs at all */
+	int64_t a = new_run(m, "scheduled__a", &err);                     /* interval 1000 */
+	CHECK(a > 0);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 1000, &err), 0); /* queued */
+	CHECK_INT(dn_meta_run_transition(m, a, DN_RUN_QUEUED, DN_RUN_RUNNING, 10, &err), 1);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 1000, &err), 0); /* running */
+	CHECK_INT(dn_meta_run_transition(m, a, DN_RUN_RUNNING, DN_RUN_FAILED, 20, &err), 1);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 1000, &err), 0); /* failed */
+	/* A manual run of the same interval that succeeds. */
+	static const char *const one[] = {"x"};
+	struct dn_run_new r = {"sales", "manual__b", "manual", NULL, 1000, 2000, 1, one, NULL};
+	int64_t b = 0;
+	CHECK_INT(dn_meta_run_create(m, &r, 30, &b, &err), 1);
+	CHECK_INT(dn_meta_run_transition(m, b, DN_RUN_QUEUED, DN_RUN_RUNNING, 31, &err), 1);
+	CHECK_INT(dn_meta_run_transition(m, b, DN_RUN_RUNNING, DN_RUN_SUCCESS, 32, &err), 1);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 1000, &err), 1);
+	CHECK_INT(dn_meta_interval_succeeded(m, "sales", 2000, &err), 0);
+	CHECK_INT(dn_meta_interval_succeeded(m, "other", 1000, &err), 0);
+	/* Looking a run up by its run id. */
+	struct dn_meta_run row;
+	CHECK_INT(dn_meta_run_find(m, "sales", "manual__b", &row, &err), 1);
+	CHECK_INT(row.id, b);
+	CHECK_STR(row.kind, "manual");
+	CHECK_INT(row.state, DN_RUN_SUCCESS);
+	CHECK_INT(dn_meta_run_find(m, "other", "manual__b", &row, &err), 0);
+	CHECK_INT(dn_meta_run_find(m, "sales", "nosuch", &row, &err), 0);
+	dn_meta_close(m);
+}

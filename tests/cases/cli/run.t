@@ -4,7 +4,7 @@ file sensors, params and exit codes. Times are cut from the progress lines.
 
 
   $ cp -r projects/runs $TMP/p && cd $TMP/p && dunya validate
-  ok: 4 pipelines, 15 tasks
+  ok: 5 pipelines, 16 tasks
 
   $ cd $TMP/p && dunya run flow --date 2024-01-31 --parallelism 1 2>&1 | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /'
   extract  queued
