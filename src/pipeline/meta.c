@@ -16,10 +16,31 @@
 
 #define SCHEMA_VERSION 1
 
+/* Prepared statements are kept per handle, keyed by the address of their SQL text (every
+ * statement here is a string literal): preparing costs more than running most of them. */
+#define STMT_CACHE 64
+
 struct dn_meta {
 	sqlite3 *db;
 	char *path;
+	const char *cache_sql[STMT_CACHE];
+	sqlite3_stmt *cache_st[STMT_CACHE];
+	int ncache;
 };
+
+/* Give a statement back: reset for reuse when cached, finalized otherwise. */
+static void release(struct dn_meta *m, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < m->ncache; i++)
+		if (m->cache_st[i] == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
 
 static const char *const run_states[] = {NULL, "queued", "running", "success", "failed"};
 static const char *const ti_states[] = {NULL,      "none",   "queued",       "running",
@@ -77,9 +98,18 @@ static sqlite3_stmt *prep(struct dn_meta *m, struct dn_error *err, const char *s
 			  ...)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_error(m, err, "preparing a statement");
-		return NULL;
+	for (int i = 0; i < m->ncache && !st; i++)
+		if (m->cache_sql[i] == sql)
+			st = m->cache_st[i];
+	if (!st) {
+		if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
+			db_error(m, err, "preparing a statement");
+			return NULL;
+		}
+		if (m->ncache < STMT_CACHE) {
+			m->cache_sql[m->ncache] = sql;
+			m->cache_st[m->ncache++] = st;
+		}
 	}
 	va_list ap;
 	va_start(ap, fmt);
@@ -95,7 +125,7 @@ static sqlite3_stmt *prep(struct dn_meta *m, struct dn_error *err, const char *s
 		if (rc != SQLITE_OK) {
 			va_end(ap);
 			db_error(m, err, "binding a value");
-			sqlite3_finalize(st);
+			release(m, st);
 			return NULL;
 		}
 	}
@@ -109,7 +139,7 @@ static int step_done(struct dn_meta *m, sqlite3_stmt *st, struct dn_error *err)
 	if (!st)
 		return DN_EIO;
 	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	release(m, st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return db_error(m, err, "writing");
 	return sqlite3_changes(m->db);
@@ -167,7 +197,7 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 	int version = 0;
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	release(m, st);
 	if (version > SCHEMA_VERSION) {
 		exec_sql(m, "ROLLBACK", NULL);
 		rc = dn_error_set(err, DN_ENOTSUP,
@@ -194,6 +224,8 @@ void dn_meta_close(struct dn_meta *m)
 {
 	if (!m)
 		return;
+	for (int i = 0; i < m->ncache; i++)
+		sqlite3_finalize(m->cache_st[i]);
 	sqlite3_close(m->db);
 	dn_free(m->path);
 	dn_free(m);
@@ -212,11 +244,11 @@ int dn_meta_run_create(struct dn_meta *m, const struct dn_run_new *r, int64_t no
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		release(m, st);
 		exec_sql(m, "ROLLBACK", NULL);
 		return 0;
 	}
-	sqlite3_finalize(st);
+	release(m, st);
 	rc = step_done(m,
 		       prep(m, err,
 			    "INSERT INTO runs(pipeline, run_id, kind, state, params,"
@@ -316,12 +348,12 @@ int dn_meta_task_claim(struct dn_meta *m, int64_t run, const char *task, int pid
 				"SELECT try_number FROM task_instances WHERE run=? AND task=?",
 				"is", run, task);
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		release(m, st);
 		exec_sql(m, "ROLLBACK", NULL);
 		return db_error(m, err, "reading a claimed task");
 	}
 	*try_number = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	release(m, st);
 	rc = step_done(m,
 		       prep(m, err,
 			    "INSERT OR REPLACE INTO attempts(run, task, try, state, pid, host,"
@@ -413,7 +445,7 @@ int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const c
 	} else {
 		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, "reading an output");
 	}
-	sqlite3_finalize(st);
+	release(m, st);
 	return rc;
 }
 
@@ -458,14 +490,14 @@ int dn_meta_runs_list(struct dn_meta *m, const char *pipeline, int limit, struct
 			cap = cap ? 2 * cap : 16;
 			struct dn_meta_run *nr = dn_realloc(*rows, sizeof *nr * (size_t)cap);
 			if (!nr) {
-				sqlite3_finalize(st);
+				release(m, st);
 				return dn_error_set(err, DN_ENOMEM, "out of memory listing runs");
 			}
 			*rows = nr;
 		}
 		fill_run(st, &(*rows)[(*n)++]);
 	}
-	sqlite3_finalize(st);
+	release(m, st);
 	return rc == SQLITE_DONE ? 0 : db_error(m, err, "listing runs");
 }
 
@@ -477,7 +509,7 @@ int dn_meta_run_get(struct dn_meta *m, int64_t run, struct dn_meta_run *row, str
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		fill_run(st, row);
-	sqlite3_finalize(st);
+	release(m, st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(m, err, "reading a run");
 }
 
@@ -499,7 +531,7 @@ int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **row
 			cap = cap ? 2 * cap : 16;
 			struct dn_meta_task *nr = dn_realloc(*rows, sizeof *nr * (size_t)cap);
 			if (!nr) {
-				sqlite3_finalize(st);
+				release(m, st);
 				return dn_error_set(err, DN_ENOMEM, "out of memory listing tasks");
 			}
 			*rows = nr;
@@ -518,7 +550,7 @@ int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **row
 		t->started_at = sqlite3_column_int64(st, 7);
 		t->ended_at = sqlite3_column_int64(st, 8);
 	}
-	sqlite3_finalize(st);
+	release(m, st);
 	return rc == SQLITE_DONE ? 0 : db_error(m, err, "listing tasks");
 }
 
@@ -541,7 +573,7 @@ int dn_meta_pipeline_paused(struct dn_meta *m, const char *pipeline, struct dn_e
 		return DN_EIO;
 	int rc = sqlite3_step(st);
 	int paused = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : 0;
-	sqlite3_finalize(st);
+	release(m, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(m, err, "reading a pipeline");
 	return paused;
@@ -558,7 +590,7 @@ int dn_meta_run_find(struct dn_meta *m, const char *pipeline, const char *run_id
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		fill_run(st, row);
-	sqlite3_finalize(st);
+	release(m, st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_error(m, err, "finding a run");
 }
 
@@ -575,7 +607,7 @@ int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t 
 		return DN_EIO;
 	int rc = sqlite3_step(st);
 	int found = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : 0;
-	sqlite3_finalize(st);
+	release(m, st);
 	if (rc != SQLITE_ROW)
 		return db_error(m, err, "reading a pipeline's runs");
 	return found;
