@@ -48,18 +48,22 @@ static int blocking(const struct dn_problems *probs, const struct dn_pipeline *p
 	return n;
 }
 
+/* `run` and `clear` share everything but their arguments. */
 static int run_run(int argc, char **argv)
 {
-	const char *name = NULL, *date = NULL;
+	int clear = !strcmp(argv[0], "clear");
+	const char *name = NULL, *date = NULL, *run_id = NULL;
 	const char *params[64];
 	struct dn_run_options o;
 	memset(&o, 0, sizeof o);
 	o.params = params;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--date") && i + 1 < argc) {
+		if (!clear && !strcmp(a, "--date") && i + 1 < argc) {
 			date = argv[++i];
-		} else if (!strcmp(a, "--param") && i + 1 < argc) {
+		} else if (clear && !strcmp(a, "--task") && i + 1 < argc) {
+			o.clear_task = argv[++i];
+		} else if (!clear && !strcmp(a, "--param") && i + 1 < argc) {
 			if (o.nparams == 64)
 				return dn_cli_usage(NULL, "at most 64 --param options");
 			params[o.nparams++] = argv[++i];
@@ -73,14 +77,18 @@ static int run_run(int argc, char **argv)
 			i++;
 		} else if (a[0] == '-') {
 			return dn_cli_usage(NULL, "unknown option '%s' (or a missing value)", a);
-		} else if (name) {
-			return dn_cli_usage(NULL, "one pipeline at a time ('%s' is extra)", a);
-		} else {
+		} else if (!name) {
 			name = a;
+		} else if (clear && !run_id) {
+			run_id = a;
+		} else {
+			return dn_cli_usage(NULL, "'%s' is one argument too many", a);
 		}
 	}
 	if (!name)
 		return dn_cli_usage(NULL, "name the pipeline to run (its id)");
+	if (clear && !run_id)
+		return dn_cli_usage(NULL, "name the run to clear (a run id, or latest)");
 	/* Ctrl-C or SIGTERM ends the tasks' process groups too, not only dunya. */
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -148,6 +156,25 @@ static int run_run(int argc, char **argv)
 		rc = dn_cli_error(&err);
 		goto out;
 	}
+	struct dn_meta_run *latest = NULL;
+	if (clear) {
+		int nl = 0;
+		if (!strcmp(run_id, "latest")) {
+			if (dn_meta_runs_list(meta, name, 1, &latest, &nl, &err) < 0) {
+				rc = dn_cli_error(&err);
+				goto out;
+			}
+			if (nl == 0) {
+				dn_error_set(&err, DN_ENOTFOUND, "pipeline %s has no runs yet",
+					     name);
+				rc = dn_cli_error(&err);
+				dn_free(latest);
+				goto out;
+			}
+			run_id = latest->run_id;
+		}
+		o.resume_run_id = run_id;
+	}
 	struct progress_ctx pc = {4, dn_monotonic_us()};
 	for (size_t i = 0; i < pl->ntasks; i++)
 		if ((int)strlen(pl->tasks[i].id) > pc.width)
@@ -155,7 +182,9 @@ static int run_run(int argc, char **argv)
 	o.progress = on_progress;
 	o.progress_user = &pc;
 	struct dn_run_result res;
-	if (dn_run_execute(p, pl, meta, &o, &res, &err) < 0) {
+	int erc = dn_run_execute(p, pl, meta, &o, &res, &err);
+	dn_free(latest);
+	if (erc < 0) {
 		rc = dn_cli_error(&err);
 		goto out;
 	}
@@ -189,3 +218,18 @@ static void run_help(FILE *out)
 
 const struct dn_cmd dn_cmd_run = {"run", "run a pipeline once in the foreground", run_run,
 				  run_help};
+
+static void clear_help(FILE *out)
+{
+	fprintf(out,
+		"usage: dunya clear PIPELINE RUN_ID|latest [--task TASK] [--parallelism N]\n\n"
+		"Run the failed tasks of an existing run again, with everything downstream of\n"
+		"them, and go on with the run in the foreground as `dunya run` does. Tasks that\n"
+		"succeeded keep their results and outputs. With --task, that task and its\n"
+		"downstream run again whatever their state. A task left running by a runner that\n"
+		"died (kill -9, a crash) counts as a failed attempt and runs again; a task still\n"
+		"running in a live process is refused. Attempt numbers go on from the last try.\n");
+}
+
+const struct dn_cmd dn_cmd_clear = {"clear", "run a run's failed tasks and their downstream again",
+				    run_run, clear_help};

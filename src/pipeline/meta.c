@@ -612,3 +612,21 @@ int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t 
 		return db_error(m, err, "reading a pipeline's runs");
 	return found;
 }
+
+int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_error *err)
+{
+	*json = NULL;
+	sqlite3_stmt *st =
+		prep(m, err, "SELECT coalesce(params, '{}') FROM runs WHERE id=?", "i", run);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*json = dn_strdup((const char *)sqlite3_column_text(st, 0));
+		rc = *json ? 1 : dn_error_set(err, DN_ENOMEM, "out of memory");
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, "reading a run");
+	}
+	release(m, st);
+	return rc;
+}

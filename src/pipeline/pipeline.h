@@ -322,6 +322,9 @@ int dn_meta_run_find(struct dn_meta *m, const char *pipeline, const char *run_id
  * unless told to run them again. */
 int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t interval_start,
 			       struct dn_error *err);
+/* The params a run was created with, as a JSON object of strings (or nulls), into *json
+ * (dn_free): 1 found, 0 no such run. */
+int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_error *err);
 /* Task instances of a run in creation order. */
 int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **rows, int *n,
 		       struct dn_error *err);
@@ -771,6 +774,11 @@ struct dn_run_options {
 	int nparams;
 	int parallelism;  /* tasks at once; 0 = twice the CPUs */
 	const char *kind; /* "manual" (default), "scheduled", "backfill": the run id's prefix */
+	/* Go on with an existing run instead of creating one (`dunya clear`): its failed tasks
+	 * (or clear_task) and everything downstream of them run again, tasks whose process died
+	 * with a crashed runner are failed and run again, and succeeded tasks are kept. */
+	const char *resume_run_id;
+	const char *clear_task; /* with resume_run_id: run this task and its downstream again */
 	/* Called on every task state change (detail: why it failed, or NULL). May be NULL. */
 	void (*progress)(void *user, const char *task, enum dn_ti_state state, int try_number,
 			 const char *detail);

@@ -851,6 +851,220 @@ static void wait_events(struct rt *r, int64_t wake)
 	(void)poll(pfd, n, ms);
 }
 
+/* Read one JSON string at *p (after its opening quote) into out; advances *p past the closing
+ * quote. Only what json_quote writes needs to be understood, but any valid escape is taken. */
+static int json_string(const char **p, struct dn_buf *out)
+{
+	const char *s = *p;
+	while (*s && *s != '"') {
+		if (*s == '\\') {
+			s++;
+			char e = *s;
+			if (e == 'u') {
+				unsigned v = 0;
+				for (int i = 1; i <= 4; i++) {
+					char h = s[i];
+					v = v * 16 + (unsigned)(h >= '0' && h <= '9' ?
+									h - '0' :
+									(h | 0x20) - 'a' + 10);
+				}
+				char u[4];
+				int n = dn_utf8_encode(v, u);
+				dn_buf_append(out, u, (size_t)n, NULL);
+				s += 5;
+				continue;
+			}
+			dn_buf_putc(out,
+				    e == 'n' ? '\n' :
+				    e == 't' ? '\t' :
+				    e == 'r' ? '\r' :
+					       e,
+				    NULL);
+			s++;
+			continue;
+		}
+		dn_buf_putc(out, *s++, NULL);
+	}
+	if (*s != '"')
+		return DN_EPARSE;
+	*p = s + 1;
+	return 0;
+}
+
+/* The params of a run as stored ({"name":"value"|null,...}) into r->param_values. */
+static int params_from_json(struct rt *r, const char *json, struct dn_error *err)
+{
+	const char *p = json;
+	struct dn_buf k = DN_BUF_INIT, v = DN_BUF_INIT;
+	int rc = 0;
+	while (*p == ' ' || *p == '{')
+		p++;
+	while (*p == '"') {
+		p++;
+		dn_buf_reset(&k);
+		dn_buf_reset(&v);
+		if (json_string(&p, &k) < 0 || *p++ != ':')
+			goto bad;
+		int isnull = strncmp(p, "null", 4) == 0;
+		if (isnull)
+			p += 4;
+		else if (*p++ != '"' || json_string(&p, &v) < 0)
+			goto bad;
+		for (size_t i = 0; i < r->pl->nparams; i++)
+			if (k.data && !strcmp(r->pl->params[i].name, k.data)) {
+				dn_free(r->param_values[i]);
+				r->param_values[i] = isnull ? NULL :
+							      dn_strdup(v.data ? v.data : "");
+			}
+		if (*p == ',')
+			p++;
+	}
+	goto out;
+bad:
+	rc = dn_error_set(err, DN_EPARSE, "the stored params of run %s are not a JSON object",
+			  r->run_id);
+out:
+	dn_buf_release(&k);
+	dn_buf_release(&v);
+	return rc;
+}
+
+/* Is the process that claimed a task still there? Only a process on this host can be checked;
+ * one on another host is taken as alive (a scheduler on that host owns it). */
+static int claim_alive(struct rt *r, const struct dn_meta_task *mt, const char *host)
+{
+	if (mt->pid <= 0)
+		return 0;
+	if (host && strcmp(host, r->hostname) != 0)
+		return 1;
+	return kill((pid_t)mt->pid, 0) == 0 || errno == EPERM;
+}
+
+/* Set up r to go on with an existing run: see dn_run_options.resume_run_id. */
+static int resume_setup(struct rt *r, struct dn_error *err)
+{
+	struct dn_pipeline *pl = r->pl;
+	struct dn_meta_run row;
+	struct dn_meta_task *mt = NULL;
+	unsigned char *reset = NULL;
+	char *json = NULL;
+	int n = 0, rc;
+	rc = dn_meta_run_find(r->meta, pl->id, r->o->resume_run_id, &row, err);
+	if (rc == 0)
+		rc = dn_error_set(err, DN_ENOTFOUND,
+				  "pipeline %s has no run %s (`dunya runs %s` "
+				  "lists them)",
+				  pl->id, r->o->resume_run_id, pl->id);
+	if (rc < 0)
+		return rc;
+	r->run = row.id;
+	snprintf(r->run_id, sizeof r->run_id, "%s", row.run_id);
+	r->start_us = row.interval_start;
+	r->end_us = row.interval_end;
+	for (size_t i = 0; i < pl->nparams; i++)
+		r->param_values[i] = pl->params[i].dflt ? dn_strdup(pl->params[i].dflt) : NULL;
+	if ((rc = dn_meta_run_params(r->meta, r->run, &json, err)) < 0 ||
+	    (rc = params_from_json(r, json ? json : "{}", err)) < 0)
+		goto out;
+	if ((rc = dn_meta_tasks_list(r->meta, r->run, &mt, &n, err)) < 0)
+		goto out;
+	reset = dn_calloc(pl->ntasks ? pl->ntasks : 1, 1);
+	if (!reset) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Match the stored task instances to the pipeline's tasks. */
+	long *which = dn_calloc(pl->ntasks ? pl->ntasks : 1, sizeof *which);
+	if (!which) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t ti = 0; ti < pl->ntasks; ti++) {
+		which[ti] = -1;
+		for (int k = 0; k < n; k++)
+			if (!strcmp(mt[k].task, pl->tasks[ti].id))
+				which[ti] = k;
+		if (which[ti] < 0) {
+			rc = dn_error_set(err, DN_EINVAL,
+					  "run %s has no task %s: the pipeline changed since the "
+					  "run was created; start a new run with `dunya run %s`",
+					  r->run_id, pl->tasks[ti].id, pl->id);
+			dn_free(which);
+			goto out;
+		}
+	}
+	/* What runs again: failed tasks, tasks whose runner died, or the task asked for. */
+	if (r->o->clear_task) {
+		long ti = dn_pipeline_task(pl, r->o->clear_task);
+		if (ti < 0) {
+			rc = dn_error_set(err, DN_EUSAGE, "pipeline %s has no task %s", pl->id,
+					  r->o->clear_task);
+			dn_free(which);
+			goto out;
+		}
+		reset[ti] = 1;
+	}
+	for (size_t ti = 0; ti < pl->ntasks; ti++) {
+		const struct dn_meta_task *m = &mt[which[ti]];
+		if (m->state == DN_TI_RUNNING && claim_alive(r, m, NULL)) {
+			rc = dn_error_set(err, DN_EINVAL,
+					  "task %s of run %s is running in process %d; stop that "
+					  "first",
+					  m->task, r->run_id, m->pid);
+			dn_free(which);
+			goto out;
+		}
+		if (!r->o->clear_task &&
+		    (m->state == DN_TI_FAILED || m->state == DN_TI_UPSTREAM_FAILED ||
+		     m->state == DN_TI_RUNNING))
+			reset[ti] = 1;
+	}
+	/* Everything downstream of a reset task runs again too (topological order). */
+	for (size_t k = 0; k < pl->ntasks; k++) {
+		size_t ti = pl->order[k];
+		for (size_t u = 0; u < pl->tasks[ti].nup && !reset[ti]; u++)
+			reset[ti] = reset[pl->tasks[ti].up[u]];
+	}
+	int64_t now = dn_now_us(), mono = dn_monotonic_us();
+	for (size_t ti = 0; ti < pl->ntasks && rc >= 0; ti++) {
+		const struct dn_meta_task *m = &mt[which[ti]];
+		struct rt_task *t = &r->t[ti];
+		enum dn_ti_state s = m->state;
+		t->try_number = m->try_number;
+		t->max_tries = m->try_number + (int)pl->tasks[ti].s.retries + 1;
+		if (s == DN_TI_RUNNING) {
+			/* Its runner is gone: that attempt failed. */
+			rc = dn_meta_task_finish(r->meta, r->run, m->task, m->try_number,
+						 DN_TI_FAILED, -1,
+						 "the process running it ended without a result",
+						 NULL, 0, now, err);
+			s = DN_TI_FAILED;
+		}
+		if (rc >= 0 && (reset[ti] || s == DN_TI_QUEUED) && s != DN_TI_NONE)
+			rc = dn_meta_task_transition(r->meta, r->run, m->task, s, DN_TI_NONE, now,
+						     err);
+		if (reset[ti] || s == DN_TI_QUEUED)
+			s = DN_TI_NONE;
+		t->st = s;
+		if (s == DN_TI_UP_FOR_RETRY)
+			t->next_try_mono = mono + (m->next_try_at > now ? m->next_try_at - now : 0);
+	}
+	dn_free(which);
+	if (rc < 0)
+		goto out;
+	if (row.state != DN_RUN_RUNNING &&
+	    (rc = dn_meta_run_transition(r->meta, r->run, row.state, DN_RUN_RUNNING, now, err)) < 0)
+		goto out;
+	rc = 0;
+	snprintf(r->res->run_id, sizeof r->res->run_id, "%s", r->run_id);
+	r->res->run = r->run;
+out:
+	dn_free(json);
+	dn_free(mt);
+	dn_free(reset);
+	return rc;
+}
+
 /* A stop was requested (Ctrl-C, SIGTERM): end every running task's process group (SIGTERM, then
  * SIGKILL after the grace period), record those attempts as failed without retries, and mark
  * the tasks that never started upstream_failed. */
@@ -939,6 +1153,11 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory starting a run");
 		goto out;
 	}
+	if (o->resume_run_id) {
+		if ((rc = resume_setup(&r, err)) < 0)
+			goto out;
+		goto loop;
+	}
 	/* Params: defaults, then --param k=v. */
 	for (size_t i = 0; i < pl->nparams; i++)
 		r.param_values[i] = pl->params[i].dflt ? dn_strdup(pl->params[i].dflt) : NULL;
@@ -1012,11 +1231,18 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 	if ((rc = dn_meta_run_transition(meta, r.run, DN_RUN_QUEUED, DN_RUN_RUNNING, now, err)) < 0)
 		goto out;
 
-	r.remaining = pl->ntasks;
+loop:
+	r.remaining = 0;
 	for (size_t k = 0; k < pl->ntasks; k++) {
-		r.pos[pl->order[k]] = k;
-		r.dirty[r.ndirty++] = pl->order[k];
-		r.in_dirty[pl->order[k]] = 1;
+		size_t ti = pl->order[k];
+		r.pos[ti] = k;
+		r.remaining += !is_done(r.t[ti].st);
+		if (r.t[ti].st == DN_TI_NONE) {
+			r.dirty[r.ndirty++] = ti;
+			r.in_dirty[ti] = 1;
+		} else if (r.t[ti].st == DN_TI_UP_FOR_RETRY) {
+			r.active[r.nactive++] = ti;
+		}
 	}
 	while (r.remaining) {
 		int changed = 0;
