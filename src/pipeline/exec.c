@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -296,4 +297,23 @@ int dn_task_outputs_read(const char *log_path, dn_output_fn fn, void *user, stru
 	dn_free(line);
 	fclose(f);
 	return rc < 0 ? rc : 0;
+}
+
+int dn_proc_alive(pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	if (kill(pid, 0) < 0 && errno != EPERM)
+		return 0;
+	/* A zombie is dead: it waits only for a parent (or init) to collect its status. */
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1; /* no /proc: trust kill() */
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')'); /* the state follows the command name */
+	return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
 }

@@ -193,6 +193,9 @@ int dn_proc_wait(struct dn_proc *p, int64_t timeout_us, int64_t grace_us, struct
 /* Send sig to the process group (SIGTERM to cancel). Returns 0, or DN_EIO if it is gone. */
 int dn_proc_signal(struct dn_proc *p, int sig, struct dn_error *err);
 
+/* Is process pid running (not gone, not a zombie)? For processes of this host only. */
+int dn_proc_alive(pid_t pid);
+
 /* Release what a started process holds (its pidfd) once it has been waited for. */
 void dn_proc_release(struct dn_proc *p);
 
@@ -804,5 +807,14 @@ void dn_run_request_stop(void);
  * (DN_EUSAGE for an unknown --param, DN_EIO from the store or the log folder). */
 int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_meta *meta,
 		   const struct dn_run_options *o, struct dn_run_result *res, struct dn_error *err);
+
+/* The data intervals of pl that are due at `now` (µs UTC): intervals [start, end) of its schedule
+ * whose end has passed, after the interval that started at last_start (INT64_MIN: none yet,
+ * begin at start_date, or a year back when it has none), up to end_date. With catchup off only
+ * the newest due interval is given. A @once pipeline has one interval, at start_date (or now).
+ * Writes at most max intervals into starts/ends and their number into *n. Pipelines without a
+ * schedule have none. Errors: those of dn_cron_next. */
+int dn_schedule_due(const struct dn_pipeline *pl, int64_t last_start, int64_t now,
+		    int64_t *starts, int64_t *ends, int max, int *n, struct dn_error *err);
 
 #endif

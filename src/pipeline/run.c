@@ -937,7 +937,7 @@ static int claim_alive(struct rt *r, const struct dn_meta_task *mt, const char *
 		return 0;
 	if (host && strcmp(host, r->hostname) != 0)
 		return 1;
-	return kill((pid_t)mt->pid, 0) == 0 || errno == EPERM;
+	return dn_proc_alive((pid_t)mt->pid);
 }
 
 /* Set up r to go on with an existing run: see dn_run_options.resume_run_id. */
@@ -1353,4 +1353,50 @@ out:
 	dn_free(r.active);
 	dn_buf_release(&pj);
 	return rc;
+}
+
+int dn_schedule_due(const struct dn_pipeline *pl, int64_t last_start, int64_t now, int64_t *starts,
+		    int64_t *ends, int max, int *n, struct dn_error *err)
+{
+	*n = 0;
+	if (pl->schedule_kind == DN_SCHEDULE_NONE || max <= 0)
+		return 0;
+	if (pl->schedule_kind == DN_SCHEDULE_ONCE) {
+		int64_t at = pl->start_us != INT64_MIN ? pl->start_us : now;
+		if (last_start == INT64_MIN && at <= now) {
+			starts[0] = ends[0] = at;
+			*n = 1;
+		}
+		return 0;
+	}
+	int64_t s;
+	if (last_start != INT64_MIN)
+		DN_TRY(dn_cron_next(&pl->cron, pl->tz, last_start, &s, err));
+	else if (pl->start_us != INT64_MIN)
+		DN_TRY(dn_cron_next(&pl->cron, pl->tz, pl->start_us - 1, &s, err));
+	else
+		DN_TRY(dn_cron_next(&pl->cron, pl->tz, now - 366 * DN_USEC_PER_DAY, &s, err));
+	while (s <= pl->end_us) {
+		int64_t e;
+		DN_TRY(dn_cron_next(&pl->cron, pl->tz, s, &e, err));
+		if (e > now)
+			break;
+		if (*n == max) {
+			if (pl->catchup)
+				break; /* the rest on the next tick */
+			memmove(starts, starts + 1, sizeof *starts * (size_t)(max - 1));
+			memmove(ends, ends + 1, sizeof *ends * (size_t)(max - 1));
+			(*n)--;
+		}
+		starts[*n] = s;
+		ends[*n] = e;
+		(*n)++;
+		s = e;
+	}
+	if (!pl->catchup && *n > 1) {
+		starts[0] = starts[*n - 1];
+		ends[0] = ends[*n - 1];
+		*n = 1;
+	}
+	return 0;
 }
