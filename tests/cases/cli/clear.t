@@ -31,8 +31,7 @@ left running counts as a failed attempt and runs again.
   dunya: error: pipeline fixme has no task nosuch
   [2]
 
-  $ cd $TMP/p && touch hang && (dunya run crashy --date 2024-01-01 >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; kill -9 $p; wait $p; echo "runner killed: $?"); kill "$(cat sleeper.pid)"
-  Killed
+  $ cd $TMP/p && touch hang && (dunya run crashy --date 2024-01-01 >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; kill -9 $p; wait $p; echo "runner killed: $?") 2>/dev/null; kill "$(cat sleeper.pid)"
   runner killed: 137
 
   $ cd $TMP/p && rm hang && dunya clear crashy latest 2>&1 | grep -v queued | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /'

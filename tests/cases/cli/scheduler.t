@@ -26,7 +26,7 @@ cleanly. --now fixes the clock and --once exits when what is due has run.
   daily scheduled__2024-01-05T00:00:00Z: started
   latest scheduled__2024-01-05T11:00:00Z: started
 
-  $ cd $TMP/p && touch hang && dunya unpause hangs && (dunya scheduler --now 2024-01-04T12:00:00Z >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; pkill -9 -P $p; kill -9 $p; kill "$(cat sleeper.pid)"; wait $p; sleep 0.2); dunya runs hangs | awk '{print $1, $4}'
+  $ cd $TMP/p && touch hang && dunya unpause hangs && (dunya scheduler --now 2024-01-04T12:00:00Z >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; pkill -9 -P $p; kill -9 $p; kill "$(cat sleeper.pid)"; wait $p; sleep 0.2) 2>/dev/null; dunya runs hangs | awk '{print $1, $4}'
   hangs: unpaused
   run_id state
   scheduled__2024-01-03T00:00:00Z running
