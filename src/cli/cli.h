@@ -22,7 +22,7 @@ struct dn_cmd {
 extern const struct dn_cmd dn_cmd_schema, dn_cmd_head, dn_cmd_convert, dn_cmd_count, dn_cmd_version;
 extern const struct dn_cmd dn_cmd_cron;
 extern const struct dn_cmd dn_cmd_init, dn_cmd_validate, dn_cmd_run, dn_cmd_clear;
-extern const struct dn_cmd dn_cmd_scheduler;
+extern const struct dn_cmd dn_cmd_scheduler, dn_cmd_trigger;
 extern const struct dn_cmd dn_cmd_runs, dn_cmd_status, dn_cmd_logs, dn_cmd_pause, dn_cmd_unpause,
 	dn_cmd_backfill;
 /* --project DIR (a global option), or NULL: commands then find the project by walking up. */

@@ -52,6 +52,7 @@ static int blocking(const struct dn_problems *probs, const struct dn_pipeline *p
 static int run_run(int argc, char **argv)
 {
 	int clear = !strcmp(argv[0], "clear");
+	int trigger = !strcmp(argv[0], "trigger");
 	const char *name = NULL, *date = NULL, *run_id = NULL;
 	const char *params[64];
 	struct dn_run_options o;
@@ -182,10 +183,17 @@ static int run_run(int argc, char **argv)
 	o.progress = on_progress;
 	o.progress_user = &pc;
 	struct dn_run_result res;
+	o.create_only = trigger;
 	int erc = dn_run_execute(p, pl, meta, &o, &res, &err);
 	dn_free(latest);
 	if (erc < 0) {
 		rc = dn_cli_error(&err);
+		goto out;
+	}
+	if (trigger) {
+		printf("%s\n", res.run_id);
+		fprintf(stderr, "run %s of %s is queued: `dunya scheduler` will run it\n",
+			res.run_id, name);
 		goto out;
 	}
 	fprintf(stderr, "run %s of %s: %s in %.2f s (%d succeeded, %d failed, %d skipped)\n",
@@ -233,3 +241,15 @@ static void clear_help(FILE *out)
 
 const struct dn_cmd dn_cmd_clear = {"clear", "run a run's failed tasks and their downstream again",
 				    run_run, clear_help};
+
+static void trigger_help(FILE *out)
+{
+	fprintf(out,
+		"usage: dunya trigger PIPELINE [--date D] [--param NAME=VALUE]...\n\n"
+		"Create a run of PIPELINE now, queued for the scheduler (`dunya scheduler` picks\n"
+		"it up within a second; `dunya run` runs one in the foreground instead). Prints\n"
+		"the new run's id. --date and --param are as for `dunya run`.\n");
+}
+
+const struct dn_cmd dn_cmd_trigger = {"trigger", "queue a run of a pipeline for the scheduler",
+				      run_run, trigger_help};

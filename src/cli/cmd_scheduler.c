@@ -180,6 +180,18 @@ static int scan_runs(struct sched *s, size_t pi, int64_t *last_start, int recove
 	*last_start = INT64_MIN;
 	DN_TRY(dn_meta_runs_list(s->meta, pl->id, 0, &rows, &n, err));
 	for (int i = 0; i < n; i++) {
+		/* Queued by `dunya trigger` (or left queued): start it when there is room. */
+		if (rows[i].state == DN_RUN_QUEUED && strcmp(rows[i].kind, "scheduled") != 0) {
+			int busy = 0;
+			for (int k = 0; k < s->nkids; k++)
+				busy |= !strcmp(s->kids[k].run_id, rows[i].run_id);
+			if (!busy && active_runs(s, pi) < pl->max_active_runs &&
+			    s->nkids < s->max_runs) {
+				dn_info("%s %s: starting a triggered run", pl->id, rows[i].run_id);
+				spawn(s, pi, rows[i].interval_start, rows[i].run_id);
+			}
+			continue;
+		}
 		if (strcmp(rows[i].kind, "scheduled") != 0)
 			continue;
 		if (rows[i].interval_start > *last_start)
@@ -213,14 +225,16 @@ static int tick(struct sched *s, int first, struct dn_error *err)
 	int started = 0;
 	for (size_t pi = 0; pi < s->p->npipelines && !stopping; pi++) {
 		struct dn_pipeline *pl = s->p->pipelines[pi];
-		if (!pl->id || pl->nproblems || pl->schedule_kind == DN_SCHEDULE_NONE)
+		if (!pl->id || pl->nproblems)
 			continue;
 		int paused = dn_meta_pipeline_paused(s->meta, pl->id, err);
 		if (paused < 0)
 			return paused;
 		int64_t last;
-		DN_TRY(scan_runs(s, pi, &last, first && !paused, err));
-		if (paused)
+		if (paused) /* neither new nor triggered runs; recovery waits too */
+			continue;
+		DN_TRY(scan_runs(s, pi, &last, first, err));
+		if (pl->schedule_kind == DN_SCHEDULE_NONE) /* triggered runs only */
 			continue;
 		int64_t starts[DUE_MAX], ends[DUE_MAX];
 		int n = 0;

@@ -782,6 +782,7 @@ struct dn_run_options {
 	 * with a crashed runner are failed and run again, and succeeded tasks are kept. */
 	const char *resume_run_id;
 	const char *clear_task; /* with resume_run_id: run this task and its downstream again */
+	int create_only;        /* create the run (queued) and return: a scheduler will run it */
 	/* Called on every task state change (detail: why it failed, or NULL). May be NULL. */
 	void (*progress)(void *user, const char *task, enum dn_ti_state state, int try_number,
 			 const char *detail);
@@ -791,7 +792,7 @@ struct dn_run_options {
 struct dn_run_result {
 	int64_t run; /* the run's row in the metadata store */
 	char run_id[160];
-	enum dn_run_state state; /* success or failed */
+	enum dn_run_state state; /* success or failed (queued with create_only) */
 	int succeeded, failed, skipped;
 	int cancelled; /* stopped by dn_run_request_stop */
 };

@@ -1228,6 +1228,10 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
 		goto out;
 	snprintf(res->run_id, sizeof res->run_id, "%s", r.run_id);
 	res->run = r.run;
+	if (o->create_only) { /* `dunya trigger`: the scheduler runs it */
+		res->state = DN_RUN_QUEUED;
+		goto out;
+	}
 	if ((rc = dn_meta_run_transition(meta, r.run, DN_RUN_QUEUED, DN_RUN_RUNNING, now, err)) < 0)
 		goto out;
 
