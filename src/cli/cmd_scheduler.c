@@ -124,6 +124,7 @@ static int spawn(struct sched *s, size_t pi, int64_t start, const char *resume)
 		o.has_logical = !resume;
 		o.logical_us = start;
 		o.resume_run_id = resume;
+		o.recover_only = resume != NULL;
 		o.parallelism = s->parallelism;
 		char label[300];
 		snprintf(label, sizeof label, "%s %s", pl->id, k->run_id);

@@ -630,3 +630,33 @@ int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_er
 	release(m, st);
 	return rc;
 }
+
+int dn_meta_attempt_set_pid(struct dn_meta *m, int64_t run, const char *task, int try_number,
+			    int pid, struct dn_error *err)
+{
+	int rc =
+		step_done(m,
+			  prep(m, err, "UPDATE attempts SET pid=? WHERE run=? AND task=? AND try=?",
+			       "iisi", (int64_t)pid, run, task, (int64_t)try_number),
+			  err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_attempt_pid(struct dn_meta *m, int64_t run, const char *task, int try_number, int *pid,
+			struct dn_error *err)
+{
+	*pid = 0;
+	sqlite3_stmt *st =
+		prep(m, err,
+		     "SELECT coalesce(pid, 0) FROM attempts WHERE run=? AND task=? AND try=?",
+		     "isi", run, task, (int64_t)try_number);
+	if (!st)
+		return DN_EIO;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*pid = sqlite3_column_int(st, 0);
+	release(m, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(m, err, "reading an attempt");
+	return rc == SQLITE_ROW && *pid > 0;
+}

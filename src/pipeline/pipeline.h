@@ -284,6 +284,13 @@ int dn_meta_task_finish(struct dn_meta *m, int64_t run, const char *task, int tr
 			enum dn_ti_state to, int exit_code, const char *error, const char *log_path,
 			int64_t next_try_at, int64_t now, struct dn_error *err);
 
+/* The process (group) id of attempt try_number's task process: set when it starts, read by a
+ * recovery to end what a dead runner left. get returns 1 and *pid, or 0 when unknown. */
+int dn_meta_attempt_set_pid(struct dn_meta *m, int64_t run, const char *task, int try_number,
+			    int pid, struct dn_error *err);
+int dn_meta_attempt_pid(struct dn_meta *m, int64_t run, const char *task, int try_number,
+			int *pid, struct dn_error *err);
+
 /* A running task's liveness signal (1 applied, 0 not running that try). */
 int dn_meta_task_heartbeat(struct dn_meta *m, int64_t run, const char *task, int try_number,
 			   int64_t now, struct dn_error *err);
@@ -783,6 +790,10 @@ struct dn_run_options {
 	const char *resume_run_id;
 	const char *clear_task; /* with resume_run_id: run this task and its downstream again */
 	int create_only;        /* create the run (queued) and return: a scheduler will run it */
+	/* With resume_run_id: only recover (a scheduler restarting): tasks left running by a dead
+	 * runner count as a failed attempt and retry if they have tries left; failed tasks stay
+	 * failed. */
+	int recover_only;
 	/* Called on every task state change (detail: why it failed, or NULL). May be NULL. */
 	void (*progress)(void *user, const char *task, enum dn_ti_state state, int try_number,
 			 const char *detail);

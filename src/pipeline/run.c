@@ -628,8 +628,12 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 		struct dn_proc_spec spec = {cmd.data ? cmd.data : "true", (const char *const *)envp,
 					    cwd_path, t->log_path};
 		rc = dn_proc_start(&t->proc, &spec, err);
-		if (rc >= 0)
+		if (rc >= 0) {
 			t->has_proc = 1;
+			/* The process group, so a recovery can end what a dead runner left. */
+			rc = dn_meta_attempt_set_pid(r->meta, r->run, task->id, try_number,
+						     (int)t->proc.pid, err);
+		}
 	}
 	for (int i = 0; envp && i < nenv; i++)
 		dn_free(envp[i]);
@@ -1014,7 +1018,7 @@ static int resume_setup(struct rt *r, struct dn_error *err)
 			dn_free(which);
 			goto out;
 		}
-		if (!r->o->clear_task &&
+		if (!r->o->clear_task && !r->o->recover_only &&
 		    (m->state == DN_TI_FAILED || m->state == DN_TI_UPSTREAM_FAILED ||
 		     m->state == DN_TI_RUNNING))
 			reset[ti] = 1;
@@ -1031,14 +1035,27 @@ static int resume_setup(struct rt *r, struct dn_error *err)
 		struct rt_task *t = &r->t[ti];
 		enum dn_ti_state s = m->state;
 		t->try_number = m->try_number;
-		t->max_tries = m->try_number + (int)pl->tasks[ti].s.retries + 1;
+		/* Cleared tasks get their retries again; recovered ones keep what is left. */
+		t->max_tries = r->o->recover_only ?
+				       m->max_tries :
+				       m->try_number + (int)pl->tasks[ti].s.retries + 1;
 		if (s == DN_TI_RUNNING) {
-			/* Its runner is gone: that attempt failed. */
-			rc = dn_meta_task_finish(r->meta, r->run, m->task, m->try_number,
-						 DN_TI_FAILED, -1,
+			/* Its runner is gone: end what it left running (the task's process group),
+			 * and that attempt failed; a recovery retries it if tries are left. */
+			int pgid = 0;
+			if (dn_meta_attempt_pid(r->meta, r->run, m->task, m->try_number, &pgid,
+						err) > 0 &&
+			    pgid > 0)
+				(void)kill(-(pid_t)pgid, SIGKILL);
+			enum dn_ti_state to = r->o->recover_only && m->try_number < t->max_tries ?
+						      DN_TI_UP_FOR_RETRY :
+						      DN_TI_FAILED;
+			rc = dn_meta_task_finish(r->meta, r->run, m->task, m->try_number, to, -1,
 						 "the process running it ended without a result",
-						 NULL, 0, now, err);
-			s = DN_TI_FAILED;
+						 NULL, now, now, err);
+			s = to;
+			if (rc >= 0 && to == DN_TI_FAILED && r->o->recover_only)
+				progress(r, ti, "the process running it ended without a result");
 		}
 		if (rc >= 0 && (reset[ti] || s == DN_TI_QUEUED) && s != DN_TI_NONE)
 			rc = dn_meta_task_transition(r->meta, r->run, m->task, s, DN_TI_NONE, now,

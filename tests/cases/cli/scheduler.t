@@ -26,14 +26,16 @@ cleanly. --now fixes the clock and --once exits when what is due has run.
   daily scheduled__2024-01-05T00:00:00Z: started
   latest scheduled__2024-01-05T11:00:00Z: started
 
-  $ cd $TMP/p && touch hang && dunya unpause hangs && (dunya scheduler --now 2024-01-04T12:00:00Z >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; pkill -9 -P $p; kill -9 $p; kill "$(cat sleeper.pid)"; wait $p; sleep 0.2) 2>/dev/null; dunya runs hangs | awk '{print $1, $4}'
+  $ cd $TMP/p && touch hang && dunya unpause hangs && (dunya scheduler --now 2024-01-04T12:00:00Z >/dev/null 2>&1 & p=$!; while [ ! -s sleeper.pid ]; do sleep 0.05; done; pkill -9 -P $p; kill -9 $p; wait $p; sleep 0.2) 2>/dev/null; kill -0 "$(cat sleeper.pid)" && echo "the task outlived its runner"; dunya runs hangs | awk '{print $1, $4}'
   hangs: unpaused
+  the task outlived its runner
   run_id state
   scheduled__2024-01-03T00:00:00Z running
 
-  $ cd $TMP/p && rm hang sleeper.pid && dunya scheduler --once --now 2024-01-04T12:00:00Z 2>&1 | grep -E 'recovering|: success|: failed' | sed 's/^.*info  //'
+  $ cd $TMP/p && rm hang && mv sleeper.pid orphan.pid && dunya scheduler --once --now 2024-01-04T12:00:00Z 2>&1 | grep -E 'recovering|: success|: failed' | sed 's/^.*info  //'; sleep 0.2; st=$(awk '/^State/ {print $2}' "/proc/$(cat orphan.pid)/status" 2>/dev/null); [ -z "$st" ] || [ "$st" = Z ] && echo "the orphan was ended"
   hangs scheduled__2024-01-03T00:00:00Z: recovering a run left by a stopped scheduler
   hangs scheduled__2024-01-03T00:00:00Z: success
+  the orphan was ended
 
   $ cd $TMP/p && dunya logs hangs scheduled__2024-01-03T00:00:00Z step --try 2
   finished
