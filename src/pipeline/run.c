@@ -631,8 +631,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 		if (rc >= 0) {
 			t->has_proc = 1;
 			/* The process group, so a recovery can end what a dead runner left. */
-			rc = dn_meta_attempt_set_pid(r->meta, r->run, task->id, try_number,
-						     (int)t->proc.pid, err);
+			struct dn_error pe;
+			if (dn_meta_attempt_set_pid(r->meta, r->run, task->id, try_number,
+						    (int)t->proc.pid, &pe) < 0)
+				dn_warn("%s: %s (a recovery could not end this process)", task->id,
+					pe.msg);
 		}
 	}
 	for (int i = 0; envp && i < nenv; i++)
