@@ -126,6 +126,7 @@ static int spawn(struct sched *s, size_t pi, int64_t start, const char *resume)
 		o.resume_run_id = resume;
 		o.recover_only = resume != NULL;
 		o.parallelism = s->parallelism;
+		o.global_slots = s->parallelism; /* one limit over all the runs */
 		char label[300];
 		snprintf(label, sizeof label, "%s %s", pl->id, k->run_id);
 		o.progress = child_progress;
@@ -271,6 +272,7 @@ static int scheduler_run(int argc, char **argv)
 	int once = 0, rc = DN_EXIT_OK, lockfd = -1;
 	memset(&s, 0, sizeof s);
 	s.max_runs = 16;
+	s.parallelism = 2 * dn_cpu_count();
 	dn_error_clear(&err);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -383,8 +385,9 @@ static void scheduler_help(FILE *out)
 		"Run pipelines on their schedules until stopped. Every data interval of an\n"
 		"unpaused pipeline whose end has passed becomes a run named scheduled__START\n"
 		"(catchup: every missed interval since start_date; otherwise only the newest),\n"
-		"with at most max_active_runs runs per pipeline and M (default 16) in all, each\n"
-		"running up to N tasks at once. At start, scheduled runs left unfinished by a\n"
+		"with at most max_active_runs runs per pipeline and M (default 16) in all, and\n"
+		"at most N tasks running at once over all of them (pools' slots are shared\n"
+		"too). At start, scheduled runs left unfinished by a\n"
 		"scheduler that died are resumed: their succeeded tasks are kept. SIGINT or\n"
 		"SIGTERM starts nothing new, stops the running runs (their tasks are ended and\n"
 		"recorded) and exits. One scheduler per project.\n\n"

@@ -14,7 +14,7 @@
 
 #include "pipeline.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: task_instances.pool */
 
 /* Prepared statements are kept per handle, keyed by the address of their SQL text (every
  * statement here is a string literal): preparing costs more than running most of them. */
@@ -158,7 +158,7 @@ static const char schema_sql[] =
 	" task TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL,"
 	" try_number INTEGER NOT NULL DEFAULT 0, max_tries INTEGER NOT NULL DEFAULT 1,"
 	" next_try_at INTEGER, pid INTEGER, host TEXT, heartbeat_at INTEGER,"
-	" started_at INTEGER, ended_at INTEGER, PRIMARY KEY(run, task));"
+	" started_at INTEGER, ended_at INTEGER, pool TEXT, PRIMARY KEY(run, task));"
 	"CREATE INDEX IF NOT EXISTS ti_by_state ON task_instances(state);"
 	"CREATE TABLE IF NOT EXISTS attempts(run INTEGER NOT NULL, task TEXT NOT NULL,"
 	" try INTEGER NOT NULL, state TEXT NOT NULL, pid INTEGER, host TEXT,"
@@ -207,7 +207,14 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 		goto fail;
 	}
 	if (version == 0 &&
-	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '1')", err)) < 0) {
+	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '2')", err)) < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		goto fail;
+	}
+	/* Version 1 stores lack the pool of running tasks. */
+	if (version == 1 &&
+	    ((rc = exec_sql(m, "ALTER TABLE task_instances ADD COLUMN pool TEXT", err)) < 0 ||
+	     (rc = exec_sql(m, "UPDATE dunya_meta SET value='2' WHERE key='schema'", err)) < 0)) {
 		exec_sql(m, "ROLLBACK", NULL);
 		goto fail;
 	}
@@ -330,15 +337,50 @@ int dn_meta_task_transition(struct dn_meta *m, int64_t run, const char *task, en
 int dn_meta_task_claim(struct dn_meta *m, int64_t run, const char *task, int pid, const char *host,
 		       int64_t now, int *try_number, struct dn_error *err)
 {
+	return dn_meta_task_claim_slot(m, run, task, pid, host, now, NULL, -1, -1, try_number, err);
+}
+
+/* Running tasks in the whole store, or in one pool (inside the claim's transaction). */
+static int count_running(struct dn_meta *m, const char *pool, struct dn_error *err)
+{
+	sqlite3_stmt *st =
+		pool ? prep(m, err,
+			    "SELECT count(*) FROM task_instances WHERE state='running' AND pool=?",
+			    "s", pool) :
+		       prep(m, err, "SELECT count(*) FROM task_instances WHERE state='running'",
+			    "");
+	if (!st)
+		return DN_EIO;
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	release(m, st);
+	return n < 0 ? db_error(m, err, "counting running tasks") : n;
+}
+
+int dn_meta_task_claim_slot(struct dn_meta *m, int64_t run, const char *task, int pid,
+			    const char *host, int64_t now, const char *pool, int pool_slots,
+			    int global_slots, int *try_number, struct dn_error *err)
+{
 	int rc;
 	DN_TRY(exec_sql(m, "BEGIN IMMEDIATE", err));
+	/* The write lock is held: no other process can claim between the count and the update. */
+	for (int k = 0; k < 2; k++) {
+		int limit = k == 0 ? global_slots : (pool ? pool_slots : -1);
+		if (limit < 0)
+			continue;
+		int used = count_running(m, k == 0 ? NULL : pool, err);
+		if (used < 0 || used >= limit) {
+			exec_sql(m, "ROLLBACK", NULL);
+			return used < 0 ? used : 2;
+		}
+	}
 	rc = step_done(m,
 		       prep(m, err,
 			    "UPDATE task_instances SET state='running', try_number=try_number+1,"
 			    " pid=?, host=?, heartbeat_at=?, started_at=?, ended_at=NULL,"
-			    " next_try_at=NULL WHERE run=? AND task=? AND (state='queued' OR"
+			    " next_try_at=NULL, pool=? WHERE run=? AND task=? AND"
+			    " (state='queued' OR"
 			    " (state='up_for_retry' AND coalesce(next_try_at, 0) <= ?))",
-			    "isiiisi", (int64_t)pid, host, now, now, run, task, now),
+			    "isiisisi", (int64_t)pid, host, now, now, pool, run, task, now),
 		       err);
 	if (rc <= 0) {
 		exec_sql(m, "ROLLBACK", NULL);

@@ -277,6 +277,14 @@ int dn_meta_task_transition(struct dn_meta *m, int64_t run, const char *task, en
 int dn_meta_task_claim(struct dn_meta *m, int64_t run, const char *task, int pid, const char *host,
 		       int64_t now, int *try_number, struct dn_error *err);
 
+/* Claim as above, but only within limits shared by every process using the store: at most
+ * global_slots running tasks in all and pool_slots in `pool` (a negative limit, or pool NULL,
+ * means none). Returns 1 claimed, 0 not claimable (someone else got it), or 2 when no slot is
+ * free (the task stays as it was; try again later). */
+int dn_meta_task_claim_slot(struct dn_meta *m, int64_t run, const char *task, int pid,
+			    const char *host, int64_t now, const char *pool, int pool_slots,
+			    int global_slots, int *try_number, struct dn_error *err);
+
 /* End the attempt try_number of a running task: to success, failed, or up_for_retry (then
  * next_try_at says when). The attempt row gets the exit code, error text and log path.
  * Returns 1, or 0 when the task is not running that try (someone else ended it). */
@@ -771,7 +779,8 @@ void dn_template_check(struct dn_pipeline *pl, const struct dn_project *project,
 
 /* ---------------------------------------------------------------------------------------------
  * Running a pipeline once, in the foreground (`dunya run`; the scheduler's executor loop).
- * Tasks run in dependency order, up to `parallelism` at once and within their pools' slots,
+ * Tasks run in dependency order, up to `parallelism` at once and within their pools' slots
+ * (counted over every run in the store, so concurrent runs share them),
  * highest priority first; trigger rules decide what runs after failures; failed attempts retry
  * after retry_delay (doubling with exponential backoff, capped by max_retry_delay); a task past
  * its timeout has its process group ended (SIGTERM, SIGKILL 5 s later). Every state change is
@@ -783,6 +792,7 @@ struct dn_run_options {
 	const char *const *params; /* "NAME=VALUE" overrides of the pipeline's params */
 	int nparams;
 	int parallelism;  /* tasks at once; 0 = twice the CPUs */
+	int global_slots; /* running tasks in the whole store (all runs, all processes); 0 = none */
 	const char *kind; /* "manual" (default), "scheduled", "backfill": the run id's prefix */
 	/* Go on with an existing run instead of creating one (`dunya clear`): its failed tasks
 	 * (or clear_task) and everything downstream of them run again, tasks whose process died

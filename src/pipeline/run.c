@@ -75,6 +75,7 @@ struct rt {
 	size_t *queued, nqueued; /* ready to start */
 	size_t *active, nactive; /* running or up_for_retry */
 	size_t remaining;        /* tasks not in a final state */
+	int slot_wait;           /* a claim found no free slot: look again soon */
 };
 
 static void list_remove(size_t *v, size_t *n, size_t ti)
@@ -87,6 +88,7 @@ static void list_remove(size_t *v, size_t *n, size_t ti)
 }
 
 static int is_done(enum dn_ti_state s);
+static int pool_slots(struct rt *r, const char *pool);
 
 /* A task reached a final state: its downstream tasks may now be decided. */
 static void became_final(struct rt *r, size_t ti)
@@ -503,8 +505,12 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	struct rt_task *t = &r->t[ti];
 	const struct dn_task *task = &r->pl->tasks[ti];
 	int try_number = 0;
-	int rc = dn_meta_task_claim(r->meta, r->run, task->id, (int)getpid(), r->hostname,
-				    dn_now_us(), &try_number, err);
+	int rc = dn_meta_task_claim_slot(r->meta, r->run, task->id, (int)getpid(), r->hostname,
+					 dn_now_us(), task->s.pool, pool_slots(r, task->s.pool),
+					 r->o->global_slots > 0 ? r->o->global_slots : -1,
+					 &try_number, err);
+	if (rc == 2)
+		return 1; /* no free slot in the pool or in all: try again shortly */
 	if (rc <= 0)
 		return rc < 0 ? rc :
 				dn_error_set(err, DN_EINTERNAL,
@@ -824,7 +830,14 @@ static int start_ready(struct rt *r, struct dn_error *err)
 		if (best < 0)
 			break;
 		list_remove(r->queued, &r->nqueued, (size_t)best);
-		DN_TRY(start_task(r, (size_t)best, err));
+		int rc = start_task(r, (size_t)best, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) { /* limits shared with other runs are full */
+			r->queued[r->nqueued++] = (size_t)best;
+			r->slot_wait = 1;
+			break;
+		}
 		started++;
 	}
 	return started;
@@ -1320,6 +1333,7 @@ loop:
 				wake = r.t[ti].next_try_mono;
 			}
 		}
+		r.slot_wait = 0;
 		int s = start_ready(&r, err);
 		if (s < 0) {
 			rc = s;
@@ -1332,6 +1346,9 @@ loop:
 			goto out;
 		}
 		changed += c;
+		if (r.slot_wait && mono + 20000 < wake)
+			wake = mono +
+			       20000; /* slots held by other runs free up without telling us */
 		if (r.remaining && !changed && !r.ndirty)
 			wait_events(&r, wake);
 	}

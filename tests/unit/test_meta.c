@@ -208,3 +208,44 @@ DN_TEST(meta_interval_succeeded)
 	CHECK_INT(dn_meta_run_find(m, "sales", "nosuch", &row, &err), 0);
 	dn_meta_close(m);
 }
+
+/* Limits shared by every run in the store: a claim past the global or the pool limit leaves the
+ * task queued (2), and succeeds once a slot frees up. */
+DN_TEST(meta_claim_slots)
+{
+	struct dn_error err;
+	struct dn_meta *m = open_store("meta6.db", &err);
+	CHECK(m != NULL);
+	int64_t r1 = new_run(m, "one", &err), r2 = new_run(m, "two", &err);
+	CHECK(r1 > 0 && r2 > 0);
+	int tr;
+	for (int k = 0; k < 2; k++) {
+		int64_t run = k ? r2 : r1;
+		CHECK_INT(dn_meta_task_transition(m, run, "extract", DN_TI_NONE, DN_TI_QUEUED, 1,
+						  &err),
+			  1);
+		CHECK_INT(dn_meta_task_transition(m, run, "load", DN_TI_NONE, DN_TI_QUEUED, 1,
+						  &err),
+			  1);
+	}
+	/* Global limit 1: the second run's task must wait for the first. */
+	CHECK_INT(dn_meta_task_claim_slot(m, r1, "extract", 1, "h", 2, "default", -1, 1, &tr, &err),
+		  1);
+	CHECK_INT(dn_meta_task_claim_slot(m, r2, "extract", 1, "h", 2, "default", -1, 1, &tr, &err),
+		  2);
+	struct dn_meta_task *t;
+	int n;
+	CHECK_OK(dn_meta_tasks_list(m, r2, &t, &n, &err), &err);
+	CHECK_INT(t[0].state, DN_TI_QUEUED); /* untouched */
+	dn_free(t);
+	CHECK_INT(dn_meta_task_finish(m, r1, "extract", 1, DN_TI_SUCCESS, 0, NULL, NULL, 0, 3,
+				      &err),
+		  1);
+	CHECK_INT(dn_meta_task_claim_slot(m, r2, "extract", 1, "h", 4, "default", -1, 1, &tr, &err),
+		  1);
+	/* Pool limit 1 on "db": one running "db" task in all; other pools are not counted. */
+	CHECK_INT(dn_meta_task_claim_slot(m, r1, "load", 1, "h", 5, "db", 1, -1, &tr, &err), 1);
+	CHECK_INT(dn_meta_task_claim_slot(m, r2, "load", 1, "h", 5, "db", 1, -1, &tr, &err), 2);
+	CHECK_INT(dn_meta_task_claim_slot(m, r2, "load", 1, "h", 5, "other", 1, -1, &tr, &err), 1);
+	dn_meta_close(m);
+}
