@@ -841,6 +841,9 @@ static size_t find_cut(const char *buf, size_t len, char delim)
 /* Read more input into carry (under mu). Returns bytes read (0 at end) or < 0. */
 static int64_t fill_carry(struct dn_reader *r, struct csv *c, size_t want, struct dn_error *err)
 {
+	/* A memory source says how much is left: no need to allocate a whole chunk for it. */
+	if (r->src.fd < 0 && want > r->src.mem_len - r->src.mem_pos + 1)
+		want = r->src.mem_len - r->src.mem_pos + 1;
 	if (c->carry_cap < c->carry_len + want + PAD) {
 		size_t cap = c->carry_len + want + PAD;
 		char *nb = dn_realloc(c->carry, cap);
