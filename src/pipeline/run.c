@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../formats/formats.h"
+#include "../store/store.h"
 #include "pipeline.h"
 
 /* Set from a signal handler (dn_run_request_stop): end the run now. */
@@ -488,6 +490,110 @@ out:
 	return ok;
 }
 
+/* Run a load task: read its source with the bad-row policy and load it into the table, all in
+ * one warehouse transaction (a failure leaves the table as it was). */
+static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf src = DN_BUF_INIT, conn = DN_BUF_INIT, table = DN_BUF_INIT,
+		      mode = DN_BUF_INIT, inc = DN_BUF_INIT, bad = DN_BUF_INIT, rej = DN_BUF_INIT;
+	struct dn_wh *wh = NULL;
+	struct dn_wh_load *ld = NULL;
+	struct dn_reader *rd = NULL;
+	char *path = NULL, *rej_path = NULL, *url = NULL;
+	int present, ok = 0, rc;
+	struct dn_wh_load_options lo;
+	dn_wh_load_options_init(&lo);
+	if (render_param(r, ti, "source", &src, &present, err) < 0 ||
+	    render_param(r, ti, "connection", &conn, &present, err) < 0 ||
+	    render_param(r, ti, "table", &table, &present, err) < 0 ||
+	    render_param(r, ti, "mode", &mode, &present, err) < 0 ||
+	    (present && dn_wh_mode_parse(mode.data, &lo.mode) < 0) ||
+	    render_param(r, ti, "incremental_column", &inc, &present, err) < 0 ||
+	    render_param(r, ti, "bad_rows", &bad, &present, err) < 0 ||
+	    render_param(r, ti, "rejects", &rej, &present, err) < 0)
+		goto fail_err;
+	if (inc.data && inc.data[0])
+		lo.incremental_column = inc.data;
+	const struct dn_yaml_node *key = dn_yaml_get(r->pl->tasks[ti].params, "key", NULL);
+	if (key && key->kind == DN_YAML_SCALAR && !dn_yaml_is_null(key))
+		lo.keys[lo.nkeys++] = key->str;
+	for (size_t i = 0; key && key->kind == DN_YAML_SEQ && i < key->len && i < DN_WH_MAX_KEYS;
+	     i++)
+		lo.keys[lo.nkeys++] = key->items[i]->str;
+	const struct dn_conn *cn = dn_project_conn(r->proj, conn.data ? conn.data : "");
+	if (!cn || !cn->valid) {
+		snprintf(why, whylen, "load: no connection '%s'", conn.data ? conn.data : "");
+		goto out;
+	}
+	struct dn_buf u = DN_BUF_INIT;
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		dn_buf_printf(&u, NULL, "sqlite://%s", cn->url.path);
+	else
+		dn_url_redacted(&cn->url, &u, NULL); /* other backends say what they need */
+	url = dn_buf_take(&u, NULL);
+	struct dn_read_options ro;
+	dn_read_options_init(&ro);
+	if (bad.data && dn_bad_rows_parse(bad.data, &ro.bad_rows) < 0) {
+		snprintf(why, whylen, "load: bad_rows '%s' is not fail, skip or quarantine",
+			 bad.data);
+		goto out;
+	}
+	if (rej.data && rej.data[0]) {
+		rej_path = project_path(r, rej.data);
+		ro.rejects_path = rej_path;
+	}
+	path = project_path(r, src.data ? src.data : "");
+	if ((rc = dn_reader_open(&rd, path, DN_FORMAT_UNKNOWN, &ro, err)) < 0 ||
+	    (rc = dn_wh_open(&wh, url, r->proj->root, err)) < 0 ||
+	    (rc = dn_wh_load_begin(wh, &ld, table.data ? table.data : "", dn_reader_schema(rd), &lo,
+				   err)) < 0)
+		goto fail_err;
+	struct dn_batch *b;
+	while ((rc = dn_reader_next(rd, &b, err)) > 0) {
+		rc = dn_wh_load_batch(ld, b, err);
+		dn_batch_free(b);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0)
+		goto fail_err;
+	struct dn_wh_load_stats st;
+	rc = dn_wh_load_commit(ld, &st, err);
+	ld = NULL;
+	if (rc < 0)
+		goto fail_err;
+	struct dn_read_summary sum;
+	dn_reader_summary(rd, &sum);
+	log_line(&r->t[ti],
+		 "loaded %s into %s: read %lld rows, %lld loaded, %lld skipped, %lld quarantined; "
+		 "%lld written, %lld filtered%s%s",
+		 src.data, table.data, (long long)sum.read, (long long)sum.loaded,
+		 (long long)sum.skipped, (long long)sum.quarantined, (long long)st.rows_written,
+		 (long long)st.rows_filtered, st.watermark[0] ? ", watermark " : "", st.watermark);
+	log_line(&r->t[ti], "::output rows=%lld", (long long)st.rows_written);
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	if (ld)
+		dn_wh_load_abort(ld);
+	dn_wh_close(wh);
+	dn_reader_free(rd);
+	dn_free(path);
+	dn_free(rej_path);
+	dn_free(url);
+	dn_buf_release(&src);
+	dn_buf_release(&conn);
+	dn_buf_release(&table);
+	dn_buf_release(&mode);
+	dn_buf_release(&inc);
+	dn_buf_release(&bad);
+	dn_buf_release(&rej);
+	return ok;
+}
+
 static int sensor_found(const char *pattern)
 {
 	glob_t g;
@@ -542,6 +648,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "sql")) {
 		why[0] = 0;
 		int ok = run_sql(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "load")) {
+		why[0] = 0;
+		int ok = run_load(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "sensor.file")) {

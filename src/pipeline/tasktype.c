@@ -117,7 +117,36 @@ static void check_sensor_file(const struct dn_task_check *c)
 	check_duration(c, "timeout");
 }
 
+static void check_load(const struct dn_task_check *c)
+{
+	dn_task_check_string(c, "source", 1);
+	dn_task_check_string(c, "connection", 1);
+	dn_task_check_string(c, "table", 1);
+	const struct dn_yaml_node *mode = dn_task_check_string(c, "mode", 0);
+	const char *m = mode ? mode->str : "append";
+	if (mode && strcmp(m, "append") && strcmp(m, "replace") && strcmp(m, "merge") &&
+	    strcmp(m, "incremental"))
+		dn_task_check_problem(c, mode,
+				      "mode: '%s' is not a load mode (append, replace, merge, "
+				      "incremental)",
+				      dn_yaml_shown(mode));
+	const struct dn_yaml_node *key = dn_yaml_get(c->task->params, "key", NULL);
+	if (!strcmp(m, "merge") && (!key || dn_yaml_is_null(key)))
+		dn_task_check_problem(c, mode,
+				      "a merge load needs 'key' (the columns to match on)");
+	if (!strcmp(m, "incremental") && !dn_yaml_get(c->task->params, "incremental_column", NULL))
+		dn_task_check_problem(c, mode, "an incremental load needs 'incremental_column'");
+	const struct dn_yaml_node *br = dn_task_check_string(c, "bad_rows", 0);
+	if (br && strcmp(br->str, "fail") && strcmp(br->str, "skip") &&
+	    strcmp(br->str, "quarantine"))
+		dn_task_check_problem(c, br, "bad_rows: '%s' is not fail, skip or quarantine",
+				      dn_yaml_shown(br));
+}
+
 static const char *const shell_params[] = {"command", "env", "cwd", NULL};
+static const char *const load_params[] = {"source",   "connection", "table",
+					  "mode",     "key",        "incremental_column",
+					  "bad_rows", "rejects",    NULL};
 static const char *const sql_params[] = {"connection", "sql", "file", NULL};
 static const char *const sensor_params[] = {"path", "poke_interval", "timeout", NULL};
 
@@ -126,6 +155,7 @@ static const struct dn_task_type builtins[] = {
 	{"shell", "runs a templated command with sh -c", shell_params, check_shell},
 	{"sql", "runs templated SQL on a connection", sql_params, check_sql},
 	{"sensor.file", "waits for a path or glob to exist", sensor_params, check_sensor_file},
+	{"load", "loads a file into a warehouse table", load_params, check_load},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 

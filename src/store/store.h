@@ -1,0 +1,166 @@
+/* store: where data lives. For now the SQL warehouse: tables created from batch schemas, batches
+ * loaded in one of four modes, and query results streamed back as batches. SQLite is the
+ * embedded backend; PostgreSQL (libpq, COPY) will implement the same ops table.
+ *
+ * A warehouse is opened by URL: `sqlite:///abs/path.db`, or `sqlite://rel.db` resolved against a
+ * base folder the caller gives (the project root). `postgres://` and `postgresql://` name the
+ * PostgreSQL backend, which is a stub that returns DN_ENOTSUP naming libpq until it is built.
+ *
+ * Type mapping (dunya -> SQLite declared type -> value stored -> type read back by a query):
+ *   bool       INTEGER   0 or 1                                  int64
+ *   int64      INTEGER   the integer                             int64
+ *   float64    REAL      the double (NaN is stored as NULL by SQLite)  float64
+ *   string     TEXT      the UTF-8 bytes                          string
+ *   date       TEXT      'YYYY-MM-DD'                             string
+ *   timestamp  TEXT      'YYYY-MM-DDTHH:MM:SS.ffffffZ' (UTC, always 6 fraction digits)  string
+ *   null       NULL                                               null
+ * Dates and timestamps are ISO text rather than numbers so the tables read well in any SQLite
+ * tool; the fixed width keeps text order equal to time order, so comparisons and watermarks work.
+ * Identifiers (tables, columns) are always double-quoted with "" escaping, so any name works.
+ *
+ * Load modes: append; replace (load into a new table, then drop the old one and rename the new
+ * one in the same transaction: a reader sees the old table or the new one, never an empty or
+ * partial one); merge (upsert on key columns, which get a UNIQUE index); incremental (only rows
+ * whose incremental column is greater than the stored high-water mark; appended, or merged when
+ * keys are given; the new mark is stored in `_dunya_watermarks(table_name, column_name, value)`
+ * in the same transaction). A load is one transaction: committed whole or not at all.
+ *
+ * Uses: core, data (and SQLite). Thread safety: a warehouse handle, its loads and its queries are
+ * used by one thread at a time; distinct handles (even on the same file) may be used from
+ * different threads and processes. Ownership: dn_wh_open returns a handle freed by dn_wh_close;
+ * loads and queries belong to their warehouse and must be finished before it is closed; batches
+ * from dn_wh_query_next belong to the caller (dn_batch_free). */
+#ifndef DN_STORE_H
+#define DN_STORE_H
+
+#include "../core/core.h"
+#include "../data/data.h"
+
+enum dn_wh_mode { DN_WH_APPEND = 0, DN_WH_REPLACE, DN_WH_MERGE, DN_WH_INCREMENTAL };
+
+/* "append", "replace", "merge", "incremental". */
+const char *dn_wh_mode_name(enum dn_wh_mode m);
+/* Parse one of those names. Returns 0 or DN_EPARSE. */
+int dn_wh_mode_parse(const char *s, enum dn_wh_mode *out);
+
+/* The SQLite declared type of a dunya type (table above). */
+const char *dn_wh_sqlite_type(enum dn_type t);
+
+#define DN_WH_MAX_KEYS 32
+#define DN_WH_WATERMARKS "_dunya_watermarks"
+
+struct dn_wh_load_options {
+	enum dn_wh_mode mode;
+	int nkeys;                        /* merge (required), incremental (optional) */
+	const char *keys[DN_WH_MAX_KEYS]; /* borrowed for the load's life */
+	const char *incremental_column;   /* incremental (required) */
+	int64_t rows_per_txn;             /* reserved; a load is one transaction */
+};
+
+void dn_wh_load_options_init(struct dn_wh_load_options *o);
+
+struct dn_wh_load_stats {
+	int64_t rows_in;       /* rows given to dn_wh_load_batch */
+	int64_t rows_written;  /* rows inserted or upserted */
+	int64_t rows_filtered; /* incremental: rows not above the watermark (or null there) */
+	char watermark[64];    /* incremental: the mark after the load ("" when none) */
+};
+
+struct dn_wh;
+
+/* A load and a query in progress: the backend keeps its state behind `impl`. */
+struct dn_wh_load {
+	struct dn_wh *wh;
+	void *impl;
+};
+struct dn_wh_query {
+	struct dn_wh *wh;
+	void *impl;
+};
+
+/* The interface a backend implements (one file each: warehouse_sqlite.c, later warehouse_pg.c).
+ * `target` is what follows "scheme://", with relative SQLite paths already resolved. The public
+ * functions below allocate the handles and call these; each op has the contract of the public
+ * function of the same name, and fills the handle's impl. */
+struct dn_wh_ops {
+	const char *name; /* "sqlite", "postgres" */
+	int (*open)(struct dn_wh *wh, const char *target, struct dn_error *err);
+	void (*close)(struct dn_wh *wh);
+	int (*table_exists)(struct dn_wh *wh, const char *table, struct dn_error *err);
+	int (*create_table)(struct dn_wh *wh, const char *table, const struct dn_schema *schema,
+			    struct dn_error *err);
+	int (*load_begin)(struct dn_wh_load *ld, const char *table, const struct dn_schema *schema,
+			  const struct dn_wh_load_options *opt, struct dn_error *err);
+	int (*load_batch)(struct dn_wh_load *ld, const struct dn_batch *b, struct dn_error *err);
+	int (*load_commit)(struct dn_wh_load *ld, struct dn_wh_load_stats *stats,
+			   struct dn_error *err);
+	void (*load_abort)(struct dn_wh_load *ld); /* rolls back, frees impl */
+	int (*query_open)(struct dn_wh_query *q, const char *sql, int64_t batch_rows,
+			  struct dn_error *err);
+	int (*query_next)(struct dn_wh_query *q, struct dn_batch **out, struct dn_error *err);
+	int64_t (*query_changes)(const struct dn_wh_query *q);
+	void (*query_free)(struct dn_wh_query *q); /* frees impl */
+};
+
+/* The handle every backend shares. */
+struct dn_wh {
+	const struct dn_wh_ops *ops;
+	char *target; /* resolved path or connection target; never printed for postgres */
+	void *impl;
+};
+
+/* Open the warehouse at url. A relative sqlite:// path is resolved against base_dir (NULL = the
+ * working directory); the database file is created when missing. Errors: DN_EINVAL (not a
+ * warehouse URL: the message names the accepted forms), DN_ENOTSUP (a backend built without its
+ * library, e.g. postgres without libpq), DN_EIO (the database cannot be opened, with SQLite's
+ * message), DN_ENOMEM. The URL is never quoted in a message beyond its scheme and path. */
+int dn_wh_open(struct dn_wh **out, const char *url, const char *base_dir, struct dn_error *err);
+void dn_wh_close(struct dn_wh *wh); /* NULL is a no-op */
+
+/* Create table `table` with one column per schema field (types mapped as above) when it does not
+ * exist. Returns 0, DN_EIO with the database's message. */
+int dn_wh_create_table(struct dn_wh *wh, const char *table, const struct dn_schema *schema,
+		       struct dn_error *err);
+
+/* Start loading rows with columns `schema` into `table` (created when missing; in replace mode a
+ * new table is built). Starts the transaction. Errors: DN_EINVAL (merge without keys, incremental
+ * without a column, a key or incremental column that is not in the schema), DN_EIO (database
+ * errors such as a locked database, with its message). On failure nothing was changed. */
+int dn_wh_load_begin(struct dn_wh *wh, struct dn_wh_load **out, const char *table,
+		     const struct dn_schema *schema, const struct dn_wh_load_options *opt,
+		     struct dn_error *err);
+/* Add a batch. Its columns must have the load's names in the same order; a column whose type
+ * widened since the first batch (int64 -> float64, any -> string) is stored with the new type's
+ * mapping. Errors: DN_EINVAL (other columns), DN_EIO (constraint violations and other database
+ * errors, with the message). After an error only dn_wh_load_abort is allowed. */
+int dn_wh_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct dn_error *err);
+/* Commit (replace swaps the tables here; incremental stores the new mark) and free the load.
+ * stats may be NULL. On failure the transaction is rolled back and the load freed. */
+int dn_wh_load_commit(struct dn_wh_load *ld, struct dn_wh_load_stats *stats, struct dn_error *err);
+/* Roll back and free. NULL is a no-op. */
+void dn_wh_load_abort(struct dn_wh_load *ld);
+
+/* Run sql (one or more statements; all but the last run to completion first) and stream the
+ * last statement's rows. batch_rows bounds each batch (0 = 8192). Errors: DN_EIO with the
+ * database's message (syntax errors, missing tables). */
+int dn_wh_query_open(struct dn_wh *wh, struct dn_wh_query **out, const char *sql,
+		     int64_t batch_rows, struct dn_error *err);
+/* Next batch of rows: 1 and *out set, or 0 at the end. Column types come from the values: all
+ * INTEGER -> int64, REAL (or REAL and INTEGER) -> float64, TEXT -> string, any other mix ->
+ * string; a column with only NULLs takes its declared type's (INTEGER, REAL, else string).
+ * Types never narrow between batches (a column once string stays string). A statement that
+ * returns columns but no rows yields one empty batch, so callers still see the columns; one that
+ * returns no columns (INSERT, CREATE) yields nothing. */
+int dn_wh_query_next(struct dn_wh_query *q, struct dn_batch **out, struct dn_error *err);
+/* Rows changed by the statements run so far (INSERT/UPDATE/DELETE). */
+int64_t dn_wh_query_changes(const struct dn_wh_query *q);
+void dn_wh_query_free(struct dn_wh_query *q); /* NULL is a no-op */
+
+/* Does table exist? 1, 0, or a negative error. */
+int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err);
+
+/* The backends. */
+extern const struct dn_wh_ops dn_wh_sqlite_ops;
+extern const struct dn_wh_ops dn_wh_postgres_ops;
+
+#endif

@@ -1,0 +1,231 @@
+/* The warehouse front: URLs to backends, mode and type names, and the public dn_wh_* functions,
+ * which allocate the shared handles and call the backend's ops table. The PostgreSQL backend is
+ * a stub here until libpq support is built: every entry returns DN_ENOTSUP naming libpq, so
+ * callers already handle that answer and a project with a postgres:// connection gets a clear
+ * message rather than a crash or a silent SQLite file. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static const char *const mode_names[] = {"append", "replace", "merge", "incremental"};
+
+const char *dn_wh_mode_name(enum dn_wh_mode m)
+{
+	return (unsigned)m < 4 ? mode_names[m] : "?";
+}
+
+int dn_wh_mode_parse(const char *s, enum dn_wh_mode *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, mode_names[i])) {
+			*out = (enum dn_wh_mode)i;
+			return 0;
+		}
+	return DN_EPARSE;
+}
+
+const char *dn_wh_sqlite_type(enum dn_type t)
+{
+	switch (t) {
+	case DN_BOOL:
+	case DN_INT64:
+		return "INTEGER";
+	case DN_FLOAT64:
+		return "REAL";
+	default:
+		return "TEXT";
+	}
+}
+
+void dn_wh_load_options_init(struct dn_wh_load_options *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+/* ---- the PostgreSQL stub ---- */
+
+static int pg_open(struct dn_wh *wh, const char *target, struct dn_error *err)
+{
+	(void)wh;
+	(void)target;
+	return dn_error_set(err, DN_ENOTSUP,
+			    "PostgreSQL warehouses need libpq, which this dunya was built without "
+			    "(install libpq-dev and rebuild); use a sqlite:// connection for now");
+}
+
+const struct dn_wh_ops dn_wh_postgres_ops = {"postgres", pg_open, NULL, NULL, NULL, NULL, NULL,
+					     NULL,       NULL,    NULL, NULL, NULL, NULL};
+
+/* ---- opening ---- */
+
+int dn_wh_open(struct dn_wh **out, const char *url, const char *base_dir, struct dn_error *err)
+{
+	*out = NULL;
+	const struct dn_wh_ops *ops = NULL;
+	const char *rest = NULL;
+	struct dn_buf path = DN_BUF_INIT;
+	int rc;
+	if (!strncmp(url, "sqlite://", 9)) {
+		ops = &dn_wh_sqlite_ops;
+		rest = url + 9;
+	} else if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) {
+		ops = &dn_wh_postgres_ops;
+		rest = strstr(url, "://") + 3;
+	} else {
+		const char *colon = strstr(url, "://");
+		return dn_error_set(err, DN_EINVAL,
+				    "'%.*s' is not a warehouse URL; use sqlite:///abs/path.db, "
+				    "sqlite://relative.db or postgres://user@host/db",
+				    colon ? (int)(colon - url) + 3 : 64, url);
+	}
+	if (ops == &dn_wh_sqlite_ops) {
+		if (!*rest)
+			return dn_error_set(err, DN_EINVAL,
+					    "sqlite:// needs a file: sqlite:///abs/path.db or "
+					    "sqlite://relative.db");
+		if (rest[0] != '/' && strcmp(rest, ":memory:") != 0) {
+			char cwd[4096];
+			if (!base_dir)
+				base_dir = getcwd(cwd, sizeof cwd) ? cwd : ".";
+			if ((rc = dn_buf_printf(&path, err, "%s/%s", base_dir, rest)) < 0)
+				return rc;
+		} else if ((rc = dn_buf_puts(&path, rest, err)) < 0) {
+			return rc;
+		}
+	} else if ((rc = dn_buf_puts(&path, rest, err)) < 0) {
+		return rc;
+	}
+	struct dn_wh *wh = dn_calloc(1, sizeof *wh);
+	if (!wh) {
+		dn_buf_release(&path);
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening a warehouse");
+	}
+	wh->ops = ops;
+	wh->target = dn_buf_take(&path, NULL);
+	if ((rc = ops->open(wh, wh->target, err)) < 0) {
+		dn_free(wh->target);
+		dn_free(wh);
+		return rc;
+	}
+	*out = wh;
+	return 0;
+}
+
+void dn_wh_close(struct dn_wh *wh)
+{
+	if (!wh)
+		return;
+	wh->ops->close(wh);
+	dn_free(wh->target);
+	dn_free(wh);
+}
+
+int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err)
+{
+	return wh->ops->table_exists(wh, table, err);
+}
+
+int dn_wh_create_table(struct dn_wh *wh, const char *table, const struct dn_schema *schema,
+		       struct dn_error *err)
+{
+	return wh->ops->create_table(wh, table, schema, err);
+}
+
+/* ---- loads ---- */
+
+int dn_wh_load_begin(struct dn_wh *wh, struct dn_wh_load **out, const char *table,
+		     const struct dn_schema *schema, const struct dn_wh_load_options *opt,
+		     struct dn_error *err)
+{
+	*out = NULL;
+	if (opt->mode == DN_WH_MERGE && opt->nkeys == 0)
+		return dn_error_set(err, DN_EINVAL,
+				    "merge needs key columns (--key COL,...) to match rows on");
+	if (opt->mode == DN_WH_INCREMENTAL &&
+	    (!opt->incremental_column || !opt->incremental_column[0]))
+		return dn_error_set(err, DN_EINVAL,
+				    "incremental loads need an incremental column "
+				    "(--incremental-column COL) whose values only grow");
+	if (opt->nkeys < 0 || opt->nkeys > DN_WH_MAX_KEYS)
+		return dn_error_set(err, DN_ELIMIT, "at most %d key columns", DN_WH_MAX_KEYS);
+	for (int k = 0; k < opt->nkeys; k++)
+		if (dn_schema_find(schema, opt->keys[k]) < 0)
+			return dn_error_set(err, DN_EINVAL,
+					    "key column '%s' is not a column of the input",
+					    opt->keys[k]);
+	if (opt->mode == DN_WH_INCREMENTAL && dn_schema_find(schema, opt->incremental_column) < 0)
+		return dn_error_set(err, DN_EINVAL,
+				    "incremental column '%s' is not a column of the input",
+				    opt->incremental_column);
+	struct dn_wh_load *ld = dn_calloc(1, sizeof *ld);
+	if (!ld)
+		return dn_error_set(err, DN_ENOMEM, "out of memory starting a load");
+	ld->wh = wh;
+	int rc = wh->ops->load_begin(ld, table, schema, opt, err);
+	if (rc < 0) {
+		dn_free(ld);
+		return rc;
+	}
+	*out = ld;
+	return 0;
+}
+
+int dn_wh_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct dn_error *err)
+{
+	return ld->wh->ops->load_batch(ld, b, err);
+}
+
+int dn_wh_load_commit(struct dn_wh_load *ld, struct dn_wh_load_stats *stats, struct dn_error *err)
+{
+	int rc = ld->wh->ops->load_commit(ld, stats, err);
+	dn_free(ld);
+	return rc;
+}
+
+void dn_wh_load_abort(struct dn_wh_load *ld)
+{
+	if (!ld)
+		return;
+	ld->wh->ops->load_abort(ld);
+	dn_free(ld);
+}
+
+/* ---- queries ---- */
+
+int dn_wh_query_open(struct dn_wh *wh, struct dn_wh_query **out, const char *sql,
+		     int64_t batch_rows, struct dn_error *err)
+{
+	*out = NULL;
+	struct dn_wh_query *q = dn_calloc(1, sizeof *q);
+	if (!q)
+		return dn_error_set(err, DN_ENOMEM, "out of memory starting a query");
+	q->wh = wh;
+	int rc = wh->ops->query_open(q, sql, batch_rows > 0 ? batch_rows : 8192, err);
+	if (rc < 0) {
+		dn_free(q);
+		return rc;
+	}
+	*out = q;
+	return 0;
+}
+
+int dn_wh_query_next(struct dn_wh_query *q, struct dn_batch **out, struct dn_error *err)
+{
+	*out = NULL;
+	return q->wh->ops->query_next(q, out, err);
+}
+
+int64_t dn_wh_query_changes(const struct dn_wh_query *q)
+{
+	return q->wh->ops->query_changes(q);
+}
+
+void dn_wh_query_free(struct dn_wh_query *q)
+{
+	if (!q)
+		return;
+	q->wh->ops->query_free(q);
+	dn_free(q);
+}
