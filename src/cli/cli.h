@@ -66,4 +66,11 @@ void dn_cli_progress_end(void);
 
 int dn_cli_is_help(const char *arg);
 
+/* Display form of value i of a column for tables (head, sql): "null", control characters
+ * escaped (\n, \t, \xNN), cut at DN_CLI_CELL_MAX characters with "...". raw is scratch. */
+#define DN_CLI_CELL_MAX 40
+void dn_cli_cell_text(const struct dn_column *c, int64_t i, struct dn_buf *raw, struct dn_buf *out);
+/* Width in terminal columns of UTF-8 text (one per code point). */
+int dn_cli_text_width(const char *s);
+
 #endif

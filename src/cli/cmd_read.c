@@ -104,51 +104,6 @@ const struct dn_cmd dn_cmd_schema = {"schema", "print the inferred schema of a f
 
 /* ---- head ---- */
 
-#define HEAD_MAX_WIDTH 40
-
-/* Display form of a value: control characters escaped, long values cut with "...". */
-static void cell_text(const struct dn_column *c, int64_t i, struct dn_buf *out)
-{
-	struct dn_buf raw = DN_BUF_INIT;
-	int isnull;
-	dn_buf_reset(out);
-	if (dn_column_format(c, i, &raw, &isnull, NULL) < 0 || isnull) {
-		dn_buf_puts(out, isnull ? "null" : "?", NULL);
-		dn_buf_release(&raw);
-		return;
-	}
-	size_t chars = 0;
-	for (size_t k = 0; k < raw.len; k++) {
-		unsigned char ch = (unsigned char)raw.data[k];
-		if ((ch & 0xC0) != 0x80 && ++chars > HEAD_MAX_WIDTH) {
-			dn_buf_puts(out, "...", NULL);
-			break;
-		}
-		if (ch == '\n')
-			dn_buf_puts(out, "\\n", NULL);
-		else if (ch == '\r')
-			dn_buf_puts(out, "\\r", NULL);
-		else if (ch == '\t')
-			dn_buf_puts(out, "\\t", NULL);
-		else if (ch < 0x20)
-			dn_buf_printf(out, NULL, "\\x%02x", ch);
-		else
-			dn_buf_putc(out, (char)ch, NULL);
-	}
-	if (!out->data)
-		dn_buf_puts(out, "", NULL);
-	dn_buf_release(&raw);
-}
-
-static int display_width(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
 static int head_run(int argc, char **argv)
 {
 	struct dn_cli_read o;
@@ -160,7 +115,7 @@ static int head_run(int argc, char **argv)
 	struct dn_builder *bl = NULL;
 	struct dn_batch *rows = NULL;
 	int *width = NULL;
-	struct dn_buf cell = DN_BUF_INIT;
+	struct dn_buf cell = DN_BUF_INIT, raw = DN_BUF_INIT;
 	dn_error_clear(&err);
 	dn_cli_read_init(&o);
 	o.progress = 0;
@@ -225,13 +180,13 @@ static int head_run(int argc, char **argv)
 	}
 	/* Widths: names, types, values. */
 	for (int c = 0; c < nc; c++) {
-		width[c] = display_width(s->fields[c].name);
+		width[c] = dn_cli_text_width(s->fields[c].name);
 		int tw = (int)strlen(dn_type_name(s->fields[c].type));
 		if (tw > width[c])
 			width[c] = tw;
 		for (int64_t i = 0; i < rows->nrows; i++) {
-			cell_text(&rows->columns[c], i, &cell);
-			int w = display_width(cell.data);
+			dn_cli_cell_text(&rows->columns[c], i, &raw, &cell);
+			int w = dn_cli_text_width(cell.data);
 			if (w > width[c])
 				width[c] = w;
 		}
@@ -246,7 +201,7 @@ static int head_run(int argc, char **argv)
 			} else {
 				printf("%s", t);
 				if (c + 1 < nc)
-					printf("%*s", width[c] - display_width(t), "");
+					printf("%*s", width[c] - dn_cli_text_width(t), "");
 			}
 			if (c + 1 < nc)
 				printf("  ");
@@ -255,10 +210,10 @@ static int head_run(int argc, char **argv)
 	}
 	for (int64_t i = 0; i < rows->nrows; i++) {
 		for (int c = 0; c < nc; c++) {
-			cell_text(&rows->columns[c], i, &cell);
+			dn_cli_cell_text(&rows->columns[c], i, &raw, &cell);
 			int right = rows->columns[c].type == DN_INT64 ||
 				    rows->columns[c].type == DN_FLOAT64;
-			int pad = width[c] - display_width(cell.data);
+			int pad = width[c] - dn_cli_text_width(cell.data);
 			if (right)
 				printf("%*s%s", pad, "", cell.data);
 			else if (c + 1 < nc)
@@ -272,6 +227,7 @@ static int head_run(int argc, char **argv)
 	}
 out:
 	dn_buf_release(&cell);
+	dn_buf_release(&raw);
 	for (int c = 0; bl && r && c < dn_reader_schema(r)->nfields; c++)
 		dn_builder_release(&bl[c]);
 	dn_free(bl);

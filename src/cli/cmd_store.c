@@ -226,40 +226,6 @@ const struct dn_cmd dn_cmd_load = {"load", "load a file into a warehouse table",
 
 /* ---- sql ---- */
 
-#define CELL_MAX 40
-
-static void cell_text(const struct dn_column *c, int64_t i, struct dn_buf *raw, struct dn_buf *out)
-{
-	int isnull = 0;
-	size_t chars = 0;
-	dn_buf_reset(raw);
-	dn_buf_reset(out);
-	if (dn_column_format(c, i, raw, &isnull, NULL) < 0 || isnull) {
-		dn_buf_puts(out, "null", NULL);
-		return;
-	}
-	for (size_t k = 0; k < raw->len; k++) {
-		unsigned char ch = (unsigned char)raw->data[k];
-		if ((ch & 0xC0) != 0x80 && ++chars > CELL_MAX) {
-			dn_buf_puts(out, "...", NULL);
-			break;
-		}
-		if (ch < 0x20)
-			dn_buf_printf(out, NULL, "\\x%02x", ch);
-		else
-			dn_buf_putc(out, (char)ch, NULL);
-	}
-	dn_buf_puts(out, "", NULL);
-}
-
-static int text_width(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xC0) != 0x80;
-	return w;
-}
-
 /* A table like `dunya head`: widths from the first batch; later wider cells push right. */
 static void print_table(const struct dn_batch *b, int **width, struct dn_buf *raw,
 			struct dn_buf *cell)
@@ -270,20 +236,20 @@ static void print_table(const struct dn_batch *b, int **width, struct dn_buf *ra
 		if (!*width)
 			return;
 		for (int c = 0; c < nc; c++) {
-			int w = text_width(b->schema.fields[c].name);
+			int w = dn_cli_text_width(b->schema.fields[c].name);
 			int tw = (int)strlen(dn_type_name(b->schema.fields[c].type));
 			(*width)[c] = w > tw ? w : tw;
 			for (int64_t i = 0; i < b->nrows; i++) {
-				cell_text(&b->columns[c], i, raw, cell);
-				if (text_width(cell->data) > (*width)[c])
-					(*width)[c] = text_width(cell->data);
+				dn_cli_cell_text(&b->columns[c], i, raw, cell);
+				if (dn_cli_text_width(cell->data) > (*width)[c])
+					(*width)[c] = dn_cli_text_width(cell->data);
 			}
 		}
 		for (int line = 0; line < 3; line++) {
 			for (int c = 0; c < nc; c++) {
 				const char *t = line == 0 ? b->schema.fields[c].name :
 							    dn_type_name(b->schema.fields[c].type);
-				int pad = (*width)[c] - text_width(t);
+				int pad = (*width)[c] - dn_cli_text_width(t);
 				if (line == 2)
 					for (int k = 0; k < (*width)[c]; k++)
 						putchar('-');
@@ -297,8 +263,8 @@ static void print_table(const struct dn_batch *b, int **width, struct dn_buf *ra
 	}
 	for (int64_t i = 0; i < b->nrows; i++) {
 		for (int c = 0; c < nc; c++) {
-			cell_text(&b->columns[c], i, raw, cell);
-			int pad = (*width)[c] - text_width(cell->data);
+			dn_cli_cell_text(&b->columns[c], i, raw, cell);
+			int pad = (*width)[c] - dn_cli_text_width(cell->data);
 			if (pad < 0)
 				pad = 0;
 			enum dn_type t = b->columns[c].type;

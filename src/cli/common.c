@@ -263,3 +263,41 @@ void dn_cli_progress_end(void)
 		progress_shown = 0;
 	}
 }
+
+void dn_cli_cell_text(const struct dn_column *c, int64_t i, struct dn_buf *raw, struct dn_buf *out)
+{
+	int isnull = 0;
+	size_t chars = 0;
+	dn_buf_reset(raw);
+	dn_buf_reset(out);
+	if (dn_column_format(c, i, raw, &isnull, NULL) < 0 || isnull) {
+		dn_buf_puts(out, isnull ? "null" : "?", NULL);
+		return;
+	}
+	for (size_t k = 0; k < raw->len; k++) {
+		unsigned char ch = (unsigned char)raw->data[k];
+		if ((ch & 0xC0) != 0x80 && ++chars > DN_CLI_CELL_MAX) {
+			dn_buf_puts(out, "...", NULL);
+			break;
+		}
+		if (ch == '\n')
+			dn_buf_puts(out, "\\n", NULL);
+		else if (ch == '\r')
+			dn_buf_puts(out, "\\r", NULL);
+		else if (ch == '\t')
+			dn_buf_puts(out, "\\t", NULL);
+		else if (ch < 0x20)
+			dn_buf_printf(out, NULL, "\\x%02x", ch);
+		else
+			dn_buf_putc(out, (char)ch, NULL);
+	}
+	dn_buf_puts(out, "", NULL);
+}
+
+int dn_cli_text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
