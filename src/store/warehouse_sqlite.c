@@ -60,8 +60,9 @@ static int sq_open(struct dn_wh *wh, const char *target, struct dn_error *err)
 	struct sq_wh *s = dn_calloc(1, sizeof *s);
 	if (!s)
 		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", target);
-	if (sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(target, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		int rc = dn_error_set(err, DN_EIO, "cannot open warehouse %s: %s", target,
 				      s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		sqlite3_close(s->db);
@@ -69,6 +70,9 @@ static int sq_open(struct dn_wh *wh, const char *target, struct dn_error *err)
 		return rc;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* Bigger pages for a new warehouse file: fewer B-tree pages to split and write per row
+	 * during loads. An existing file keeps its page size (the pragma is then a no-op). */
+	sqlite3_exec(s->db, "PRAGMA page_size=65536", NULL, NULL, NULL);
 	wh->impl = s;
 	return 0;
 }
@@ -137,8 +141,30 @@ static int fmt_ts(int64_t us, char *out)
 	int y, m, d;
 	dn_civil_from_days((int32_t)days, &y, &m, &d);
 	int64_t secs = rem / DN_USEC_PER_SEC;
-	return snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d, (int)(secs / 3600),
-			(int)(secs / 60 % 60), (int)(secs % 60), (int)(rem % DN_USEC_PER_SEC));
+	if (y < 0 || y > 9999) /* outside the fixed width: the slow, general form */
+		return snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
+				(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+				(int)(rem % DN_USEC_PER_SEC));
+	/* Fixed width, digit by digit: this runs for every timestamp of a load, and snprintf was a
+	 * tenth of the load's time. */
+	int v[7] = {y,
+		    m,
+		    d,
+		    (int)(secs / 3600),
+		    (int)(secs / 60 % 60),
+		    (int)(secs % 60),
+		    (int)(rem % DN_USEC_PER_SEC)};
+	static const int width[7] = {4, 2, 2, 2, 2, 2, 6};
+	static const char after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+	char *p = out;
+	for (int k = 0; k < 7; k++) {
+		for (int w = width[k] - 1, x = v[k]; w >= 0; w--, x /= 10)
+			p[w] = (char)('0' + x % 10);
+		p += width[k];
+		*p++ = after[k];
+	}
+	*p = 0;
+	return (int)(p - out);
 }
 
 /* A watermark value: numeric (int or float) or text. */
