@@ -283,6 +283,7 @@ static int sql_run(int argc, char **argv)
 {
 	const char *pos[2] = {NULL, NULL};
 	int npos = 0, rc = 0, fmt = 0; /* 0 table, 1 csv, 2 ndjson */
+	const char *outp = NULL;
 	struct dn_wh *wh = NULL;
 	struct dn_wh_query *q = NULL;
 	struct dn_writer *w = NULL;
@@ -292,7 +293,9 @@ static int sql_run(int argc, char **argv)
 	dn_error_clear(&err);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--format")) {
+		if (!strcmp(a, "--out") && i + 1 < argc) {
+			outp = argv[++i];
+		} else if (!strcmp(a, "--format")) {
 			const char *v = i + 1 < argc ? argv[++i] : "";
 			if (!strcmp(v, "table"))
 				fmt = 0;
@@ -317,6 +320,19 @@ static int sql_run(int argc, char **argv)
 		return dn_cli_usage(NULL, "name a connection (or sqlite:// URL) and a query");
 	if ((rc = open_conn(pos[0], &wh)) != 0)
 		goto out;
+	if (outp) { /* an export: the file appears whole or not at all */
+		int64_t n = 0;
+		if (dn_wh_export(wh, pos[1], outp,
+				 fmt == 1 ? DN_FORMAT_CSV :
+				 fmt == 2 ? DN_FORMAT_NDJSON :
+					    DN_FORMAT_UNKNOWN,
+				 &n, &err) < 0) {
+			rc = dn_cli_error(&err);
+			goto out;
+		}
+		dn_info("exported %lld rows to %s", (long long)n, outp);
+		goto out;
+	}
 	if (dn_wh_query_open(wh, &q, pos[1], 0, &err) < 0) {
 		rc = dn_cli_error(&err);
 		goto out;
@@ -361,10 +377,13 @@ out:
 static void sql_help(FILE *out)
 {
 	fprintf(out,
-		"usage: dunya sql CONN \"QUERY\" [--format table|csv|ndjson]\n\n"
+		"usage: dunya sql CONN \"QUERY\" [--format table|csv|ndjson] [--out FILE]\n\n"
 		"Run QUERY (one or more SQL statements) on the warehouse CONN: a connection of\n"
 		"the project or a URL (sqlite://file.db). The last statement's rows are printed\n"
-		"as a table (default), CSV or NDJSON; otherwise the number of rows changed.\n");
+		"as a table (default), CSV or NDJSON; otherwise the number of rows changed.\n"
+		"--out FILE exports them instead, in the format of FILE's extension (.csv .tsv\n"
+		".ndjson .json, or --format), through a temporary file renamed into place; QUERY\n"
+		"may then also be a table name.\n");
 }
 
 const struct dn_cmd dn_cmd_sql = {"sql", "run SQL on a warehouse and print the rows", sql_run,

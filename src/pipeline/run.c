@@ -594,6 +594,56 @@ out:
 	return ok;
 }
 
+/* Run an export task: a query (or a table) on a warehouse connection to a file, atomically. */
+static int run_export(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf conn = DN_BUF_INIT, query = DN_BUF_INIT, out = DN_BUF_INIT, u = DN_BUF_INIT;
+	struct dn_wh *wh = NULL;
+	char *path = NULL;
+	int present, ok = 0;
+	int64_t rows = 0;
+	if (render_param(r, ti, "connection", &conn, &present, err) < 0 ||
+	    render_param(r, ti, "query", &query, &present, err) < 0 ||
+	    render_param(r, ti, "path", &out, &present, err) < 0)
+		goto fail_err;
+	const struct dn_conn *cn = dn_project_conn(r->proj, conn.data ? conn.data : "");
+	if (!cn || !cn->valid) {
+		snprintf(why, whylen, "export: no connection '%s'", conn.data ? conn.data : "");
+		goto out;
+	}
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		dn_buf_printf(&u, NULL, "sqlite://%s", cn->url.path);
+	else
+		dn_url_redacted(&cn->url, &u, NULL);
+	path = project_path(r, out.data ? out.data : "");
+	char *slash = strrchr(path, '/');
+	if (slash && slash != path) { /* the folder of the output, like the lake's partitions */
+		*slash = 0;
+		int mrc = mkdirs(path, err);
+		*slash = '/';
+		if (mrc < 0)
+			goto fail_err;
+	}
+	if (dn_wh_open(&wh, u.data, r->proj->root, err) < 0 ||
+	    dn_wh_export(wh, query.data ? query.data : "", path, DN_FORMAT_UNKNOWN, &rows, err) < 0)
+		goto fail_err;
+	log_line(&r->t[ti], "exported %lld rows to %s", (long long)rows, out.data);
+	log_line(&r->t[ti], "::output rows=%lld", (long long)rows);
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	dn_wh_close(wh);
+	dn_free(path);
+	dn_buf_release(&conn);
+	dn_buf_release(&query);
+	dn_buf_release(&out);
+	dn_buf_release(&u);
+	return ok;
+}
+
 static int sensor_found(const char *pattern)
 {
 	glob_t g;
@@ -648,6 +698,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "sql")) {
 		why[0] = 0;
 		int ok = run_sql(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "export")) {
+		why[0] = 0;
+		int ok = run_export(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "load")) {

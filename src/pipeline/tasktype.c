@@ -143,6 +143,14 @@ static void check_load(const struct dn_task_check *c)
 				      dn_yaml_shown(br));
 }
 
+static void check_export(const struct dn_task_check *c)
+{
+	dn_task_check_string(c, "connection", 1);
+	dn_task_check_string(c, "query", 1);
+	dn_task_check_string(c, "path", 1);
+}
+
+static const char *const export_params[] = {"connection", "query", "path", NULL};
 static const char *const shell_params[] = {"command", "env", "cwd", NULL};
 static const char *const load_params[] = {"source",   "connection", "table",
 					  "mode",     "key",        "incremental_column",
@@ -156,6 +164,7 @@ static const struct dn_task_type builtins[] = {
 	{"sql", "runs templated SQL on a connection", sql_params, check_sql},
 	{"sensor.file", "waits for a path or glob to exist", sensor_params, check_sensor_file},
 	{"load", "loads a file into a warehouse table", load_params, check_load},
+	{"export", "writes a query's rows or a table to a file", export_params, check_export},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 

@@ -35,6 +35,7 @@
 
 #include "../core/core.h"
 #include "../data/data.h"
+#include "../formats/formats.h"
 
 enum dn_wh_mode { DN_WH_APPEND = 0, DN_WH_REPLACE, DN_WH_MERGE, DN_WH_INCREMENTAL };
 
@@ -155,6 +156,14 @@ int dn_wh_query_next(struct dn_wh_query *q, struct dn_batch **out, struct dn_err
 /* Rows changed by the statements run so far (INSERT/UPDATE/DELETE). */
 int64_t dn_wh_query_changes(const struct dn_wh_query *q);
 void dn_wh_query_free(struct dn_wh_query *q); /* NULL is a no-op */
+
+/* Export: run sql (or select every row of a table when sql is a plain table name) and write
+ * the rows to path in format fmt (DN_FORMAT_UNKNOWN = from the extension; "-" = stdout)
+ * through an atomic writer: the file appears complete or not at all. *rows (may be NULL) gets
+ * the rows written. Errors: the query's (DN_EIO), the writer's, DN_EINVAL when the statement
+ * returns no columns. */
+int dn_wh_export(struct dn_wh *wh, const char *sql, const char *path, enum dn_format fmt,
+		 int64_t *rows, struct dn_error *err);
 
 /* Does table exist? 1, 0, or a negative error. */
 int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err);

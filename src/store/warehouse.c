@@ -229,3 +229,59 @@ void dn_wh_query_free(struct dn_wh_query *q)
 	q->wh->ops->query_free(q);
 	dn_free(q);
 }
+
+/* A bare identifier (letters, digits, _) is a table to export whole. */
+static int is_table_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+int dn_wh_export(struct dn_wh *wh, const char *sql, const char *path, enum dn_format fmt,
+		 int64_t *rows, struct dn_error *err)
+{
+	struct dn_wh_query *q = NULL;
+	struct dn_writer *w = NULL;
+	struct dn_buf stmt = DN_BUF_INIT;
+	int rc, any = 0;
+	int64_t n = 0;
+	if (is_table_name(sql)) {
+		rc = dn_buf_printf(&stmt, err, "SELECT * FROM \"%s\"", sql);
+		if (rc < 0)
+			goto out;
+		sql = stmt.data;
+	}
+	if ((rc = dn_wh_query_open(wh, &q, sql, 0, err)) < 0 ||
+	    (rc = dn_writer_open(&w, path, fmt, NULL, err)) < 0)
+		goto out;
+	struct dn_batch *b;
+	while ((rc = dn_wh_query_next(q, &b, err)) > 0) {
+		any = 1;
+		n += b->nrows;
+		rc = dn_writer_write(w, b, err);
+		dn_batch_free(b);
+		if (rc < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!any) {
+		rc = dn_error_set(err, DN_EINVAL,
+				  "the query returns no columns to export (the last statement must "
+				  "be a SELECT)");
+		goto out;
+	}
+	rc = dn_writer_finish(w, err);
+out:
+	dn_writer_free(w); /* removes a partial file */
+	dn_wh_query_free(q);
+	dn_buf_release(&stmt);
+	if (rows)
+		*rows = rc < 0 ? 0 : n;
+	return rc < 0 ? rc : 0;
+}
