@@ -82,7 +82,6 @@ static int load_run(int argc, char **argv)
 	struct dn_cli_read o;
 	struct dn_wh_load_options lo;
 	struct dn_wh *wh = NULL;
-	struct dn_wh_load *ld = NULL;
 	struct dn_reader *r = NULL;
 	struct dn_error err;
 	const char *pos[3] = {NULL, NULL, NULL};
@@ -157,32 +156,11 @@ static int load_run(int argc, char **argv)
 		goto out;
 	if ((rc = dn_cli_open_reader(&o, pos[0], &r)) != 0)
 		goto out;
-	if (dn_wh_load_begin(wh, &ld, pos[2], dn_reader_schema(r), &lo, &err) < 0) {
-		dn_error_prefix(&err, "loading %s: ", pos[2]);
-		rc = dn_cli_error(&err);
-		goto out;
-	}
-	struct dn_batch *b;
-	int k;
-	while ((k = dn_reader_next(r, &b, &err)) > 0) {
-		int e = dn_wh_load_batch(ld, b, &err);
-		dn_batch_free(b);
-		if (e < 0) {
-			k = e;
-			break;
-		}
-	}
 	struct dn_wh_load_stats st;
-	memset(&st, 0, sizeof st);
-	if (k < 0 || dn_wh_load_commit(ld, &st, &err) < 0) {
-		if (k < 0)
-			dn_wh_load_abort(ld);
-		ld = NULL;
-		dn_error_prefix(&err, "nothing loaded into %s: ", pos[2]);
+	if (dn_wh_load_reader(wh, r, pos[2], &lo, &st, &err) < 0) {
 		rc = dn_cli_error(&err);
 		goto out;
 	}
-	ld = NULL;
 	struct dn_read_summary s;
 	dn_reader_summary(r, &s);
 	dn_cli_progress_end();
@@ -198,7 +176,6 @@ static int load_run(int argc, char **argv)
 			(long long)st.rows_filtered, lo.incremental_column,
 			st.watermark[0] ? st.watermark : "(none)");
 out:
-	dn_wh_load_abort(ld);
 	dn_reader_free(r);
 	dn_wh_close(wh);
 	dn_free(keys);

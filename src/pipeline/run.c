@@ -497,7 +497,6 @@ static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn
 	struct dn_buf src = DN_BUF_INIT, conn = DN_BUF_INIT, table = DN_BUF_INIT,
 		      mode = DN_BUF_INIT, inc = DN_BUF_INIT, bad = DN_BUF_INIT, rej = DN_BUF_INIT;
 	struct dn_wh *wh = NULL;
-	struct dn_wh_load *ld = NULL;
 	struct dn_reader *rd = NULL;
 	char *path = NULL, *rej_path = NULL, *url = NULL;
 	int present, ok = 0, rc;
@@ -543,24 +542,10 @@ static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn
 		ro.rejects_path = rej_path;
 	}
 	path = project_path(r, src.data ? src.data : "");
+	struct dn_wh_load_stats st;
 	if ((rc = dn_reader_open(&rd, path, DN_FORMAT_UNKNOWN, &ro, err)) < 0 ||
 	    (rc = dn_wh_open(&wh, url, r->proj->root, err)) < 0 ||
-	    (rc = dn_wh_load_begin(wh, &ld, table.data ? table.data : "", dn_reader_schema(rd), &lo,
-				   err)) < 0)
-		goto fail_err;
-	struct dn_batch *b;
-	while ((rc = dn_reader_next(rd, &b, err)) > 0) {
-		rc = dn_wh_load_batch(ld, b, err);
-		dn_batch_free(b);
-		if (rc < 0)
-			break;
-	}
-	if (rc < 0)
-		goto fail_err;
-	struct dn_wh_load_stats st;
-	rc = dn_wh_load_commit(ld, &st, err);
-	ld = NULL;
-	if (rc < 0)
+	    (rc = dn_wh_load_reader(wh, rd, table.data ? table.data : "", &lo, &st, err)) < 0)
 		goto fail_err;
 	struct dn_read_summary sum;
 	dn_reader_summary(rd, &sum);
@@ -577,8 +562,6 @@ fail_err:
 	dn_error_format(err, why, whylen);
 	dn_error_clear(err);
 out:
-	if (ld)
-		dn_wh_load_abort(ld);
 	dn_wh_close(wh);
 	dn_reader_free(rd);
 	dn_free(path);

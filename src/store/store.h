@@ -157,6 +157,14 @@ int dn_wh_query_next(struct dn_wh_query *q, struct dn_batch **out, struct dn_err
 int64_t dn_wh_query_changes(const struct dn_wh_query *q);
 void dn_wh_query_free(struct dn_wh_query *q); /* NULL is a no-op */
 
+/* Load every batch of reader rd into table in one transaction: dn_wh_load_begin, a
+ * dn_wh_load_batch per batch, commit; on any error (the reader's under its bad-row policy, or
+ * the database's) the load is rolled back and nothing changed. *st (may be NULL) gets the load's
+ * numbers; the reader's summary stays with the reader. The error names the table. */
+int dn_wh_load_reader(struct dn_wh *wh, struct dn_reader *rd, const char *table,
+		      const struct dn_wh_load_options *opt, struct dn_wh_load_stats *st,
+		      struct dn_error *err);
+
 /* Export: run sql (or select every row of a table when sql is a plain table name) and write
  * the rows to path in format fmt (DN_FORMAT_UNKNOWN = from the extension; "-" = stdout)
  * through an atomic writer: the file appears complete or not at all. *rows (may be NULL) gets

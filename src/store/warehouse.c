@@ -285,3 +285,34 @@ out:
 		*rows = rc < 0 ? 0 : n;
 	return rc < 0 ? rc : 0;
 }
+
+int dn_wh_load_reader(struct dn_wh *wh, struct dn_reader *rd, const char *table,
+		      const struct dn_wh_load_options *opt, struct dn_wh_load_stats *st,
+		      struct dn_error *err)
+{
+	struct dn_wh_load *ld = NULL;
+	struct dn_wh_load_stats tmp;
+	struct dn_batch *b;
+	int rc;
+	if (!st)
+		st = &tmp;
+	memset(st, 0, sizeof *st);
+	if ((rc = dn_wh_load_begin(wh, &ld, table, dn_reader_schema(rd), opt, err)) < 0) {
+		dn_error_prefix(err, "loading %s: ", table);
+		return rc;
+	}
+	while ((rc = dn_reader_next(rd, &b, err)) > 0) {
+		rc = dn_wh_load_batch(ld, b, err);
+		dn_batch_free(b);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		dn_wh_load_abort(ld);
+	} else {
+		rc = dn_wh_load_commit(ld, st, err);
+	}
+	if (rc < 0)
+		dn_error_prefix(err, "nothing loaded into %s: ", table);
+	return rc < 0 ? rc : 0;
+}
