@@ -471,24 +471,32 @@ int dn_meta_output_set(struct dn_meta *m, int64_t run, const char *task, const c
 	return rc < 0 ? rc : 0;
 }
 
-int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const char *key,
-		       char **value, struct dn_error *err)
+/* Step st (a statement selecting one text column) once: 1 and a copy in *out (dn_free), 0 when
+ * there is no row. Releases st. */
+static int one_text(struct dn_meta *m, sqlite3_stmt *st, char **out, const char *what,
+		    struct dn_error *err)
 {
-	*value = NULL;
-	sqlite3_stmt *st = prep(m, err,
-				"SELECT value FROM outputs WHERE run=? AND task=? AND key=?", "iss",
-				run, task, key);
+	*out = NULL;
 	if (!st)
 		return DN_EIO;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*value = dn_strdup((const char *)sqlite3_column_text(st, 0));
-		rc = *value ? 1 : dn_error_set(err, DN_ENOMEM, "out of memory");
+		*out = dn_strdup((const char *)sqlite3_column_text(st, 0));
+		rc = *out ? 1 : dn_error_set(err, DN_ENOMEM, "out of memory");
 	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, "reading an output");
+		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, what);
 	}
 	release(m, st);
 	return rc;
+}
+
+int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const char *key,
+		       char **value, struct dn_error *err)
+{
+	return one_text(m,
+			prep(m, err, "SELECT value FROM outputs WHERE run=? AND task=? AND key=?",
+			     "iss", run, task, key),
+			value, "reading an output", err);
 }
 
 static void copy_text(char *dst, size_t n, const unsigned char *s)
@@ -657,20 +665,10 @@ int dn_meta_interval_succeeded(struct dn_meta *m, const char *pipeline, int64_t 
 
 int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_error *err)
 {
-	*json = NULL;
-	sqlite3_stmt *st =
-		prep(m, err, "SELECT coalesce(params, '{}') FROM runs WHERE id=?", "i", run);
-	if (!st)
-		return DN_EIO;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*json = dn_strdup((const char *)sqlite3_column_text(st, 0));
-		rc = *json ? 1 : dn_error_set(err, DN_ENOMEM, "out of memory");
-	} else {
-		rc = rc == SQLITE_DONE ? 0 : db_error(m, err, "reading a run");
-	}
-	release(m, st);
-	return rc;
+	return one_text(m,
+			prep(m, err, "SELECT coalesce(params, '{}') FROM runs WHERE id=?", "i",
+			     run),
+			json, "reading a run", err);
 }
 
 int dn_meta_attempt_set_pid(struct dn_meta *m, int64_t run, const char *task, int try_number,

@@ -2,9 +2,10 @@
  * (dunya.yaml, .env, connections), the pipeline DAG model, templating of task parameters, cron
  * schedules with IANA time zones, the scheduler that creates runs when they are due, the executor
  * that runs tasks in a bounded process pool, and the metadata store that records every run and
- * task attempt. Today it holds time zones and cron schedules, task processes (how the executor
- * runs a command) and the metadata store (SQLite); the scheduler loop that ties them together
- * lands here next.
+ * task attempt. It holds time zones and cron schedules, projects and pipeline files, task
+ * processes (how the executor runs a command), the metadata store (SQLite), the run engine
+ * (dn_run_execute: one run, new or resumed) and the due-interval rule the scheduler uses
+ * (dn_schedule_due); the scheduler's process loop itself is in the CLI (cmd_scheduler.c).
  *
  * Time zones are read from the system's tz database (TZif files, RFC 8536, under
  * /usr/share/zoneinfo or $TZDIR) and evaluated by dunya itself, including the POSIX TZ rule that
