@@ -49,7 +49,8 @@
 	X(NOTSUP, -7, "not supported")                                                             \
 	X(TYPE, -8, "value does not fit the column type")                                         \
 	X(USAGE, -9, "usage error")                                                                \
-	X(INTERNAL, -10, "internal error")
+	X(INTERNAL, -10, "internal error")                                                         \
+	X(EXISTS, -11, "already exists")
 
 enum dn_errno {
 	DN_OK = 0,

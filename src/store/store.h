@@ -101,6 +101,7 @@ struct dn_wh_ops {
 	int (*query_next)(struct dn_wh_query *q, struct dn_batch **out, struct dn_error *err);
 	int64_t (*query_changes)(const struct dn_wh_query *q);
 	void (*query_free)(struct dn_wh_query *q); /* frees impl */
+	int (*exec)(struct dn_wh *wh, const char *sql, int64_t *changes, struct dn_error *err);
 };
 
 /* The handle every backend shares. */
@@ -173,8 +174,30 @@ int dn_wh_load_reader(struct dn_wh *wh, struct dn_reader *rd, const char *table,
 int dn_wh_export(struct dn_wh *wh, const char *sql, const char *path, enum dn_format fmt,
 		 int64_t *rows, struct dn_error *err);
 
+/* Run sql (one or more statements, results discarded) in one transaction: all of it commits or
+ * none of it does. *changes (may be NULL) gets the rows changed by INSERT/UPDATE/DELETE.
+ * Errors: DN_EIO with the database's message; the transaction was rolled back. */
+int dn_wh_exec(struct dn_wh *wh, const char *sql, int64_t *changes, struct dn_error *err);
+
 /* Does table exist? 1, 0, or a negative error. */
 int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * S3-compatible object stores (the lake's remote root). AWS Signature V4 over libcurl. */
+struct dn_s3_options {
+	const char *endpoint; /* base URL, e.g. "http://127.0.0.1:9000"; NULL = AWS for the region */
+	const char *region;   /* NULL = "us-east-1" */
+	const char *access_key_id;     /* NULL = $AWS_ACCESS_KEY_ID */
+	const char *secret_access_key; /* NULL = $AWS_SECRET_ACCESS_KEY; never printed */
+	const char *session_token;     /* NULL = $AWS_SESSION_TOKEN (optional) */
+	int path_style;       /* endpoint/bucket/key instead of bucket.endpoint/key */
+	int insecure;         /* skip TLS verification (never the default) */
+	long connect_timeout_ms; /* 0 = 10 s */
+	long timeout_ms;         /* per request, 0 = none (large objects) */
+	int retries;             /* on 5xx, 429 and network errors; -1 = default 3 */
+};
+
+void dn_s3_options_init(struct dn_s3_options *o);
 
 /* The backends. */
 extern const struct dn_wh_ops dn_wh_sqlite_ops;

@@ -56,7 +56,7 @@ static int pg_open(struct dn_wh *wh, const char *target, struct dn_error *err)
 }
 
 const struct dn_wh_ops dn_wh_postgres_ops = {"postgres", pg_open, NULL, NULL, NULL, NULL, NULL,
-					     NULL,       NULL,    NULL, NULL, NULL, NULL};
+					     NULL,       NULL,    NULL, NULL, NULL, NULL, NULL};
 
 /* ---- opening ---- */
 
@@ -120,6 +120,13 @@ void dn_wh_close(struct dn_wh *wh)
 	wh->ops->close(wh);
 	dn_free(wh->target);
 	dn_free(wh);
+}
+
+int dn_wh_exec(struct dn_wh *wh, const char *sql, int64_t *changes, struct dn_error *err)
+{
+	if (changes)
+		*changes = 0;
+	return wh->ops->exec(wh, sql, changes, err);
 }
 
 int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err)

@@ -866,8 +866,25 @@ static void sq_query_free(struct dn_wh_query *wq)
 	wq->impl = NULL;
 }
 
+static int sq_exec(struct dn_wh *wh, const char *sql, int64_t *changes, struct dn_error *err)
+{
+	sqlite3 *db = db_of(wh);
+	int64_t before = sqlite3_total_changes64(db);
+	DN_TRY(exec_sql(db, "BEGIN IMMEDIATE", "cannot start a transaction", err));
+	int rc = exec_sql(db, sql, "sql", err);
+	if (rc == 0)
+		rc = exec_sql(db, "COMMIT", "commit failed", err);
+	if (rc < 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	if (changes)
+		*changes = sqlite3_total_changes64(db) - before;
+	return 0;
+}
+
 const struct dn_wh_ops dn_wh_sqlite_ops = {
 	"sqlite",      sq_open,          sq_close,       sq_table_exists, sq_create_table,
 	sq_load_begin, sq_load_batch,    sq_load_commit, sq_load_abort,   sq_query_open,
-	sq_query_next, sq_query_changes, sq_query_free,
+	sq_query_next, sq_query_changes, sq_query_free,  sq_exec,
 };
