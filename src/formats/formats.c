@@ -45,14 +45,20 @@ int dn_format_parse(const char *s, enum dn_format *out, char *delimiter)
 
 enum dn_format dn_format_from_path(const char *path, char *delimiter)
 {
-	const char *dot = strrchr(path, '.');
-	const char *slash = strrchr(path, '/');
-	enum dn_format f = DN_FORMAT_UNKNOWN;
-	if (!dot || (slash && dot < slash))
+	size_t n;
+	dn_codec_from_path(path, &n);
+	char ext[16];
+	size_t i = n;
+	while (i > 0 && path[i - 1] != '.' && path[i - 1] != '/' && n - i < sizeof ext - 1)
+		i--;
+	if (i == 0 || path[i - 1] != '.' || n - i >= sizeof ext - 1)
 		return DN_FORMAT_UNKNOWN;
-	if (!dn_ascii_casecmp(dot, ".txt"))
+	memcpy(ext, path + i, n - i);
+	ext[n - i] = 0;
+	enum dn_format f = DN_FORMAT_UNKNOWN;
+	if (!dn_ascii_casecmp(ext, "txt"))
 		return DN_FORMAT_CSV;
-	if (dn_format_parse(dot + 1, &f, delimiter) < 0)
+	if (dn_format_parse(ext, &f, delimiter) < 0)
 		return DN_FORMAT_UNKNOWN;
 	return f;
 }
@@ -84,9 +90,46 @@ void dn_write_options_init(struct dn_write_options *o)
 
 /* ---- readers ---- */
 
+int dn_source_seekable(struct dn_reader *r)
+{
+	return r->src.fd < 0 || lseek(r->src.fd, 0, SEEK_CUR) >= 0;
+}
+
+int dn_source_rewind(struct dn_reader *r, struct dn_error *err)
+{
+	struct dn_source *s = &r->src;
+	if (s->dec)
+		return dn_decoder_rewind(r, err);
+	if (s->fd < 0) {
+		s->mem_pos = 0;
+		return 0;
+	}
+	if (lseek(s->fd, s->start, SEEK_SET) < 0)
+		return dn_error_set_at(err, DN_EIO, r->name, 0, 0,
+				       "cannot go back to the start of the input: %s",
+				       strerror(errno));
+	s->peek_len = s->peek_pos = 0;
+	return 0;
+}
+
 int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error *err)
 {
 	struct dn_source *s = &r->src;
+	if (s->dec) {
+		int64_t got = dn_decoder_read(r, dst, n, err);
+		if (got > 0)
+			r->summary.bytes += (uint64_t)got;
+		return got;
+	}
+	if (s->peek_pos < s->peek_len && n > 0) {
+		size_t k = s->peek_len - s->peek_pos;
+		if (k > n)
+			k = n;
+		memcpy(dst, s->peek + s->peek_pos, k);
+		s->peek_pos += k;
+		r->summary.bytes += k;
+		return (int64_t)k;
+	}
 	if (s->fd < 0) {
 		size_t left = s->mem_len - s->mem_pos;
 		if (n > left)
@@ -190,7 +233,9 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 		}
 		r->src.close_fd = 1;
 	}
-	int rc = reader_init_format(r, fmt, err);
+	int rc = dn_source_detect(r, err);
+	if (rc == 0)
+		rc = reader_init_format(r, fmt, err);
 	if (rc < 0) {
 		dn_reader_free(r);
 		return rc;
@@ -207,7 +252,9 @@ int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *dat
 	DN_TRY(reader_new(&r, name, opt, err));
 	r->src.mem = data;
 	r->src.mem_len = len;
-	int rc = reader_init_format(r, fmt, err);
+	int rc = dn_source_detect(r, err);
+	if (rc == 0)
+		rc = reader_init_format(r, fmt, err);
 	if (rc < 0) {
 		dn_reader_free(r);
 		return rc;
@@ -265,6 +312,7 @@ void dn_reader_free(struct dn_reader *r)
 		dn_afile_abort(&r->rejects);
 	if (r->src.close_fd && r->src.fd >= 0)
 		close(r->src.fd);
+	dn_decoder_free(r->src.dec);
 	dn_schema_release(&r->schema);
 	dn_free(r->widenings);
 	dn_free(r->rejects_path);
@@ -323,9 +371,9 @@ int dn_reader_bad_row(struct dn_reader *r, int64_t line, int64_t column, const c
 {
 	switch (r->opt.bad_rows) {
 	case DN_BAD_FAIL:
-		return dn_error_set_at(
-			err, DN_EPARSE, r->name, line, column,
-			"%s (--bad-rows skip or quarantine loads the other rows)", reason);
+		return dn_error_set_at(err, DN_EPARSE, r->name, line, column,
+				       "%s (--bad-rows skip or quarantine loads the other rows)",
+				       reason);
 	case DN_BAD_SKIP:
 		r->summary.skipped++;
 		return 0;
@@ -429,9 +477,15 @@ int dn_writer_open(struct dn_writer **out, const char *path, enum dn_format fmt,
 			o.delimiter = delim;
 	}
 	struct dn_writer *w;
+	enum dn_codec codec = o.codec_given ? o.codec : dn_codec_from_path(path, NULL);
 	DN_TRY(writer_new(&w, fmt, &o, err));
-	int rc = dn_afile_open(&w->file, path, err);
+	int rc = 0;
+	if (codec != DN_CODEC_NONE)
+		rc = dn_encoder_new(&w->enc, codec, o.level, err);
+	if (rc == 0)
+		rc = dn_afile_open(&w->file, path, err);
 	if (rc < 0) {
+		dn_encoder_free(w->enc);
 		dn_free(w);
 		return rc;
 	}
@@ -456,6 +510,9 @@ int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
 		return 0;
 	if (w->dst) {
 		DN_TRY(dn_buf_append(w->dst, w->out.data, w->out.len, err));
+	} else if (w->enc) {
+		DN_TRY(dn_encoder_write(w->enc, w->file.fp, w->file.path, w->out.data, w->out.len,
+					0, err));
 	} else if (fwrite(w->out.data, 1, w->out.len, w->file.fp) != w->out.len) {
 		return dn_error_set(err, DN_EIO, "cannot write %s: %s", w->file.path,
 				    strerror(errno));
@@ -504,6 +561,8 @@ int dn_writer_finish(struct dn_writer *w, struct dn_error *err)
 	}
 	DN_TRY(w->ops->end(w, err));
 	DN_TRY(dn_writer_flush(w, 0, err));
+	if (w->enc && !w->dst)
+		DN_TRY(dn_encoder_write(w->enc, w->file.fp, w->file.path, "", 0, 1, err));
 	if (!w->dst)
 		DN_TRY(dn_afile_commit(&w->file, err));
 	w->finished = 1;
@@ -518,6 +577,7 @@ void dn_writer_free(struct dn_writer *w)
 		w->ops->free(w);
 	if (!w->dst && !w->finished && w->file.fp)
 		dn_afile_abort(&w->file);
+	dn_encoder_free(w->enc);
 	dn_buf_release(&w->out);
 	dn_schema_release(&w->schema);
 	dn_free(w);

@@ -34,12 +34,22 @@ enum dn_format {
 	DN_FORMAT_JSON,
 };
 
+/* Compression of a file's bytes. Input is recognised by its magic bytes whatever its name;
+ * output takes the codec of dn_write_options (default: the path's .gz or .zst suffix). */
+enum dn_codec { DN_CODEC_NONE = 0, DN_CODEC_GZIP, DN_CODEC_ZSTD };
+
+const char *dn_codec_name(enum dn_codec c);           /* "none", "gzip", "zstd" */
+int dn_codec_parse(const char *s, enum dn_codec *out); /* those, "gz", "zst"; DN_EPARSE */
+const char *dn_codec_suffix(enum dn_codec c);         /* "", ".gz", ".zst" */
+/* The codec a path's suffix names; *stem_len (may be NULL) = the length without it. */
+enum dn_codec dn_codec_from_path(const char *path, size_t *stem_len);
+
 /* "csv", "ndjson", "json". */
 const char *dn_format_name(enum dn_format f);
 /* Parse a format name ("csv", "tsv" = csv with tab, "ndjson", "jsonl", "json"). */
 int dn_format_parse(const char *s, enum dn_format *out, char *delimiter);
-/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json); DN_FORMAT_UNKNOWN otherwise.
- * A .tsv sets *delimiter (may be NULL) to a tab. */
+/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json), after a .gz or .zst suffix;
+ * DN_FORMAT_UNKNOWN otherwise. A .tsv sets *delimiter (may be NULL) to a tab. */
 enum dn_format dn_format_from_path(const char *path, char *delimiter);
 
 enum dn_bad_rows { DN_BAD_FAIL = 0, DN_BAD_SKIP, DN_BAD_QUARANTINE };
@@ -125,6 +135,9 @@ struct dn_write_options {
 	int crlf;       /* CSV: end lines with CRLF */
 	int json_lines; /* unused by callers; set by the format */
 	int pretty;     /* JSON: indent */
+	int codec_given;      /* 0: compress as the path's .gz / .zst suffix says */
+	enum dn_codec codec;  /* when codec_given */
+	int level;      /* compression level; 0 = the codec's default (gzip 6, zstd 3) */
 };
 
 void dn_write_options_init(struct dn_write_options *o);

@@ -18,17 +18,40 @@ struct dn_reader_ops {
 	void (*free)(struct dn_reader *r); /* the format's state only */
 };
 
-/* Where a reader's bytes come from: a file descriptor or a memory block. */
+struct dn_decoder;
+struct dn_encoder;
+
+/* Where a reader's bytes come from: a file descriptor or a memory block, maybe compressed. */
 struct dn_source {
 	int fd;          /* -1 for memory */
 	int close_fd;    /* fd is ours to close */
 	const char *mem; /* memory input */
 	size_t mem_len;
 	size_t mem_pos;
+	off_t start;             /* fd offset where the input starts (for rewinding) */
+	unsigned char peek[4];   /* plain input: bytes read while looking for a magic */
+	size_t peek_len, peek_pos;
+	struct dn_decoder *dec; /* compressed input: the decompressor in front of fd/mem */
 };
 
-/* Read up to n bytes; returns bytes read (0 at the end) or DN_EIO with a message. */
+/* Read up to n (decompressed) bytes; returns bytes read (0 at the end) or a negative error
+ * (DN_EIO, DN_EPARSE for damaged compressed data) with a message. */
 int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error *err);
+/* Can the input be read again from the start (a regular file or memory)? */
+int dn_source_seekable(struct dn_reader *r);
+/* Go back to the start of the input. */
+int dn_source_rewind(struct dn_reader *r, struct dn_error *err);
+
+/* codec.c: compression under the readers and writers. */
+int dn_source_detect(struct dn_reader *r, struct dn_error *err);
+int64_t dn_decoder_read(struct dn_reader *r, char *dst, size_t n, struct dn_error *err);
+int dn_decoder_rewind(struct dn_reader *r, struct dn_error *err);
+void dn_decoder_free(struct dn_decoder *d);
+int dn_encoder_new(struct dn_encoder **out, enum dn_codec c, int level, struct dn_error *err);
+/* Compress n bytes to fp; end = also finish the stream. */
+int dn_encoder_write(struct dn_encoder *e, FILE *fp, const char *path, const char *p, size_t n,
+		     int end, struct dn_error *err);
+void dn_encoder_free(struct dn_encoder *e);
 
 struct dn_reader {
 	const struct dn_reader_ops *ops;
@@ -81,6 +104,7 @@ struct dn_writer {
 	struct dn_write_options opt;
 	enum dn_format format;
 	struct dn_afile file;    /* when writing to a path */
+	struct dn_encoder *enc;  /* compressing the file's bytes, or NULL */
 	struct dn_buf *dst;      /* when writing to memory */
 	struct dn_buf out;       /* staging buffer, flushed to file when large */
 	struct dn_schema schema; /* columns of the first batch */

@@ -1575,13 +1575,15 @@ static int rewind_input(struct jstate *st, struct dn_error *err)
 	}
 	in->end = 0;
 	in->eof = 0;
-	if (st->pass == 2) {
-		int fd = st->spool_fd >= 0 ? st->spool_fd : r->src.fd;
-		off_t at = st->spool_fd >= 0 ? 0 : st->fd_start;
-		if (lseek(fd, at, SEEK_SET) < 0)
+	if (st->pass == 2 && st->spool_fd >= 0) {
+		if (lseek(st->spool_fd, 0, SEEK_SET) < 0)
 			return dn_error_set_at(err, DN_EIO, r->name, 0, 0,
 					       "cannot go back to the start of the input: %s",
 					       strerror(errno));
+	} else if (st->pass == 2) {
+		int rc = dn_source_rewind(r, err);
+		if (rc < 0)
+			return rc;
 	}
 	return skip_bom(st, err);
 }
@@ -1693,12 +1695,10 @@ int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err)
 		r->opt.batch_rows = DN_BATCH_ROWS;
 	if (r->opt.max_record_bytes == 0)
 		r->opt.max_record_bytes = (size_t)64 << 20;
-	if (r->src.fd < 0) {
+	if (r->src.fd < 0 && !r->src.dec) {
 		st->mem = 1;
-	} else {
-		st->fd_start = lseek(r->src.fd, 0, SEEK_CUR);
-		if (st->fd_start < 0 && (rc = open_spool(st, err)) < 0)
-			goto out;
+	} else if (!dn_source_seekable(r) && (rc = open_spool(st, err)) < 0) {
+		goto out;
 	}
 
 	/* Pass 1: the columns and their types. */
