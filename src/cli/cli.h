@@ -25,7 +25,7 @@ extern const struct dn_cmd dn_cmd_init, dn_cmd_validate, dn_cmd_run, dn_cmd_clea
 extern const struct dn_cmd dn_cmd_scheduler, dn_cmd_trigger;
 extern const struct dn_cmd dn_cmd_runs, dn_cmd_status, dn_cmd_logs, dn_cmd_pause, dn_cmd_unpause,
 	dn_cmd_backfill;
-extern const struct dn_cmd dn_cmd_load, dn_cmd_sql;
+extern const struct dn_cmd dn_cmd_load, dn_cmd_sql, dn_cmd_lake;
 /* --project DIR (a global option), or NULL: commands then find the project by walking up. */
 extern const char *dn_cli_project;
 
@@ -49,6 +49,16 @@ void dn_cli_read_help(FILE *out);
 /* Open the reader described by o for path; prints the error and returns an exit code on failure
  * (0 on success). */
 int dn_cli_open_reader(struct dn_cli_read *o, const char *path, struct dn_reader **out);
+
+/* The lake of the project (or $DUNYA_LAKE); wdefaults (may be NULL) gets the project's write
+ * defaults. Prints the error and returns an exit code on failure. */
+struct dn_lake;
+struct dn_lake_write_options;
+int dn_cli_open_lake(struct dn_lake **out, struct dn_lake_write_options *wdefaults);
+/* A reader over `lake:SPEC` or a dataset folder; prints errors, returns an exit code. */
+int dn_cli_open_dataset(const char *path, const struct dn_read_options *opt,
+			struct dn_reader **out);
+int dn_cli_is_dataset_dir(const char *path);
 
 /* Print an error as one line on stderr ("dunya: error: file:line:col: message"), through the
  * logger's format. Returns the exit code that fits the error. */

@@ -210,6 +210,8 @@ int dn_cli_open_reader(struct dn_cli_read *o, const char *path, struct dn_reader
 		o->opt.progress = dn_cli_progress;
 		o->opt.progress_user = NULL;
 	}
+	if (!strncmp(path, "lake:", 5) || dn_cli_is_dataset_dir(path))
+		return dn_cli_open_dataset(path, &o->opt, out);
 	if (dn_reader_open(out, path, o->from, &o->opt, &err) < 0)
 		return dn_cli_error(&err);
 	return 0;

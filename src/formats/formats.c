@@ -151,7 +151,7 @@ int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error
 	}
 }
 
-static int reader_new(struct dn_reader **out, const char *name, const struct dn_read_options *opt,
+int dn_reader_new_(struct dn_reader **out, const char *name, const struct dn_read_options *opt,
 		      struct dn_error *err)
 {
 	struct dn_reader *r = dn_calloc(1, sizeof *r);
@@ -219,7 +219,7 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 		return dn_error_set(
 			err, DN_EUSAGE,
 			"reading standard input: name its format with --from csv|tsv|ndjson|json");
-	DN_TRY(reader_new(&r, stdin_ ? "<stdin>" : path, opt, err));
+	DN_TRY(dn_reader_new_(&r, stdin_ ? "<stdin>" : path, opt, err));
 	if (stdin_) {
 		r->src.fd = 0;
 	} else {
@@ -249,7 +249,7 @@ int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *dat
 {
 	struct dn_reader *r;
 	*out = NULL;
-	DN_TRY(reader_new(&r, name, opt, err));
+	DN_TRY(dn_reader_new_(&r, name, opt, err));
 	r->src.mem = data;
 	r->src.mem_len = len;
 	int rc = dn_source_detect(r, err);

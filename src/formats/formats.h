@@ -38,9 +38,9 @@ enum dn_format {
  * output takes the codec of dn_write_options (default: the path's .gz or .zst suffix). */
 enum dn_codec { DN_CODEC_NONE = 0, DN_CODEC_GZIP, DN_CODEC_ZSTD };
 
-const char *dn_codec_name(enum dn_codec c);           /* "none", "gzip", "zstd" */
+const char *dn_codec_name(enum dn_codec c);            /* "none", "gzip", "zstd" */
 int dn_codec_parse(const char *s, enum dn_codec *out); /* those, "gz", "zst"; DN_EPARSE */
-const char *dn_codec_suffix(enum dn_codec c);         /* "", ".gz", ".zst" */
+const char *dn_codec_suffix(enum dn_codec c);          /* "", ".gz", ".zst" */
 /* The codec a path's suffix names; *stem_len (may be NULL) = the length without it. */
 enum dn_codec dn_codec_from_path(const char *path, size_t *stem_len);
 
@@ -116,6 +116,31 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *data, size_t len,
 		       enum dn_format fmt, const struct dn_read_options *opt, struct dn_error *err);
 
+/* Many part files (of one format) read as one table: a lake dataset. The caller's struct is
+ * copied. Each part is read with the columns of `schema` declared (NULL = the first part's
+ * columns); a part's columns are matched by name, a missing one reads as nulls, and other types
+ * are widened to the dataset's. npcols partition columns follow the data columns, constant
+ * within a part: pvalues[i * npcols + c] is part i's value of column c as text ("" = null).
+ * With fetch set, paths are keys that fetch turns into local files one part at a time (done is
+ * then called when a part has been read, to delete a downloaded copy). */
+struct dn_parts {
+	const char *name; /* for messages, e.g. "lake:raw/orders@3" */
+	size_t nparts;
+	const char *const *paths;
+	const struct dn_schema *schema;
+	int npcols;
+	const char *const *pcol_names;
+	const enum dn_type *pcol_types;
+	const char *const *pvalues;
+	int (*fetch)(void *user, size_t i, char **local_path, struct dn_error *err);
+	void (*done)(void *user, size_t i, const char *local_path);
+	void *user;
+	void (*free_user)(void *user); /* called when the reader is freed (may be NULL) */
+};
+
+int dn_reader_open_parts(struct dn_reader **out, const struct dn_parts *parts, enum dn_format fmt,
+			 const struct dn_read_options *opt, struct dn_error *err);
+
 /* The current schema. It can widen while reading (see above); each batch carries the schema it
  * was built with. Valid until the next dn_reader_next or dn_reader_free. */
 const struct dn_schema *dn_reader_schema(const struct dn_reader *r);
@@ -128,16 +153,42 @@ void dn_reader_summary(const struct dn_reader *r, struct dn_read_summary *out);
 void dn_reader_free(struct dn_reader *r);
 
 /* ---------------------------------------------------------------------------------------------
+ * JSON documents as trees, for small documents read whole (commit records, API responses).
+ * Strict RFC 8259; nesting is limited to 256 levels. Nodes and strings live in the arena. */
+enum dn_jv_kind { DN_JV_NULL = 0, DN_JV_BOOL, DN_JV_NUM, DN_JV_STR, DN_JV_ARR, DN_JV_OBJ };
+
+struct dn_jv {
+	enum dn_jv_kind kind;
+	int b;           /* BOOL */
+	double num;      /* NUM (str holds its text) */
+	const char *str; /* STR (decoded, NUL-terminated) or NUM text */
+	size_t len;      /* of str */
+	size_t n;        /* ARR, OBJ: items */
+	struct dn_jv *items;
+	const char **keys; /* OBJ: n keys */
+};
+
+/* Parse text; errors are DN_EPARSE with name, line and column. */
+int dn_jv_parse(struct dn_arena *a, const char *name, const char *text, size_t len,
+		struct dn_jv **out, struct dn_error *err);
+const struct dn_jv *dn_jv_get(const struct dn_jv *obj, const char *key); /* NULL if absent */
+const char *dn_jv_str(const struct dn_jv *v);       /* a string's text, else NULL */
+int dn_jv_i64(const struct dn_jv *v, int64_t *out); /* 0, or DN_ETYPE if not an integer */
+
+/* JSON string escaping: appends "text" with quotes. */
+int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
  * Writers */
 struct dn_write_options {
-	char delimiter; /* CSV: default ',' */
-	int no_header;  /* CSV: no header line */
-	int crlf;       /* CSV: end lines with CRLF */
-	int json_lines; /* unused by callers; set by the format */
-	int pretty;     /* JSON: indent */
-	int codec_given;      /* 0: compress as the path's .gz / .zst suffix says */
-	enum dn_codec codec;  /* when codec_given */
-	int level;      /* compression level; 0 = the codec's default (gzip 6, zstd 3) */
+	char delimiter;      /* CSV: default ',' */
+	int no_header;       /* CSV: no header line */
+	int crlf;            /* CSV: end lines with CRLF */
+	int json_lines;      /* unused by callers; set by the format */
+	int pretty;          /* JSON: indent */
+	int codec_given;     /* 0: compress as the path's .gz / .zst suffix says */
+	enum dn_codec codec; /* when codec_given */
+	int level;           /* compression level; 0 = the codec's default (gzip 6, zstd 3) */
 };
 
 void dn_write_options_init(struct dn_write_options *o);

@@ -85,6 +85,10 @@ int dn_reader_is_null(const struct dn_reader *r, const char *p, size_t n);
 /* Type declared by the user for column name, or 0. */
 enum dn_type dn_reader_declared_type(const struct dn_reader *r, const char *name);
 
+/* A reader with options applied and no input yet (formats.c). */
+int dn_reader_new_(struct dn_reader **out, const char *name, const struct dn_read_options *opt,
+		   struct dn_error *err);
+
 /* Format constructors: fill r->ops and r->state, read the sample, set r->schema. */
 int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err);
 int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err);
@@ -120,7 +124,5 @@ extern const struct dn_writer_ops dn_csv_writer_ops;
 extern const struct dn_writer_ops dn_ndjson_writer_ops;
 extern const struct dn_writer_ops dn_json_writer_ops;
 
-/* JSON string escaping shared by the JSON writers: appends "text" with quotes. */
-int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_error *err);
 
 #endif

@@ -719,6 +719,16 @@ struct dn_project {
 	char *config; /* root/dunya.yaml */
 	const char *name;
 	const char *lake; /* lake root as written ("lake" by default), relative to root */
+	struct dn_lake_conf {
+		/* `lake:` as a mapping: S3 settings (NULL = the AWS_* environment) and the
+		 * format of new part files. */
+		const char *endpoint, *region, *access_key_id, *secret_access_key,
+			*session_token;
+		int path_style;
+		int insecure;
+		const char *format;      /* csv (default) or ndjson */
+		const char *compression; /* zstd (default), gzip or none */
+	} lake_conf;
 	struct dn_env env;
 	struct dn_conn *conns;
 	size_t nconns;
@@ -734,6 +744,13 @@ struct dn_project {
 	size_t nfiles; /* files read: dunya.yaml, .env if present, pipeline files */
 	struct dn_yaml_doc doc;
 };
+
+struct dn_lake_options;
+struct dn_lake_write_options;
+/* The project's lake settings as options for dn_lake_open (root resolved against the project
+ * folder) and the defaults of new writes (format, compression). Borrowed from p. */
+void dn_project_lake_options(const struct dn_project *p, struct dn_lake_options *o);
+void dn_project_lake_write_defaults(const struct dn_project *p, struct dn_lake_write_options *w);
 
 /* Find a project root. start_or_override NULL: walk up from the working directory to the first
  * folder holding dunya.yaml (like git). Otherwise that folder itself must hold dunya.yaml (the

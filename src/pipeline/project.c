@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../store/store.h"
 #include "project_int.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -796,6 +797,84 @@ static void load_connections(struct dn_project *p, struct dn_ld *c,
 	}
 }
 
+void dn_project_lake_options(const struct dn_project *p, struct dn_lake_options *o)
+{
+	const struct dn_lake_conf *l = &p->lake_conf;
+	dn_lake_options_init(o);
+	o->root = p->lake;
+	o->base_dir = p->root;
+	o->s3.endpoint = l->endpoint;
+	if (l->region)
+		o->s3.region = l->region;
+	o->s3.access_key_id = l->access_key_id;
+	o->s3.secret_access_key = l->secret_access_key;
+	o->s3.session_token = l->session_token;
+	o->s3.path_style = l->path_style;
+	o->s3.insecure = l->insecure;
+}
+
+void dn_project_lake_write_defaults(const struct dn_project *p, struct dn_lake_write_options *w)
+{
+	const struct dn_lake_conf *l = &p->lake_conf;
+	dn_lake_write_options_init(w);
+	if (l->format && !strcmp(l->format, "ndjson"))
+		w->format = DN_FORMAT_NDJSON;
+	if (l->compression)
+		dn_codec_parse(l->compression, &w->codec);
+}
+
+/* `lake: ROOT`, or a mapping with root and the S3 and file settings. */
+static void load_lake(struct dn_project *p, struct dn_ld *c, const struct dn_yaml_node *n)
+{
+	static const char *const keys[] = {"root",
+					   "endpoint",
+					   "region",
+					   "access_key_id",
+					   "secret_access_key",
+					   "session_token",
+					   "path_style",
+					   "insecure",
+					   "format",
+					   "compression",
+					   NULL};
+	struct dn_lake_conf *l = &p->lake_conf;
+	const char *s;
+	if (!n || dn_yaml_is_null(n))
+		return;
+	if (n->kind == DN_YAML_SCALAR) {
+		s = dn_ld_text(c, "lake", n);
+		if (s && s[0])
+			p->lake = s;
+		return;
+	}
+	if (n->kind != DN_YAML_MAP) {
+		dn_ld_problem(c, n, "lake must be a folder, an s3:// URL, or a mapping with root");
+		return;
+	}
+	dn_ld_check_keys(c, n, keys, NULL, "lake key");
+	s = dn_ld_text(c, "root", dn_yaml_get(n, "root", NULL));
+	if (s && s[0])
+		p->lake = s;
+	l->endpoint = dn_ld_text(c, "endpoint", dn_yaml_get(n, "endpoint", NULL));
+	l->region = dn_ld_text(c, "region", dn_yaml_get(n, "region", NULL));
+	l->access_key_id = dn_ld_text(c, "access_key_id", dn_yaml_get(n, "access_key_id", NULL));
+	l->secret_access_key =
+		dn_ld_text(c, "secret_access_key", dn_yaml_get(n, "secret_access_key", NULL));
+	l->session_token = dn_ld_text(c, "session_token", dn_yaml_get(n, "session_token", NULL));
+	dn_ld_bool(c, "path_style", dn_yaml_get(n, "path_style", NULL), &l->path_style);
+	dn_ld_bool(c, "insecure", dn_yaml_get(n, "insecure", NULL), &l->insecure);
+	const struct dn_yaml_node *f = dn_yaml_get(n, "format", NULL);
+	l->format = dn_ld_text(c, "format", f);
+	if (l->format && strcmp(l->format, "csv") != 0 && strcmp(l->format, "ndjson") != 0)
+		dn_ld_problem(c, f, "lake format must be csv or ndjson, not '%s'", l->format);
+	f = dn_yaml_get(n, "compression", NULL);
+	l->compression = dn_ld_text(c, "compression", f);
+	if (l->compression && strcmp(l->compression, "zstd") != 0 &&
+	    strcmp(l->compression, "gzip") != 0 && strcmp(l->compression, "none") != 0)
+		dn_ld_problem(c, f, "lake compression must be zstd, gzip or none, not '%s'",
+			      l->compression);
+}
+
 static void load_pools(struct dn_project *p, struct dn_ld *c, const struct dn_yaml_node *pools)
 {
 	if (!pools || dn_yaml_is_null(pools))
@@ -982,9 +1061,7 @@ int dn_project_load(struct dn_project **out, const char *root, struct dn_problem
 		if (s && s[0])
 			p->name = s;
 		dn_ld_text(&c, "description", dn_yaml_get(r, "description", NULL));
-		s = dn_ld_text(&c, "lake", dn_yaml_get(r, "lake", NULL));
-		if (s && s[0])
-			p->lake = s;
+		load_lake(p, &c, dn_yaml_get(r, "lake", NULL));
 		load_connections(p, &c, dn_yaml_get(r, "connections", NULL));
 		load_pools(p, &c, dn_yaml_get(r, "pools", NULL));
 		/* Pools must be known before defaults can name one. */

@@ -190,14 +190,126 @@ struct dn_s3_options {
 	const char *access_key_id;     /* NULL = $AWS_ACCESS_KEY_ID */
 	const char *secret_access_key; /* NULL = $AWS_SECRET_ACCESS_KEY; never printed */
 	const char *session_token;     /* NULL = $AWS_SESSION_TOKEN (optional) */
-	int path_style;       /* endpoint/bucket/key instead of bucket.endpoint/key */
-	int insecure;         /* skip TLS verification (never the default) */
-	long connect_timeout_ms; /* 0 = 10 s */
-	long timeout_ms;         /* per request, 0 = none (large objects) */
-	int retries;             /* on 5xx, 429 and network errors; -1 = default 3 */
+	int path_style;                /* endpoint/bucket/key instead of bucket.endpoint/key */
+	int insecure;                  /* skip TLS verification (never the default) */
+	long connect_timeout_ms;       /* 0 = 10 s */
+	long timeout_ms;               /* per request, 0 = none (large objects) */
+	int retries;                   /* on 5xx, 429 and network errors; -1 = default 3 */
 };
 
 void dn_s3_options_init(struct dn_s3_options *o);
+
+/* ---------------------------------------------------------------------------------------------
+ * The lake: datasets of part files under a root (a local folder or s3://bucket/prefix), in three
+ * zones: raw (data as extracted, append only), curated (typed, cleaned), consumption (modelled).
+ *
+ * A dataset is ZONE/NAME/ with hive-style partition folders (ds=2024-01-31/) holding part files
+ * (CSV or NDJSON, zstd-compressed by default). Every write is a commit: part files are written
+ * first under fresh names, then one commit record ZONE/NAME/_dunya/commits/<version>.json lists
+ * every file of the new version (path, partition, rows, bytes, SHA-256) with the schema. A file
+ * is part of the dataset only once a commit lists it, so a crash mid-write leaves the previous
+ * version whole and readers never see partial data. Commit records are created with
+ * put-if-absent, so two concurrent writers cannot both claim a version: the loser re-reads the
+ * new head and tries again. Old versions stay readable (time travel) until vacuumed.
+ *
+ * A dataset is named "ZONE/NAME" and read by a spec "ZONE/NAME[@VERSION][/COL=VALUE...]":
+ * raw/orders, raw/orders@3, raw/orders/ds=2024-01-31. */
+#define DN_LAKE_MAX_PCOLS 8
+
+enum dn_lake_write_mode { DN_LAKE_APPEND = 0, DN_LAKE_OVERWRITE, DN_LAKE_OVERWRITE_PARTITIONS };
+
+const char *dn_lake_mode_name(enum dn_lake_write_mode m); /* append, overwrite, ... */
+int dn_lake_mode_parse(const char *s, enum dn_lake_write_mode *out);
+
+struct dn_lake_options {
+	const char *root;     /* a folder (relative ones against base_dir) or s3://bucket/prefix */
+	const char *base_dir; /* NULL = the working directory */
+	struct dn_s3_options s3;
+};
+
+void dn_lake_options_init(struct dn_lake_options *o);
+
+struct dn_lake_write_options {
+	enum dn_lake_write_mode mode;
+	enum dn_format format; /* CSV (default) or NDJSON */
+	enum dn_codec codec;   /* zstd by default */
+	int npcols;            /* static partition: column names and this write's values */
+	const char *pcol_names[DN_LAKE_MAX_PCOLS];
+	const char *pcol_values[DN_LAKE_MAX_PCOLS];
+	int64_t rows_per_file; /* 0 = 1,000,000 */
+	const char *message;   /* kept in the commit record (who wrote it, why) */
+};
+
+void dn_lake_write_options_init(struct dn_lake_write_options *o);
+
+struct dn_lake_file {
+	char *path;      /* relative to the dataset folder */
+	char *partition; /* "ds=2024-01-31" ("" when unpartitioned) */
+	int64_t rows, bytes;
+	char sha256[65];
+};
+
+struct dn_lake_version {
+	int64_t version;
+	int64_t committed_us;
+	char *operation; /* append, overwrite, overwrite-partitions */
+	char *message;
+	int64_t rows, bytes;
+	struct dn_schema schema; /* data columns */
+	int npcols;
+	char *pcols[DN_LAKE_MAX_PCOLS];
+	size_t nfiles;
+	struct dn_lake_file *files;
+};
+
+void dn_lake_version_release(struct dn_lake_version *v);
+
+struct dn_lake;
+struct dn_lake_writer;
+
+/* Open a lake root (a local one is created when missing; S3 is not contacted yet). */
+int dn_lake_open(struct dn_lake **out, const struct dn_lake_options *o, struct dn_error *err);
+void dn_lake_close(struct dn_lake *lk);
+const char *dn_lake_root(const struct dn_lake *lk); /* "/abs/lake" or "s3://bucket/prefix" */
+
+/* Is name "ZONE/NAME" with a known zone and a plain name ([A-Za-z0-9_.-], not starting with
+ * '.')? 0 or DN_EINVAL saying what is wrong. */
+int dn_lake_dataset_check(const char *dataset, struct dn_error *err);
+
+/* Write a new version of dataset. Batches must keep their columns; the dataset's schema widens
+ * (and gains new columns) as needed. Raw datasets only take appends. Nothing is visible until
+ * dn_lake_write_commit; abort (or a crash) leaves only unreferenced files behind. */
+int dn_lake_write_begin(struct dn_lake *lk, struct dn_lake_writer **out, const char *dataset,
+			const struct dn_lake_write_options *o, struct dn_error *err);
+int dn_lake_write_batch(struct dn_lake_writer *w, const struct dn_batch *b, struct dn_error *err);
+/* Commit; *v (may be NULL) gets the new version's record. Frees the writer. */
+int dn_lake_write_commit(struct dn_lake_writer *w, struct dn_lake_version *v, struct dn_error *err);
+void dn_lake_write_abort(struct dn_lake_writer *w); /* NULL is a no-op */
+/* Every batch of rd as one commit. */
+int dn_lake_write_reader(struct dn_lake *lk, struct dn_reader *rd, const char *dataset,
+			 const struct dn_lake_write_options *o, struct dn_lake_version *v,
+			 struct dn_error *err);
+
+/* Datasets under prefix ("" = all, "raw" = a zone), sorted. *names: free each and the array. */
+int dn_lake_datasets(struct dn_lake *lk, const char *prefix, char ***names, size_t *n,
+		     struct dn_error *err);
+/* Versions of dataset, ascending (*versions freed with dn_free). None: DN_ENOTFOUND. */
+int dn_lake_versions(struct dn_lake *lk, const char *dataset, int64_t **versions, size_t *n,
+		     struct dn_error *err);
+/* The commit record of version (0 = the latest). */
+int dn_lake_version_read(struct dn_lake *lk, const char *dataset, int64_t version,
+			 struct dn_lake_version *v, struct dn_error *err);
+
+/* Open a reader over a dataset spec (see above): the version's files (only those of the named
+ * partitions), partition columns after the data columns. The reader holds its own reference
+ * to the lake's storage, so the lake may be closed before the reader is freed. */
+int dn_lake_reader_open(struct dn_lake *lk, const char *spec, const struct dn_read_options *opt,
+			struct dn_reader **out, struct dn_error *err);
+
+/* Delete the files no version from `keep_from` on lists (and temporary leftovers of crashed
+ * writes older than an hour). *removed (may be NULL) gets the count. */
+int dn_lake_vacuum(struct dn_lake *lk, const char *dataset, int64_t keep_from, int64_t *removed,
+		   struct dn_error *err);
 
 /* The backends. */
 extern const struct dn_wh_ops dn_wh_sqlite_ops;

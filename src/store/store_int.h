@@ -52,6 +52,7 @@ struct dn_lake_fs {
 	char *root;       /* shown in messages: "/abs/lake" or "s3://bucket/prefix" */
 	char *local_root; /* the folder when local, so readers open files in place; NULL for S3 */
 	void *impl;
+	int refs; /* extra references (readers still using it); dn_lake_fs_close drops one */
 };
 
 /* Check a key as described above. 0 or DN_EINVAL naming it. */
@@ -62,6 +63,6 @@ int dn_lake_fs_open_local(struct dn_lake_fs **out, const char *dir, struct dn_er
 /* Open s3://bucket[/prefix] with opt (see store.h). Nothing is sent until the first call. */
 int dn_lake_fs_open_s3(struct dn_lake_fs **out, const char *url, const struct dn_s3_options *opt,
 		       struct dn_error *err);
-void dn_lake_fs_close(struct dn_lake_fs *fs); /* NULL is a no-op */
+void dn_lake_fs_close(struct dn_lake_fs *fs); /* drops a reference; NULL is a no-op */
 
 #endif
