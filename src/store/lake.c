@@ -122,8 +122,8 @@ int dn_lake_dataset_check(const char *ds, struct dn_error *err)
 		ok = name_char(*p);
 	if (!ok)
 		return dn_error_set(err, DN_EINVAL,
-				    "'%.200s': a dataset name uses letters, digits, '_', '-' and '.' "
-				    "(not first), e.g. raw/orders",
+				    "'%.200s': a dataset name uses letters, digits, '_', '-' "
+				    "and '.' (not first), e.g. raw/orders",
 				    ds);
 	return 0;
 }
@@ -679,8 +679,8 @@ static int try_commit(struct dn_lake_writer *w, const struct dn_lake_version *he
 		DN_TRY(dn_schema_copy(&nv->schema, &head->schema, err));
 		if (head->npcols != w->o.npcols)
 			return dn_error_set(err, DN_EINVAL,
-					    "%s is partitioned by %d column(s) and this write by %d; "
-					    "write with the same partition columns or overwrite",
+					    "%s is partitioned by %d column(s), this write by %d; "
+					    "use the same partition columns or overwrite",
 					    w->ds, head->npcols, w->o.npcols);
 		for (int c = 0; c < head->npcols; c++)
 			if (strcmp(head->pcols[c], w->o.pcol_names[c]) != 0)

@@ -33,7 +33,7 @@ struct dn_lake_fs_ops {
 	 * with link(2); S3: If-None-Match: *, which stores that ignore it treat as a plain PUT). */
 	int (*put_mem)(struct dn_lake_fs *fs, const char *key, const void *data, size_t len,
 		       int if_absent, struct dn_error *err);
-	/* Fetch key into local_path (written atomically). DN_ENOTFOUND when there is no such key. */
+	/* Fetch key into local_path (written atomically). DN_ENOTFOUND when key is absent. */
 	int (*get_file)(struct dn_lake_fs *fs, const char *key, const char *local_path,
 			struct dn_error *err);
 	/* Fetch key into out (appended). DN_ENOTFOUND when absent; DN_ELIMIT over max bytes. */
