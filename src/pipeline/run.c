@@ -490,6 +490,175 @@ out:
 	return ok;
 }
 
+/* ---- the lake ---- */
+
+static int open_lake(struct rt *r, struct dn_lake **lk, struct dn_lake_write_options *wdef,
+		     struct dn_error *err)
+{
+	struct dn_lake_options o;
+	dn_project_lake_options(r->proj, &o);
+	if (wdef)
+		dn_project_lake_write_defaults(r->proj, wdef);
+	return dn_lake_open(lk, &o, err);
+}
+
+/* Open a task's source: `lake:DATASET[@V][/COL=VALUE]` or a file (relative to the project). */
+static int open_source(struct rt *r, const char *src, const struct dn_read_options *ro,
+		       struct dn_reader **rd, struct dn_error *err)
+{
+	if (!strncmp(src, "lake:", 5)) {
+		struct dn_lake *lk = NULL;
+		int rc = open_lake(r, &lk, NULL, err);
+		if (rc == 0)
+			rc = dn_lake_reader_open(lk, src + 5, ro, rd, err);
+		dn_lake_close(lk);
+		return rc;
+	}
+	char *path = project_path(r, src);
+	int rc = dn_reader_open(rd, path, DN_FORMAT_UNKNOWN, ro, err);
+	dn_free(path);
+	return rc;
+}
+
+/* The write options of a task writing to the lake: mode, format, compression, partition
+ * (a mapping of column to templated value), message. Strings are kept in *keep. */
+static int lake_write_params(struct rt *r, size_t ti, struct dn_lake_write_options *wo,
+			     struct dn_buf *keep, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf v = DN_BUF_INIT;
+	int present, rc = 0;
+	const struct dn_task *task = &r->pl->tasks[ti];
+	if ((rc = render_param(r, ti, "mode", &v, &present, err)) < 0)
+		goto out;
+	if (present && dn_lake_mode_parse(v.data, &wo->mode) < 0) {
+		snprintf(why, whylen, "mode '%s' is not append, overwrite or overwrite-partitions",
+			 v.data);
+		rc = 1;
+		goto out;
+	}
+	if ((rc = render_param(r, ti, "format", &v, &present, err)) < 0)
+		goto out;
+	if (present) {
+		char d = 0;
+		if (dn_format_parse(v.data, &wo->format, &d) < 0 || d ||
+		    (wo->format != DN_FORMAT_CSV && wo->format != DN_FORMAT_NDJSON)) {
+			snprintf(why, whylen, "format '%s' is not csv or ndjson", v.data);
+			rc = 1;
+			goto out;
+		}
+	}
+	if ((rc = render_param(r, ti, "compression", &v, &present, err)) < 0)
+		goto out;
+	if (present && dn_codec_parse(v.data, &wo->codec) < 0) {
+		snprintf(why, whylen, "compression '%s' is not zstd, gzip or none", v.data);
+		rc = 1;
+		goto out;
+	}
+	/* Partition values and the message are kept in one buffer as NUL-separated strings;
+	 * offsets are turned into pointers once it stops growing. */
+	size_t offs[DN_LAKE_MAX_PCOLS * 2 + 1];
+	int n = 0;
+	const struct dn_yaml_node *pm = dn_yaml_get(task->params, "partition", NULL);
+	for (size_t i = 0; pm && pm->kind == DN_YAML_MAP && i < pm->len; i++) {
+		if (n == DN_LAKE_MAX_PCOLS)
+			break;
+		const struct dn_yaml_node *k = pm->items[2 * i], *val = pm->items[2 * i + 1];
+		struct tctx c = {r};
+		offs[2 * n] = keep->len;
+		if ((rc = dn_buf_puts(keep, k->str, err)) < 0 ||
+		    (rc = dn_buf_putc(keep, 0, err)) < 0)
+			goto out;
+		offs[2 * n + 1] = keep->len;
+		if (val->kind != DN_YAML_SCALAR) {
+			snprintf(why, whylen, "partition '%s' must be a value", k->str);
+			rc = 1;
+			goto out;
+		}
+		if ((rc = dn_template_render(val->str, lookup, &c, keep, err)) < 0 ||
+		    (rc = dn_buf_putc(keep, 0, err)) < 0)
+			goto out;
+		n++;
+	}
+	offs[2 * DN_LAKE_MAX_PCOLS] = keep->len;
+	if ((rc = dn_buf_printf(keep, err, "pipeline %s, run %s, task %s", r->pl->id, r->run_id,
+				task->id)) < 0 ||
+	    (rc = dn_buf_putc(keep, 0, err)) < 0)
+		goto out;
+	wo->npcols = n;
+	for (int c = 0; c < n; c++) {
+		wo->pcol_names[c] = keep->data + offs[2 * c];
+		wo->pcol_values[c] = keep->data + offs[2 * c + 1];
+	}
+	wo->message = keep->data + offs[2 * DN_LAKE_MAX_PCOLS];
+out:
+	dn_buf_release(&v);
+	return rc;
+}
+
+/* Run a lake.write task: a file (or another dataset) committed as a new version of a dataset. */
+static int run_lake_write(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf src = DN_BUF_INIT, ds = DN_BUF_INIT, bad = DN_BUF_INIT, rej = DN_BUF_INIT,
+		      keep = DN_BUF_INIT;
+	struct dn_lake *lk = NULL;
+	struct dn_reader *rd = NULL;
+	struct dn_lake_write_options wo;
+	struct dn_lake_version v;
+	char *rej_path = NULL;
+	int present, ok = 0, rc;
+	memset(&v, 0, sizeof v);
+	if (render_param(r, ti, "source", &src, &present, err) < 0 ||
+	    render_param(r, ti, "dataset", &ds, &present, err) < 0 ||
+	    render_param(r, ti, "bad_rows", &bad, &present, err) < 0 ||
+	    render_param(r, ti, "rejects", &rej, &present, err) < 0 ||
+	    open_lake(r, &lk, &wo, err) < 0)
+		goto fail_err;
+	rc = lake_write_params(r, ti, &wo, &keep, why, whylen, err);
+	if (rc < 0)
+		goto fail_err;
+	if (rc > 0)
+		goto out;
+	struct dn_read_options ro;
+	dn_read_options_init(&ro);
+	if (bad.data && dn_bad_rows_parse(bad.data, &ro.bad_rows) < 0) {
+		snprintf(why, whylen, "bad_rows '%s' is not fail, skip or quarantine", bad.data);
+		goto out;
+	}
+	if (rej.data && rej.data[0]) {
+		rej_path = project_path(r, rej.data);
+		ro.rejects_path = rej_path;
+	}
+	if (open_source(r, src.data ? src.data : "", &ro, &rd, err) < 0 ||
+	    dn_lake_write_reader(lk, rd, ds.data ? ds.data : "", &wo, &v, err) < 0)
+		goto fail_err;
+	struct dn_read_summary sum;
+	dn_reader_summary(rd, &sum);
+	log_line(&r->t[ti],
+		 "wrote %s to %s version %lld: read %lld rows, %lld written, %lld skipped, "
+		 "%lld quarantined; the version has %lld rows in %zu files",
+		 src.data, ds.data, (long long)v.version, (long long)sum.read,
+		 (long long)sum.loaded, (long long)sum.skipped, (long long)sum.quarantined,
+		 (long long)v.rows, v.nfiles);
+	log_line(&r->t[ti], "::output rows=%lld", (long long)sum.loaded);
+	log_line(&r->t[ti], "::output version=%lld", (long long)v.version);
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	dn_lake_version_release(&v);
+	dn_reader_free(rd);
+	dn_lake_close(lk);
+	dn_free(rej_path);
+	dn_buf_release(&src);
+	dn_buf_release(&ds);
+	dn_buf_release(&bad);
+	dn_buf_release(&rej);
+	dn_buf_release(&keep);
+	return ok;
+}
+
 /* Run a load task: read its source with the bad-row policy and load it into the table, all in
  * one warehouse transaction (a failure leaves the table as it was). */
 static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
@@ -541,9 +710,8 @@ static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn
 		rej_path = project_path(r, rej.data);
 		ro.rejects_path = rej_path;
 	}
-	path = project_path(r, src.data ? src.data : "");
 	struct dn_wh_load_stats st;
-	if ((rc = dn_reader_open(&rd, path, DN_FORMAT_UNKNOWN, &ro, err)) < 0 ||
+	if ((rc = open_source(r, src.data ? src.data : "", &ro, &rd, err)) < 0 ||
 	    (rc = dn_wh_open(&wh, url, r->proj->root, err)) < 0 ||
 	    (rc = dn_wh_load_reader(wh, rd, table.data ? table.data : "", &lo, &st, err)) < 0)
 		goto fail_err;
@@ -598,6 +766,34 @@ static int run_export(struct rt *r, size_t ti, char *why, size_t whylen, struct 
 		dn_buf_printf(&u, NULL, "sqlite://%s", cn->url.path);
 	else
 		dn_url_redacted(&cn->url, &u, NULL);
+	if (out.data && !strncmp(out.data, "lake:", 5)) {
+		struct dn_lake *lk = NULL;
+		struct dn_lake_write_options wo;
+		struct dn_lake_version v;
+		struct dn_buf keep = DN_BUF_INIT;
+		memset(&v, 0, sizeof v);
+		int rc = open_lake(r, &lk, &wo, err);
+		if (rc == 0)
+			rc = lake_write_params(r, ti, &wo, &keep, why, whylen, err);
+		if (rc == 0)
+			rc = dn_wh_open(&wh, u.data, r->proj->root, err);
+		if (rc == 0)
+			rc = dn_wh_export_lake(wh, query.data ? query.data : "", lk, out.data + 5,
+					       &wo, &v, err);
+		if (rc == 0) {
+			log_line(&r->t[ti], "exported %lld rows to %s version %lld",
+				 (long long)v.rows, out.data, (long long)v.version);
+			log_line(&r->t[ti], "::output rows=%lld", (long long)v.rows);
+			log_line(&r->t[ti], "::output version=%lld", (long long)v.version);
+		}
+		dn_lake_version_release(&v);
+		dn_lake_close(lk);
+		dn_buf_release(&keep);
+		if (rc < 0)
+			goto fail_err;
+		ok = rc == 0;
+		goto out;
+	}
 	path = project_path(r, out.data ? out.data : "");
 	char *slash = strrchr(path, '/');
 	if (slash && slash != path) { /* the folder of the output, like the lake's partitions */
@@ -686,6 +882,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "export")) {
 		why[0] = 0;
 		int ok = run_export(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "lake.write")) {
+		why[0] = 0;
+		int ok = run_lake_write(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "load")) {

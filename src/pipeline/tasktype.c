@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/store.h"
 #include "pipeline.h"
 
 static int env_name_ok(const char *s)
@@ -143,14 +144,66 @@ static void check_load(const struct dn_task_check *c)
 				      dn_yaml_shown(br));
 }
 
+static void check_lake_write_params(const struct dn_task_check *c);
+
 static void check_export(const struct dn_task_check *c)
 {
 	dn_task_check_string(c, "connection", 1);
 	dn_task_check_string(c, "query", 1);
-	dn_task_check_string(c, "path", 1);
+	const struct dn_yaml_node *path = dn_task_check_string(c, "path", 1);
+	if (path && !strncmp(path->str, "lake:", 5))
+		check_lake_write_params(c);
 }
 
-static const char *const export_params[] = {"connection", "query", "path", NULL};
+static void check_lake_write_params(const struct dn_task_check *c)
+{
+	const struct dn_yaml_node *mode = dn_task_check_string(c, "mode", 0);
+	if (mode && strcmp(mode->str, "append") && strcmp(mode->str, "overwrite") &&
+	    strcmp(mode->str, "overwrite-partitions"))
+		dn_task_check_problem(c, mode,
+				      "mode: '%s' is not append, overwrite or overwrite-partitions",
+				      dn_yaml_shown(mode));
+	const struct dn_yaml_node *f = dn_task_check_string(c, "format", 0);
+	if (f && strcmp(f->str, "csv") && strcmp(f->str, "ndjson"))
+		dn_task_check_problem(c, f, "format: '%s' is not csv or ndjson", dn_yaml_shown(f));
+	f = dn_task_check_string(c, "compression", 0);
+	if (f && strcmp(f->str, "zstd") && strcmp(f->str, "gzip") && strcmp(f->str, "none"))
+		dn_task_check_problem(c, f, "compression: '%s' is not zstd, gzip or none",
+				      dn_yaml_shown(f));
+	const struct dn_yaml_node *p = dn_yaml_get(c->task->params, "partition", NULL);
+	if (p && !dn_yaml_is_null(p) && p->kind != DN_YAML_MAP)
+		dn_task_check_problem(c, p,
+				      "partition must be a mapping of column: value, e.g. "
+				      "{ds: \"{{ ds }}\"}");
+	for (size_t i = 0; p && p->kind == DN_YAML_MAP && i < p->len; i++)
+		if (p->items[2 * i + 1]->kind != DN_YAML_SCALAR)
+			dn_task_check_problem(c, p->items[2 * i + 1],
+					      "partition '%s' must be a value",
+					      p->items[2 * i]->str);
+}
+
+static void check_lake_write(const struct dn_task_check *c)
+{
+	dn_task_check_string(c, "source", 1);
+	const struct dn_yaml_node *ds = dn_task_check_string(c, "dataset", 1);
+	struct dn_error e;
+	dn_error_clear(&e);
+	if (ds && !ds->unresolved && !strstr(ds->str, "{{") &&
+	    dn_lake_dataset_check(ds->str, &e) < 0)
+		dn_task_check_problem(c, ds, "dataset: %s", e.msg);
+	check_lake_write_params(c);
+	const struct dn_yaml_node *br = dn_task_check_string(c, "bad_rows", 0);
+	if (br && strcmp(br->str, "fail") && strcmp(br->str, "skip") &&
+	    strcmp(br->str, "quarantine"))
+		dn_task_check_problem(c, br, "bad_rows: '%s' is not fail, skip or quarantine",
+				      dn_yaml_shown(br));
+}
+
+static const char *const export_params[] = {"connection", "query",       "path",      "mode",
+					    "format",     "compression", "partition", NULL};
+static const char *const lake_write_params[] = {"source",   "dataset",     "mode",
+						"format",   "compression", "partition",
+						"bad_rows", "rejects",     NULL};
 static const char *const shell_params[] = {"command", "env", "cwd", NULL};
 static const char *const load_params[] = {"source",   "connection", "table",
 					  "mode",     "key",        "incremental_column",
@@ -164,7 +217,10 @@ static const struct dn_task_type builtins[] = {
 	{"sql", "runs templated SQL on a connection", sql_params, check_sql},
 	{"sensor.file", "waits for a path or glob to exist", sensor_params, check_sensor_file},
 	{"load", "loads a file into a warehouse table", load_params, check_load},
-	{"export", "writes a query's rows or a table to a file", export_params, check_export},
+	{"export", "writes a query's rows or a table to a file or a lake dataset", export_params,
+	 check_export},
+	{"lake.write", "commits a file or dataset as a new version of a lake dataset",
+	 lake_write_params, check_lake_write},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 

@@ -306,6 +306,12 @@ int dn_lake_version_read(struct dn_lake *lk, const char *dataset, int64_t versio
 int dn_lake_reader_open(struct dn_lake *lk, const char *spec, const struct dn_read_options *opt,
 			struct dn_reader **out, struct dn_error *err);
 
+/* Export a query (or a plain table name) of warehouse wh as a new version of a lake dataset:
+ * the dataset changes only if every row was written. */
+int dn_wh_export_lake(struct dn_wh *wh, const char *sql, struct dn_lake *lk, const char *dataset,
+		      const struct dn_lake_write_options *o, struct dn_lake_version *v,
+		      struct dn_error *err);
+
 /* Delete the files no version from `keep_from` on lists (and temporary leftovers of crashed
  * writes older than an hour). *removed (may be NULL) gets the count. */
 int dn_lake_vacuum(struct dn_lake *lk, const char *dataset, int64_t keep_from, int64_t *removed,

@@ -293,6 +293,48 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+int dn_wh_export_lake(struct dn_wh *wh, const char *sql, struct dn_lake *lk, const char *dataset,
+		      const struct dn_lake_write_options *o, struct dn_lake_version *v,
+		      struct dn_error *err)
+{
+	struct dn_wh_query *q = NULL;
+	struct dn_lake_writer *w = NULL;
+	struct dn_buf stmt = DN_BUF_INIT;
+	int rc, any = 0;
+	if (is_table_name(sql)) {
+		rc = dn_buf_printf(&stmt, err, "SELECT * FROM \"%s\"", sql);
+		if (rc < 0)
+			goto out;
+		sql = stmt.data;
+	}
+	if ((rc = dn_wh_query_open(wh, &q, sql, 0, err)) < 0 ||
+	    (rc = dn_lake_write_begin(lk, &w, dataset, o, err)) < 0)
+		goto out;
+	struct dn_batch *b;
+	while ((rc = dn_wh_query_next(q, &b, err)) > 0) {
+		any = 1;
+		rc = dn_lake_write_batch(w, b, err);
+		dn_batch_free(b);
+		if (rc < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!any) {
+		rc = dn_error_set(err, DN_EINVAL,
+				  "the query returns no columns to export (the last statement must "
+				  "be a SELECT)");
+		goto out;
+	}
+	rc = dn_lake_write_commit(w, v, err);
+	w = NULL;
+out:
+	dn_lake_write_abort(w);
+	dn_wh_query_free(q);
+	dn_buf_release(&stmt);
+	return rc < 0 ? rc : 0;
+}
+
 int dn_wh_load_reader(struct dn_wh *wh, struct dn_reader *rd, const char *table,
 		      const struct dn_wh_load_options *opt, struct dn_wh_load_stats *st,
 		      struct dn_error *err)
