@@ -1385,7 +1385,7 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < r->opt.n_types; i++)
+	for (int i = 0; !r->opt.types_may_be_absent && i < r->opt.n_types; i++)
 		if (dn_schema_find(&r->schema, r->opt.types[i].column) < 0) {
 			rc = dn_error_set_at(
 				err, DN_EUSAGE, r->name, 0, 0,

@@ -75,8 +75,9 @@ struct dn_read_options {
 	size_t max_record_bytes;  /* ceiling for one record; 0 = 64 MiB */
 	int n_types;              /* declared column types */
 	const struct dn_type_hint *types;
-	int all_strings;  /* no inference: every column is a string */
-	int infer_quoted; /* CSV: infer quoted fields by content too (default: a quoted
+	int types_may_be_absent; /* declared columns the file lacks are fine (lake parts) */
+	int all_strings;         /* no inference: every column is a string */
+	int infer_quoted;        /* CSV: infer quoted fields by content too (default: a quoted
 				   * field is text, so "12" is a string, as R and Python's
 				   * QUOTE_NONNUMERIC writers mean it) */
 	/* Called now and then with bytes consumed so far (for progress lines); may be NULL. */

@@ -102,6 +102,7 @@ static int open_sub(struct dn_reader *r, struct parts_state *st, struct dn_error
 	struct dn_read_options o = r->opt;
 	o.types = st->hints;
 	o.n_types = st->data.nfields;
+	o.types_may_be_absent = 1;
 	o.progress = NULL;
 	o.rejects_path = r->rejects_path;
 	int rc = dn_reader_open(&st->sub, path, st->fmt, &o, err);
