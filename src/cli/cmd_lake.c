@@ -371,8 +371,8 @@ static int write_run(int argc, char **argv)
 		rc = dn_cli_error(&err);
 	} else {
 		dn_cli_summary(rd, dn_monotonic_us() - t0);
-		printf("%s version %lld: %lld rows in %zu files\n", args[1], (long long)v.version,
-		       (long long)v.rows, v.nfiles);
+		printf("%s version %lld: %lld rows in %zu file%s\n", args[1], (long long)v.version,
+		       (long long)v.rows, v.nfiles, v.nfiles == 1 ? "" : "s");
 		dn_lake_version_release(&v);
 	}
 	dn_reader_free(rd);
