@@ -158,8 +158,8 @@ static int put_str(struct dn_buf *b, const char *s, struct dn_error *err)
 	return dn_json_put_string(b, s ? s : "", s ? strlen(s) : 0, err);
 }
 
-static int record_json(const char *ds, const struct dn_lake_version *v, struct dn_buf *b,
-		       struct dn_error *err)
+int dn_lake_record_json(const char *ds, const struct dn_lake_version *v, struct dn_buf *b,
+			struct dn_error *err)
 {
 	char ts[40];
 	dn_timestamp_format(v->committed_us, ts);
@@ -205,8 +205,8 @@ static int bad_record(const char *key, const char *what, struct dn_error *err)
 			    key, what);
 }
 
-static int parse_record(const char *key, const char *text, size_t len, struct dn_lake_version *v,
-			struct dn_error *err)
+int dn_lake_record_parse(const char *key, const char *text, size_t len, struct dn_lake_version *v,
+			 struct dn_error *err)
 {
 	struct dn_arena a;
 	struct dn_jv *root;
@@ -351,7 +351,7 @@ int dn_lake_version_read(struct dn_lake *lk, const char *ds, int64_t version,
 				  "%s has no version %lld (see dunya lake show %s)", ds,
 				  (long long)version, ds);
 	if (rc == 0)
-		rc = parse_record(key.data, text.data ? text.data : "", text.len, v, err);
+		rc = dn_lake_record_parse(key.data, text.data ? text.data : "", text.len, v, err);
 	dn_buf_release(&key);
 	dn_buf_release(&text);
 	return rc;
@@ -701,7 +701,7 @@ static int try_commit(struct dn_lake_writer *w, const struct dn_lake_version *he
 	for (size_t i = 0; i < w->nfiles; i++)
 		DN_TRY(add_file(nv, &w->files[i], &cap, err));
 	struct dn_buf text = DN_BUF_INIT, key = DN_BUF_INIT;
-	int rc = record_json(w->ds, nv, &text, err);
+	int rc = dn_lake_record_json(w->ds, nv, &text, err);
 	if (rc == 0)
 		rc = commit_key(&key, w->ds, nv->version, err);
 	if (rc == 0)

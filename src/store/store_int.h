@@ -65,4 +65,12 @@ int dn_lake_fs_open_s3(struct dn_lake_fs **out, const char *url, const struct dn
 		       struct dn_error *err);
 void dn_lake_fs_close(struct dn_lake_fs *fs); /* drops a reference; NULL is a no-op */
 
+/* Commit records (lake.c): the JSON text of version v of dataset ds, and its parse (key names
+ * the record in messages). A record that is not exactly what a writer would produce is
+ * DN_EPARSE; paths in it are checked as keys, so a record cannot point outside its dataset. */
+int dn_lake_record_json(const char *ds, const struct dn_lake_version *v, struct dn_buf *b,
+			struct dn_error *err);
+int dn_lake_record_parse(const char *key, const char *text, size_t len, struct dn_lake_version *v,
+			 struct dn_error *err);
+
 #endif
