@@ -269,7 +269,10 @@ int dn_lake_record_parse(const char *key, const char *text, size_t len, struct d
 		const char *path = dn_jv_str(dn_jv_get(f, "path"));
 		const char *part = dn_jv_str(dn_jv_get(f, "partition"));
 		const char *sha = dn_jv_str(dn_jv_get(f, "sha256"));
-		if (!path || !part || !sha || strlen(sha) > 64 ||
+		int hex = sha != NULL;
+		for (const char *q = sha; hex && *q; q++)
+			hex = (*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f');
+		if (!path || !part || !hex || strlen(sha) > 64 ||
 		    dn_jv_i64(dn_jv_get(f, "rows"), &lf->rows) < 0 ||
 		    dn_jv_i64(dn_jv_get(f, "bytes"), &lf->bytes) < 0 ||
 		    dn_lake_key_check(path, NULL) < 0) {
