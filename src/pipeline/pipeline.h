@@ -365,6 +365,20 @@ typedef int (*dn_template_lookup_fn)(void *user, const char *name, size_t len, s
 int dn_template_render(const char *s, dn_template_lookup_fn fn, void *user, struct dn_buf *out,
 		       struct dn_error *err);
 
+/* Blocks for SQL models: as dn_template_render, plus `{% if COND %} ... {% else %} ... {% endif %}`
+ * (nested up to 16 deep; `{%-` and `-%}` are accepted, without trimming). cond sets *value to 1
+ * or 0 for the trimmed condition text, or returns a negative code. Expressions inside a branch
+ * that is not taken are still looked up (into a buffer that is discarded), so every name is
+ * checked whatever the branch. With cond NULL this is dn_template_render ('{%' is plain text).
+ * Errors: those of dn_template_render; DN_EPARSE for a '{%' without '%}', an unknown tag, an
+ * else or endif without an if, an if without an endif; DN_ELIMIT past 16 levels. With cond set,
+ * a failure leaves err->column at the 1-based byte offset in s of the construct that failed
+ * (unless lookup or cond set a column themselves). */
+typedef int (*dn_template_cond_fn)(void *user, const char *expr, size_t len, int *value,
+				   struct dn_error *err);
+int dn_template_render_blocks(const char *s, dn_template_lookup_fn fn, dn_template_cond_fn cond,
+			      void *user, struct dn_buf *out, struct dn_error *err);
+
 /* ---------------------------------------------------------------------------------------------
  * Projects and pipeline files: the configuration half of the pipeline module.
  *
