@@ -772,6 +772,12 @@ void dn_project_free(struct dn_project *p);
 
 /* A connection by name, or NULL. */
 const struct dn_conn *dn_project_conn(const struct dn_project *p, const char *name);
+/* The warehouse URL of connection cn for dn_wh_open: sqlite://PATH for SQLite (relative paths
+ * stay relative, to be resolved against the project root), the URL as configured for other
+ * schemes (it may hold a password: never print it; print dn_url_redacted). DN_EINVAL when the
+ * connection's URL is invalid, DN_ENOMEM. */
+int dn_conn_wh_url(const struct dn_project *p, const struct dn_conn *cn, struct dn_buf *out,
+		   struct dn_error *err);
 /* Total tasks over all pipelines. */
 size_t dn_project_ntasks(const struct dn_project *p);
 

@@ -1090,6 +1090,23 @@ const struct dn_conn *dn_project_conn(const struct dn_project *p, const char *na
 	return NULL;
 }
 
+int dn_conn_wh_url(const struct dn_project *p, const struct dn_conn *cn, struct dn_buf *out,
+		   struct dn_error *err)
+{
+	if (!cn->valid)
+		return dn_error_set(err, DN_EINVAL,
+				    "connection '%s' has an invalid URL; `dunya validate` shows "
+				    "why",
+				    cn->name);
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		return dn_buf_printf(out, err, "sqlite://%s", cn->url.path);
+	const char *raw = cn->from_env ? dn_env_get(&p->env, cn->env_name) :
+					 (cn->node ? cn->node->str : NULL);
+	if (!raw)
+		return dn_error_set(err, DN_EINVAL, "connection '%s' has no URL", cn->name);
+	return dn_buf_puts(out, raw, err);
+}
+
 size_t dn_project_ntasks(const struct dn_project *p)
 {
 	size_t n = 0;

@@ -11,15 +11,14 @@
  * downstream starts within microseconds, not at the next tick.
  *
  * Task types: `shell` runs a process (exec.c); `noop` finishes at once; `sql` runs its script
- * on a SQLite connection inside one transaction, in this process (it blocks the loop while it
- * runs: fine for the warehouse statements of an embedded project, and the PostgreSQL warehouse
- * will run in its own connection); `sensor.file` checks for its path or glob every poke
- * interval without blocking. */
+ * on its warehouse connection (any URL dn_wh_open takes) inside one transaction, and `load`
+ * and `export` also run in this process (they block the loop while they
+ * run: fine for the warehouse statements of an embedded project); `sensor.file` checks for its
+ * path or glob every poke interval without blocking. */
 #include <errno.h>
 #include <glob.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -412,13 +411,14 @@ static int finish(struct rt *r, size_t ti, int ok, int exit_code, const char *wh
 	return 0;
 }
 
-/* Run a sql task's script on its SQLite connection in one transaction. */
+/* Run a sql task's script on its warehouse connection in one transaction. */
 static int run_sql(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
 {
-	struct dn_buf conn = DN_BUF_INIT, sql = DN_BUF_INIT, file = DN_BUF_INIT;
+	struct dn_buf conn = DN_BUF_INIT, sql = DN_BUF_INIT, file = DN_BUF_INIT, url = DN_BUF_INIT,
+		      shown = DN_BUF_INIT;
+	struct dn_wh *wh = NULL;
 	int present, ok = 0;
-	sqlite3 *db = NULL;
-	char *path = NULL, *text = NULL, *msg = NULL;
+	int64_t changes = 0;
 	if (render_param(r, ti, "connection", &conn, &present, err) < 0 ||
 	    render_param(r, ti, "sql", &sql, &present, err) < 0)
 		goto fail_err;
@@ -446,47 +446,40 @@ static int run_sql(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_
 			goto fail_err;
 	}
 	const struct dn_conn *cn = dn_project_conn(r->proj, conn.data ? conn.data : "");
-	if (!cn || !cn->valid || strcmp(cn->url.scheme, "sqlite") != 0) {
-		snprintf(why, whylen,
-			 "sql task: connection '%s' is not a sqlite:// connection "
-			 "(PostgreSQL comes with the warehouse)",
+	if (!cn || !cn->valid) {
+		snprintf(why, whylen, "sql task: no valid connection '%s'",
 			 conn.data ? conn.data : "");
 		goto out;
 	}
-	path = project_path(r, cn->url.path);
-	text = sql.data ? sql.data : "";
-	log_line(&r->t[ti], "-- on %s\n%s", cn->url.path, text);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(why, whylen, "cannot open %s: %s", cn->url.path,
-			 db ? sqlite3_errmsg(db) : "out of memory");
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		dn_buf_puts(&shown, cn->url.path, NULL);
+	else
+		dn_url_redacted(&cn->url, &shown, NULL);
+	const char *text = sql.data ? sql.data : "";
+	log_line(&r->t[ti], "-- on %s\n%s", shown.data ? shown.data : "", text);
+	if (dn_conn_wh_url(r->proj, cn, &url, err) < 0 ||
+	    dn_wh_open(&wh, url.data, r->proj->root, err) < 0)
+		goto fail_err;
+	if (dn_wh_exec(wh, text, &changes, err) < 0) {
+		dn_error_format(err, why, whylen);
+		dn_error_clear(err);
+		size_t n = strlen(why);
+		snprintf(why + n, whylen - n, " (the transaction was rolled back)");
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(why, whylen, "sql: %s (the transaction was rolled back)",
-			 msg ? msg : sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(why, whylen, "sql: commit failed: %s", msg ? msg : sqlite3_errmsg(db));
-		goto out;
-	}
-	log_line(&r->t[ti], "-- committed, %d rows changed", sqlite3_total_changes(db));
+	log_line(&r->t[ti], "-- committed, %lld rows changed", (long long)changes);
 	ok = 1;
 	goto out;
 fail_err:
 	dn_error_format(err, why, whylen);
 	dn_error_clear(err);
 out:
-	sqlite3_free(msg);
-	sqlite3_close(db);
-	dn_free(path);
+	dn_wh_close(wh);
 	dn_buf_release(&conn);
 	dn_buf_release(&sql);
 	dn_buf_release(&file);
+	dn_buf_release(&url);
+	dn_buf_release(&shown);
 	return ok;
 }
 
