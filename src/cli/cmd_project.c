@@ -63,6 +63,7 @@ static void init_help(FILE *out)
 		     "  .gitignore            excludes .env, the state folder and local data\n"
 		     "  pipelines/hello.yaml  an example pipeline: a shell task and a noop\n"
 		     "  sql/                  SQL files for sql tasks\n"
+		     "  models/               SQL models for `dunya models run`\n"
 		     "  lake/                 the local data lake (raw, curated, consumption)\n"
 		     "  .dunya/               state: metadata database and logs\n\n"
 		     "An existing dunya.yaml is never overwritten; other existing files are kept.\n"
@@ -94,11 +95,13 @@ static int validate_run(int argc, char **argv)
 	struct dn_error err;
 	struct dn_problems probs;
 	struct dn_project *p = NULL;
+	struct dn_models *m = NULL;
 	char *root = NULL;
 	int rc;
 	dn_error_clear(&err);
 	dn_problems_init(&probs);
-	if (dn_project_find(dir, &root, &err) < 0 || dn_project_load(&p, root, &probs, &err) < 0) {
+	if (dn_project_find(dir, &root, &err) < 0 || dn_project_load(&p, root, &probs, &err) < 0 ||
+	    dn_models_load(&m, root, p->models_path, &probs, &err) < 0) {
 		rc = dn_cli_error(&err);
 		goto out;
 	}
@@ -117,11 +120,15 @@ static int validate_run(int argc, char **argv)
 		rc = DN_EXIT_DATA;
 	} else {
 		size_t tasks = dn_project_ntasks(p);
-		printf("ok: %zu pipeline%s, %zu task%s\n", p->npipelines,
+		printf("ok: %zu pipeline%s, %zu task%s", p->npipelines,
 		       p->npipelines == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+		if (m->n)
+			printf(", %zu model%s", m->n, m->n == 1 ? "" : "s");
+		printf("\n");
 		rc = DN_EXIT_OK;
 	}
 out:
+	dn_models_free(m);
 	dn_project_free(p);
 	dn_problems_release(&probs);
 	dn_free(root);
@@ -132,7 +139,8 @@ static void validate_help(FILE *out)
 {
 	fprintf(out,
 		"usage: dunya validate [--project DIR]\n\n"
-		"Check the whole project: dunya.yaml, .env and every pipelines/*.yaml. Every\n"
+		"Check the whole project: dunya.yaml, .env, every pipelines/*.yaml and the SQL\n"
+		"models (config(), ref() to unknown models, cycles). Every\n"
 		"problem is printed as one line `file:line:column: message` (YAML syntax, unknown\n"
 		"keys with a suggestion, unknown task types, missing upstream tasks, cycles,\n"
 		"duplicate ids, invalid cron schedules and time zones, undefined ${VARS} and\n"

@@ -11,7 +11,7 @@ static const struct dn_cmd *commands[] = {
 	&dn_cmd_init, &dn_cmd_validate,
 	&dn_cmd_run, &dn_cmd_trigger, &dn_cmd_backfill, &dn_cmd_clear, &dn_cmd_scheduler,
 	&dn_cmd_runs, &dn_cmd_status, &dn_cmd_logs, &dn_cmd_pause, &dn_cmd_unpause,
-	&dn_cmd_load, &dn_cmd_sql, &dn_cmd_lake,
+	&dn_cmd_load, &dn_cmd_sql, &dn_cmd_lake, &dn_cmd_models,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -365,6 +365,20 @@ typedef int (*dn_template_lookup_fn)(void *user, const char *name, size_t len, s
 int dn_template_render(const char *s, dn_template_lookup_fn fn, void *user, struct dn_buf *out,
 		       struct dn_error *err);
 
+/* Blocks for SQL models: as dn_template_render, plus `{% if COND %} ... {% else %} ... {% endif %}`
+ * (nested up to 16 deep; `{%-` and `-%}` are accepted, without trimming). cond sets *value to 1
+ * or 0 for the trimmed condition text, or returns a negative code. Expressions inside a branch
+ * that is not taken are still looked up (into a buffer that is discarded), so every name is
+ * checked whatever the branch. With cond NULL this is dn_template_render ('{%' is plain text).
+ * Errors: those of dn_template_render; DN_EPARSE for a '{%' without '%}', an unknown tag, an
+ * else or endif without an if, an if without an endif; DN_ELIMIT past 16 levels. With cond set,
+ * a failure leaves err->column at the 1-based byte offset in s of the construct that failed
+ * (unless lookup or cond set a column themselves). */
+typedef int (*dn_template_cond_fn)(void *user, const char *expr, size_t len, int *value,
+				   struct dn_error *err);
+int dn_template_render_blocks(const char *s, dn_template_lookup_fn fn, dn_template_cond_fn cond,
+			      void *user, struct dn_buf *out, struct dn_error *err);
+
 /* ---------------------------------------------------------------------------------------------
  * Projects and pipeline files: the configuration half of the pipeline module.
  *
@@ -646,8 +660,9 @@ struct dn_pipeline {
 /* ---------------------------------------------------------------------------------------------
  * Task types. A type has a name, the names of its params (anything else is reported as unknown,
  * with a suggestion) and an optional check for what names alone cannot say (required params,
- * value types). Built in: noop, shell, sql, sensor.file. Later modules add types with
- * dn_task_type_register; the loader and `dunya validate` pick them up unchanged. */
+ * value types). Built in: noop, shell, sql, sensor.file, load, export, models. Later modules
+ * add types with dn_task_type_register; the loader and `dunya validate` pick them up
+ * unchanged. */
 struct dn_project;
 
 struct dn_task_check {
@@ -739,6 +754,8 @@ struct dn_project {
 	const char *timezone;
 	int catchup;
 	int64_t max_active_runs;
+	const char *models_path; /* the models folder, relative to root ("models") */
+	const char *models_conn; /* the connection models are built on ("warehouse") */
 	struct dn_pipeline **pipelines;
 	size_t npipelines;
 	size_t nfiles; /* files read: dunya.yaml, .env if present, pipeline files */
@@ -775,6 +792,12 @@ void dn_project_free(struct dn_project *p);
 
 /* A connection by name, or NULL. */
 const struct dn_conn *dn_project_conn(const struct dn_project *p, const char *name);
+/* The warehouse URL of connection cn for dn_wh_open: sqlite://PATH for SQLite (relative paths
+ * stay relative, to be resolved against the project root), the URL as configured for other
+ * schemes (it may hold a password: never print it; print dn_url_redacted). DN_EINVAL when the
+ * connection's URL is invalid, DN_ENOMEM. */
+int dn_conn_wh_url(const struct dn_project *p, const struct dn_conn *cn, struct dn_buf *out,
+		   struct dn_error *err);
 /* Total tasks over all pipelines. */
 size_t dn_project_ntasks(const struct dn_project *p);
 
@@ -856,5 +879,128 @@ int dn_run_execute(struct dn_project *proj, struct dn_pipeline *pl, struct dn_me
  * schedule have none. Errors: those of dn_cron_next. */
 int dn_schedule_due(const struct dn_pipeline *pl, int64_t last_start, int64_t now,
 		    int64_t *starts, int64_t *ends, int max, int *n, struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * SQL models (docs/models.md): each models/ **NAME.sql of a project is a templated SELECT that
+ * dunya builds in the warehouse as a view, a table or an incremental table, in dependency order.
+ * Templates: {{ config(materialized='table', unique_key='id', incremental_column='updated_at') }}
+ * (renders to nothing), {{ ref('other') }} (the other model's quoted relation, and a dependency),
+ * {{ source('table') }} or {{ source('schema', 'table') }} (a quoted relation that is not a
+ * model), {{ this }} (the model's own relation), {{ is_incremental() }} and
+ * {% if is_incremental() %} ... {% else %} ... {% endif %}.
+ *
+ * The SQL dunya writes is portable (CREATE VIEW, CREATE TABLE AS, DROP ... IF EXISTS, ALTER
+ * TABLE ... RENAME TO, identifiers in double quotes); what differs between SQLite and
+ * PostgreSQL (the catalog query, CASCADE, SQLite's legacy_alter_table) is chosen by backend.
+ *
+ * Thread safety: loaded models are read-only; dn_models_run builds independent models on several
+ * threads, each with its own warehouse connection. Ownership: dn_models_new/_load allocate a set
+ * freed by dn_models_free. */
+enum dn_model_mat { DN_MODEL_VIEW = 0, DN_MODEL_TABLE, DN_MODEL_INCREMENTAL };
+
+#define DN_MODELS_MAX 10000           /* models in one project */
+#define DN_MODEL_MAX_BYTES (1u << 20) /* largest model file */
+#define DN_MODEL_NAME_MAX 63          /* longest model name (PostgreSQL's identifier limit) */
+#define DN_MODELS_THREADS 4           /* default --threads */
+
+struct dn_model {
+	char *name; /* the file's name without .sql: the relation it builds */
+	char *file; /* as shown in messages, e.g. models/staging/stg_orders.sql */
+	char *text; /* the file's template */
+	enum dn_model_mat mat;
+	char *unique_key;         /* incremental: comma-separated key columns, or NULL */
+	char *incremental_column; /* incremental: filter new rows on it, or NULL */
+	char **refs;              /* names given to ref() in the text, in order */
+	size_t *ref_at;           /* byte offset in text of each ref's quoted name */
+	size_t nrefs;
+	size_t *up, nup;     /* models this one refs (no duplicates; set by resolve) */
+	size_t *down, ndown; /* models that ref this one */
+};
+
+struct dn_models {
+	struct dn_model *v;
+	size_t n, cap;
+	size_t *order; /* a topological order (upstream first); NULL while unresolved or cyclic */
+};
+
+/* "view", "table", "incremental"; parse returns 0 or DN_EPARSE. */
+const char *dn_model_mat_name(enum dn_model_mat m);
+int dn_model_mat_parse(const char *s, enum dn_model_mat *out);
+
+/* An empty set (DN_ENOMEM). */
+int dn_models_new(struct dn_models **out, struct dn_error *err);
+void dn_models_free(struct dn_models *m); /* NULL does nothing */
+
+/* Add the model in file (as shown; its name is the file's base name without .sql) with template
+ * text, reading its config() call. Problems (a bad name, a duplicate name, a bad config() call or
+ * value, a template syntax error) go to probs with their line and column; the model is added
+ * anyway unless its name is unusable. Returns 0, DN_ELIMIT past DN_MODELS_MAX, DN_ENOMEM. */
+int dn_models_add(struct dn_models *m, const char *file, const char *text,
+		  struct dn_problems *probs, struct dn_error *err);
+
+/* Resolve every ref() into dependency edges and compute the order. An unknown ref is a problem
+ * at its file, line and column (with a suggestion); each cycle is one problem naming its path
+ * ("a -> b -> a"). Returns 0 (check probs), DN_ENOMEM. */
+int dn_models_resolve(struct dn_models *m, struct dn_problems *probs, struct dn_error *err);
+
+/* Read every .sql file under root/dir (recursively, sorted; names shown as dir/...) and resolve
+ * them. A missing folder is an empty set. Returns 0 with *out set (check probs), DN_EIO,
+ * DN_ENOMEM. */
+int dn_models_load(struct dn_models **out, const char *root, const char *dir,
+		   struct dn_problems *probs, struct dn_error *err);
+
+/* Index of model name, or -1. */
+long dn_models_find(const struct dn_models *m, const char *name);
+
+/* Mark in sel[0..m->n) the models a selection names: NAME, NAME+ (and everything downstream),
+ * +NAME (and everything upstream), +NAME+; several separated by commas or spaces add up.
+ * sel is not cleared first. DN_EUSAGE for an unknown name (with a suggestion) or an empty
+ * spec. */
+int dn_models_select(const struct dn_models *m, const char *spec, unsigned char *sel,
+		     struct dn_error *err);
+
+/* Render model i's SQL: the SELECT with config() removed, refs and this quoted, is_incremental
+ * as given. Errors name the model's file, line and column. */
+int dn_model_render(const struct dn_models *m, size_t i, int incremental, struct dn_buf *out,
+		    struct dn_error *err);
+
+enum dn_model_state { DN_MODEL_PENDING = 0, DN_MODEL_OK, DN_MODEL_FAILED, DN_MODEL_SKIPPED };
+
+/* What happened to one model, given to the report callback as it finishes. */
+struct dn_model_report {
+	const struct dn_model *model;
+	enum dn_model_state state;
+	enum dn_model_mat built_as; /* incremental models built in full say table */
+	int incremental;            /* built incrementally (only new rows) */
+	int64_t rows;               /* rows in the relation, or rows inserted incrementally */
+	int64_t duration_us;
+	const char *error; /* failed: why; skipped: which upstream failed */
+};
+
+struct dn_models_run_options {
+	const unsigned char *select; /* m->n flags, or NULL for every model */
+	int threads;                 /* models built at once; 0 = DN_MODELS_THREADS */
+	int full_refresh;            /* rebuild incremental models from scratch */
+	/* Called once per selected model as it ends (serialised: never two at once). */
+	void (*report)(void *user, const struct dn_model_report *r);
+	void *report_user;
+};
+
+struct dn_models_result {
+	int succeeded, failed, skipped;
+	int64_t rows;        /* over the models that succeeded */
+	int64_t duration_us; /* wall time of the whole run */
+};
+
+/* Build the selected models in dependency order on the warehouse at url (relative sqlite://
+ * paths against base_dir), up to o->threads at once, each thread with its own connection. A
+ * model whose build fails leaves its relation as it was (a table's replacement is built beside
+ * it and swapped in only when complete) and its downstream models are skipped. Returns 0 when
+ * the run went to its end (res says how many failed), or a negative code when it could not
+ * start (the warehouse cannot be opened, m is unresolved or cyclic, DN_ENOMEM). */
+int dn_models_run(const struct dn_models *m, const char *url, const char *base_dir,
+		  const struct dn_models_run_options *o, struct dn_models_result *res,
+		  struct dn_error *err);
+
 
 #endif

@@ -602,9 +602,11 @@ int dn_project_init(const char *dir, const char *name, struct dn_buf *created, s
 	struct dn_buf path = DN_BUF_INIT, text = DN_BUF_INIT;
 	char real[PATH_MAX], pname[128];
 	int rc;
-	static const char *const dirs[] = {"pipelines", "sql",          "lake",
-					   "lake/raw",  "lake/curated", "lake/consumption",
-					   ".dunya",    ".dunya/logs",  NULL};
+	static const char *const dirs[] = {"pipelines",        "sql",
+					   "models",           "lake",
+					   "lake/raw",         "lake/curated",
+					   "lake/consumption", ".dunya",
+					   ".dunya/logs",      NULL};
 	if ((rc = make_dir(dir, err)) < 0)
 		return rc;
 #define PATH(rel) (dn_buf_reset(&path), dn_buf_printf(&path, err, "%s/%s", dir, rel))
@@ -702,6 +704,11 @@ int dn_project_init(const char *dir, const char *name, struct dn_buf *created, s
 		"  warehouse: sqlite://warehouse.db\n"
 		"  lake: file://lake\n"
 		"\n"
+		"# SQL models: models/**/NAME.sql, built by `dunya models run` (docs/models.md)\n"
+		"models:\n"
+		"  path: models\n"
+		"  connection: warehouse\n"
+		"\n"
 		"# Named concurrency limits that tasks may use with `pool:`.\n"
 		"pools:\n"
 		"  default: 16\n"
@@ -733,8 +740,57 @@ out:
 /* ---------------------------------------------------------------------------------------------
  * Loading */
 
-static const char *const project_keys[] = {"name",  "description", "lake", "connections",
-					   "pools", "defaults",    NULL};
+static const char *const project_keys[] = {"name",  "description", "lake",   "connections",
+					   "pools", "defaults",    "models", NULL};
+static const char *const models_keys[] = {"path", "connection", NULL};
+
+/* models: {path: models, connection: warehouse}. The connection is checked when it was given
+ * (the default "warehouse" may be absent from a project without models). */
+static void load_models_config(struct dn_project *p, struct dn_ld *c, const struct dn_yaml_node *m)
+{
+	if (!m || dn_yaml_is_null(m))
+		return;
+	if (m->kind != DN_YAML_MAP) {
+		dn_ld_problem(c, m,
+			      "models must be a mapping: {path: models, connection: warehouse}");
+		return;
+	}
+	dn_ld_check_keys(c, m, models_keys, NULL, "models key");
+	const struct dn_yaml_node *pn = dn_yaml_get(m, "path", NULL);
+	const char *s = dn_ld_text(c, "path", pn);
+	if (s && s[0]) {
+		if (s[0] == '/' || strstr(s, ".."))
+			dn_ld_problem(c, pn,
+				      "models path '%s' must be a folder inside the project "
+				      "(relative, without ..)",
+				      dn_yaml_shown(pn));
+		else
+			p->models_path = s;
+	}
+	const struct dn_yaml_node *cn = dn_yaml_get(m, "connection", NULL);
+	s = dn_ld_text(c, "connection", cn);
+	if (s && s[0]) {
+		p->models_conn = s;
+		if (!dn_project_conn(p, s)) {
+			const char *names[65];
+			size_t k = 0;
+			for (size_t i = 0; i < p->nconns && k < 64; i++)
+				names[k++] = p->conns[i].name;
+			names[k] = NULL;
+			const char *hint = dn_suggest(s, names);
+			if (hint)
+				dn_ld_problem(c, cn,
+					      "models connection '%s' is not a connection (did you "
+					      "mean '%s'?)",
+					      dn_yaml_shown(cn), hint);
+			else
+				dn_ld_problem(c, cn,
+					      "models connection '%s' is not a connection: add it "
+					      "under connections:",
+					      dn_yaml_shown(cn));
+		}
+	}
+}
 static const char *const project_default_keys[] = {"timezone", "catchup", "max_active_runs", NULL};
 
 static void load_connections(struct dn_project *p, struct dn_ld *c,
@@ -1005,6 +1061,8 @@ int dn_project_load(struct dn_project **out, const char *root, struct dn_problem
 	p->timezone = "UTC";
 	p->max_active_runs = 16;
 	p->lake = "lake";
+	p->models_path = "models";
+	p->models_conn = "warehouse";
 	dn_env_init(&p->env);
 	p->root = dn_strdup(root);
 	if (!p->root || dn_buf_printf(&path, err, "%s/%s", root, DN_PROJECT_FILE) < 0 ||
@@ -1064,6 +1122,7 @@ int dn_project_load(struct dn_project **out, const char *root, struct dn_problem
 		load_lake(p, &c, dn_yaml_get(r, "lake", NULL));
 		load_connections(p, &c, dn_yaml_get(r, "connections", NULL));
 		load_pools(p, &c, dn_yaml_get(r, "pools", NULL));
+		load_models_config(p, &c, dn_yaml_get(r, "models", NULL));
 		/* Pools must be known before defaults can name one. */
 		c.project = p;
 		load_defaults(p, &c, dn_yaml_get(r, "defaults", NULL));
@@ -1165,6 +1224,23 @@ const struct dn_conn *dn_project_conn(const struct dn_project *p, const char *na
 		if (!strcmp(p->conns[i].name, name))
 			return &p->conns[i];
 	return NULL;
+}
+
+int dn_conn_wh_url(const struct dn_project *p, const struct dn_conn *cn, struct dn_buf *out,
+		   struct dn_error *err)
+{
+	if (!cn->valid)
+		return dn_error_set(err, DN_EINVAL,
+				    "connection '%s' has an invalid URL; `dunya validate` shows "
+				    "why",
+				    cn->name);
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		return dn_buf_printf(out, err, "sqlite://%s", cn->url.path);
+	const char *raw = cn->from_env ? dn_env_get(&p->env, cn->env_name) :
+					 (cn->node ? cn->node->str : NULL);
+	if (!raw)
+		return dn_error_set(err, DN_EINVAL, "connection '%s' has no URL", cn->name);
+	return dn_buf_puts(out, raw, err);
 }
 
 size_t dn_project_ntasks(const struct dn_project *p)

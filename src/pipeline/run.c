@@ -11,15 +11,14 @@
  * downstream starts within microseconds, not at the next tick.
  *
  * Task types: `shell` runs a process (exec.c); `noop` finishes at once; `sql` runs its script
- * on a SQLite connection inside one transaction, in this process (it blocks the loop while it
- * runs: fine for the warehouse statements of an embedded project, and the PostgreSQL warehouse
- * will run in its own connection); `sensor.file` checks for its path or glob every poke
- * interval without blocking. */
+ * on its warehouse connection (any URL dn_wh_open takes) inside one transaction, and `load`,
+ * `export` and `models` (models.c) also run in this process (they block the loop while they
+ * run: fine for the warehouse statements of an embedded project); `sensor.file` checks for its
+ * path or glob every poke interval without blocking. */
 #include <errno.h>
 #include <glob.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -412,13 +411,14 @@ static int finish(struct rt *r, size_t ti, int ok, int exit_code, const char *wh
 	return 0;
 }
 
-/* Run a sql task's script on its SQLite connection in one transaction. */
+/* Run a sql task's script on its warehouse connection in one transaction. */
 static int run_sql(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
 {
-	struct dn_buf conn = DN_BUF_INIT, sql = DN_BUF_INIT, file = DN_BUF_INIT;
+	struct dn_buf conn = DN_BUF_INIT, sql = DN_BUF_INIT, file = DN_BUF_INIT, url = DN_BUF_INIT,
+		      shown = DN_BUF_INIT;
+	struct dn_wh *wh = NULL;
 	int present, ok = 0;
-	sqlite3 *db = NULL;
-	char *path = NULL, *text = NULL, *msg = NULL;
+	int64_t changes = 0;
 	if (render_param(r, ti, "connection", &conn, &present, err) < 0 ||
 	    render_param(r, ti, "sql", &sql, &present, err) < 0)
 		goto fail_err;
@@ -446,47 +446,145 @@ static int run_sql(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_
 			goto fail_err;
 	}
 	const struct dn_conn *cn = dn_project_conn(r->proj, conn.data ? conn.data : "");
-	if (!cn || !cn->valid || strcmp(cn->url.scheme, "sqlite") != 0) {
-		snprintf(why, whylen,
-			 "sql task: connection '%s' is not a sqlite:// connection "
-			 "(PostgreSQL comes with the warehouse)",
+	if (!cn || !cn->valid) {
+		snprintf(why, whylen, "sql task: no valid connection '%s'",
 			 conn.data ? conn.data : "");
 		goto out;
 	}
-	path = project_path(r, cn->url.path);
-	text = sql.data ? sql.data : "";
-	log_line(&r->t[ti], "-- on %s\n%s", cn->url.path, text);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(why, whylen, "cannot open %s: %s", cn->url.path,
-			 db ? sqlite3_errmsg(db) : "out of memory");
+	if (!strcmp(cn->url.scheme, "sqlite"))
+		dn_buf_puts(&shown, cn->url.path, NULL);
+	else
+		dn_url_redacted(&cn->url, &shown, NULL);
+	const char *text = sql.data ? sql.data : "";
+	log_line(&r->t[ti], "-- on %s\n%s", shown.data ? shown.data : "", text);
+	if (dn_conn_wh_url(r->proj, cn, &url, err) < 0 ||
+	    dn_wh_open(&wh, url.data, r->proj->root, err) < 0)
+		goto fail_err;
+	if (dn_wh_exec(wh, text, &changes, err) < 0) {
+		dn_error_format(err, why, whylen);
+		dn_error_clear(err);
+		size_t n = strlen(why);
+		snprintf(why + n, whylen - n, " (the transaction was rolled back)");
 		goto out;
 	}
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK ||
-	    sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(why, whylen, "sql: %s (the transaction was rolled back)",
-			 msg ? msg : sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(why, whylen, "sql: commit failed: %s", msg ? msg : sqlite3_errmsg(db));
-		goto out;
-	}
-	log_line(&r->t[ti], "-- committed, %d rows changed", sqlite3_total_changes(db));
+	log_line(&r->t[ti], "-- committed, %lld rows changed", (long long)changes);
 	ok = 1;
 	goto out;
 fail_err:
 	dn_error_format(err, why, whylen);
 	dn_error_clear(err);
 out:
-	sqlite3_free(msg);
-	sqlite3_close(db);
-	dn_free(path);
+	dn_wh_close(wh);
 	dn_buf_release(&conn);
 	dn_buf_release(&sql);
 	dn_buf_release(&file);
+	dn_buf_release(&url);
+	dn_buf_release(&shown);
+	return ok;
+}
+
+struct models_log {
+	struct rt_task *t;
+};
+
+static void on_model(void *user, const struct dn_model_report *rep)
+{
+	struct models_log *ml = user;
+	const char *mat = dn_model_mat_name(rep->model->mat);
+	if (rep->state == DN_MODEL_OK)
+		log_line(ml->t, "%s: %s, %lld %srow%s in %.3f s", rep->model->name, mat,
+			 (long long)rep->rows, rep->incremental ? "new " : "",
+			 rep->rows == 1 ? "" : "s", (double)rep->duration_us / 1e6);
+	else
+		log_line(ml->t, "%s: %s, %s: %s", rep->model->name, mat,
+			 rep->state == DN_MODEL_FAILED ? "failed" : "skipped",
+			 rep->error ? rep->error : "");
+}
+
+/* Run a models task: build the project's models (or a selection) on a warehouse connection,
+ * in this process, with the same engine as `dunya models run`. */
+static int run_models(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_buf conn = DN_BUF_INIT, select = DN_BUF_INIT, url = DN_BUF_INIT, fr = DN_BUF_INIT,
+		      th = DN_BUF_INIT;
+	struct dn_problems probs;
+	struct dn_models *m = NULL;
+	unsigned char *sel = NULL;
+	int present, ok = 0, full = 0;
+	int64_t threads = 0;
+	dn_problems_init(&probs);
+	if (render_param(r, ti, "connection", &conn, &present, err) < 0 ||
+	    render_param(r, ti, "select", &select, &present, err) < 0 ||
+	    render_param(r, ti, "full_refresh", &fr, &present, err) < 0 ||
+	    render_param(r, ti, "threads", &th, &present, err) < 0)
+		goto fail_err;
+	if (fr.data && fr.data[0]) {
+		struct dn_yaml_node n = {.kind = DN_YAML_SCALAR, .str = fr.data};
+		if (dn_yaml_bool(&n, &full) < 0) {
+			snprintf(why, whylen, "models: full_refresh '%s' is not true or false",
+				 fr.data);
+			goto out;
+		}
+	}
+	if (th.data && th.data[0] &&
+	    (dn_parse_i64(th.data, th.len, &threads) < 0 || threads < 1 || threads > 256)) {
+		snprintf(why, whylen, "models: threads '%s' is not a number from 1 to 256",
+			 th.data);
+		goto out;
+	}
+	const char *cname = conn.data && conn.data[0] ? conn.data : r->proj->models_conn;
+	const struct dn_conn *cn = dn_project_conn(r->proj, cname);
+	if (!cn) {
+		snprintf(why, whylen, "models: no connection '%s'", cname);
+		goto out;
+	}
+	if (dn_models_load(&m, r->proj->root, r->proj->models_path, &probs, err) < 0)
+		goto fail_err;
+	if (probs.n) {
+		char line[DN_ERROR_MSG_MAX + 400];
+		dn_problems_sort(&probs);
+		for (size_t i = 0; i < probs.n; i++)
+			log_line(&r->t[ti], "%s",
+				 dn_problem_format(&probs.v[i], line, sizeof line));
+		snprintf(why, whylen, "models: %zu problem%s, first %s", probs.n,
+			 probs.n == 1 ? "" : "s",
+			 dn_problem_format(&probs.v[0], line, sizeof line));
+		goto out;
+	}
+	if (select.data && select.data[0]) {
+		if (!(sel = dn_calloc(m->n + 1, 1)) ||
+		    dn_models_select(m, select.data, sel, err) < 0)
+			goto fail_err;
+	}
+	struct models_log ml = {&r->t[ti]};
+	struct dn_models_run_options o = {sel, (int)threads, full, on_model, &ml};
+	struct dn_models_result res;
+	if (dn_conn_wh_url(r->proj, cn, &url, err) < 0 ||
+	    dn_models_run(m, url.data, r->proj->root, &o, &res, err) < 0)
+		goto fail_err;
+	log_line(&r->t[ti], "models: %d succeeded, %d failed, %d skipped, %lld rows", res.succeeded,
+		 res.failed, res.skipped, (long long)res.rows);
+	log_line(&r->t[ti], "::output models=%d", res.succeeded);
+	log_line(&r->t[ti], "::output rows=%lld", (long long)res.rows);
+	if (res.failed || res.skipped) {
+		snprintf(why, whylen, "models: %d failed, %d skipped (the log names them)",
+			 res.failed, res.skipped);
+		goto out;
+	}
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	dn_free(sel);
+	dn_models_free(m);
+	dn_problems_release(&probs);
+	dn_buf_release(&conn);
+	dn_buf_release(&select);
+	dn_buf_release(&url);
+	dn_buf_release(&fr);
+	dn_buf_release(&th);
 	return ok;
 }
 
@@ -877,6 +975,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "sql")) {
 		why[0] = 0;
 		int ok = run_sql(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "models")) {
+		why[0] = 0;
+		int ok = run_models(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "export")) {

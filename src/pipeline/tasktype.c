@@ -1,4 +1,5 @@
-/* The registry of task types, and the four built in here: noop, shell, sql and sensor.file.
+/* The registry of task types, and the ones built in here: noop, shell, sql, sensor.file, load,
+ * export and models.
  *
  * A type is a name, the names of its params and an optional check. The loader reports unknown
  * params (with a suggestion) from the names alone and calls the check for the rest, so a new
@@ -204,6 +205,31 @@ static const char *const export_params[] = {"connection", "query",       "path",
 static const char *const lake_write_params[] = {"source",   "dataset",     "mode",
 						"format",   "compression", "partition",
 						"bad_rows", "rejects",     NULL};
+static void check_models(const struct dn_task_check *c)
+{
+	const struct dn_yaml_node *conn = dn_task_check_string(c, "connection", 0);
+	dn_task_check_string(c, "select", 0);
+	if (conn && c->project && !strstr(conn->str, "{{") &&
+	    !dn_project_conn(c->project, conn->str))
+		dn_task_check_problem(c, conn,
+				      "unknown connection '%s': add it under connections: in "
+				      "dunya.yaml",
+				      dn_yaml_shown(conn));
+	const struct dn_yaml_node *fr = dn_yaml_get(c->task->params, "full_refresh", NULL);
+	int b;
+	if (fr && !dn_yaml_is_null(fr) && (fr->kind != DN_YAML_SCALAR || dn_yaml_bool(fr, &b) < 0))
+		dn_task_check_problem(c, fr, "full_refresh: '%s' is not true or false",
+				      fr->kind == DN_YAML_SCALAR ? dn_yaml_shown(fr) : "?");
+	const struct dn_yaml_node *th = dn_yaml_get(c->task->params, "threads", NULL);
+	int64_t n;
+	if (th && !dn_yaml_is_null(th) &&
+	    (th->kind != DN_YAML_SCALAR || dn_yaml_i64(th, &n) < 0 || n < 1 || n > 256))
+		dn_task_check_problem(c, th, "threads: '%s' is not a number from 1 to 256",
+				      th->kind == DN_YAML_SCALAR ? dn_yaml_shown(th) : "?");
+}
+
+static const char *const models_params[] = {"connection", "select", "full_refresh", "threads",
+					    NULL};
 static const char *const shell_params[] = {"command", "env", "cwd", NULL};
 static const char *const load_params[] = {"source",   "connection", "table",
 					  "mode",     "key",        "incremental_column",
@@ -221,6 +247,7 @@ static const struct dn_task_type builtins[] = {
 	 check_export},
 	{"lake.write", "commits a file or dataset as a new version of a lake dataset",
 	 lake_write_params, check_lake_write},
+	{"models", "builds the project's SQL models (or a selection)", models_params, check_models},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 

@@ -798,7 +798,7 @@ DN_TEST(project_task_types_and_deps)
 				    "  - just text\n"),
 		  "p.yaml:3:11: unknown task type 'shel' (did you mean 'shell'?)\n"
 		  "p.yaml:5:11: unknown task type 'spark' (known: noop, shell, sql, "
-		  "sensor.file, load, export, lake.write)\n"
+		  "sensor.file, load, export, lake.write, models)\n"
 		  "p.yaml:6:18: task 'load' depends on 'extrct', which is not a task in this "
 		  "pipeline (did you mean 'extract'?)\n"
 		  "p.yaml:6:26: task 'load' depends on 'nothere', which is not a task in this "
@@ -1078,7 +1078,7 @@ DN_TEST(project_init_layout)
 	struct dn_error e;
 	snprintf(dir, sizeof dir, "%s", dn_test_tmp_path("init/new proj"));
 	CHECK_OK(dn_project_init(dir, NULL, &created, &e), &e);
-	CHECK_STR(created.data, "pipelines/\nsql/\nlake/\n.dunya/\n.env\n.gitignore\n"
+	CHECK_STR(created.data, "pipelines/\nsql/\nmodels/\nlake/\n.dunya/\n.env\n.gitignore\n"
 				"pipelines/hello.yaml\ndunya.yaml\n");
 	dn_buf_release(&created);
 	CHECK(exists(dir, "dunya.yaml", 0) && exists(dir, ".env", 0));

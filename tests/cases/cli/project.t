@@ -5,6 +5,7 @@ file:line:column: message.
   created a dunya project in p:
     pipelines/
     sql/
+    models/
     lake/
     .dunya/
     .env
@@ -19,6 +20,7 @@ file:line:column: message.
   .gitignore
   dunya.yaml
   lake
+  models
   pipelines
   sql
   .dunya:

@@ -1,0 +1,3 @@
+-- One row per order, straight from the loaded table.
+SELECT id, customer_id, amount, updated_at
+FROM {{ source('raw_orders') }}
