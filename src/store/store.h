@@ -185,7 +185,7 @@ int dn_wh_table_exists(struct dn_wh *wh, const char *table, struct dn_error *err
 /* ---------------------------------------------------------------------------------------------
  * S3-compatible object stores (the lake's remote root). AWS Signature V4 over libcurl. */
 struct dn_s3_options {
-	const char *endpoint; /* base URL, e.g. "http://127.0.0.1:9000"; NULL = AWS for the region */
+	const char *endpoint; /* base URL, "http://127.0.0.1:9000"; NULL = AWS for the region */
 	const char *region;   /* NULL = "us-east-1" */
 	const char *access_key_id;     /* NULL = $AWS_ACCESS_KEY_ID */
 	const char *secret_access_key; /* NULL = $AWS_SECRET_ACCESS_KEY; never printed */

@@ -1,4 +1,6 @@
-/* store internals shared by the store's files: the object storage under a lake root.
+/* store internals shared by the store's files: helpers the warehouse backends share (quoted
+ * identifiers, the watermark values of incremental loads) and the object storage under a lake
+ * root.
  *
  * A lake root is a local folder or an S3 bucket and prefix. Both are seen as a flat set of
  * objects named by keys: '/'-separated paths relative to the root ("raw/orders/_dunya/v1.json").
@@ -33,7 +35,7 @@ struct dn_lake_fs_ops {
 	 * with link(2); S3: If-None-Match: *, which stores that ignore it treat as a plain PUT). */
 	int (*put_mem)(struct dn_lake_fs *fs, const char *key, const void *data, size_t len,
 		       int if_absent, struct dn_error *err);
-	/* Fetch key into local_path (written atomically). DN_ENOTFOUND when there is no such key. */
+	/* Fetch key into local_path (written atomically). DN_ENOTFOUND when the key is absent. */
 	int (*get_file)(struct dn_lake_fs *fs, const char *key, const char *local_path,
 			struct dn_error *err);
 	/* Fetch key into out (appended). DN_ENOTFOUND when absent; DN_ELIMIT over max bytes. */
@@ -63,5 +65,30 @@ int dn_lake_fs_open_local(struct dn_lake_fs **out, const char *dir, struct dn_er
 int dn_lake_fs_open_s3(struct dn_lake_fs **out, const char *url, const struct dn_s3_options *opt,
 		       struct dn_error *err);
 void dn_lake_fs_close(struct dn_lake_fs *fs); /* NULL is a no-op */
+
+/* ---------------------------------------------------------------------------------------------
+ * Warehouse helpers shared by the backends (warehouse.c). */
+
+/* Append name as a quoted identifier: "a""b" (SQLite and PostgreSQL quote alike). */
+int dn_wh_put_ident(struct dn_buf *b, const char *name, struct dn_error *err);
+/* A timestamp as fixed-width ISO text 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (the watermark form and
+ * SQLite's stored form). out needs 48 bytes; returns the length. */
+int dn_wh_fmt_ts(int64_t us, char *out);
+
+/* A watermark value: numeric (int or float) or text. */
+struct dn_wh_mark {
+	int kind; /* 0 none, 1 int, 2 float, 3 text */
+	int64_t i;
+	double f;
+	struct dn_buf text;
+};
+
+/* Value i of column c as a mark (kind 0 when null); dates and timestamps as their ISO text. */
+void dn_wh_mark_of(const struct dn_column *c, int64_t i, struct dn_wh_mark *m);
+/* The mark as text ("" when none), as stored in _dunya_watermarks. */
+void dn_wh_mark_text(const struct dn_wh_mark *m, char *out, size_t n);
+/* a > b? Numbers compare as numbers; anything else as text. Anything is above no mark. */
+int dn_wh_mark_gt(const struct dn_wh_mark *a, const struct dn_wh_mark *b);
+void dn_wh_mark_copy(struct dn_wh_mark *dst, const struct dn_wh_mark *src);
 
 #endif
