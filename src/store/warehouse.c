@@ -1,8 +1,6 @@
-/* The warehouse front: URLs to backends, mode and type names, and the public dn_wh_* functions,
- * which allocate the shared handles and call the backend's ops table. The PostgreSQL backend is
- * a stub here until libpq support is built: every entry returns DN_ENOTSUP naming libpq, so
- * callers already handle that answer and a project with a postgres:// connection gets a clear
- * message rather than a crash or a silent SQLite file. */
+/* The warehouse front: URLs to backends, mode and type names, the public dn_wh_* functions,
+ * which allocate the shared handles and call the backend's ops table (warehouse_sqlite.c,
+ * warehouse_pg.c), and the helpers both backends share (store_int.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,20 +177,6 @@ void dn_wh_mark_copy(struct dn_wh_mark *dst, const struct dn_wh_mark *src)
 	if (src->text.len)
 		dn_buf_append(&dst->text, src->text.data, src->text.len, NULL);
 }
-
-/* ---- the PostgreSQL stub ---- */
-
-static int pg_open(struct dn_wh *wh, const char *target, struct dn_error *err)
-{
-	(void)wh;
-	(void)target;
-	return dn_error_set(err, DN_ENOTSUP,
-			    "PostgreSQL warehouses need libpq, which this dunya was built without "
-			    "(install libpq-dev and rebuild); use a sqlite:// connection for now");
-}
-
-const struct dn_wh_ops dn_wh_postgres_ops = {"postgres", pg_open, NULL, NULL, NULL, NULL, NULL,
-					     NULL,       NULL,    NULL, NULL, NULL, NULL, NULL};
 
 /* ---- opening ---- */
 
