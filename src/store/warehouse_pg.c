@@ -287,7 +287,7 @@ static int pg_open(struct dn_wh *wh, const char *target, struct dn_error *err)
 		one_line(m, msg, sizeof msg);
 		if (strstr(m, "password authentication failed") ||
 		    strstr(m, "no password supplied"))
-			hint = "; check the user and password in the URL (or PGPASSWORD, ~/.pgpass)";
+			hint = "; check the user and password in the URL (or PGPASSWORD, .pgpass)";
 		else if (strstr(m, "does not exist"))
 			hint = "; create it (createdb) or fix the database or user name in the URL";
 		else if (strstr(m, "timeout expired"))
