@@ -412,7 +412,7 @@ static char *put_i64(char *p, int64_t v)
 	return p;
 }
 
-/* 'YYYY-MM-DD HH:MM:SS.ffffff+00'; years outside 1..9999 in the general form (the server then
+/* 'YYYY-MM-DD HH:MM:SS[.ffffff]+00'; years outside 1..9999 in the general form (the server then
  * rejects them: PostgreSQL writes years before 1 with BC). */
 static char *put_ts(char *p, int64_t us)
 {
@@ -434,13 +434,15 @@ static char *put_ts(char *p, int64_t us)
 	if (y < 1 || y > 9999)
 		return p + snprintf(p, VALUE_MAX, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", v[0],
 				    v[1], v[2], v[3], v[4], v[5], v[6]);
+	/* The fraction only when there is one: less for the server to parse. */
 	static const int width[7] = {4, 2, 2, 2, 2, 2, 6};
 	static const char after[7] = {'-', '-', ' ', ':', ':', '.', '+'};
-	for (int k = 0; k < 7; k++) {
+	int last = v[6] ? 7 : 6;
+	for (int k = 0; k < last; k++) {
 		for (int w = width[k] - 1, x = v[k]; w >= 0; w--, x /= 10)
 			p[w] = (char)('0' + x % 10);
 		p += width[k];
-		*p++ = after[k];
+		*p++ = k == last - 1 ? '+' : after[k];
 	}
 	*p++ = '0';
 	*p++ = '0';
