@@ -51,7 +51,7 @@ static const char *pg_server(void)
 		snprintf(pg_problem, sizeof pg_problem, "cannot run tests/pg-server");
 		return NULL;
 	}
-	char line1[1024] = "", line2[1024] = "";
+	char line1[400] = "", line2[400] = "";
 	if (!fgets(line1, sizeof line1, f))
 		line1[0] = 0;
 	if (!fgets(line2, sizeof line2, f))
