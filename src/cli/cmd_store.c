@@ -9,6 +9,40 @@
 #include "../store/store.h"
 #include "cli.h"
 
+/* The URL of a postgres connection for libpq: user and password percent-encoded again (the
+ * project keeps them decoded), host, port, path and query as written. */
+static void put_pg_url(struct dn_buf *out, const struct dn_url *u)
+{
+	dn_buf_printf(out, NULL, "%s://", u->scheme);
+	for (int part = 0; part < 2 && u->user && u->user[0]; part++) {
+		const char *s = part ? u->password : u->user;
+		if (part && !u->has_password)
+			break;
+		if (part)
+			dn_buf_putc(out, ':', NULL);
+		for (; s && *s; s++) {
+			unsigned char c = (unsigned char)*s;
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~')
+				dn_buf_putc(out, (char)c, NULL);
+			else
+				dn_buf_printf(out, NULL, "%%%02X", c);
+		}
+	}
+	if (u->user && u->user[0])
+		dn_buf_putc(out, '@', NULL);
+	if (u->host && strchr(u->host, ':'))
+		dn_buf_printf(out, NULL, "[%s]", u->host);
+	else if (u->host)
+		dn_buf_puts(out, u->host, NULL);
+	if (u->port)
+		dn_buf_printf(out, NULL, ":%d", u->port);
+	if (u->path)
+		dn_buf_puts(out, u->path, NULL);
+	if (u->query && u->query[0])
+		dn_buf_printf(out, NULL, "?%s", u->query);
+}
+
 /* Open the warehouse CONN names. Prints the error and returns an exit code on failure. */
 static int open_conn(const char *conn, struct dn_wh **out)
 {
@@ -57,8 +91,8 @@ static int open_conn(const char *conn, struct dn_wh **out)
 	}
 	if (!strcmp(cn->url.scheme, "sqlite"))
 		dn_buf_printf(&url, NULL, "sqlite://%s", cn->url.path);
-	else /* no credentials are passed on: only the postgres stub reads this for now */
-		dn_buf_printf(&url, NULL, "%s://%s", cn->url.scheme, cn->url.host);
+	else
+		put_pg_url(&url, &cn->url);
 	if (dn_wh_open(out, url.data ? url.data : "", p->root, &err) < 0) {
 		struct dn_buf red = DN_BUF_INIT;
 		dn_url_redacted(&cn->url, &red, NULL);
@@ -67,6 +101,8 @@ static int open_conn(const char *conn, struct dn_wh **out)
 		rc = dn_cli_error(&err);
 	}
 out:
+	if (url.data) /* it may hold a password */
+		memset(url.data, 0, url.len);
 	dn_buf_release(&url);
 	dn_buf_release(&names);
 	dn_project_free(p);

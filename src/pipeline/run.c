@@ -792,10 +792,10 @@ static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn
 		goto out;
 	}
 	struct dn_buf u = DN_BUF_INIT;
-	if (!strcmp(cn->url.scheme, "sqlite"))
-		dn_buf_printf(&u, NULL, "sqlite://%s", cn->url.path);
-	else
-		dn_url_redacted(&cn->url, &u, NULL); /* other backends say what they need */
+	if (dn_conn_wh_url(r->proj, cn, &u, err) < 0) {
+		dn_buf_release(&u);
+		goto fail_err;
+	}
 	url = dn_buf_take(&u, NULL);
 	struct dn_read_options ro;
 	dn_read_options_init(&ro);
@@ -860,10 +860,8 @@ static int run_export(struct rt *r, size_t ti, char *why, size_t whylen, struct 
 		snprintf(why, whylen, "export: no connection '%s'", conn.data ? conn.data : "");
 		goto out;
 	}
-	if (!strcmp(cn->url.scheme, "sqlite"))
-		dn_buf_printf(&u, NULL, "sqlite://%s", cn->url.path);
-	else
-		dn_url_redacted(&cn->url, &u, NULL);
+	if (dn_conn_wh_url(r->proj, cn, &u, err) < 0)
+		goto fail_err;
 	if (out.data && !strncmp(out.data, "lake:", 5)) {
 		struct dn_lake *lk = NULL;
 		struct dn_lake_write_options wo;

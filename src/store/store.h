@@ -1,10 +1,13 @@
 /* store: where data lives. For now the SQL warehouse: tables created from batch schemas, batches
  * loaded in one of four modes, and query results streamed back as batches. SQLite is the
- * embedded backend; PostgreSQL (libpq, COPY) will implement the same ops table.
+ * embedded backend (warehouse_sqlite.c); PostgreSQL (warehouse_pg.c: libpq, COPY) implements
+ * the same ops table.
  *
  * A warehouse is opened by URL: `sqlite:///abs/path.db`, or `sqlite://rel.db` resolved against a
- * base folder the caller gives (the project root). `postgres://` and `postgresql://` name the
- * PostgreSQL backend, which is a stub that returns DN_ENOTSUP naming libpq until it is built.
+ * base folder the caller gives (the project root). `postgres://user:password@host:port/db?...`
+ * and `postgresql://...` name the PostgreSQL backend; the URL goes to libpq as it is (any libpq
+ * URI parameter works; connect_timeout is 10 s unless the URL sets one). Connection errors
+ * never contain the password (libpq's text is scrubbed of it).
  *
  * Type mapping (dunya -> SQLite declared type -> value stored -> type read back by a query):
  *   bool       INTEGER   0 or 1                                  int64
@@ -16,6 +19,19 @@
  *   null       NULL                                               null
  * Dates and timestamps are ISO text rather than numbers so the tables read well in any SQLite
  * tool; the fixed width keeps text order equal to time order, so comparisons and watermarks work.
+ *
+ * Type mapping (dunya -> PostgreSQL column -> type read back by a query):
+ *   bool       BOOLEAN            bool
+ *   int64      BIGINT             int64
+ *   float64    DOUBLE PRECISION   float64 (NaN, +-Infinity kept)
+ *   string     TEXT               string
+ *   date       DATE               date
+ *   timestamp  TIMESTAMPTZ (UTC)  timestamp
+ *   null       NULL               null
+ * PostgreSQL query results take their types from the result's type OIDs, the same for every
+ * batch: bool; int2/int4/int8/oid -> int64; float4/float8/numeric -> float64; text/varchar/char
+ * -> string; date; timestamp/timestamptz -> timestamp (UTC); anything else -> its text, string.
+ * Loads stream through COPY ... FROM STDIN (text format); watermarks are stored as for SQLite.
  * Identifiers (tables, columns) are always double-quoted with "" escaping, so any name works.
  *
  * Load modes: append; replace (load into a new table, then drop the old one and rename the new
@@ -24,12 +40,17 @@
  * whose incremental column is greater than the stored high-water mark; appended, or merged when
  * keys are given; the new mark is stored in `_dunya_watermarks(table_name, column_name, value)`
  * in the same transaction). A load is one transaction: committed whole or not at all.
+ * PostgreSQL: replace COPYs into "_dunya_new_<table>" and swaps it in (DROP + ALTER TABLE
+ * RENAME) in the commit's transaction; merge COPYs into a temporary staging table and upserts
+ * with INSERT ... SELECT DISTINCT ON (keys) ... ON CONFLICT (keys) DO UPDATE; a key repeated
+ * within one load: the last row wins (as in SQLite); loads of one table are serialized by an
+ * advisory lock, readers are not blocked.
  *
- * Uses: core, data (and SQLite). Thread safety: a warehouse handle, its loads and its queries are
- * used by one thread at a time; distinct handles (even on the same file) may be used from
- * different threads and processes. Ownership: dn_wh_open returns a handle freed by dn_wh_close;
- * loads and queries belong to their warehouse and must be finished before it is closed; batches
- * from dn_wh_query_next belong to the caller (dn_batch_free). */
+ * Uses: core, data (and SQLite, libpq). Thread safety: a warehouse handle, its loads and its
+ * queries are used by one thread at a time; distinct handles (even on the same file or server)
+ * may be used from different threads and processes. Ownership: dn_wh_open returns a handle
+ * freed by dn_wh_close; loads and queries belong to their warehouse and must be finished before
+ * it is closed; batches from dn_wh_query_next belong to the caller (dn_batch_free). */
 #ifndef DN_STORE_H
 #define DN_STORE_H
 
@@ -79,7 +100,7 @@ struct dn_wh_query {
 	void *impl;
 };
 
-/* The interface a backend implements (one file each: warehouse_sqlite.c, later warehouse_pg.c).
+/* The interface a backend implements (one file each: warehouse_sqlite.c, warehouse_pg.c).
  * `target` is what follows "scheme://", with relative SQLite paths already resolved. The public
  * functions below allocate the handles and call these; each op has the contract of the public
  * function of the same name, and fills the handle's impl. */
@@ -113,9 +134,9 @@ struct dn_wh {
 
 /* Open the warehouse at url. A relative sqlite:// path is resolved against base_dir (NULL = the
  * working directory); the database file is created when missing. Errors: DN_EINVAL (not a
- * warehouse URL: the message names the accepted forms), DN_ENOTSUP (a backend built without its
- * library, e.g. postgres without libpq), DN_EIO (the database cannot be opened, with SQLite's
- * message), DN_ENOMEM. The URL is never quoted in a message beyond its scheme and path. */
+ * warehouse URL: the message names the accepted forms, or a postgres URL libpq cannot parse),
+ * DN_EIO (the database cannot be opened or connected to: SQLite's or libpq's message, with the
+ * host, port, database and user for PostgreSQL), DN_ENOMEM. No message ever holds a password. */
 int dn_wh_open(struct dn_wh **out, const char *url, const char *base_dir, struct dn_error *err);
 void dn_wh_close(struct dn_wh *wh); /* NULL is a no-op */
 
@@ -147,7 +168,9 @@ void dn_wh_load_abort(struct dn_wh_load *ld);
  * database's message (syntax errors, missing tables). */
 int dn_wh_query_open(struct dn_wh *wh, struct dn_wh_query **out, const char *sql,
 		     int64_t batch_rows, struct dn_error *err);
-/* Next batch of rows: 1 and *out set, or 0 at the end. Column types come from the values: all
+/* Next batch of rows: 1 and *out set, or 0 at the end. PostgreSQL: types from the result's
+ * columns (above); a date or timestamp dunya cannot hold is DN_EPARSE naming the column. SQLite:
+ * column types come from the values: all
  * INTEGER -> int64, REAL (or REAL and INTEGER) -> float64, TEXT -> string, any other mix ->
  * string; a column with only NULLs takes its declared type's (INTEGER, REAL, else string).
  * Types never narrow between batches (a column once string stays string). A statement that

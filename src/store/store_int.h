@@ -1,4 +1,6 @@
-/* store internals shared by the store's files: the object storage under a lake root.
+/* store internals shared by the store's files: helpers the warehouse backends share (quoted
+ * identifiers, the watermark values of incremental loads) and the object storage under a lake
+ * root.
  *
  * A lake root is a local folder or an S3 bucket and prefix. Both are seen as a flat set of
  * objects named by keys: '/'-separated paths relative to the root ("raw/orders/_dunya/v1.json").
@@ -72,5 +74,30 @@ int dn_lake_record_json(const char *ds, const struct dn_lake_version *v, struct 
 			struct dn_error *err);
 int dn_lake_record_parse(const char *key, const char *text, size_t len, struct dn_lake_version *v,
 			 struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Warehouse helpers shared by the backends (warehouse.c). */
+
+/* Append name as a quoted identifier: "a""b" (SQLite and PostgreSQL quote alike). */
+int dn_wh_put_ident(struct dn_buf *b, const char *name, struct dn_error *err);
+/* A timestamp as fixed-width ISO text 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (the watermark form and
+ * SQLite's stored form). out needs 48 bytes; returns the length. */
+int dn_wh_fmt_ts(int64_t us, char *out);
+
+/* A watermark value: numeric (int or float) or text. */
+struct dn_wh_mark {
+	int kind; /* 0 none, 1 int, 2 float, 3 text */
+	int64_t i;
+	double f;
+	struct dn_buf text;
+};
+
+/* Value i of column c as a mark (kind 0 when null); dates and timestamps as their ISO text. */
+void dn_wh_mark_of(const struct dn_column *c, int64_t i, struct dn_wh_mark *m);
+/* The mark as text ("" when none), as stored in _dunya_watermarks. */
+void dn_wh_mark_text(const struct dn_wh_mark *m, char *out, size_t n);
+/* a > b? Numbers compare as numbers; anything else as text. Anything is above no mark. */
+int dn_wh_mark_gt(const struct dn_wh_mark *a, const struct dn_wh_mark *b);
+void dn_wh_mark_copy(struct dn_wh_mark *dst, const struct dn_wh_mark *src);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_int.h"
 
 struct sq_wh {
 	sqlite3 *db;
@@ -30,18 +30,6 @@ static sqlite3 *db_of(struct dn_wh *wh)
 static int sq_fail(struct dn_error *err, sqlite3 *db, const char *what)
 {
 	return dn_error_set(err, DN_EIO, "%s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Append name as a quoted identifier: "a""b". */
-static int put_ident(struct dn_buf *b, const char *name, struct dn_error *err)
-{
-	DN_TRY(dn_buf_putc(b, '"', err));
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			DN_TRY(dn_buf_putc(b, '"', err));
-		DN_TRY(dn_buf_putc(b, *p, err));
-	}
-	return dn_buf_putc(b, '"', err);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct dn_error *err)
@@ -106,12 +94,12 @@ static int create_sql(struct dn_buf *q, const char *table, const struct dn_schem
 		      struct dn_error *err)
 {
 	DN_TRY(dn_buf_puts(q, "CREATE TABLE IF NOT EXISTS ", err));
-	DN_TRY(put_ident(q, table, err));
+	DN_TRY(dn_wh_put_ident(q, table, err));
 	DN_TRY(dn_buf_puts(q, " (", err));
 	for (int i = 0; i < schema->nfields; i++) {
 		if (i)
 			DN_TRY(dn_buf_puts(q, ", ", err));
-		DN_TRY(put_ident(q, schema->fields[i].name, err));
+		DN_TRY(dn_wh_put_ident(q, schema->fields[i].name, err));
 		DN_TRY(dn_buf_printf(q, err, " %s", dn_wh_sqlite_type(schema->fields[i].type)));
 	}
 	return dn_buf_puts(q, ")", err);
@@ -129,139 +117,6 @@ static int sq_create_table(struct dn_wh *wh, const char *table, const struct dn_
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Values as stored: dates and timestamps as fixed-width ISO text. */
-
-static int fmt_ts(int64_t us, char *out)
-{
-	int64_t days = us / DN_USEC_PER_DAY, rem = us % DN_USEC_PER_DAY;
-	if (rem < 0) {
-		rem += DN_USEC_PER_DAY;
-		days--;
-	}
-	int y, m, d;
-	dn_civil_from_days((int32_t)days, &y, &m, &d);
-	int64_t secs = rem / DN_USEC_PER_SEC;
-	if (y < 0 || y > 9999) /* outside the fixed width: the slow, general form */
-		return snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
-				(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-				(int)(rem % DN_USEC_PER_SEC));
-	/* Fixed width, digit by digit: this runs for every timestamp of a load, and snprintf was a
-	 * tenth of the load's time. */
-	int v[7] = {y,
-		    m,
-		    d,
-		    (int)(secs / 3600),
-		    (int)(secs / 60 % 60),
-		    (int)(secs % 60),
-		    (int)(rem % DN_USEC_PER_SEC)};
-	static const int width[7] = {4, 2, 2, 2, 2, 2, 6};
-	static const char after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
-	char *p = out;
-	for (int k = 0; k < 7; k++) {
-		for (int w = width[k] - 1, x = v[k]; w >= 0; w--, x /= 10)
-			p[w] = (char)('0' + x % 10);
-		p += width[k];
-		*p++ = after[k];
-	}
-	*p = 0;
-	return (int)(p - out);
-}
-
-/* A watermark value: numeric (int or float) or text. */
-struct mark {
-	int kind; /* 0 none, 1 int, 2 float, 3 text */
-	int64_t i;
-	double f;
-	struct dn_buf text;
-};
-
-/* Value i of column c as a mark (kind 0 when null). */
-static void mark_of(const struct dn_column *c, int64_t i, struct mark *m)
-{
-	dn_buf_reset(&m->text);
-	m->kind = 0;
-	if (dn_column_is_null(c, i))
-		return;
-	char tmp[48];
-	switch (c->type) {
-	case DN_BOOL:
-		m->kind = 1;
-		m->i = dn_column_bool(c, i);
-		return;
-	case DN_INT64:
-		m->kind = 1;
-		m->i = dn_column_i64(c, i);
-		return;
-	case DN_FLOAT64:
-		m->kind = 2;
-		m->f = dn_column_f64(c, i);
-		return;
-	case DN_STRING: {
-		struct dn_str s = dn_column_str(c, i);
-		m->kind = 3;
-		dn_buf_append(&m->text, s.ptr, s.len, NULL);
-		return;
-	}
-	case DN_DATE:
-		m->kind = 3;
-		dn_buf_append(&m->text, tmp, (size_t)dn_date_format(dn_column_date(c, i), tmp),
-			      NULL);
-		return;
-	case DN_TIMESTAMP:
-		m->kind = 3;
-		dn_buf_append(&m->text, tmp, (size_t)fmt_ts(dn_column_i64(c, i), tmp), NULL);
-		return;
-	}
-}
-
-static void mark_text(const struct mark *m, char *out, size_t n)
-{
-	if (m->kind == 1)
-		snprintf(out, n, "%lld", (long long)m->i);
-	else if (m->kind == 2)
-		dn_format_f64(m->f, out);
-	else if (m->kind == 3)
-		snprintf(out, n, "%s", m->text.data ? m->text.data : "");
-	else
-		out[0] = 0;
-}
-
-/* a > b? Numbers compare as numbers; anything else as stored text. */
-static int mark_gt(const struct mark *a, const struct mark *b)
-{
-	if (b->kind == 0)
-		return 1;
-	if (a->kind == 1 && b->kind == 1)
-		return a->i > b->i;
-	if ((a->kind == 1 || a->kind == 2) && (b->kind == 1 || b->kind == 2)) {
-		double x = a->kind == 1 ? (double)a->i : a->f,
-		       y = b->kind == 1 ? (double)b->i : b->f;
-		return x > y;
-	}
-	char ta[64], tb[64];
-	const char *pa = ta, *pb = tb;
-	if (a->kind == 3)
-		pa = a->text.data ? a->text.data : "";
-	else
-		mark_text(a, ta, sizeof ta);
-	if (b->kind == 3)
-		pb = b->text.data ? b->text.data : "";
-	else
-		mark_text(b, tb, sizeof tb);
-	return strcmp(pa, pb) > 0;
-}
-
-static void mark_copy(struct mark *dst, const struct mark *src)
-{
-	dst->kind = src->kind;
-	dst->i = src->i;
-	dst->f = src->f;
-	dn_buf_reset(&dst->text);
-	if (src->text.len)
-		dn_buf_append(&dst->text, src->text.data, src->text.len, NULL);
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Loads */
 
 struct sq_load {
@@ -272,7 +127,7 @@ struct sq_load {
 	struct dn_schema schema;
 	enum dn_wh_mode mode;
 	int inc_col; /* index of the incremental column, -1 */
-	struct mark old_mark, new_mark, cur;
+	struct dn_wh_mark old_mark, new_mark, cur;
 	char (*scratch)[48];
 	struct dn_wh_load_stats stats;
 	int in_txn;
@@ -311,7 +166,7 @@ static int read_mark(struct sq_load *l, const char *col, struct dn_error *err)
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 		enum dn_type t = l->schema.fields[l->inc_col].type;
-		struct mark *m = &l->old_mark;
+		struct dn_wh_mark *m = &l->old_mark;
 		if ((t == DN_INT64 || t == DN_BOOL) && dn_parse_i64(v, n, &m->i) == 0)
 			m->kind = 1;
 		else if ((t == DN_INT64 || t == DN_FLOAT64) && dn_parse_f64(v, n, &m->f) == 0)
@@ -366,7 +221,7 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 			goto fail;
 		l->dest = dn_buf_take(&q, NULL);
 		if ((rc = dn_buf_puts(&q, "DROP TABLE IF EXISTS ", err)) < 0 ||
-		    (rc = put_ident(&q, l->dest, err)) < 0 ||
+		    (rc = dn_wh_put_ident(&q, l->dest, err)) < 0 ||
 		    (rc = exec_sql(l->db, q.data, "replacing the table", err)) < 0)
 			goto fail;
 	} else {
@@ -386,17 +241,18 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 			goto fail;
 		struct dn_buf name = DN_BUF_INIT;
 		if ((rc = dn_buf_printf(&name, err, "_dunya_key_%s", table)) < 0 ||
-		    (rc = put_ident(&q, name.data, err)) < 0) {
+		    (rc = dn_wh_put_ident(&q, name.data, err)) < 0) {
 			dn_buf_release(&name);
 			goto fail;
 		}
 		dn_buf_release(&name);
 		if ((rc = dn_buf_puts(&q, " ON ", err)) < 0 ||
-		    (rc = put_ident(&q, table, err)) < 0 || (rc = dn_buf_puts(&q, " (", err)) < 0)
+		    (rc = dn_wh_put_ident(&q, table, err)) < 0 ||
+		    (rc = dn_buf_puts(&q, " (", err)) < 0)
 			goto fail;
 		for (int k = 0; k < opt->nkeys; k++)
 			if ((k && (rc = dn_buf_puts(&q, ", ", err)) < 0) ||
-			    (rc = put_ident(&q, opt->keys[k], err)) < 0)
+			    (rc = dn_wh_put_ident(&q, opt->keys[k], err)) < 0)
 				goto fail;
 		if ((rc = dn_buf_puts(&q, ")", err)) < 0 ||
 		    (rc = exec_sql(l->db, q.data, "indexing the key columns", err)) < 0)
@@ -410,16 +266,16 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 				   "creating the watermark table", err)) < 0 ||
 		    (rc = read_mark(l, opt->incremental_column, err)) < 0)
 			goto fail;
-		mark_copy(&l->new_mark, &l->old_mark);
+		dn_wh_mark_copy(&l->new_mark, &l->old_mark);
 	}
 	/* The INSERT. */
 	dn_buf_reset(&q);
 	if ((rc = dn_buf_puts(&q, "INSERT INTO ", err)) < 0 ||
-	    (rc = put_ident(&q, l->dest, err)) < 0 || (rc = dn_buf_puts(&q, " (", err)) < 0)
+	    (rc = dn_wh_put_ident(&q, l->dest, err)) < 0 || (rc = dn_buf_puts(&q, " (", err)) < 0)
 		goto fail;
 	for (int i = 0; i < schema->nfields; i++)
 		if ((i && (rc = dn_buf_puts(&q, ", ", err)) < 0) ||
-		    (rc = put_ident(&q, schema->fields[i].name, err)) < 0)
+		    (rc = dn_wh_put_ident(&q, schema->fields[i].name, err)) < 0)
 			goto fail;
 	if ((rc = dn_buf_puts(&q, ") VALUES (", err)) < 0)
 		goto fail;
@@ -433,7 +289,7 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 			goto fail;
 		for (int k = 0; k < opt->nkeys; k++)
 			if ((k && (rc = dn_buf_puts(&q, ", ", err)) < 0) ||
-			    (rc = put_ident(&q, opt->keys[k], err)) < 0)
+			    (rc = dn_wh_put_ident(&q, opt->keys[k], err)) < 0)
 				goto fail;
 		int nset = 0;
 		if ((rc = dn_buf_puts(&q, ") DO UPDATE SET ", err)) < 0)
@@ -445,9 +301,9 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 			if (is_key)
 				continue;
 			if ((nset++ && (rc = dn_buf_puts(&q, ", ", err)) < 0) ||
-			    (rc = put_ident(&q, schema->fields[i].name, err)) < 0 ||
+			    (rc = dn_wh_put_ident(&q, schema->fields[i].name, err)) < 0 ||
 			    (rc = dn_buf_puts(&q, " = excluded.", err)) < 0 ||
-			    (rc = put_ident(&q, schema->fields[i].name, err)) < 0)
+			    (rc = dn_wh_put_ident(&q, schema->fields[i].name, err)) < 0)
 				goto fail;
 		}
 		if (!nset) { /* every column is a key: nothing to update */
@@ -486,13 +342,13 @@ static int sq_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct
 	l->stats.rows_in += b->nrows;
 	for (int64_t i = 0; i < b->nrows; i++) {
 		if (l->inc_col >= 0) {
-			mark_of(&b->columns[l->inc_col], i, &l->cur);
-			if (l->cur.kind == 0 || !mark_gt(&l->cur, &l->old_mark)) {
+			dn_wh_mark_of(&b->columns[l->inc_col], i, &l->cur);
+			if (l->cur.kind == 0 || !dn_wh_mark_gt(&l->cur, &l->old_mark)) {
 				l->stats.rows_filtered++;
 				continue;
 			}
-			if (mark_gt(&l->cur, &l->new_mark))
-				mark_copy(&l->new_mark, &l->cur);
+			if (dn_wh_mark_gt(&l->cur, &l->new_mark))
+				dn_wh_mark_copy(&l->new_mark, &l->cur);
 		}
 		for (int c = 0; c < nf; c++) {
 			const struct dn_column *col = &b->columns[c];
@@ -523,7 +379,7 @@ static int sq_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct
 				break;
 			}
 			case DN_TIMESTAMP: {
-				int n = fmt_ts(dn_column_i64(col, i), l->scratch[c]);
+				int n = dn_wh_fmt_ts(dn_column_i64(col, i), l->scratch[c]);
 				sqlite3_bind_text(st, p, l->scratch[c], n, SQLITE_STATIC);
 				break;
 			}
@@ -550,18 +406,18 @@ static int sq_load_commit(struct dn_wh_load *ld, struct dn_wh_load_stats *stats,
 	l->ins = NULL;
 	if (l->mode == DN_WH_REPLACE) {
 		if ((rc = dn_buf_puts(&q, "DROP TABLE IF EXISTS ", err)) < 0 ||
-		    (rc = put_ident(&q, l->table, err)) < 0 ||
+		    (rc = dn_wh_put_ident(&q, l->table, err)) < 0 ||
 		    (rc = dn_buf_puts(&q, "; ", err)) < 0 ||
 		    (rc = dn_buf_puts(&q, "ALTER TABLE ", err)) < 0 ||
-		    (rc = put_ident(&q, l->dest, err)) < 0 ||
+		    (rc = dn_wh_put_ident(&q, l->dest, err)) < 0 ||
 		    (rc = dn_buf_puts(&q, " RENAME TO ", err)) < 0 ||
-		    (rc = put_ident(&q, l->table, err)) < 0 ||
+		    (rc = dn_wh_put_ident(&q, l->table, err)) < 0 ||
 		    (rc = exec_sql(l->db, q.data, "swapping in the new table", err)) < 0)
 			goto out;
 	}
 	if (l->inc_col >= 0 && l->new_mark.kind) {
 		sqlite3_stmt *st = NULL;
-		mark_text(&l->new_mark, l->stats.watermark, sizeof l->stats.watermark);
+		dn_wh_mark_text(&l->new_mark, l->stats.watermark, sizeof l->stats.watermark);
 		const char *v = l->new_mark.kind == 3 ? l->new_mark.text.data : l->stats.watermark;
 		if (sqlite3_prepare_v2(l->db,
 				       "INSERT INTO " DN_WH_WATERMARKS
