@@ -725,6 +725,12 @@ static int run_lake_write(struct rt *r, size_t ti, char *why, size_t whylen, str
 	if (rej.data && rej.data[0]) {
 		rej_path = project_path(r, rej.data);
 		ro.rejects_path = rej_path;
+		char *slash = strrchr(rej_path, '/');
+		*slash = 0; /* the rejects file's folder, like an output's */
+		int mrc = mkdirs(rej_path, err);
+		*slash = '/';
+		if (mrc < 0)
+			goto fail_err;
 	}
 	if (open_source(r, src.data ? src.data : "", &ro, &rd, err) < 0 ||
 	    dn_lake_write_reader(lk, rd, ds.data ? ds.data : "", &wo, &v, err) < 0)
@@ -807,6 +813,12 @@ static int run_load(struct rt *r, size_t ti, char *why, size_t whylen, struct dn
 	if (rej.data && rej.data[0]) {
 		rej_path = project_path(r, rej.data);
 		ro.rejects_path = rej_path;
+		char *slash = strrchr(rej_path, '/');
+		*slash = 0; /* the rejects file's folder, like an output's */
+		int mrc = mkdirs(rej_path, err);
+		*slash = '/';
+		if (mrc < 0)
+			goto fail_err;
 	}
 	struct dn_wh_load_stats st;
 	if ((rc = open_source(r, src.data ? src.data : "", &ro, &rd, err)) < 0 ||
