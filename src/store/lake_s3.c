@@ -1096,6 +1096,11 @@ static int s3_run(struct s3 *s, struct s3_req *r, const char *op, struct dn_erro
 			 rc != CURLE_OK ? curl_easy_strerror((CURLcode)rc) : "server error", ms);
 		sleep_ms(ms);
 	}
+	if (rc != CURLE_OK && !retryable_curl((CURLcode)rc))
+		return dn_error_set(err, DN_EIO, "S3 %s %s: the request to %s://%s failed: %s%s%s",
+				    op, name, s->scheme, s->hostport,
+				    curl_easy_strerror((CURLcode)rc), s->curl_err[0] ? " - " : "",
+				    s->curl_err);
 	if (rc != CURLE_OK)
 		return dn_error_set(err, DN_EIO,
 				    "S3 %s %s: cannot reach %s://%s after %d attempt%s: %s%s%s; "

@@ -131,6 +131,32 @@ server.middleware.unshift(async (ctx, next) => {
   await next();
 });
 
+// Fault injection for the retry tests: a request whose path holds "/flaky-N-STATUS" (STATUS
+// 500, 503 or 429) is answered STATUS the first N times it is made (per method and path), with
+// Retry-After: 0 on 503 and 429, as a busy S3 does.
+const flaky = new Map();
+server.middleware.unshift(async (ctx, next) => {
+  const m = /\/flaky-(\d+)-(500|503|429)(?:\/|$)/.exec(ctx.path);
+  if (m) {
+    const id = `${ctx.method} ${ctx.path}`;
+    const seen = flaky.get(id) || 0;
+    if (seen < Number(m[1])) {
+      flaky.set(id, seen + 1);
+      ctx.status = Number(m[2]);
+      if (m[2] !== '500') ctx.set('Retry-After', '0');
+      ctx.type = 'application/xml';
+      ctx.body =
+        m[2] === '500'
+          ? '<Error><Code>InternalError</Code><Message>We encountered an internal error.' +
+            '</Message></Error>'
+          : '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.' +
+            '</Message></Error>';
+      return;
+    }
+  }
+  await next();
+});
+
 let stopping = false;
 function stop(code) {
   if (stopping) return;

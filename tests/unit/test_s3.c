@@ -748,3 +748,30 @@ DN_TEST(s3_unreachable)
 	dn_buf_release(&out);
 	dn_lake_fs_close(fs);
 }
+
+DN_TEST(s3_retries)
+{
+	/* The fake server fails requests under "flaky-N-STATUS" N times (tests/s3/server.js). */
+	struct dn_error err;
+	struct dn_buf out = DN_BUF_INIT;
+	S3_FS(fs, "retry");
+	/* 503 and 429 with Retry-After: 0, twice and once: within 2 retries, so it succeeds. */
+	CHECK_OK(fs->ops->put_mem(fs, "flaky-2-503/a", "ok", 2, 0, &err), &err);
+	/* A 429, then the real answer: there is no such key. */
+	CHECK_INT(fs->ops->get_mem(fs, "flaky-1-429/a", &out, 0, &err), DN_ENOTFOUND);
+	CHECK_OK(fs->ops->put_mem(fs, "flaky-1-429/a", "fine", 4, 0, &err), &err);
+	dn_buf_reset(&out);
+	CHECK_OK(fs->ops->get_mem(fs, "flaky-2-503/a", &out, 0, &err), &err);
+	CHECK_STR(out.data, "ok");
+	/* 500 five times: more than 1 + 2 attempts; the error says what S3 said. */
+	int64_t t0 = dn_monotonic_us();
+	CHECK_INT(fs->ops->put_mem(fs, "flaky-5-500/b", "x", 1, 0, &err), DN_EIO);
+	int64_t ms = (dn_monotonic_us() - t0) / 1000;
+	CHECK(strstr(err.msg, "HTTP 500 InternalError") != NULL);
+	CHECK(strstr(err.msg, "retried") != NULL);
+	CHECK(ms >= 300); /* backed off twice: at least 100 + 200 ms */
+	/* The remaining failures are used up by a second try (2 more 500s, then success). */
+	CHECK_OK(fs->ops->put_mem(fs, "flaky-5-500/b", "x", 1, 0, &err), &err);
+	dn_buf_release(&out);
+	dn_lake_fs_close(fs);
+}
