@@ -1723,6 +1723,16 @@ int dn_lake_fs_open_s3(struct dn_lake_fs **out, const char *url, const struct dn
 				    "AWS_SECRET_ACCESS_KEY (or the access key settings of the "
 				    "lake)",
 				    url);
+	/* They go into request headers: no control characters (a CR/LF would inject headers). */
+	const char *hv[2] = {akid, token ? token : ""};
+	for (int i = 0; i < 2; i++)
+		for (const char *p = hv[i]; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return dn_error_set(err, DN_EINVAL,
+						    "S3 %s has a control character; check the "
+						    "value (AWS_%s)",
+						    i ? "session token" : "access key id",
+						    i ? "SESSION_TOKEN" : "ACCESS_KEY_ID");
 	for (const char *p = region; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 			return dn_error_set(err, DN_EINVAL,
