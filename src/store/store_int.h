@@ -100,4 +100,67 @@ void dn_wh_mark_text(const struct dn_wh_mark *m, char *out, size_t n);
 int dn_wh_mark_gt(const struct dn_wh_mark *a, const struct dn_wh_mark *b);
 void dn_wh_mark_copy(struct dn_wh_mark *dst, const struct dn_wh_mark *src);
 
+/* ---------------------------------------------------------------------------------------------
+ * S3 internals (lake_s3.c), exposed for the unit tests and the fuzz target. */
+
+/* One page of a ListObjectsV2 answer. Pages accumulate: each parse appends its objects (keys as
+ * the store gives them, i.e. with the root prefix) and replaces truncated / next_token. */
+struct dn_s3_list_page {
+	struct dn_lake_obj *objs;
+	size_t n, cap;
+	int truncated;    /* IsTruncated was "true" */
+	char *next_token; /* NextContinuationToken, NULL when absent */
+};
+
+/* Ceilings of the parser: objects per page, bytes of a key (S3's own limit) and of a token. */
+#define DN_S3_LIST_MAX_OBJS 100000
+#define DN_S3_KEY_MAX 1024
+#define DN_S3_TOKEN_MAX 8192
+
+/* Parse n bytes of ListObjectsV2 XML into page (appending). Entities (&amp; &lt; &gt; &quot;
+ * &apos; &#NN; &#xNN;) are decoded. An <Error> document returns DN_EIO with its Code and
+ * Message. Errors: DN_EPARSE (not such a document: bad markup, a bad entity, a Size that is not
+ * a non-negative integer below 2^50, Contents without a Key), DN_ELIMIT (a ceiling above),
+ * DN_ENOMEM. On error the page keeps what earlier calls appended and nothing of this one. */
+int dn_s3_list_parse(const char *xml, size_t n, struct dn_s3_list_page *page,
+		     struct dn_error *err);
+void dn_s3_list_page_release(struct dn_s3_list_page *page);
+
+/* Append s to out, percent-encoded as SigV4 wants (all but A-Z a-z 0-9 - _ . ~ as %XX;
+ * '/' kept when keep_slash). */
+int dn_s3_uri_encode(struct dn_buf *out, const char *s, size_t n, int keep_slash,
+		     struct dn_error *err);
+
+struct dn_s3_header {
+	const char *name; /* any case; signed lowercased and trimmed */
+	const char *value;
+};
+
+/* What one request signs. canonical_uri and canonical_query are already encoded
+ * (dn_s3_uri_encode), the query's pairs sorted by name. headers must include host and
+ * x-amz-date (amz_date, "YYYYMMDDTHHMMSSZ") and x-amz-content-sha256 when the store wants it;
+ * every header given is signed. */
+struct dn_s3_sign_input {
+	const char *method;
+	const char *canonical_uri;
+	const char *canonical_query;
+	const struct dn_s3_header *headers;
+	size_t nheaders;
+	const char *payload_sha256; /* hex, or "UNSIGNED-PAYLOAD" */
+	const char *amz_date;
+	const char *region;
+	const char *access_key_id;
+	const char *secret_access_key;
+};
+
+/* AWS Signature Version 4 (service "s3"): the Authorization header's value, appended to out;
+ * sig_hex (65 bytes, may be NULL) gets the signature alone. */
+int dn_s3_sign(const struct dn_s3_sign_input *in, struct dn_buf *out, char *sig_hex,
+	       struct dn_error *err);
+
+/* Tests only: make an S3 fs list with max-keys (0 = the store's default page) and upload
+ * files larger than multipart_threshold bytes in parts of part_size (0 = keep the default). */
+void dn_lake_s3_tune(struct dn_lake_fs *fs, int list_max_keys, int64_t multipart_threshold,
+		     int64_t part_size);
+
 #endif
