@@ -346,8 +346,9 @@ DN_TEST(lake_damaged_records)
 		"{\"format\":\"other\"}",
 		"[1,2]",
 		"{\"format\":\"dunya-lake/1\",\"version\":2}",
-		"{\"format\":\"dunya-lake/1\",\"dataset\":\"curated/d\",\"version\":2,\"committed_at\":"
-		"\"2024-01-01T00:00:00Z\",\"rows\":1,\"bytes\":1,\"schema\":[],\"partition_columns\":"
+		"{\"format\":\"dunya-lake/1\",\"dataset\":\"curated/d\",\"version\":2,"
+		"\"committed_at\":\"2024-01-01T00:00:00Z\",\"rows\":1,\"bytes\":1,\"schema\":[],"
+		"\"partition_columns\":"
 		"[],\"files\":[{\"path\":\"../../etc/passwd\",\"partition\":\"\",\"rows\":1,"
 		"\"bytes\":1,\"sha256\":\"\"}]}",
 	};
