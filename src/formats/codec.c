@@ -330,15 +330,8 @@ void dn_encoder_free(struct dn_encoder *e)
 	dn_free(e);
 }
 
-static int put_out(FILE *fp, const char *path, const char *p, size_t n, struct dn_error *err)
-{
-	if (n && fwrite(p, 1, n, fp) != n)
-		return dn_error_set(err, DN_EIO, "cannot write %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int dn_encoder_write(struct dn_encoder *e, FILE *fp, const char *path, const char *p, size_t n,
-		     int end, struct dn_error *err)
+int dn_encoder_write(struct dn_encoder *e, struct dn_writer *w, const char *p, size_t n, int end,
+		     struct dn_error *err)
 {
 	if (e->codec == DN_CODEC_GZIP) {
 		e->z.next_in = (Bytef *)p;
@@ -349,7 +342,7 @@ int dn_encoder_write(struct dn_encoder *e, FILE *fp, const char *path, const cha
 			int zr = deflate(&e->z, end ? Z_FINISH : Z_NO_FLUSH);
 			if (zr == Z_STREAM_ERROR)
 				return dn_error_set(err, DN_EINTERNAL, "gzip compression failed");
-			DN_TRY(put_out(fp, path, e->out, e->out_cap - e->z.avail_out, err));
+			DN_TRY(dn_writer_emit(w, e->out, e->out_cap - e->z.avail_out, err));
 			if (end ? zr == Z_STREAM_END : e->z.avail_in == 0 && e->z.avail_out != 0)
 				return 0;
 		}
@@ -362,7 +355,7 @@ int dn_encoder_write(struct dn_encoder *e, FILE *fp, const char *path, const cha
 		if (ZSTD_isError(zr))
 			return dn_error_set(err, DN_EINTERNAL, "zstd compression failed: %s",
 					    ZSTD_getErrorName(zr));
-		DN_TRY(put_out(fp, path, e->out, ob.pos, err));
+		DN_TRY(dn_writer_emit(w, e->out, ob.pos, err));
 		if (end ? zr == 0 : ib.pos == ib.size)
 			return 0;
 	}

@@ -7,27 +7,29 @@
 
 #include "formats_int.h"
 
-static const char *null_like[] = {"NA", "N/A", "NULL", "null"};
+/* Bytes that force quoting: quotes, line ends, and every delimiter candidate (quoting those
+ * keeps a reader's delimiter detection right on one-column output: "a;b" alone on its lines
+ * would look like two ';' fields). The writer's own delimiter is checked separately. */
+static const unsigned char special[256] =
+	{['"'] = 1, ['\n'] = 1, ['\r'] = 1, [','] = 1, [';'] = 1, ['\t'] = 1, ['|'] = 1};
 
 static int needs_quotes(const char *p, size_t n, char delim, int is_string)
 {
 	if (n == 0)
 		return 1;
-	/* Quoting also any delimiter candidate keeps a reader's delimiter detection right on
-	 * one-column output ("a;b" alone on its lines would look like two ';' fields). */
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
-		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r' || ch == ',' ||
-		    ch == ';' || ch == '\t' || ch == '|')
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned char d = (unsigned char)delim;
+	for (size_t i = 0; i < n; i++)
+		if (special[u[i]] || u[i] == d)
 			return 1;
-	}
 	if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* would be taken for a byte-order mark */
 		return 1;
-	if (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')
+	if (p[0] == ' ' || p[n - 1] == ' ')
 		return 1;
-	for (size_t i = 0; i < sizeof null_like / sizeof null_like[0]; i++)
-		if (strlen(null_like[i]) == n && memcmp(null_like[i], p, n) == 0)
-			return 1;
+	/* Null tokens: NA, N/A, NULL, null. */
+	if ((n == 2 && !memcmp(p, "NA", 2)) || (n == 3 && !memcmp(p, "N/A", 3)) ||
+	    (n == 4 && (!memcmp(p, "NULL", 4) || !memcmp(p, "null", 4))))
+		return 1;
 	return is_string && dn_infer_text(p, n) != 0;
 }
 
@@ -50,7 +52,8 @@ static int put_field(struct dn_buf *out, const char *p, size_t n, char delim, in
 	return 0;
 }
 
-static int put_i64(struct dn_buf *out, int64_t v, struct dn_error *err)
+/* Write v's digits at d; returns the end. */
+static char *put_i64(char *d, int64_t v)
 {
 	char tmp[24];
 	int i = 24;
@@ -61,36 +64,56 @@ static int put_i64(struct dn_buf *out, int64_t v, struct dn_error *err)
 	} while (u);
 	if (v < 0)
 		tmp[--i] = '-';
-	return dn_buf_append(out, tmp + i, (size_t)(24 - i), err);
+	memcpy(d, tmp + i, (size_t)(24 - i));
+	return d + (24 - i);
 }
 
-static int put_value(struct dn_buf *out, const struct dn_column *c, int64_t i, char delim,
-		     struct dn_error *err)
+/* The most bytes value i of c can take (a string quoted with every byte doubled). */
+static size_t value_bound(const struct dn_column *c, int64_t i)
 {
-	char tmp[48];
-	int n;
+	if (c->type == DN_STRING)
+		return 2 * (size_t)(c->offsets[i + 1] - c->offsets[i]) + 2;
+	return 48;
+}
+
+/* Write value i of c at d (room checked by the caller); returns the end. */
+static char *put_value(char *d, const struct dn_column *c, int64_t i, char delim)
+{
 	if (dn_column_is_null(c, i))
-		return 0;
+		return d;
 	switch (c->type) {
 	case DN_BOOL:
-		return dn_buf_puts(out, dn_column_bool(c, i) ? "true" : "false", err);
+		if (dn_column_bool(c, i)) {
+			memcpy(d, "true", 4);
+			return d + 4;
+		}
+		memcpy(d, "false", 5);
+		return d + 5;
 	case DN_INT64:
-		return put_i64(out, dn_column_i64(c, i), err);
+		return put_i64(d, dn_column_i64(c, i));
 	case DN_FLOAT64:
-		n = dn_format_f64(dn_column_f64(c, i), tmp);
-		return dn_buf_append(out, tmp, (size_t)n, err);
+		return d + dn_format_f64(dn_column_f64(c, i), d);
 	case DN_DATE:
-		n = dn_date_format(dn_column_date(c, i), tmp);
-		return dn_buf_append(out, tmp, (size_t)n, err);
+		return d + dn_date_format(dn_column_date(c, i), d);
 	case DN_TIMESTAMP:
-		n = dn_timestamp_format(dn_column_i64(c, i), tmp);
-		return dn_buf_append(out, tmp, (size_t)n, err);
+		return d + dn_timestamp_format(dn_column_i64(c, i), d);
 	case DN_STRING: {
 		struct dn_str s = dn_column_str(c, i);
-		return put_field(out, s.ptr, s.len, delim, 1, err);
+		if (!needs_quotes(s.ptr, s.len, delim, 1)) {
+			memcpy(d, s.ptr, s.len);
+			return d + s.len;
+		}
+		*d++ = '"';
+		for (size_t k = 0; k < s.len; k++) {
+			if (s.ptr[k] == '"')
+				*d++ = '"';
+			*d++ = s.ptr[k];
+		}
+		*d++ = '"';
+		return d;
 	}
 	}
-	return dn_error_set(err, DN_EINTERNAL, "unknown column type");
+	return d;
 }
 
 static int csv_begin(struct dn_writer *w, const struct dn_batch *first, struct dn_error *err)
@@ -108,15 +131,25 @@ static int csv_begin(struct dn_writer *w, const struct dn_batch *first, struct d
 
 static int csv_write(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err)
 {
-	const char *eol = w->opt.crlf ? "\r\n" : "\n";
 	int ncols = b->schema.nfields;
+	char delim = w->opt.delimiter;
 	for (int64_t r = 0; r < b->nrows; r++) {
+		/* Room for the whole row first, then the values go straight into the buffer. */
+		size_t need = (size_t)ncols + 2;
+		for (int c = 0; c < ncols; c++)
+			need += value_bound(&b->columns[c], r);
+		DN_TRY(dn_buf_reserve(&w->out, need, err));
+		char *d = w->out.data + w->out.len;
 		for (int c = 0; c < ncols; c++) {
 			if (c)
-				DN_TRY(dn_buf_putc(&w->out, w->opt.delimiter, err));
-			DN_TRY(put_value(&w->out, &b->columns[c], r, w->opt.delimiter, err));
+				*d++ = delim;
+			d = put_value(d, &b->columns[c], r, delim);
 		}
-		DN_TRY(dn_buf_puts(&w->out, eol, err));
+		if (w->opt.crlf)
+			*d++ = '\r';
+		*d++ = '\n';
+		w->out.len = (size_t)(d - w->out.data);
+		w->out.data[w->out.len] = 0;
 		if ((r & 1023) == 1023)
 			DN_TRY(dn_writer_flush(w, (size_t)1 << 20, err));
 	}

@@ -152,7 +152,7 @@ int64_t dn_source_read(struct dn_reader *r, char *dst, size_t n, struct dn_error
 }
 
 int dn_reader_new_(struct dn_reader **out, const char *name, const struct dn_read_options *opt,
-		      struct dn_error *err)
+		   struct dn_error *err)
 {
 	struct dn_reader *r = dn_calloc(1, sizeof *r);
 	if (!r)
@@ -504,6 +504,23 @@ int dn_writer_open_buf(struct dn_writer **out, struct dn_buf *dst, enum dn_forma
 	return 0;
 }
 
+int dn_writer_emit(struct dn_writer *w, const char *p, size_t n, struct dn_error *err)
+{
+	if (n && fwrite(p, 1, n, w->file.fp) != n)
+		return dn_error_set(err, DN_EIO, "cannot write %s: %s", w->file.path,
+				    strerror(errno));
+	if (w->tap && n)
+		w->tap(w->tap_user, p, n);
+	return 0;
+}
+
+void dn_writer_set_tap(struct dn_writer *w, void (*tap)(void *user, const void *p, size_t n),
+		       void *user)
+{
+	w->tap = tap;
+	w->tap_user = user;
+}
+
 int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
 {
 	if (w->out.len == 0 || w->out.len < threshold)
@@ -511,11 +528,9 @@ int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
 	if (w->dst) {
 		DN_TRY(dn_buf_append(w->dst, w->out.data, w->out.len, err));
 	} else if (w->enc) {
-		DN_TRY(dn_encoder_write(w->enc, w->file.fp, w->file.path, w->out.data, w->out.len,
-					0, err));
-	} else if (fwrite(w->out.data, 1, w->out.len, w->file.fp) != w->out.len) {
-		return dn_error_set(err, DN_EIO, "cannot write %s: %s", w->file.path,
-				    strerror(errno));
+		DN_TRY(dn_encoder_write(w->enc, w, w->out.data, w->out.len, 0, err));
+	} else {
+		DN_TRY(dn_writer_emit(w, w->out.data, w->out.len, err));
 	}
 	dn_buf_reset(&w->out);
 	return 0;
@@ -562,7 +577,7 @@ int dn_writer_finish(struct dn_writer *w, struct dn_error *err)
 	DN_TRY(w->ops->end(w, err));
 	DN_TRY(dn_writer_flush(w, 0, err));
 	if (w->enc && !w->dst)
-		DN_TRY(dn_encoder_write(w->enc, w->file.fp, w->file.path, "", 0, 1, err));
+		DN_TRY(dn_encoder_write(w->enc, w, "", 0, 1, err));
 	if (!w->dst)
 		DN_TRY(dn_afile_commit(&w->file, err));
 	w->finished = 1;

@@ -207,6 +207,10 @@ int dn_writer_open_buf(struct dn_writer **out, struct dn_buf *dst, enum dn_forma
  * are written as text either way) but must have the same column names in the same order. */
 int dn_writer_write(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err);
 
+/* See every byte written to the file (after compression), e.g. to checksum it on the way. */
+void dn_writer_set_tap(struct dn_writer *w, void (*tap)(void *user, const void *p, size_t n),
+		       void *user);
+
 /* Finish: closing bracket, flush, fsync, rename into place. */
 int dn_writer_finish(struct dn_writer *w, struct dn_error *err);
 

@@ -28,8 +28,8 @@ struct dn_source {
 	const char *mem; /* memory input */
 	size_t mem_len;
 	size_t mem_pos;
-	off_t start;             /* fd offset where the input starts (for rewinding) */
-	unsigned char peek[4];   /* plain input: bytes read while looking for a magic */
+	off_t start;           /* fd offset where the input starts (for rewinding) */
+	unsigned char peek[4]; /* plain input: bytes read while looking for a magic */
 	size_t peek_len, peek_pos;
 	struct dn_decoder *dec; /* compressed input: the decompressor in front of fd/mem */
 };
@@ -48,9 +48,9 @@ int64_t dn_decoder_read(struct dn_reader *r, char *dst, size_t n, struct dn_erro
 int dn_decoder_rewind(struct dn_reader *r, struct dn_error *err);
 void dn_decoder_free(struct dn_decoder *d);
 int dn_encoder_new(struct dn_encoder **out, enum dn_codec c, int level, struct dn_error *err);
-/* Compress n bytes to fp; end = also finish the stream. */
-int dn_encoder_write(struct dn_encoder *e, FILE *fp, const char *path, const char *p, size_t n,
-		     int end, struct dn_error *err);
+/* Compress n bytes into w's file; end = also finish the stream. */
+int dn_encoder_write(struct dn_encoder *e, struct dn_writer *w, const char *p, size_t n, int end,
+		     struct dn_error *err);
 void dn_encoder_free(struct dn_encoder *e);
 
 struct dn_reader {
@@ -107,8 +107,10 @@ struct dn_writer {
 	void *state;
 	struct dn_write_options opt;
 	enum dn_format format;
-	struct dn_afile file;    /* when writing to a path */
-	struct dn_encoder *enc;  /* compressing the file's bytes, or NULL */
+	struct dn_afile file;   /* when writing to a path */
+	struct dn_encoder *enc; /* compressing the file's bytes, or NULL */
+	void (*tap)(void *user, const void *p, size_t n);
+	void *tap_user;
 	struct dn_buf *dst;      /* when writing to memory */
 	struct dn_buf out;       /* staging buffer, flushed to file when large */
 	struct dn_schema schema; /* columns of the first batch */
@@ -117,12 +119,14 @@ struct dn_writer {
 	int64_t rows;
 };
 
+/* Write n bytes to w's file as they are (and show them to the tap). */
+int dn_writer_emit(struct dn_writer *w, const char *p, size_t n, struct dn_error *err);
+
 /* Flush w->out to the file when it holds more than `threshold` bytes (0 = always). */
 int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err);
 
 extern const struct dn_writer_ops dn_csv_writer_ops;
 extern const struct dn_writer_ops dn_ndjson_writer_ops;
 extern const struct dn_writer_ops dn_json_writer_ops;
-
 
 #endif

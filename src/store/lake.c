@@ -374,6 +374,8 @@ struct dn_lake_writer {
 	struct dn_buf cur_path; /* local path being written */
 	struct dn_buf cur_key;  /* its key under the dataset */
 	int64_t cur_rows;
+	EVP_MD_CTX *md; /* SHA-256 of the part being written, fed by the writer's tap */
+	int64_t cur_bytes;
 	struct dn_lake_file *files; /* written and closed */
 	size_t nfiles, cap;
 	char *tmpdir; /* S3: local staging folder */
@@ -384,6 +386,7 @@ struct dn_lake_writer {
 static void writer_free(struct dn_lake_writer *w)
 {
 	dn_writer_free(w->cur);
+	EVP_MD_CTX_free(w->md);
 	for (size_t i = 0; i < w->nfiles; i++) {
 		dn_free(w->files[i].path);
 		dn_free(w->files[i].partition);
@@ -498,33 +501,11 @@ int dn_lake_write_begin(struct dn_lake *lk, struct dn_lake_writer **out, const c
 	return 0;
 }
 
-static int sha256_file(const char *path, char *hex, int64_t *bytes, struct dn_error *err)
+static void hash_tap(void *user, const void *p, size_t n)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return dn_error_set(err, DN_EIO, "cannot read back %s: %s", path, strerror(errno));
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned mdlen = 0;
-	int rc = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ? 0 : DN_ENOMEM;
-	static __thread char buf[1 << 17];
-	size_t n;
-	*bytes = 0;
-	while (rc == 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-		EVP_DigestUpdate(ctx, buf, n);
-		*bytes += (int64_t)n;
-	}
-	if (rc == 0 && ferror(f))
-		rc = dn_error_set(err, DN_EIO, "cannot read back %s", path);
-	if (rc == 0)
-		EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	fclose(f);
-	if (rc == DN_ENOMEM)
-		return dn_error_set(err, DN_ENOMEM, "out of memory hashing %s", path);
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return rc;
+	struct dn_lake_writer *w = user;
+	EVP_DigestUpdate(w->md, p, n);
+	w->cur_bytes += (int64_t)n;
 }
 
 static int open_part(struct dn_lake_writer *w, struct dn_error *err)
@@ -563,7 +544,14 @@ static int open_part(struct dn_lake_writer *w, struct dn_error *err)
 	wo.codec_given = 1;
 	wo.codec = w->o.codec;
 	w->cur_rows = 0;
-	return dn_writer_open(&w->cur, w->cur_path.data, w->o.format, &wo, err);
+	w->cur_bytes = 0;
+	if (!w->md && !(w->md = EVP_MD_CTX_new()))
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	if (!EVP_DigestInit_ex(w->md, EVP_sha256(), NULL))
+		return dn_error_set(err, DN_EINTERNAL, "cannot start SHA-256");
+	DN_TRY(dn_writer_open(&w->cur, w->cur_path.data, w->o.format, &wo, err));
+	dn_writer_set_tap(w->cur, hash_tap, w);
+	return 0;
 }
 
 static int close_part(struct dn_lake_writer *w, struct dn_error *err)
@@ -583,7 +571,12 @@ static int close_part(struct dn_lake_writer *w, struct dn_error *err)
 	struct dn_lake_file *f = &w->files[w->nfiles];
 	memset(f, 0, sizeof *f);
 	f->rows = w->cur_rows;
-	DN_TRY(sha256_file(w->cur_path.data, f->sha256, &f->bytes, err));
+	f->bytes = w->cur_bytes;
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	EVP_DigestFinal_ex(w->md, md, &mdlen);
+	for (unsigned i = 0; i < mdlen; i++)
+		snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
 	if (w->tmpdir) {
 		struct dn_buf key = DN_BUF_INIT;
 		rc = dn_buf_printf(&key, err, "%s/%s", w->ds, w->cur_key.data);
@@ -723,6 +716,7 @@ int dn_lake_write_commit(struct dn_lake_writer *w, struct dn_lake_version *out,
 	for (int attempt = 0; rc == 0; attempt++) {
 		struct dn_lake_version head, nv;
 		memset(&head, 0, sizeof head);
+		memset(&nv, 0, sizeof nv);
 		rc = dn_lake_version_read(w->lk, w->ds, 0, &head, err);
 		if (rc == DN_ENOTFOUND) {
 			dn_error_clear(err);

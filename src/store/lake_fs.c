@@ -25,12 +25,12 @@ int dn_lake_key_check(const char *key, struct dn_error *err)
 				    key);
 	const char *seg = key;
 	for (const char *p = key;; p++) {
-		if ((unsigned char)*p < 0x20 && *p != 0)
+		if (((unsigned char)*p < 0x20 && *p != 0) || *p == 0x7f)
 			return dn_error_set(err, DN_EINVAL,
 					    "lake key '%.200s' holds a control character", key);
 		if (*p == '/' || *p == 0) {
 			size_t len = (size_t)(p - seg);
-			if (len == 0 && *p == '/')
+			if (len == 0)
 				return dn_error_set(err, DN_EINVAL,
 						    "lake key '%.200s' has an empty segment", key);
 			if ((len == 1 && seg[0] == '.') ||
@@ -347,8 +347,11 @@ static int local_list(struct dn_lake_fs *fs, const char *prefix, struct dn_lake_
 	/* Walk the deepest folder the prefix names, then keep the keys that start with it. */
 	const char *slash = strrchr(prefix, '/');
 	int rc = slash ? dn_buf_append(&rel, prefix, (size_t)(slash - prefix) + 1, err) : 0;
-	if (rc == 0 && rel.len)
-		rc = dn_lake_key_check(rel.data, err) == 0 || rel.len == 0 ? 0 : DN_EINVAL;
+	if (rc == 0 && rel.len > 1) { /* the folder part, without its final '/' */
+		rel.data[rel.len - 1] = 0;
+		rc = dn_lake_key_check(rel.data, err);
+		rel.data[rel.len - 1] = '/';
+	}
 	if (rc == 0)
 		rc = walk(fs->local_root, &rel, &l, err);
 	dn_buf_release(&rel);
