@@ -1,6 +1,7 @@
-/* store: where data lives. For now the SQL warehouse: tables created from batch schemas, batches
- * loaded in one of four modes, and query results streamed back as batches. SQLite is the
- * embedded backend (warehouse_sqlite.c); PostgreSQL (warehouse_pg.c: libpq, COPY) implements
+/* store: where data lives. The SQL warehouse (tables created from batch schemas, batches loaded
+ * in one of four modes, query results streamed back as batches) and, further down, the lake
+ * (versioned datasets of files, on a local folder or S3: lake.c, lake_fs.c, lake_s3.c).
+ * SQLite is the embedded warehouse (warehouse_sqlite.c); PostgreSQL (warehouse_pg.c: libpq, COPY) implements
  * the same ops table.
  *
  * A warehouse is opened by URL: `sqlite:///abs/path.db`, or `sqlite://rel.db` resolved against a
