@@ -1,8 +1,8 @@
 /* store: where data lives. The SQL warehouse (tables created from batch schemas, batches loaded
  * in one of four modes, query results streamed back as batches) and, further down, the lake
  * (versioned datasets of files, on a local folder or S3: lake.c, lake_fs.c, lake_s3.c).
- * SQLite is the embedded warehouse (warehouse_sqlite.c); PostgreSQL (warehouse_pg.c: libpq, COPY) implements
- * the same ops table.
+ * SQLite is the embedded warehouse (warehouse_sqlite.c); PostgreSQL (warehouse_pg.c: libpq,
+ * COPY) implements the same ops table.
  *
  * A warehouse is opened by URL: `sqlite:///abs/path.db`, or `sqlite://rel.db` resolved against a
  * base folder the caller gives (the project root). `postgres://user:password@host:port/db?...`
