@@ -413,6 +413,16 @@ int dn_lake_fs_open_local(struct dn_lake_fs **out, const char *dir, struct dn_er
 		dn_lake_fs_close(fs);
 		return dn_error_set(err, DN_ENOMEM, "out of memory opening the lake");
 	}
+	/* The root and any missing parents (make_parents makes the folders above a path). */
+	struct dn_buf inner = DN_BUF_INIT;
+	int prc = dn_buf_printf(&inner, err, "%s/x", fs->local_root);
+	if (prc == 0)
+		prc = make_parents(inner.data, err);
+	dn_buf_release(&inner);
+	if (prc < 0) {
+		dn_lake_fs_close(fs);
+		return prc;
+	}
 	if (mkdir(fs->local_root, 0777) < 0 && errno != EEXIST) {
 		int rc = dn_error_set(err, DN_EIO, "cannot create the lake folder %s: %s",
 				      fs->local_root, strerror(errno));

@@ -109,3 +109,17 @@ to the consumption zone.
   wrote orders.csv to raw/orders version N: read 4 rows, 4 written, 0 skipped, 0 quarantined; the version has 12 rows in 3 files
   ::output rows=4
   ::output version=3
+
+The lake in dunya.yaml: a folder, an s3:// URL, or a mapping; validate checks the mapping.
+
+  $ mkdir -p $TMP/v && cd $TMP/v && printf 'name: v\nlake:\n  root: s3://b/lake\n  regoin: eu-west-1\n  format: parquet\n  compression: lz4\n  path_style: maybe\n' > dunya.yaml && dunya validate
+  dunya.yaml:4:3: unknown lake key 'regoin' (did you mean 'region'?)
+  dunya.yaml:5:11: lake format must be csv or ndjson, not 'parquet'
+  dunya.yaml:6:16: lake compression must be zstd, gzip or none, not 'lz4'
+  dunya.yaml:7:15: path_style must be true or false
+  4 problems in 1 file
+  [1]
+  $ cd $TMP/v && printf 'name: v\nlake:\n  root: data/lake\n  format: ndjson\n  compression: none\n' > dunya.yaml && dunya validate && dunya -q lake write ../p/orders.csv curated/o && ls data/lake/curated/o | grep -c 'part-.*ndjson$'
+  ok: 0 pipelines, 0 tasks
+  curated/o version 1: 4 rows in 1 file
+  1
