@@ -4,12 +4,13 @@
  * column buffers into one buffer that goes to the server in chunks of about COPY_CHUNK bytes.
  * The format is binary whenever every column of dest takes the binary form of a dunya type
  * (always for tables dunya creates; for a table that was there, its column types are looked up
- * once): the server then copies fixed-width values instead of parsing digits, which halves its
- * per-row work, and that work is what a load waits for (dunya's own CPU, the CSV parsing, runs on
- * the reader's threads). Otherwise, and for a batch binary cannot carry as it is (a column
- * narrower than the table's, dates beyond 0001..9999), the load uses text COPY (tab between
- * fields, \N for NULL, backslash escapes for \, tab, newline and CR), from that batch on, in
- * the same transaction: the server converts text to any type, as for psql's \copy.
+ * once): the server then copies fixed-width values instead of parsing digits and timestamps,
+ * and the server's backend is what a load waits for (dunya's own CPU, the CSV parsing, runs on
+ * the reader's threads): 1M rows load in 0.7 s instead of 1.0 s (bench/warehouse). Otherwise,
+ * and from a batch binary cannot carry as it is on (a column narrower than the table's, dates
+ * beyond 0001..9999), the load uses text COPY (tab between fields, \N for NULL, backslash
+ * escapes for \, tab, newline and CR) in the same transaction: the server converts text to any
+ * type, as for psql's \copy.
  * A load is one transaction:
  *   append       COPY into the table (created when missing);
  *   replace      COPY into a new table "_dunya_new_<table>", then DROP the old table and
