@@ -32,7 +32,9 @@
  * PostgreSQL query results take their types from the result's type OIDs, the same for every
  * batch: bool; int2/int4/int8/oid -> int64; float4/float8/numeric -> float64; text/varchar/char
  * -> string; date; timestamp/timestamptz -> timestamp (UTC); anything else -> its text, string.
- * Loads stream through COPY ... FROM STDIN (text format); watermarks are stored as for SQLite.
+ * Loads stream through COPY ... FROM STDIN: binary format when the table's columns have the
+ * types above (or varchar/char for string, timestamp for timestamp), else text format, which
+ * the server converts to the column's type; watermarks are stored as for SQLite.
  * Identifiers (tables, columns) are always double-quoted with "" escaping, so any name works.
  *
  * Load modes: append; replace (load into a new table, then drop the old one and rename the new

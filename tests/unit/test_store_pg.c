@@ -1,6 +1,8 @@
 /* Tests of the PostgreSQL warehouse (store.h, warehouse_pg.c) against a real server: a throwaway
  * cluster on 127.0.0.1 that tests/pg-server starts once per test process and stops at exit.
- * Covered: the type mapping both ways (nulls, odd strings, special floats), every load mode,
+ * Covered: the type mapping both ways (nulls, odd strings, special floats, bit for bit through
+ * binary COPY), tables that existed with other types (binary or text COPY), the switch to text
+ * COPY in the middle of a load, every load mode,
  * merge with duplicate keys, replace seen by a concurrent reader, watermarks across loads, type
  * widening between batches, scripts that commit or roll back, query batches of more than 8192
  * rows, a load killed with SIGKILL in the middle of COPY, and the connection errors users see
@@ -211,6 +213,52 @@ static struct dn_batch *id_batch(int64_t first, int64_t rows)
 	return b;
 }
 
+/* Capture dunya's debug log (where the backend says which COPY format it uses). */
+static FILE *log_f;
+static char *log_text;
+static size_t log_size;
+static enum dn_log_level log_was;
+
+static void log_start(void)
+{
+	free(log_text);
+	log_text = NULL;
+	log_f = open_memstream(&log_text, &log_size);
+	log_was = dn_log_get_level();
+	dn_log_set_stream(log_f);
+	dn_log_set_level(DN_LOG_DEBUG);
+}
+
+/* The text logged since log_start; valid until the next log_start. */
+static const char *log_stop(void)
+{
+	dn_log_set_level(log_was);
+	dn_log_set_stream(NULL);
+	if (log_f)
+		fclose(log_f);
+	log_f = NULL;
+	return log_text ? log_text : "";
+}
+
+/* One batch of a date column d and an int64 column f, one row. */
+static struct dn_batch *date_int_batch(int32_t d, int64_t f)
+{
+	struct dn_schema s;
+	struct dn_builder bl[2];
+	dn_schema_init(&s);
+	dn_schema_add(&s, "d", 1, DN_DATE, NULL);
+	dn_schema_add(&s, "f", 1, DN_INT64, NULL);
+	dn_builder_init(&bl[0], DN_DATE);
+	dn_builder_init(&bl[1], DN_INT64);
+	dn_builder_append_date(&bl[0], d, NULL);
+	dn_builder_append_i64(&bl[1], f, NULL);
+	struct dn_batch *b = dn_batch_from_builders(&s, bl, NULL);
+	dn_builder_release(&bl[0]);
+	dn_builder_release(&bl[1]);
+	dn_schema_release(&s);
+	return b;
+}
+
 /* ---- tests ---- */
 
 DN_TEST(store_pg_types_round_trip)
@@ -231,7 +279,12 @@ DN_TEST(store_pg_types_round_trip)
 		"true,2,-inf,\"back\\slash \\N \\t \"\"quoted\"\" 'single'\",2000-02-29,"
 		"2000-01-01T12:00:00+05:30\n"
 		"false,3,-0.0,\"日本語 🎉 ünïcödé\",1999-12-31,2024-06-30T00:00:00.5Z\n"
-		"true,4,1e300,\\,2024-01-01,2024-01-01T00:00:00Z\n";
+		"true,4,1e300,\\,2024-01-01,2024-01-01T00:00:00Z\n"
+		"false,5,0.1,a,1900-03-01,1900-03-01T01:02:03.000001Z\n"
+		"true,-6,4.9e-324,b,2000-01-01,2000-01-01T00:00:00Z\n"
+		"false,7,1.7976931348623157e308,c,1999-12-31,1999-12-31T23:59:59.999999Z\n"
+		"true,8,0.30000000000000004,d,1969-12-31,1970-01-01T00:00:00.000001Z\n"
+		"false,9,-2.2250738585072014e-308,e,2038-01-19,1583-10-15T12:34:56.789Z\n";
 	struct dn_batch *in = csv_batch(csv);
 	CHECK(in);
 	CHECK_INT(in->schema.fields[0].type, DN_BOOL);
@@ -240,7 +293,13 @@ DN_TEST(store_pg_types_round_trip)
 	CHECK_INT(in->schema.fields[3].type, DN_STRING);
 	CHECK_INT(in->schema.fields[4].type, DN_DATE);
 	CHECK_INT(in->schema.fields[5].type, DN_TIMESTAMP);
-	CHECK_OK(load_batch(wh, "types", in, &o, NULL, &err), &err);
+	/* Every type goes through binary COPY (and comes back through text). */
+	log_start();
+	int rc = load_batch(wh, "types", in, &o, NULL, &err);
+	const char *log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(strstr(log, "COPY into _dunya_new_types in binary format"));
+	CHECK(!strstr(log, "text format"));
 	/* The declared types. */
 	CHECK_STR(query_csv(wh, "SELECT column_name, data_type FROM information_schema.columns "
 				"WHERE table_name = 'types' ORDER BY ordinal_position"),
@@ -542,6 +601,137 @@ DN_TEST(store_pg_widen)
 				"FROM wide ORDER BY x"),
 		  "x,y,tx,ty\n1.0,\"2024-01-01\",double precision,text\n2.5,later,double precision,"
 		  "text\n");
+	dn_wh_close(wh);
+}
+
+/* A table that was there before the load keeps its types. Columns whose types take dunya's
+ * binary forms (varchar, char, timestamp, in any order, with more columns) load through binary
+ * COPY; any other type makes the load use text COPY, which the server converts. */
+DN_TEST(store_pg_existing_types)
+{
+	struct dn_error err;
+	struct dn_wh_load_options o;
+	struct dn_wh *wh;
+	dn_wh_load_options_init(&o);
+	PG_OPEN(wh);
+	CHECK_OK(dn_wh_exec(wh,
+			    "DROP TABLE IF EXISTS ex1; CREATE TABLE ex1 (extra int DEFAULT 7, "
+			    "ts timestamp, s varchar(8), c char(4), id bigint, f float8, "
+			    "gone int); ALTER TABLE ex1 DROP COLUMN gone",
+			    NULL, &err),
+		 &err);
+	const char *csv = "id,s,c,ts,f\n1,abc,xy,2024-01-02T03:04:05.5Z,2.5\n2,,,,\n"
+			  "3,é\tü,\"a\nb\",1999-12-31T23:59:59.999999Z,-0.0\n";
+	log_start();
+	int rc = load_csv(wh, "ex1", csv, &o, NULL, &err);
+	const char *log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(strstr(log, "COPY into ex1 in binary format"));
+	CHECK_STR(query_csv(wh, "SELECT extra, ts, s, c || '|' AS c, id, f FROM ex1 ORDER BY id"),
+		  "extra,ts,s,c,id,f\n7,2024-01-02T03:04:05.500Z,abc,\"xy|\",1,2.5\n7,,,,2,\n"
+		  "7,1999-12-31T23:59:59.999999Z,\"é\tü\",\"a\nb|\",3,-0.0\n");
+	CHECK_STR(query_csv(wh, "SELECT octet_length(c) AS n FROM ex1 WHERE id = 1"), "n\n4\n");
+	/* The limits of the column's type hold as in text COPY, and nothing is loaded. */
+	CHECK_INT(load_csv(wh, "ex1", "id,s,c,ts,f\n4,123456789,a,,\n", &o, NULL, &err), DN_EIO);
+	CHECK(strstr(err.msg, "value too long for type character varying(8)"));
+	CHECK_INT(query_i64(wh, "SELECT count(*) FROM ex1"), 3);
+	/* Other types: text COPY. */
+	CHECK_OK(dn_wh_exec(wh,
+			    "DROP TABLE IF EXISTS ex2; CREATE TABLE ex2 (b text, i int4, "
+			    "f numeric, s text, d text, ts date, r real)",
+			    NULL, &err),
+		 &err);
+	csv = "b,i,f,s,d,ts,r\ntrue,42,0.1,x,2024-02-29,2024-02-29T23:59:59Z,1.5\n,,,,,,\n";
+	log_start();
+	rc = load_csv(wh, "ex2", csv, &o, NULL, &err);
+	log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(strstr(log, "COPY into ex2 in text format"));
+	CHECK(!strstr(log, "binary format"));
+	CHECK_STR(query_csv(wh, "SELECT b, i, f::text AS f, s, d, ts, r FROM ex2 ORDER BY i"),
+		  "b,i,f,s,d,ts,r\nt,42,\"0.1\",x,\"2024-02-29\",2024-02-29,1.5\n,,,,,,\n");
+	CHECK_INT(load_csv(wh, "ex2", "b,i\nx,3000000000\n", &o, NULL, &err), DN_EIO);
+	CHECK(strstr(err.msg, "out of range for type integer"));
+	CHECK_INT(query_i64(wh, "SELECT count(*) FROM ex2"), 2);
+	/* A merge stages through a table of dunya's types (binary); the upsert casts (bool to
+	 * text is 'true', as before binary COPY). */
+	o.mode = DN_WH_MERGE;
+	o.nkeys = 1;
+	o.keys[0] = "i";
+	log_start();
+	rc = load_csv(wh, "ex2", "i,b,f\n42,false,2.5\n7,true,1\n", &o, NULL, &err);
+	log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(strstr(log, "COPY into _dunya_stage in binary format"));
+	CHECK_STR(query_csv(wh, "SELECT i, b, f::text AS f, s FROM ex2 WHERE i IS NOT NULL "
+				"ORDER BY i"),
+		  "i,b,f,s\n7,\"true\",\"1\",\n42,\"false\",\"2.5\",x\n");
+	dn_wh_close(wh);
+}
+
+/* Load batches b[0..n) into table (replace), logging; the load's result. */
+static int load_batches(struct dn_wh *wh, const char *table, struct dn_batch **b, int n,
+			struct dn_error *err)
+{
+	struct dn_wh_load_options o;
+	struct dn_wh_load *ld = NULL;
+	dn_wh_load_options_init(&o);
+	o.mode = DN_WH_REPLACE;
+	int rc = dn_wh_load_begin(wh, &ld, table, &b[0]->schema, &o, err);
+	for (int k = 0; rc == 0 && k < n; k++)
+		rc = dn_wh_load_batch(ld, b[k], err);
+	if (rc == 0)
+		return dn_wh_load_commit(ld, NULL, err);
+	dn_wh_load_abort(ld);
+	return rc;
+}
+
+/* Batches binary COPY cannot carry as they are switch the load to text COPY in the same
+ * transaction; int64 values into a float8 column stay binary. */
+DN_TEST(store_pg_binary_fallback)
+{
+	struct dn_error err;
+	struct dn_wh *wh;
+	PG_OPEN(wh);
+	struct dn_batch *b[4] = {csv_batch("d,f\n2024-01-01,1.5\n"),
+				 /* not a double: both paths round it to ...992 */
+				 date_int_batch(19000, INT64_C(9007199254740993)),
+				 csv_batch("d,f\n2024-01-01,x\n"), NULL};
+	CHECK(b[0] && b[1] && b[2]);
+	log_start();
+	int rc = load_batches(wh, "fb", b, 2, &err);
+	const char *log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(!strstr(log, "text format"));
+	CHECK_STR(query_csv(wh, "SELECT d, f FROM fb ORDER BY d"),
+		  "d,f\n2022-01-08,9007199254740992.0\n2024-01-01,1.5\n");
+	/* int64 values into a text column (narrower than the table's type): text COPY from
+	 * there on, in the same load. */
+	struct dn_batch *t[3] = {b[2], b[1], b[0]};
+	log_start();
+	rc = load_batches(wh, "fb", t, 3, &err);
+	log = log_stop();
+	CHECK_OK(rc, &err);
+	CHECK(strstr(log, "COPY into _dunya_new_fb in binary format"));
+	CHECK(strstr(log, "COPY into _dunya_new_fb in text format"));
+	CHECK_STR(query_csv(wh, "SELECT d, f, pg_typeof(f)::text AS t FROM fb ORDER BY d, f"),
+		  "d,f,t\n2022-01-08,\"9007199254740993\",text\n2024-01-01,\"1.5\",text\n"
+		  "2024-01-01,x,text\n");
+	/* Dates beyond 0001..9999 go through text COPY as they always did, and the server
+	 * rejects these; the table is as it was. */
+	b[3] = date_int_batch(2932897, 3); /* 10000-01-01 */
+	struct dn_batch *y[2] = {b[0], b[3]};
+	CHECK(b[3]);
+	CHECK_INT(load_batches(wh, "fb", y, 2, &err), DN_EIO);
+	CHECK(strstr(err.msg, "10000-01-01"));
+	dn_batch_free(b[3]);
+	b[3] = date_int_batch(-719163, 4); /* 0000-12-31 */
+	CHECK(b[3]);
+	y[1] = b[3];
+	CHECK_INT(load_batches(wh, "fb", y, 2, &err), DN_EIO);
+	CHECK_INT(query_i64(wh, "SELECT count(*) FROM fb"), 3);
+	for (int k = 0; k < 4; k++)
+		dn_batch_free(b[k]);
 	dn_wh_close(wh);
 }
 
