@@ -360,3 +360,56 @@ DN_TEST(store_errors)
 	CHECK_INT(dn_wh_mode_parse("upsert", &m), DN_EPARSE);
 	dn_wh_close(wh);
 }
+
+/* Loads read their rows through a virtual table registered for the load's life: loads with other
+ * columns on the same handle, multi-batch loads, a failed load followed by a good one, the row a
+ * constraint error names, and a real table that would hide the virtual one. */
+DN_TEST(store_load_rows_table)
+{
+	struct dn_error err;
+	struct dn_wh_load_options o;
+	struct dn_wh_load_stats st;
+	dn_wh_load_options_init(&o);
+	struct dn_wh *wh = open_db("rows.db");
+	CHECK(wh);
+	CHECK_OK(load_csv(wh, "a", "x,y,z\n1,2,3\n", &o, NULL, &err), &err);
+	CHECK_OK(load_csv(wh, "b", "only\nv\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM a"), "x,y,z\n1,2,3\n");
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\n");
+	/* Several batches, one transaction; a float in an INTEGER column keeps its affinity. */
+	const char *csv = "id,v\n1,a\n2,b\n3,c\n4.5,d\n";
+	struct dn_reader *r = NULL;
+	struct dn_read_options ro;
+	dn_read_options_init(&ro);
+	ro.threads = 1;
+	ro.batch_rows = 1;
+	ro.infer_rows = 1;
+	CHECK_OK(dn_reader_open_mem(&r, "m.csv", csv, strlen(csv), DN_FORMAT_CSV, &ro, &err), &err);
+	CHECK_OK(dn_wh_load_reader(wh, r, "m", &o, &st, &err), &err);
+	dn_reader_free(r);
+	CHECK_INT(st.rows_in, 4);
+	CHECK_INT(st.rows_written, 4);
+	CHECK_STR(query_csv(wh, "SELECT typeof(id) AS t, v FROM m"),
+		  "t,v\ninteger,a\ninteger,b\ninteger,c\nreal,d\n");
+	/* A constraint error names the row, the load is rolled back, and the handle loads again. */
+	CHECK_OK(dn_wh_exec(wh, "CREATE TABLE u (k INTEGER UNIQUE, v TEXT)", NULL, &err), &err);
+	CHECK_INT(load_csv(wh, "u", "k,v\n1,a\n2,b\n1,c\n", &o, NULL, &err), DN_EIO);
+	CHECK(strstr(err.msg, "loading row 3 into u"));
+	CHECK(strstr(err.msg, "UNIQUE constraint failed"));
+	CHECK_STR(query_csv(wh, "SELECT count(*) AS n FROM u"), "n\n0\n");
+	CHECK_OK(load_csv(wh, "u", "k,v\n1,a\n2,b\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM u"), "k,v\n1,a\n2,b\n");
+	/* The name is reserved: a table of that name is an error, not a source of rows. */
+	CHECK_OK(dn_wh_exec(wh, "CREATE TABLE _dunya_load_rows (c0)", NULL, &err), &err);
+	CHECK_INT(load_csv(wh, "b", "only\nw\n", &o, NULL, &err), DN_EINVAL);
+	CHECK(strstr(err.msg, "_dunya_load_rows"));
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\n");
+	CHECK_OK(dn_wh_exec(wh, "DROP TABLE _dunya_load_rows", NULL, &err), &err);
+	CHECK_OK(load_csv(wh, "b", "only\nw\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\nw\n");
+	/* No load in progress: the virtual table is gone. */
+	CHECK_INT(dn_wh_query_open(wh, &(struct dn_wh_query *){NULL},
+				   "SELECT * FROM _dunya_load_rows", 0, &err),
+		  DN_EIO);
+	dn_wh_close(wh);
+}
