@@ -3,6 +3,7 @@
  * query batches, awkward identifiers and the error messages users see. */
 #include "../../src/formats/formats.h"
 #include "../../src/store/store.h"
+#include "../../src/store/store_int.h"
 #include "../test.h"
 
 static struct dn_batch *csv_batch(const char *csv)
@@ -412,4 +413,43 @@ DN_TEST(store_load_rows_table)
 				   "SELECT * FROM _dunya_load_rows", 0, &err),
 		  DN_EIO);
 	dn_wh_close(wh);
+}
+
+/* Timestamps as stored: always 6 fraction digits, UTC; years outside 0-9999 in the general form.
+ * Checked against snprintf over a spread of values on both sides of the epoch. */
+DN_TEST(store_timestamp_text)
+{
+	char out[48], want[48];
+	CHECK_INT(dn_wh_fmt_ts(0, out), 27);
+	CHECK_STR(out, "1970-01-01T00:00:00.000000Z");
+	dn_wh_fmt_ts(-1, out);
+	CHECK_STR(out, "1969-12-31T23:59:59.999999Z");
+	dn_wh_fmt_ts(1709251199123456, out);
+	CHECK_STR(out, "2024-02-29T23:59:59.123456Z");
+	dn_wh_fmt_ts(253402300799999999, out); /* the last microsecond of 9999 */
+	CHECK_STR(out, "9999-12-31T23:59:59.999999Z");
+	dn_wh_fmt_ts(253402300800000000, out);
+	CHECK_STR(out, "10000-01-01T00:00:00.000000Z");
+	dn_wh_fmt_ts(-62135596800000001, out); /* just before 0001-01-01 */
+	CHECK_STR(out, "0000-12-31T23:59:59.999999Z");
+	uint64_t x = 88172645463325252u;
+	for (int k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t us = (int64_t)(x % 500000000000000000u) - 250000000000000000;
+		int64_t days = us / DN_USEC_PER_DAY, rem = us % DN_USEC_PER_DAY;
+		if (rem < 0) {
+			rem += DN_USEC_PER_DAY;
+			days--;
+		}
+		int y, m, d;
+		dn_civil_from_days((int32_t)days, &y, &m, &d);
+		int64_t secs = rem / DN_USEC_PER_SEC;
+		int n = snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
+				 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+				 (int)(rem % DN_USEC_PER_SEC));
+		CHECK_INT(dn_wh_fmt_ts(us, out), n);
+		CHECK_STR(out, want);
+	}
 }
