@@ -552,6 +552,7 @@ static int sq_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct
 	if (b->nrows == 0)
 		return 0;
 	l->batch = b;
+	l->row = 0; /* named by an error that comes before the first row */
 	int s = sqlite3_step(l->ins);
 	sqlite3_reset(l->ins);
 	l->batch = NULL;
