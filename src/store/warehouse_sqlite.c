@@ -258,7 +258,8 @@ static int rows_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int
 	(void)argv;
 	l->row = -1;
 	l->emitted = 0;
-	rows_advance(l);
+	if (l->batch) /* else a query on the handle between batches: no rows */
+		rows_advance(l);
 	return SQLITE_OK;
 }
 
@@ -271,7 +272,7 @@ static int rows_next(sqlite3_vtab_cursor *c)
 static int rows_eof(sqlite3_vtab_cursor *c)
 {
 	struct sq_load *l = load_of_cursor(c);
-	return l->row >= l->batch->nrows;
+	return !l->batch || l->row >= l->batch->nrows;
 }
 
 /* Value `col` of the current row, with the mapping of store.h. Dates and timestamps are

@@ -400,6 +400,16 @@ DN_TEST(store_load_rows_table)
 	CHECK_STR(query_csv(wh, "SELECT count(*) AS n FROM u"), "n\n0\n");
 	CHECK_OK(load_csv(wh, "u", "k,v\n1,a\n2,b\n", &o, NULL, &err), &err);
 	CHECK_STR(query_csv(wh, "SELECT * FROM u"), "k,v\n1,a\n2,b\n");
+	/* Between batches the table is empty to anyone else on the handle. */
+	struct dn_batch *b = csv_batch("k,v\n3,c\n");
+	struct dn_wh_load *ld = NULL;
+	CHECK(b);
+	CHECK_OK(dn_wh_load_begin(wh, &ld, "u", &b->schema, &o, &err), &err);
+	CHECK_OK(dn_wh_load_batch(ld, b, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT count(*) AS n FROM _dunya_load_rows"), "n\n0\n");
+	CHECK_OK(dn_wh_load_commit(ld, NULL, &err), &err);
+	dn_batch_free(b);
+	CHECK_STR(query_csv(wh, "SELECT * FROM u"), "k,v\n1,a\n2,b\n3,c\n");
 	/* The name is reserved: a table of that name is an error, not a source of rows. */
 	CHECK_OK(dn_wh_exec(wh, "CREATE TABLE _dunya_load_rows (c0)", NULL, &err), &err);
 	CHECK_INT(load_csv(wh, "b", "only\nw\n", &o, NULL, &err), DN_EINVAL);
