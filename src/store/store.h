@@ -43,6 +43,9 @@
  * whose incremental column is greater than the stored high-water mark; appended, or merged when
  * keys are given; the new mark is stored in `_dunya_watermarks(table_name, column_name, value)`
  * in the same transaction). A load is one transaction: committed whole or not at all.
+ * SQLite: a load inserts each batch with one INSERT ... SELECT from the virtual table
+ * "_dunya_load_rows", registered on the connection for the load's life only; the name is
+ * reserved (a table of that name makes dn_wh_load_begin fail with DN_EINVAL).
  * PostgreSQL: replace COPYs into "_dunya_new_<table>" and swaps it in (DROP + ALTER TABLE
  * RENAME) in the commit's transaction; merge COPYs into a temporary staging table and upserts
  * with INSERT ... SELECT DISTINCT ON (keys) ... ON CONFLICT (keys) DO UPDATE; a key repeated
@@ -150,8 +153,9 @@ int dn_wh_create_table(struct dn_wh *wh, const char *table, const struct dn_sche
 
 /* Start loading rows with columns `schema` into `table` (created when missing; in replace mode a
  * new table is built). Starts the transaction. Errors: DN_EINVAL (merge without keys, incremental
- * without a column, a key or incremental column that is not in the schema), DN_EIO (database
- * errors such as a locked database, with its message). On failure nothing was changed. */
+ * without a column, a key or incremental column that is not in the schema; SQLite: a table named
+ * _dunya_load_rows), DN_EIO (database errors such as a locked database, with its message). On
+ * failure nothing was changed. */
 int dn_wh_load_begin(struct dn_wh *wh, struct dn_wh_load **out, const char *table,
 		     const struct dn_schema *schema, const struct dn_wh_load_options *opt,
 		     struct dn_error *err);

@@ -56,6 +56,19 @@ int dn_wh_put_ident(struct dn_buf *b, const char *name, struct dn_error *err)
 	return dn_buf_putc(b, '"', err);
 }
 
+/* "00" to "99": two digits per table load instead of a division per digit. */
+static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
+				 "25262728293031323334353637383940414243444546474849"
+				 "50515253545556575859606162636465666768697071727374"
+				 "75767778798081828384858687888990919293949596979899";
+
+static inline char *put2(char *p, uint32_t v, char after)
+{
+	memcpy(p, digits2 + 2 * v, 2);
+	p[2] = after;
+	return p + 3;
+}
+
 int dn_wh_fmt_ts(int64_t us, char *out)
 {
 	int64_t days = us / DN_USEC_PER_DAY, rem = us % DN_USEC_PER_DAY;
@@ -65,29 +78,23 @@ int dn_wh_fmt_ts(int64_t us, char *out)
 	}
 	int y, m, d;
 	dn_civil_from_days((int32_t)days, &y, &m, &d);
-	int64_t secs = rem / DN_USEC_PER_SEC;
+	uint32_t secs = (uint32_t)(rem / DN_USEC_PER_SEC), frac = (uint32_t)(rem % DN_USEC_PER_SEC);
 	if (y < 0 || y > 9999) /* outside the fixed width: the slow, general form */
-		return snprintf(out, 48, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
-				(int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-				(int)(rem % DN_USEC_PER_SEC));
-	/* Fixed width, digit by digit: this runs for every timestamp of a load, and snprintf was a
-	 * tenth of the load's time. */
-	int v[7] = {y,
-		    m,
-		    d,
-		    (int)(secs / 3600),
-		    (int)(secs / 60 % 60),
-		    (int)(secs % 60),
-		    (int)(rem % DN_USEC_PER_SEC)};
-	static const int width[7] = {4, 2, 2, 2, 2, 2, 6};
-	static const char after[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+		return snprintf(out, 48, "%04d-%02d-%02dT%02u:%02u:%02u.%06uZ", y, m, d,
+				secs / 3600, secs / 60 % 60, secs % 60, frac);
+	/* Fixed width, two digits at a time: this runs for every timestamp of a load, and
+	 * snprintf was a tenth of the load's time (a digit loop still a twelfth). */
 	char *p = out;
-	for (int k = 0; k < 7; k++) {
-		for (int w = width[k] - 1, x = v[k]; w >= 0; w--, x /= 10)
-			p[w] = (char)('0' + x % 10);
-		p += width[k];
-		*p++ = after[k];
-	}
+	p = put2(p, (uint32_t)y / 100, 0) - 1;
+	p = put2(p, (uint32_t)y % 100, '-');
+	p = put2(p, (uint32_t)m, '-');
+	p = put2(p, (uint32_t)d, 'T');
+	p = put2(p, secs / 3600, ':');
+	p = put2(p, secs / 60 % 60, ':');
+	p = put2(p, secs % 60, '.');
+	p = put2(p, frac / 10000, 0) - 1;
+	p = put2(p, frac / 100 % 100, 0) - 1;
+	p = put2(p, frac % 100, 'Z');
 	*p = 0;
 	return (int)(p - out);
 }

@@ -1,8 +1,15 @@
 /* The SQLite warehouse backend.
  *
  * A load is one transaction (BEGIN IMMEDIATE, so a second writer waits instead of failing
- * halfway) with one prepared INSERT stepped once per row; values are bound straight from the
- * batch's buffers (strings with SQLITE_STATIC, no copy). The connection runs in WAL mode with
+ * halfway) with one prepared `INSERT INTO dest (...) SELECT * FROM _dunya_load_rows`, stepped
+ * once per batch. _dunya_load_rows is an eponymous virtual table registered for the load's life
+ * whose rows are the current batch: its xColumn hands SQLite the values straight from the
+ * batch's buffers (strings with SQLITE_STATIC, no copy). Stepping one statement per row with
+ * bound parameters cost twice as much: every step re-ran the statement's prologue and epilogue
+ * (transaction check, cursor open and close, statement journal bookkeeping, reset) and every
+ * value went through a sqlite3_bind_* call; now those run once per batch and SQLite's loop only
+ * builds records and appends them to the B-tree. The destination columns' affinities apply as
+ * for bound values, so the stored values are the same. The connection runs in WAL mode with
  * synchronous=NORMAL: readers keep reading the last committed state while a load runs, and a
  * commit costs one fsync of the log instead of several. Replace builds "_dunya_new_<table>" and
  * swaps it in (DROP + ALTER TABLE RENAME) inside the same transaction, so readers see the old
@@ -119,6 +126,9 @@ static int sq_create_table(struct dn_wh *wh, const char *table, const struct dn_
 /* ---------------------------------------------------------------------------------------------
  * Loads */
 
+/* The virtual table the load's INSERT reads its rows from (see the top of the file). */
+#define SQ_ROWS "_dunya_load_rows"
+
 struct sq_load {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
@@ -128,9 +138,201 @@ struct sq_load {
 	enum dn_wh_mode mode;
 	int inc_col; /* index of the incremental column, -1 */
 	struct dn_wh_mark old_mark, new_mark, cur;
-	char (*scratch)[48];
+	char (*scratch)[48]; /* per column: the text of the current row's date or timestamp */
 	struct dn_wh_load_stats stats;
 	int in_txn;
+	int module;    /* SQ_ROWS is registered on db */
+	int connected; /* SQ_ROWS was connected (the INSERT reads it, not a table of that name) */
+	/* The rows SQ_ROWS yields: row `row` of `batch` while the INSERT steps. */
+	const struct dn_batch *batch;
+	int64_t row;
+	int64_t emitted; /* rows yielded from this batch */
+};
+
+/* Move to the next row of the batch that is to be written: in incremental mode, rows not above
+ * the stored mark (or null there) are counted as filtered and skipped. */
+static void rows_advance(struct sq_load *l)
+{
+	const struct dn_batch *b = l->batch;
+	while (++l->row < b->nrows) {
+		if (l->inc_col >= 0) {
+			dn_wh_mark_of(&b->columns[l->inc_col], l->row, &l->cur);
+			if (l->cur.kind == 0 || !dn_wh_mark_gt(&l->cur, &l->old_mark)) {
+				l->stats.rows_filtered++;
+				continue;
+			}
+			if (dn_wh_mark_gt(&l->cur, &l->new_mark))
+				dn_wh_mark_copy(&l->new_mark, &l->cur);
+		}
+		l->emitted++;
+		return;
+	}
+}
+
+/* The table SQ_ROWS: its module's client data is the load (registered in sq_load_begin). */
+struct sq_rows_vtab {
+	sqlite3_vtab base;
+	struct sq_load *l;
+};
+
+static struct sq_load *load_of_cursor(sqlite3_vtab_cursor *c)
+{
+	return ((struct sq_rows_vtab *)c->pVtab)->l;
+}
+
+/* The table's columns are c0, c1, ... without types: the INSERT takes them by position and the
+ * destination's affinities apply. */
+static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+			sqlite3_vtab **out, char **errmsg)
+{
+	struct sq_load *l = aux;
+	struct dn_buf q = DN_BUF_INIT;
+	(void)argc;
+	(void)argv;
+	(void)errmsg;
+	*out = NULL;
+	int rc = dn_buf_puts(&q, "CREATE TABLE x(", NULL);
+	for (int i = 0; rc == 0 && i < l->schema.nfields; i++)
+		rc = dn_buf_printf(&q, NULL, i ? ", c%d" : "c%d", i);
+	if (rc == 0)
+		rc = dn_buf_puts(&q, ")", NULL);
+	if (rc < 0) {
+		dn_buf_release(&q);
+		return SQLITE_NOMEM;
+	}
+	rc = sqlite3_declare_vtab(db, q.data);
+	dn_buf_release(&q);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY); /* never from triggers or views */
+	struct sq_rows_vtab *vt = sqlite3_malloc(sizeof *vt);
+	if (!vt)
+		return SQLITE_NOMEM;
+	memset(vt, 0, sizeof *vt);
+	vt->l = l;
+	l->connected = 1;
+	*out = &vt->base;
+	return SQLITE_OK;
+}
+
+static int rows_disconnect(sqlite3_vtab *vt)
+{
+	sqlite3_free(vt);
+	return SQLITE_OK;
+}
+
+static int rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+	(void)vt;
+	info->estimatedCost = (double)DN_BATCH_ROWS;
+	info->estimatedRows = DN_BATCH_ROWS;
+	return SQLITE_OK;
+}
+
+/* The cursor's position lives in the load (the INSERT has one scan at a time), so an error can
+ * name the row it stopped at. */
+static int rows_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+	(void)vt;
+	sqlite3_vtab_cursor *c = sqlite3_malloc(sizeof *c);
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof *c);
+	*out = c;
+	return SQLITE_OK;
+}
+
+static int rows_close(sqlite3_vtab_cursor *c)
+{
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int rows_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int argc,
+		       sqlite3_value **argv)
+{
+	struct sq_load *l = load_of_cursor(c);
+	(void)idx;
+	(void)idx_str;
+	(void)argc;
+	(void)argv;
+	l->row = -1;
+	l->emitted = 0;
+	if (l->batch) /* else a query on the handle between batches: no rows */
+		rows_advance(l);
+	return SQLITE_OK;
+}
+
+static int rows_next(sqlite3_vtab_cursor *c)
+{
+	rows_advance(load_of_cursor(c));
+	return SQLITE_OK;
+}
+
+static int rows_eof(sqlite3_vtab_cursor *c)
+{
+	struct sq_load *l = load_of_cursor(c);
+	return !l->batch || l->row >= l->batch->nrows;
+}
+
+/* Value `col` of the current row, with the mapping of store.h. Dates and timestamps are
+ * formatted into the column's scratch buffer, which stays valid until this column of the next
+ * row is asked for: SQLite has copied the row into its record by then. */
+static int rows_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	struct sq_load *l = load_of_cursor(c);
+	const struct dn_column *v = &l->batch->columns[col];
+	int64_t i = l->row;
+	if (dn_column_is_null(v, i)) {
+		sqlite3_result_null(ctx);
+		return SQLITE_OK;
+	}
+	switch (v->type) {
+	case DN_BOOL:
+		sqlite3_result_int(ctx, dn_column_bool(v, i));
+		break;
+	case DN_INT64:
+		sqlite3_result_int64(ctx, dn_column_i64(v, i));
+		break;
+	case DN_FLOAT64:
+		sqlite3_result_double(ctx, dn_column_f64(v, i));
+		break;
+	case DN_STRING: {
+		struct dn_str s = dn_column_str(v, i);
+		sqlite3_result_text(ctx, s.len ? s.ptr : "", (int)s.len, SQLITE_STATIC);
+		break;
+	}
+	case DN_DATE: {
+		int n = dn_date_format(dn_column_date(v, i), l->scratch[col]);
+		sqlite3_result_text(ctx, l->scratch[col], n, SQLITE_STATIC);
+		break;
+	}
+	case DN_TIMESTAMP: {
+		int n = dn_wh_fmt_ts(dn_column_i64(v, i), l->scratch[col]);
+		sqlite3_result_text(ctx, l->scratch[col], n, SQLITE_STATIC);
+		break;
+	}
+	}
+	return SQLITE_OK;
+}
+
+static int rows_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *out)
+{
+	*out = load_of_cursor(c)->row;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+	.xConnect = rows_connect, /* no xCreate: eponymous only, never in a schema */
+	.xBestIndex = rows_best_index,
+	.xDisconnect = rows_disconnect,
+	.xOpen = rows_open,
+	.xClose = rows_close,
+	.xFilter = rows_filter,
+	.xNext = rows_next,
+	.xEof = rows_eof,
+	.xColumn = rows_column,
+	.xRowid = rows_rowid,
 };
 
 static void load_free(struct sq_load *l)
@@ -138,6 +340,8 @@ static void load_free(struct sq_load *l)
 	if (!l)
 		return;
 	sqlite3_finalize(l->ins);
+	if (l->module) /* drops the module and its eponymous table */
+		sqlite3_create_module(l->db, SQ_ROWS, NULL, NULL);
 	if (l->in_txn)
 		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	dn_free(l->table);
@@ -277,12 +481,8 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 		if ((i && (rc = dn_buf_puts(&q, ", ", err)) < 0) ||
 		    (rc = dn_wh_put_ident(&q, schema->fields[i].name, err)) < 0)
 			goto fail;
-	if ((rc = dn_buf_puts(&q, ") VALUES (", err)) < 0)
-		goto fail;
-	for (int i = 0; i < schema->nfields; i++)
-		if ((rc = dn_buf_puts(&q, i ? ", ?" : "?", err)) < 0)
-			goto fail;
-	if ((rc = dn_buf_puts(&q, ")", err)) < 0)
+	/* "WHERE 1" keeps "ON CONFLICT" from being read as a join constraint of the SELECT. */
+	if ((rc = dn_buf_puts(&q, ") SELECT * FROM " SQ_ROWS " WHERE 1", err)) < 0)
 		goto fail;
 	if (opt->nkeys > 0 && (opt->mode == DN_WH_MERGE || opt->mode == DN_WH_INCREMENTAL)) {
 		if ((rc = dn_buf_puts(&q, " ON CONFLICT (", err)) < 0)
@@ -313,8 +513,19 @@ static int sq_load_begin(struct dn_wh_load *ld, const char *table, const struct 
 				goto fail;
 		}
 	}
+	if (sqlite3_create_module(l->db, SQ_ROWS, &rows_module, l) != SQLITE_OK) {
+		rc = sq_fail(err, l->db, "preparing the insert");
+		goto fail;
+	}
+	l->module = 1;
 	if (sqlite3_prepare_v2(l->db, q.data, -1, &l->ins, NULL) != SQLITE_OK) {
 		rc = sq_fail(err, l->db, "preparing the insert");
+		goto fail;
+	}
+	if (!l->connected) { /* a real table of that name hides the virtual one */
+		rc = dn_error_set(err, DN_EINVAL,
+				  "the database has a table named " SQ_ROWS
+				  ", a name dunya reserves for its loads; rename or drop it");
 		goto fail;
 	}
 	dn_buf_release(&q);
@@ -338,61 +549,19 @@ static int sq_load_batch(struct dn_wh_load *ld, const struct dn_batch *b, struct
 			return dn_error_set(err, DN_EINVAL,
 					    "a batch has column '%s' where the load has '%s'",
 					    b->schema.fields[c].name, l->schema.fields[c].name);
-	sqlite3_stmt *st = l->ins;
 	l->stats.rows_in += b->nrows;
-	for (int64_t i = 0; i < b->nrows; i++) {
-		if (l->inc_col >= 0) {
-			dn_wh_mark_of(&b->columns[l->inc_col], i, &l->cur);
-			if (l->cur.kind == 0 || !dn_wh_mark_gt(&l->cur, &l->old_mark)) {
-				l->stats.rows_filtered++;
-				continue;
-			}
-			if (dn_wh_mark_gt(&l->cur, &l->new_mark))
-				dn_wh_mark_copy(&l->new_mark, &l->cur);
-		}
-		for (int c = 0; c < nf; c++) {
-			const struct dn_column *col = &b->columns[c];
-			int p = c + 1;
-			if (dn_column_is_null(col, i)) {
-				sqlite3_bind_null(st, p);
-				continue;
-			}
-			switch (col->type) {
-			case DN_BOOL:
-				sqlite3_bind_int(st, p, dn_column_bool(col, i));
-				break;
-			case DN_INT64:
-				sqlite3_bind_int64(st, p, dn_column_i64(col, i));
-				break;
-			case DN_FLOAT64:
-				sqlite3_bind_double(st, p, dn_column_f64(col, i));
-				break;
-			case DN_STRING: {
-				struct dn_str s = dn_column_str(col, i);
-				sqlite3_bind_text(st, p, s.len ? s.ptr : "", (int)s.len,
-						  SQLITE_STATIC);
-				break;
-			}
-			case DN_DATE: {
-				int n = dn_date_format(dn_column_date(col, i), l->scratch[c]);
-				sqlite3_bind_text(st, p, l->scratch[c], n, SQLITE_STATIC);
-				break;
-			}
-			case DN_TIMESTAMP: {
-				int n = dn_wh_fmt_ts(dn_column_i64(col, i), l->scratch[c]);
-				sqlite3_bind_text(st, p, l->scratch[c], n, SQLITE_STATIC);
-				break;
-			}
-			}
-		}
-		int s = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (s != SQLITE_DONE)
-			return dn_error_set(err, DN_EIO, "loading row %lld into %s: %s",
-					    (long long)(b->first_row + i + 1), l->table,
-					    sqlite3_errmsg(l->db));
-		l->stats.rows_written++;
-	}
+	if (b->nrows == 0)
+		return 0;
+	l->batch = b;
+	l->row = 0; /* named by an error that comes before the first row */
+	int s = sqlite3_step(l->ins);
+	sqlite3_reset(l->ins);
+	l->batch = NULL;
+	if (s != SQLITE_DONE)
+		return dn_error_set(err, DN_EIO, "loading row %lld into %s: %s",
+				    (long long)(b->first_row + l->row + 1), l->table,
+				    sqlite3_errmsg(l->db));
+	l->stats.rows_written += l->emitted;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * query batches, awkward identifiers and the error messages users see. */
 #include "../../src/formats/formats.h"
 #include "../../src/store/store.h"
+#include "../../src/store/store_int.h"
 #include "../test.h"
 
 static struct dn_batch *csv_batch(const char *csv)
@@ -359,4 +360,106 @@ DN_TEST(store_errors)
 	CHECK_INT(m, DN_WH_MERGE);
 	CHECK_INT(dn_wh_mode_parse("upsert", &m), DN_EPARSE);
 	dn_wh_close(wh);
+}
+
+/* Loads read their rows through a virtual table registered for the load's life: loads with other
+ * columns on the same handle, multi-batch loads, a failed load followed by a good one, the row a
+ * constraint error names, and a real table that would hide the virtual one. */
+DN_TEST(store_load_rows_table)
+{
+	struct dn_error err;
+	struct dn_wh_load_options o;
+	struct dn_wh_load_stats st;
+	dn_wh_load_options_init(&o);
+	struct dn_wh *wh = open_db("rows.db");
+	CHECK(wh);
+	CHECK_OK(load_csv(wh, "a", "x,y,z\n1,2,3\n", &o, NULL, &err), &err);
+	CHECK_OK(load_csv(wh, "b", "only\nv\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM a"), "x,y,z\n1,2,3\n");
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\n");
+	/* Several batches, one transaction; a float in an INTEGER column keeps its affinity. */
+	const char *csv = "id,v\n1,a\n2,b\n3,c\n4.5,d\n";
+	struct dn_reader *r = NULL;
+	struct dn_read_options ro;
+	dn_read_options_init(&ro);
+	ro.threads = 1;
+	ro.batch_rows = 1;
+	ro.infer_rows = 1;
+	CHECK_OK(dn_reader_open_mem(&r, "m.csv", csv, strlen(csv), DN_FORMAT_CSV, &ro, &err), &err);
+	CHECK_OK(dn_wh_load_reader(wh, r, "m", &o, &st, &err), &err);
+	dn_reader_free(r);
+	CHECK_INT(st.rows_in, 4);
+	CHECK_INT(st.rows_written, 4);
+	CHECK_STR(query_csv(wh, "SELECT typeof(id) AS t, v FROM m"),
+		  "t,v\ninteger,a\ninteger,b\ninteger,c\nreal,d\n");
+	/* A constraint error names the row, the load is rolled back, and the handle loads again. */
+	CHECK_OK(dn_wh_exec(wh, "CREATE TABLE u (k INTEGER UNIQUE, v TEXT)", NULL, &err), &err);
+	CHECK_INT(load_csv(wh, "u", "k,v\n1,a\n2,b\n1,c\n", &o, NULL, &err), DN_EIO);
+	CHECK(strstr(err.msg, "loading row 3 into u"));
+	CHECK(strstr(err.msg, "UNIQUE constraint failed"));
+	CHECK_STR(query_csv(wh, "SELECT count(*) AS n FROM u"), "n\n0\n");
+	CHECK_OK(load_csv(wh, "u", "k,v\n1,a\n2,b\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM u"), "k,v\n1,a\n2,b\n");
+	/* Between batches the table is empty to anyone else on the handle. */
+	struct dn_batch *b = csv_batch("k,v\n3,c\n");
+	struct dn_wh_load *ld = NULL;
+	CHECK(b);
+	CHECK_OK(dn_wh_load_begin(wh, &ld, "u", &b->schema, &o, &err), &err);
+	CHECK_OK(dn_wh_load_batch(ld, b, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT count(*) AS n FROM _dunya_load_rows"), "n\n0\n");
+	CHECK_OK(dn_wh_load_commit(ld, NULL, &err), &err);
+	dn_batch_free(b);
+	CHECK_STR(query_csv(wh, "SELECT * FROM u"), "k,v\n1,a\n2,b\n3,c\n");
+	/* The name is reserved: a table of that name is an error, not a source of rows. */
+	CHECK_OK(dn_wh_exec(wh, "CREATE TABLE _dunya_load_rows (c0)", NULL, &err), &err);
+	CHECK_INT(load_csv(wh, "b", "only\nw\n", &o, NULL, &err), DN_EINVAL);
+	CHECK(strstr(err.msg, "_dunya_load_rows"));
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\n");
+	CHECK_OK(dn_wh_exec(wh, "DROP TABLE _dunya_load_rows", NULL, &err), &err);
+	CHECK_OK(load_csv(wh, "b", "only\nw\n", &o, NULL, &err), &err);
+	CHECK_STR(query_csv(wh, "SELECT * FROM b"), "only\nv\nw\n");
+	/* No load in progress: the virtual table is gone. */
+	CHECK_INT(dn_wh_query_open(wh, &(struct dn_wh_query *){NULL},
+				   "SELECT * FROM _dunya_load_rows", 0, &err),
+		  DN_EIO);
+	dn_wh_close(wh);
+}
+
+/* Timestamps as stored: always 6 fraction digits, UTC; years outside 0-9999 in the general form.
+ * Checked against snprintf over a spread of values on both sides of the epoch. */
+DN_TEST(store_timestamp_text)
+{
+	char out[48], want[48];
+	CHECK_INT(dn_wh_fmt_ts(0, out), 27);
+	CHECK_STR(out, "1970-01-01T00:00:00.000000Z");
+	dn_wh_fmt_ts(-1, out);
+	CHECK_STR(out, "1969-12-31T23:59:59.999999Z");
+	dn_wh_fmt_ts(1709251199123456, out);
+	CHECK_STR(out, "2024-02-29T23:59:59.123456Z");
+	dn_wh_fmt_ts(253402300799999999, out); /* the last microsecond of 9999 */
+	CHECK_STR(out, "9999-12-31T23:59:59.999999Z");
+	dn_wh_fmt_ts(253402300800000000, out);
+	CHECK_STR(out, "10000-01-01T00:00:00.000000Z");
+	dn_wh_fmt_ts(-62135596800000001, out); /* just before 0001-01-01 */
+	CHECK_STR(out, "0000-12-31T23:59:59.999999Z");
+	uint64_t x = 88172645463325252u;
+	for (int k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int64_t us = (int64_t)(x % 500000000000000000u) - 250000000000000000;
+		int64_t days = us / DN_USEC_PER_DAY, rem = us % DN_USEC_PER_DAY;
+		if (rem < 0) {
+			rem += DN_USEC_PER_DAY;
+			days--;
+		}
+		int y, m, d;
+		dn_civil_from_days((int32_t)days, &y, &m, &d);
+		int64_t secs = rem / DN_USEC_PER_SEC;
+		int n = snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d,
+				 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+				 (int)(rem % DN_USEC_PER_SEC));
+		CHECK_INT(dn_wh_fmt_ts(us, out), n);
+		CHECK_STR(out, want);
+	}
 }
