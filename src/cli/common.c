@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../extract/extract.h"
 #include "cli.h"
 
 int dn_cli_is_help(const char *arg)
@@ -212,6 +213,11 @@ int dn_cli_open_reader(struct dn_cli_read *o, const char *path, struct dn_reader
 	}
 	if (!strncmp(path, "lake:", 5) || dn_cli_is_dataset_dir(path))
 		return dn_cli_open_dataset(path, &o->opt, out);
+	if (dn_extract_is_url(path)) {
+		if (dn_extract_open_reader(path, o->from, &o->opt, out, &err) < 0)
+			return dn_cli_error(&err);
+		return 0;
+	}
 	if (dn_reader_open(out, path, o->from, &o->opt, &err) < 0)
 		return dn_cli_error(&err);
 	return 0;

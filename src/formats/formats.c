@@ -219,7 +219,11 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 		return dn_error_set(
 			err, DN_EUSAGE,
 			"reading standard input: name its format with --from csv|tsv|ndjson|json");
-	DN_TRY(dn_reader_new_(&r, stdin_ ? "<stdin>" : path, opt, err));
+	DN_TRY(dn_reader_new_(&r,
+			      stdin_			       ? "<stdin>" :
+			      opt && opt->display_name ? opt->display_name :
+							 path,
+			      opt, err));
 	if (stdin_) {
 		r->src.fd = 0;
 	} else {

@@ -76,6 +76,7 @@ struct dn_read_options {
 	int n_types;              /* declared column types */
 	const struct dn_type_hint *types;
 	int types_may_be_absent; /* declared columns the file lacks are fine (lake parts) */
+	const char *display_name; /* named in messages instead of the path (e.g. its URL) */
 	int all_strings;         /* no inference: every column is a string */
 	int infer_quoted;        /* CSV: infer quoted fields by content too (default: a quoted
 				   * field is text, so "12" is a string, as R and Python's

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../formats/formats.h"
+#include "../extract/extract.h"
 #include "../store/store.h"
 #include "pipeline.h"
 
@@ -612,6 +613,8 @@ static int open_source(struct rt *r, const char *src, const struct dn_read_optio
 		dn_lake_close(lk);
 		return rc;
 	}
+	if (dn_extract_is_url(src))
+		return dn_extract_open_reader(src, DN_FORMAT_UNKNOWN, ro, rd, err);
 	char *path = project_path(r, src);
 	int rc = dn_reader_open(rd, path, DN_FORMAT_UNKNOWN, ro, err);
 	dn_free(path);
