@@ -63,8 +63,8 @@ const char *dn_parquet_codec_name(enum dn_parquet_codec c);
 const char *dn_format_name(enum dn_format f);
 /* Parse a format name ("csv", "tsv" = csv with tab, "ndjson", "jsonl", "json", "parquet"). */
 int dn_format_parse(const char *s, enum dn_format *out, char *delimiter);
-/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json .parquet), after a .gz or .zst suffix;
- * DN_FORMAT_UNKNOWN otherwise. A .tsv sets *delimiter (may be NULL) to a tab. */
+/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json .parquet), after a .gz or .zst
+ * suffix; DN_FORMAT_UNKNOWN otherwise. A .tsv sets *delimiter (may be NULL) to a tab. */
 enum dn_format dn_format_from_path(const char *path, char *delimiter);
 
 enum dn_bad_rows { DN_BAD_FAIL = 0, DN_BAD_SKIP, DN_BAD_QUARANTINE };

@@ -209,6 +209,12 @@ struct pr_leaf {
 	int scale;
 };
 
+struct pr_top {
+	int elem;   /* index in leaves */
+	int chunk;  /* its first column chunk */
+	int nested; /* a group or repeated */
+};
+
 struct pr_chunk {
 	int64_t start, len, nvalues;
 	int codec;
@@ -258,8 +264,12 @@ struct pr_state {
 	size_t len;
 	void *map; /* mmap'd file, or NULL */
 	size_t map_len;
-	struct pr_leaf *leaves; /* schema elements after the root */
+	struct pr_leaf *leaves; /* schema elements, the root first */
 	int nleaves;
+	struct pr_top *tops; /* the root's children */
+	int ntops;
+	int *chunk_elem; /* element of each leaf (column chunk) */
+	int nchunks;
 	struct pr_group *groups;
 	int ngroups;
 	int64_t num_rows;
@@ -547,56 +557,89 @@ static int leaf_type(struct pr_state *st, const struct pr_leaf *L, enum dn_type 
 			       L->name, L->ptype);
 }
 
+/* Walk the schema tree (depth first, as the footer lists it): every element without children
+ * is a leaf with one column chunk per row group, in this order; the root's children are the
+ * columns a reader sees. A top-level column that is a group or repeated is nested: reading it
+ * is an error, but the other columns still read. */
+static int walk_schema(struct pr_state *st, struct dn_error *err)
+{
+	int n = st->nleaves;
+	if (!st->leaves || n < 1)
+		return footer_error(st, "the footer has no schema", err);
+	if (st->leaves[0].nchildren < 0 || st->leaves[0].nchildren > n - 1)
+		return footer_error(st, "the schema's root does not match its columns", err);
+	st->ntops = st->leaves[0].nchildren;
+	st->tops = dn_calloc((size_t)(st->ntops ? st->ntops : 1), sizeof *st->tops);
+	st->chunk_elem = dn_calloc((size_t)n, sizeof *st->chunk_elem);
+	if (!st->tops || !st->chunk_elem)
+		return dn_error_set(err, DN_ENOMEM, "out of memory reading %s", st->r->name);
+	int pos = 1;
+	for (int t = 0; t < st->ntops; t++) {
+		struct pr_top *T = &st->tops[t];
+		int64_t remaining = 1;
+		T->elem = pos;
+		T->chunk = st->nchunks;
+		while (remaining > 0) {
+			if (pos >= n)
+				return footer_error(st,
+						    "the schema lists fewer columns than it says",
+						    err);
+			const struct pr_leaf *L = &st->leaves[pos];
+			remaining--;
+			if (L->repetition < 0 || L->repetition > 2)
+				return footer_error(st, "a column with an unknown repetition", err);
+			if (L->nchildren < 0 || L->nchildren > n)
+				return footer_error(st, "a group with a bad child count", err);
+			if (L->nchildren > 0 || L->ptype < 0) {
+				remaining += L->nchildren;
+				T->nested = 1;
+			} else {
+				st->chunk_elem[st->nchunks++] = pos;
+			}
+			if (L->repetition == 2)
+				T->nested = 1;
+			pos++;
+		}
+	}
+	if (pos != n)
+		return footer_error(st, "the schema lists more columns than its root holds", err);
+	return 0;
+}
+
+static int nested_error(struct pr_state *st, const struct pr_top *T, struct dn_error *err)
+{
+	const struct pr_leaf *L = &st->leaves[T->elem];
+	return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
+			       "column '%s' is %s; dunya reads flat Parquet columns only (leave it "
+			       "out with --columns, or flatten it when writing)",
+			       L->name,
+			       L->nchildren > 0 ? "a nested group (struct, list or map)" :
+						  "repeated (a list)");
+}
+
 static int check_metadata(struct pr_state *st, size_t footer_start, struct dn_error *err)
 {
-	if (!st->leaves || st->nleaves < 1)
-		return footer_error(st, "the footer has no schema", err);
-	if (st->leaves[0].nchildren != st->nleaves - 1 || st->leaves[0].ptype >= 0) {
-		for (int i = 1; i < st->nleaves; i++)
-			if (st->leaves[i].nchildren > 0 || st->leaves[i].ptype < 0)
-				return dn_error_set_at(
-					err, DN_ENOTSUP, st->r->name, 0, 0,
-					"column '%s' is a nested group; dunya reads flat Parquet "
-					"schemas only (select other columns, or flatten it when "
-					"writing)",
-					st->leaves[i].name);
-		return footer_error(st, "the schema's root does not match its columns", err);
-	}
-	for (int i = 1; i < st->nleaves; i++) {
-		const struct pr_leaf *L = &st->leaves[i];
-		if (L->nchildren > 0 || L->ptype < 0)
-			return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
-					       "column '%s' is a nested group; dunya reads flat "
-					       "Parquet schemas only",
-					       L->name);
-		if (L->repetition == 2)
-			return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
-					       "column '%s' is repeated (a list); dunya reads flat "
-					       "Parquet schemas only",
-					       L->name);
-		if (L->repetition != 0 && L->repetition != 1)
-			return footer_error(st, "a column with an unknown repetition", err);
-	}
+	DN_TRY(walk_schema(st, err));
 	if (st->num_rows < 0)
 		return footer_error(st, "a negative row count", err);
 	for (int g = 0; g < st->ngroups; g++) {
 		const struct pr_group *G = &st->groups[g];
 		char what[200];
-		if (G->rows < 0 || G->nchunks != st->nleaves - 1) {
+		if (G->rows < 0 || G->nchunks != st->nchunks) {
 			snprintf(what, sizeof what,
-				 "row group %d has %d column chunks for %d columns, or no row count",
-				 g, G->nchunks, st->nleaves - 1);
+				 "row group %d has %d column chunks for %d columns, or no rows", g,
+				 G->nchunks, st->nchunks);
 			return footer_error(st, what, err);
 		}
 		for (int c = 0; c < G->nchunks; c++) {
 			const struct pr_chunk *ck = &G->chunks[c];
-			const char *name = st->leaves[c + 1].name;
+			const char *name = st->leaves[st->chunk_elem[c]].name;
 			if (ck->external)
 				return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
 						       "column '%s', row group %d: the data is in "
-						       "another file; dunya reads single files only",
+						       "another file; dunya reads single files",
 						       name, g);
-			if (ck->start < 4 || ck->len < 0 || ck->nvalues != G->rows ||
+			if (ck->start < 4 || ck->len < 0 || ck->nvalues < 0 ||
 			    (uint64_t)ck->start > footer_start ||
 			    (uint64_t)ck->len > footer_start - (uint64_t)ck->start) {
 				snprintf(what, sizeof what,
@@ -1012,8 +1055,8 @@ static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err
 					   (size_t)pg[2] << 16 | (size_t)pg[3] << 24;
 				if (n > (size_t)(end - pg - 4))
 					return col_error(st, c, DN_EPARSE, err,
-							 "truncated page: definition levels run past "
-							 "its end");
+							 "truncated page: definition levels "
+							 "run past its end");
 				rle_init(&c->def, pg + 4, pg + 4 + n, 1);
 				pg += 4 + n;
 			}
@@ -1077,7 +1120,7 @@ static int read_rows(struct pr_state *st, struct pr_col *c, int64_t n, struct dn
 				uint32_t v;
 				if (rle_next(&c->idx, &v) < 0)
 					return col_error(st, c, DN_EPARSE, err,
-							 "truncated page: fewer values than stated");
+							 "truncated page: too few values");
 				DN_TRY(dn_builder_append_bool(b, v & 1, err));
 			} else {
 				uint32_t ix;
@@ -1122,6 +1165,11 @@ static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 			struct pr_col *c = &st->cols[i];
 			const struct pr_chunk *ck = &G->chunks[c->leaf];
 			col_reset(c);
+			if (ck->nvalues != G->rows)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt metadata: the column chunk holds %lld "
+						 "values for %lld rows",
+						 (long long)ck->nvalues, (long long)G->rows);
 			c->p = st->data + ck->start;
 			c->end = c->p + ck->len;
 			c->values_left = ck->nvalues;
@@ -1153,6 +1201,8 @@ static void pr_free(struct dn_reader *r)
 	for (int i = 0; i < st->nleaves; i++)
 		dn_free(st->leaves[i].name);
 	dn_free(st->leaves);
+	dn_free(st->tops);
+	dn_free(st->chunk_elem);
 	for (int g = 0; g < st->ngroups; g++)
 		dn_free(st->groups[g].chunks);
 	dn_free(st->groups);
@@ -1212,8 +1262,7 @@ static int map_input(struct pr_state *st, struct dn_error *err)
 static int select_columns(struct pr_state *st, struct dn_error *err)
 {
 	struct dn_reader *r = st->r;
-	int nl = st->nleaves - 1;
-	int n = r->opt.n_columns > 0 ? r->opt.n_columns : nl;
+	int n = r->opt.n_columns > 0 ? r->opt.n_columns : st->ntops;
 	st->cols = dn_calloc((size_t)(n ? n : 1), sizeof *st->cols);
 	st->b = dn_calloc((size_t)(n ? n : 1), sizeof *st->b);
 	if (!st->cols || !st->b)
@@ -1221,19 +1270,23 @@ static int select_columns(struct pr_state *st, struct dn_error *err)
 	st->ncols = n;
 	for (int i = 0; i < n; i++) {
 		struct pr_col *c = &st->cols[i];
-		int leaf = i;
+		int t = i;
 		if (r->opt.n_columns > 0) {
-			leaf = -1;
-			for (int k = 0; k < nl && leaf < 0; k++)
-				if (!strcmp(st->leaves[k + 1].name, r->opt.columns[i]))
-					leaf = k;
-			if (leaf < 0)
+			t = -1;
+			for (int k = 0; k < st->ntops && t < 0; k++)
+				if (!strcmp(st->leaves[st->tops[k].elem].name, r->opt.columns[i]))
+					t = k;
+			if (t < 0)
 				return dn_error_set_at(err, DN_ENOTFOUND, r->name, 0, 0,
 						       "no column '%s' in the file",
 						       r->opt.columns[i]);
 		}
-		c->leaf = leaf;
-		c->L = &st->leaves[leaf + 1];
+		if (st->tops[t].nested)
+			return nested_error(st, &st->tops[t], err);
+		c->leaf = st->tops[t].chunk;
+		c->L = &st->leaves[st->tops[t].elem];
+		dn_builder_init(&st->b[i], DN_STRING);
+		dn_builder_init(&c->dict_b, DN_STRING);
 		DN_TRY(leaf_type(st, c->L, &c->type, err));
 		dn_builder_init(&st->b[i], c->type);
 		dn_builder_init(&c->dict_b, c->type);

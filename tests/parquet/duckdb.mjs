@@ -6,8 +6,11 @@
 //   node tests/parquet/duckdb.mjs types FILE.parquet
 //       prints "name type" per column as DuckDB sees them
 //   node tests/parquet/duckdb.mjs write DIR
-//       writes the fixtures DIR/duckdb_{snappy,gzip,zstd,uncompressed}.parquet and
-//       DIR/duckdb_types.parquet with COPY ... TO (FORMAT parquet, COMPRESSION X)
+//       writes the fixtures DIR/duckdb_{snappy,gzip,zstd,uncompressed}.parquet,
+//       DIR/duckdb_types.parquet (INT32, FLOAT, ms and ns timestamps, unicode) and
+//       DIR/duckdb_{list,struct}.parquet (nested) with COPY ... TO (FORMAT parquet, ...).
+//       The committed fixtures in tests/cases/parquet/ were made with
+//       `node tests/parquet/duckdb.mjs write tests/cases/parquet` (DuckDB 1.x).
 //
 // Needs @duckdb/node-api, installed by `scripts/install-deps --bench` (npm ci --prefix bench).
 import { createRequire } from 'node:module';
@@ -30,6 +33,18 @@ await con.run("SET TimeZone = 'UTC'");
 
 const q = (s) => "'" + s.replaceAll("'", "''") + "'";
 
+// Microseconds since the epoch as dunya prints timestamps: UTC, 'Z', the fraction in
+// milliseconds or microseconds only when not zero.
+function isoMicros(us) {
+  let s = us / 1000000n, f = us % 1000000n;
+  if (f < 0n) { f += 1000000n; s -= 1n; }
+  let out = new Date(Number(s) * 1000).toISOString().slice(0, 19);
+  if (f !== 0n)
+    out += f % 1000n === 0n ? '.' + String(f / 1000n).padStart(3, '0')
+                            : '.' + String(f).padStart(6, '0');
+  return out + 'Z';
+}
+
 function csvField(v) {
   if (v === null || v === undefined) return '';
   let s = String(v);
@@ -44,14 +59,15 @@ if (cmd === 'read') {
   const cols = d.getRowObjects().map((r) => [r.column_name, r.column_type]);
   const sel = cols.map(([n, t]) => {
     const id = '"' + n.replaceAll('"', '""') + '"';
-    if (t.startsWith('TIMESTAMP'))
-      return `strftime(${id}, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${id}`;
+    if (t.startsWith('TIMESTAMP')) return `CAST(epoch_us(${id}) AS VARCHAR) AS ${id}`;
     return `CAST(${id} AS VARCHAR) AS ${id}`;
   });
   const r = await con.runAndReadAll(
     `SELECT ${sel.join(', ') || '*'} FROM read_parquet(${q(arg)})`);
+  const ts = cols.map(([, t]) => t.startsWith('TIMESTAMP'));
   const out = [cols.map(([n]) => csvField(n)).join(',')];
-  for (const row of r.getRows()) out.push(row.map(csvField).join(','));
+  for (const row of r.getRows())
+    out.push(row.map((v, i) => csvField(ts[i] && v !== null ? isoMicros(BigInt(v)) : v)).join(','));
   process.stdout.write(out.join('\n') + '\n');
 } else if (cmd === 'types') {
   const d = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${q(arg)})`);
@@ -76,6 +92,11 @@ if (cmd === 'read') {
       (i * 10)::SMALLINT AS small
     FROM range(0, 10) t(i)) TO ${q(path.join(arg, 'duckdb_types.parquet'))}
     (FORMAT parquet, COMPRESSION snappy)`);
+  // Nested columns, which dunya refuses with an error naming the column.
+  await con.run(`COPY (SELECT 1 AS id, [1, 2] AS tags) TO ${q(path.join(arg, 'duckdb_list.parquet'))}
+    (FORMAT parquet)`);
+  await con.run(`COPY (SELECT 1 AS id, {'a': 1, 'b': 'x'} AS point)
+    TO ${q(path.join(arg, 'duckdb_struct.parquet'))} (FORMAT parquet)`);
 } else {
   console.error('usage: duckdb.mjs read FILE | types FILE | write DIR');
   process.exit(2);
