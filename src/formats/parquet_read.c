@@ -21,6 +21,7 @@
  * FIXED_LEN_BYTE_ARRAY → string (UTF-8 if annotated as a string, else lowercase hex). Nested
  * columns (groups, repeated fields) are an error that names the column. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -236,6 +237,21 @@ struct pr_rle {
 	uint64_t bitpos;
 };
 
+/* DELTA_BINARY_PACKED: a header (block size, miniblocks per block, value count, first value),
+ * then blocks of a minimum delta, the miniblocks' bit widths and the bit-packed miniblocks. */
+#define PR_MAX_MINI 256
+struct pr_delta {
+	const uint8_t *p, *end;
+	uint64_t per_mini, nmini, left;
+	uint64_t min_delta, prev;
+	int first_pending, in_block;
+	uint8_t widths[PR_MAX_MINI];
+	uint64_t mini_idx, mini_left;
+	const uint8_t *bp;
+	uint64_t bitpos;
+	int bw;
+};
+
 struct pr_col {
 	int leaf;
 	enum dn_type type;
@@ -256,6 +272,13 @@ struct pr_col {
 	const uint8_t *vp, *vend;
 	int bit; /* PLAIN booleans: next bit in *vp */
 	struct pr_rle idx;
+	/* DELTA_* and BYTE_STREAM_SPLIT pages */
+	struct pr_delta dlt;
+	struct dn_buf lens;   /* int64 value lengths (DELTA_LENGTH / DELTA_BYTE_ARRAY) */
+	struct dn_buf prefix; /* int64 prefix lengths (DELTA_BYTE_ARRAY) */
+	struct dn_buf prev;   /* the previous value (DELTA_BYTE_ARRAY) */
+	int64_t nlens, li;    /* lengths decoded, next one */
+	int64_t bss_n, bss_k; /* BYTE_STREAM_SPLIT: values in the page, next one */
 };
 
 struct pr_state {
@@ -544,12 +567,11 @@ static int leaf_type(struct pr_state *st, const struct pr_leaf *L, enum dn_type 
 		*out = DN_FLOAT64;
 		return 0;
 	case PQ_BYTE_ARRAY:
-		*out = DN_STRING;
-		return 0;
 	case PQ_FIXED_LEN_BYTE_ARRAY:
-		if (L->type_length < 0 || L->type_length > (1 << 20))
+		if (L->ptype == PQ_FIXED_LEN_BYTE_ARRAY &&
+		    (L->type_length < 0 || L->type_length > (1 << 20)))
 			return footer_error(st, "a fixed-length column with a bad length", err);
-		*out = DN_STRING;
+		*out = L->logical == 5 || L->ctype == PQ_CT_DECIMAL ? DN_FLOAT64 : DN_STRING;
 		return 0;
 	}
 	return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
@@ -718,6 +740,108 @@ static int rle_next(struct pr_rle *r, uint32_t *out)
 	return 0;
 }
 
+/* Start decoding a DELTA_BINARY_PACKED stream of at most max values. */
+static int delta_init(struct pr_delta *d, const uint8_t *p, const uint8_t *end, uint64_t max)
+{
+	struct tc_dec t = {p, end};
+	uint64_t block, nmini, total, first;
+	memset(d, 0, sizeof *d);
+	DN_TRY(tc_varint(&t, &block));
+	DN_TRY(tc_varint(&t, &nmini));
+	DN_TRY(tc_varint(&t, &total));
+	DN_TRY(tc_varint(&t, &first));
+	if (block == 0 || block % 128 || block > 32768 || nmini == 0 || nmini > PR_MAX_MINI ||
+	    block % nmini || (block / nmini) % 32 || total > max)
+		return DN_EPARSE;
+	d->p = t.p;
+	d->end = end;
+	d->per_mini = block / nmini;
+	d->nmini = nmini;
+	d->left = total;
+	d->prev = (first >> 1) ^ (0 - (first & 1));
+	d->first_pending = total > 0;
+	return 0;
+}
+
+static int delta_next(struct pr_delta *d, uint64_t *out)
+{
+	if (!d->left)
+		return DN_EPARSE;
+	if (d->first_pending) {
+		d->first_pending = 0;
+		d->left--;
+		*out = d->prev;
+		return 0;
+	}
+	if (!d->mini_left) {
+		if (!d->in_block || d->mini_idx == d->nmini) {
+			struct tc_dec t = {d->p, d->end};
+			uint64_t md;
+			DN_TRY(tc_varint(&t, &md));
+			if ((uint64_t)(d->end - t.p) < d->nmini)
+				return DN_EPARSE;
+			d->min_delta = (md >> 1) ^ (0 - (md & 1));
+			memcpy(d->widths, t.p, d->nmini);
+			d->p = t.p + d->nmini;
+			d->mini_idx = 0;
+			d->in_block = 1;
+		}
+		d->bw = d->widths[d->mini_idx++];
+		if (d->bw > 64)
+			return DN_EPARSE;
+		uint64_t n = d->left < d->per_mini ? d->left : d->per_mini;
+		uint64_t need = (n * (uint64_t)d->bw + 7) / 8,
+			 full = d->per_mini * (uint64_t)d->bw / 8;
+		uint64_t avail = (uint64_t)(d->end - d->p);
+		if (avail < need)
+			return DN_EPARSE;
+		d->bp = d->p;
+		d->bitpos = 0;
+		d->p += full < avail ? full : avail;
+		d->mini_left = d->per_mini;
+	}
+	uint64_t v = 0;
+	int got = 0;
+	while (got < d->bw) {
+		int sh = (int)(d->bitpos & 7);
+		int take = 8 - sh < d->bw - got ? 8 - sh : d->bw - got;
+		uint64_t byte = (uint64_t)(d->bp[d->bitpos >> 3] >> sh) & ((1u << take) - 1);
+		v |= byte << got;
+		got += take;
+		d->bitpos += (uint64_t)take;
+	}
+	d->prev += d->min_delta + v;
+	d->mini_left--;
+	d->left--;
+	*out = d->prev;
+	return 0;
+}
+
+/* Decode a whole DELTA_BINARY_PACKED stream of lengths into out (int64s); *n = the count. */
+static int delta_all(struct pr_state *st, struct pr_col *c, const uint8_t **p, const uint8_t *end,
+		     uint64_t max, struct dn_buf *out, int64_t *n, struct dn_error *err)
+{
+	struct pr_delta d;
+	size_t limit = st->r->opt.max_record_bytes / 8;
+	if (delta_init(&d, *p, end, max < limit ? max : limit) < 0)
+		return col_error(st, c, DN_EPARSE, err, "corrupt DELTA_BINARY_PACKED header");
+	dn_buf_reset(out);
+	DN_TRY(dn_buf_reserve(out, (size_t)d.left * 8, err));
+	int64_t *v = (int64_t *)(void *)out->data;
+	*n = (int64_t)d.left;
+	for (int64_t i = 0; i < *n; i++) {
+		uint64_t x;
+		if (delta_next(&d, &x) < 0)
+			return col_error(st, c, DN_EPARSE, err,
+					 "truncated DELTA_BINARY_PACKED data");
+		v[i] = (int64_t)x;
+		if (v[i] < 0)
+			return col_error(st, c, DN_EPARSE, err, "a negative length");
+	}
+	*p = d.p;
+	return 0;
+}
+
 /* Decompress n bytes at src (codec of c) into c->buf, exactly want bytes; *out points at the
  * page's bytes (src itself when not compressed). */
 static int decompress(struct pr_state *st, struct pr_col *c, const uint8_t *src, size_t n,
@@ -774,6 +898,48 @@ static int decompress(struct pr_state *st, struct pr_col *c, const uint8_t *src,
 		return col_error(st, c, DN_EPARSE, err, "corrupt page: %s", why);
 	*out = (const uint8_t *)dst;
 	return 0;
+}
+
+/* Append a BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY value: a decimal (big-endian two's complement),
+ * UTF-8 text, or the bytes in hex. */
+static int append_bytes(struct pr_state *st, struct pr_col *c, const uint8_t *p, size_t n,
+			struct dn_builder *b, struct dn_error *err)
+{
+	const struct pr_leaf *L = c->L;
+	if (c->type == DN_FLOAT64) {
+		double d = 0;
+		for (size_t k = 0; k < n; k++)
+			d = d * 256 + p[k];
+		if (n && (p[0] & 0x80))
+			d -= ldexp(1.0, (int)(n > 128 ? 1024 : 8 * n));
+		for (int k = 0; k < L->scale; k++)
+			d /= 10;
+		return dn_builder_append_f64(b, d, err);
+	}
+	if (L->ptype == PQ_BYTE_ARRAY || L->logical == 1 || L->ctype == PQ_CT_UTF8) {
+		size_t bad;
+		if (!dn_utf8_valid((const char *)p, n, &bad))
+			return col_error(st, c, DN_EPARSE, err,
+					 "a value is not valid UTF-8 (byte %zu); dunya reads "
+					 "binary columns as text",
+					 bad + 1);
+		return dn_builder_append_str(b, (const char *)p, n, err);
+	}
+	static const char hex[] = "0123456789abcdef";
+	char tmp[256];
+	struct dn_buf h = DN_BUF_INIT;
+	char *o = tmp;
+	if (2 * n > sizeof tmp) {
+		DN_TRY(dn_buf_reserve(&h, 2 * n, err));
+		o = h.data;
+	}
+	for (size_t k = 0; k < n; k++) {
+		o[2 * k] = hex[p[k] >> 4];
+		o[2 * k + 1] = hex[p[k] & 15];
+	}
+	int rc = dn_builder_append_str(b, o, 2 * n, err);
+	dn_buf_release(&h);
+	return rc;
 }
 
 /* Decode one PLAIN value at *p (bool: bit *bit of **p) into b with c's conversion. */
@@ -864,31 +1030,7 @@ static int plain_value(struct pr_state *st, struct pr_col *c, const uint8_t **pp
 		if (n > left)
 			goto short_;
 		*pp = p + n;
-		int text = L->ptype == PQ_BYTE_ARRAY || L->logical == 1 || L->ctype == PQ_CT_UTF8;
-		if (text) {
-			size_t bad;
-			if (!dn_utf8_valid((const char *)p, n, &bad))
-				return col_error(st, c, DN_EPARSE, err,
-						 "a value is not valid UTF-8 (byte %zu); dunya "
-						 "reads binary columns as text",
-						 bad + 1);
-			return dn_builder_append_str(b, (const char *)p, n, err);
-		}
-		static const char hex[] = "0123456789abcdef";
-		char tmp[256];
-		struct dn_buf h = DN_BUF_INIT;
-		char *o = tmp;
-		if (2 * n > sizeof tmp) {
-			DN_TRY(dn_buf_reserve(&h, 2 * n, err));
-			o = h.data;
-		}
-		for (size_t k = 0; k < n; k++) {
-			o[2 * k] = hex[p[k] >> 4];
-			o[2 * k + 1] = hex[p[k] & 15];
-		}
-		int rc = dn_builder_append_str(b, o, 2 * n, err);
-		dn_buf_release(&h);
-		return rc;
+		return append_bytes(st, c, p, n, b, err);
 	}
 	default:
 		return col_error(st, c, DN_ENOTSUP, err, "unsupported physical type");
@@ -1081,17 +1223,91 @@ static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err
 			if (end - pg < 4)
 				return col_error(st, c, DN_EPARSE, err, "truncated page");
 			rle_init(&c->idx, pg + 4, end, 1);
+		} else if (c->enc == PQ_ENC_DELTA_BINARY_PACKED &&
+			   (c->L->ptype == PQ_INT32 || c->L->ptype == PQ_INT64)) {
+			if (delta_init(&c->dlt, pg, end, (uint64_t)h.nvalues) < 0)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt DELTA_BINARY_PACKED header");
+		} else if ((c->enc == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY ||
+			    c->enc == PQ_ENC_DELTA_BYTE_ARRAY) &&
+			   c->L->ptype == PQ_BYTE_ARRAY) {
+			const uint8_t *q = pg;
+			int64_t np = 0;
+			if (c->enc == PQ_ENC_DELTA_BYTE_ARRAY)
+				DN_TRY(delta_all(st, c, &q, end, (uint64_t)h.nvalues, &c->prefix,
+						 &np, err));
+			DN_TRY(delta_all(st, c, &q, end, (uint64_t)h.nvalues, &c->lens, &c->nlens,
+					 err));
+			if (c->enc == PQ_ENC_DELTA_BYTE_ARRAY && np != c->nlens)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt DELTA_BYTE_ARRAY page: %lld prefixes for "
+						 "%lld suffixes",
+						 (long long)np, (long long)c->nlens);
+			c->li = 0;
+			c->vp = q;
+			dn_buf_reset(&c->prev);
+		} else if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
+			int w = c->L->ptype == PQ_FLOAT || c->L->ptype == PQ_INT32  ? 4 :
+				c->L->ptype == PQ_DOUBLE || c->L->ptype == PQ_INT64 ? 8 :
+				c->L->ptype == PQ_FIXED_LEN_BYTE_ARRAY ? c->L->type_length :
+									 0;
+			if (w <= 0 || w > 64 || (end - pg) % w)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt BYTE_STREAM_SPLIT page");
+			c->bss_n = (end - pg) / w;
+			c->bss_k = 0;
 		} else if (c->enc != PQ_ENC_PLAIN) {
-			return col_error(st, c, DN_ENOTSUP, err,
-					 "encoding %d is not supported (dunya reads PLAIN, "
-					 "RLE_DICTIONARY and PLAIN_DICTIONARY)",
-					 c->enc);
+			return col_error(
+				st, c, DN_ENOTSUP, err,
+				"encoding %d is not supported for this column (dunya reads "
+				"PLAIN, RLE_DICTIONARY, PLAIN_DICTIONARY, DELTA_BINARY_PACKED, "
+				"DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and "
+				"BYTE_STREAM_SPLIT)",
+				c->enc);
 		}
 		c->page_left = h.nvalues;
 		c->values_left -= h.nvalues;
 		if (h.nvalues > 0)
 			return 0;
 	}
+}
+
+/* The next value of a DELTA_* page. */
+static int delta_value(struct pr_state *st, struct pr_col *c, struct dn_builder *b,
+		       struct dn_error *err)
+{
+	if (c->enc == PQ_ENC_DELTA_BINARY_PACKED) {
+		uint64_t x;
+		uint8_t tmp[8];
+		const uint8_t *tp = tmp;
+		int bit = 0, w = c->L->ptype == PQ_INT32 ? 4 : 8;
+		if (delta_next(&c->dlt, &x) < 0)
+			return col_error(st, c, DN_EPARSE, err,
+					 "truncated or corrupt DELTA_BINARY_PACKED data");
+		for (int k = 0; k < 8; k++)
+			tmp[k] = (uint8_t)(x >> (8 * k));
+		return plain_value(st, c, &tp, tmp + w, &bit, b, err);
+	}
+	if (c->li >= c->nlens)
+		return col_error(st, c, DN_EPARSE, err, "truncated page: too few values");
+	int64_t len = ((const int64_t *)(const void *)c->lens.data)[c->li];
+	if (len > c->vend - c->vp)
+		return col_error(st, c, DN_EPARSE, err,
+				 "truncated page: a value runs past its end");
+	const uint8_t *p = c->vp;
+	c->vp += len;
+	if (c->enc == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) {
+		c->li++;
+		return append_bytes(st, c, p, (size_t)len, b, err);
+	}
+	int64_t pre = ((const int64_t *)(const void *)c->prefix.data)[c->li++];
+	if ((uint64_t)pre > c->prev.len)
+		return col_error(st, c, DN_EPARSE, err,
+				 "corrupt DELTA_BYTE_ARRAY page: a prefix longer than the value "
+				 "before it");
+	c->prev.len = (size_t)pre;
+	DN_TRY(dn_buf_append(&c->prev, p, (size_t)len, err));
+	return append_bytes(st, c, (const uint8_t *)c->prev.data, c->prev.len, b, err);
 }
 
 /* Append the next n rows of column c to b. */
@@ -1116,6 +1332,20 @@ static int read_rows(struct pr_state *st, struct pr_col *c, int64_t n, struct dn
 			}
 			if (c->enc == PQ_ENC_PLAIN) {
 				DN_TRY(plain_value(st, c, &c->vp, c->vend, &c->bit, b, err));
+			} else if (c->enc >= PQ_ENC_DELTA_BINARY_PACKED &&
+				   c->enc <= PQ_ENC_DELTA_BYTE_ARRAY) {
+				DN_TRY(delta_value(st, c, b, err));
+			} else if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
+				uint8_t tmp[64];
+				const uint8_t *tp = tmp;
+				int w = (int)((c->vend - c->vp) / c->bss_n), bit = 0;
+				if (c->bss_k >= c->bss_n)
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: too few values");
+				for (int j = 0; j < w; j++)
+					tmp[j] = c->vp[(int64_t)j * c->bss_n + c->bss_k];
+				c->bss_k++;
+				DN_TRY(plain_value(st, c, &tp, tmp + w, &bit, b, err));
 			} else if (c->enc == PQ_ENC_RLE) {
 				uint32_t v;
 				if (rle_next(&c->idx, &v) < 0)
@@ -1210,6 +1440,9 @@ static void pr_free(struct dn_reader *r)
 		dn_column_release(&st->cols[i].dict);
 		dn_builder_release(&st->cols[i].dict_b);
 		dn_buf_release(&st->cols[i].buf);
+		dn_buf_release(&st->cols[i].lens);
+		dn_buf_release(&st->cols[i].prefix);
+		dn_buf_release(&st->cols[i].prev);
 		if (st->b)
 			dn_builder_release(&st->b[i]);
 	}

@@ -598,3 +598,39 @@ DN_TEST(parquet_snappy_codec)
 	CHECK(dn_snappy_decompress("\x08\x0a\x08\x00", 4, out, 8) < 0);
 	CHECK(dn_snappy_decompress("\x04\x0cxyzw", 6, out, 4) == 0 && !memcmp(out, "xyzw", 4));
 }
+
+/* DuckDB's PARQUET_VERSION V2 output: data pages v2, DELTA_BINARY_PACKED (INT32, INT64),
+ * DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT (FLOAT, DOUBLE), DECIMAL in FIXED_LEN_BYTE_ARRAY. */
+DN_TEST(parquet_duckdb_v2_encodings)
+{
+	struct dn_buf data = DN_BUF_INIT;
+	struct dn_batch *b;
+	struct dn_error err;
+	CHECK_OK(dn_read_file(dn_test_case_path("parquet/duckdb_v2.parquet"), &data, 0, &err),
+		 &err);
+	CHECK_OK(read_parquet(data.data, data.len, NULL, &b, NULL, &err), &err);
+	dn_buf_release(&data);
+	const struct dn_column *c = b->columns;
+	int bad = -1;
+	if (b->nrows != 3000 || b->schema.nfields != 9 || c[3].type != DN_FLOAT64 ||
+	    c[6].type != DN_FLOAT64 || c[8].type != DN_DATE)
+		bad = 0;
+	for (int64_t i = 0; bad < 0 && i < 3000; i++) {
+		char u[32];
+		snprintf(u, sizeof u, "uniq %lld", (long long)i);
+		struct dn_str s = dn_column_str(&c[2], i);
+		if (dn_column_i64(&c[0], i) != i || dn_column_is_null(&c[1], i) != (i % 3 == 0) ||
+		    dn_column_is_null(&c[2], i) != (i % 5 == 0) ||
+		    (i % 5 && !dn_str_eq_cstr(s, u)) ||
+		    dn_column_f64(&c[3], i) != (double)i * 1.5 ||
+		    dn_column_bool(&c[4], i) != (i % 2 == 0) ||
+		    dn_column_i64(&c[5], i) != i * 7 - 1000 ||
+		    dn_column_f64(&c[6], i) != (double)(float)((double)i / 3) ||
+		    dn_column_f64(&c[7], i) != (double)i / 7 ||
+		    dn_column_date(&c[8], i) != 19723 + i)
+			bad = (int)i;
+	}
+	dn_batch_free(b);
+	if (bad >= 0)
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "row %d differs", bad);
+}
