@@ -634,3 +634,56 @@ DN_TEST(parquet_duckdb_v2_encodings)
 	if (bad >= 0)
 		dn_test_fail(dn_t_, __FILE__, __LINE__, "row %d differs", bad);
 }
+
+/* Write and read back; the rows read, or an error. */
+static int64_t alloc_cycle(const struct dn_batch *in, struct dn_error *err)
+{
+	struct dn_buf buf = DN_BUF_INIT;
+	struct dn_writer *w = NULL;
+	struct dn_reader *r = NULL;
+	struct dn_batch *b;
+	struct dn_read_options o;
+	int64_t rows = 0;
+	int rc = dn_writer_open_buf(&w, &buf, DN_FORMAT_PARQUET, NULL, err);
+	if (rc >= 0)
+		rc = dn_writer_write(w, in, err);
+	if (rc >= 0)
+		rc = dn_writer_finish(w, err);
+	dn_writer_free(w);
+	dn_read_options_init(&o);
+	o.batch_rows = 7;
+	if (rc >= 0)
+		rc = dn_reader_open_mem(&r, "t.parquet", buf.data, buf.len, DN_FORMAT_PARQUET, &o,
+					err);
+	while (rc >= 0 && (rc = dn_reader_next(r, &b, err)) > 0) {
+		rows += b->nrows;
+		dn_batch_free(b);
+	}
+	dn_reader_free(r);
+	dn_buf_release(&buf);
+	return rc < 0 ? rc : rows;
+}
+
+/* Every allocation of a write and read, failed in turn, gives DN_ENOMEM and no leak. */
+DN_TEST(parquet_alloc_failures)
+{
+	struct dn_error err;
+	struct dn_batch *in = make_batch(20, 3, 11, 3);
+	int64_t want = alloc_cycle(in, &err);
+	CHECK_INT(want, 20);
+	for (uint64_t n = 1;; n++) {
+		dn_alloc_fail_after(n);
+		dn_error_clear(&err);
+		int64_t rows = alloc_cycle(in, &err);
+		uint64_t used = dn_alloc_fail_after(0);
+		if ((rows < 0 && rows != DN_ENOMEM) || (rows >= 0 && rows != want)) {
+			dn_batch_free(in);
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "allocation %llu failed: %lld (%s)",
+				     (unsigned long long)n, (long long)rows, err.msg);
+			return;
+		}
+		if (rows >= 0 && used < n)
+			break;
+	}
+	dn_batch_free(in);
+}
