@@ -35,6 +35,8 @@ struct dn_cli_read {
 	enum dn_format from;
 	struct dn_type_hint hints[256];
 	char *types_arg;
+	const char *col_names[256]; /* --columns (Parquet), pointing into cols_arg */
+	char *cols_arg;
 	int progress;
 };
 

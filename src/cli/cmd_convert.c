@@ -31,7 +31,8 @@ static int convert_run(int argc, char **argv)
 		if (!strcmp(a, "--to")) {
 			char d = 0;
 			if (i + 1 >= argc || dn_format_parse(argv[i + 1], &to, &d) < 0) {
-				rc = dn_cli_usage("convert", "--to takes csv, tsv, ndjson or json");
+				rc = dn_cli_usage("convert",
+						  "--to takes csv, tsv, ndjson, json or parquet");
 				goto out;
 			}
 			if (d)
@@ -45,6 +46,24 @@ static int convert_run(int argc, char **argv)
 				goto out;
 			}
 			wo.delimiter = !strcmp(argv[i + 1], "tab") ? '\t' : argv[i + 1][0];
+			i++;
+		} else if (!strcmp(a, "--compression")) {
+			if (i + 1 >= argc ||
+			    dn_parquet_codec_parse(argv[i + 1], &wo.parquet_codec) < 0) {
+				rc = dn_cli_usage("convert", "--compression takes none, snappy, "
+							     "gzip or zstd");
+				goto out;
+			}
+			i++;
+		} else if (!strcmp(a, "--row-group-rows")) {
+			if (i + 1 >= argc ||
+			    dn_parse_i64(argv[i + 1], strlen(argv[i + 1]), &wo.row_group_rows) <
+				    0 ||
+			    wo.row_group_rows < 1) {
+				rc = dn_cli_usage("convert",
+						  "--row-group-rows takes a whole number >= 1");
+				goto out;
+			}
 			i++;
 		} else if (!strcmp(a, "--no-out-header")) {
 			wo.no_header = 1;
@@ -78,7 +97,7 @@ static int convert_run(int argc, char **argv)
 	if (to == DN_FORMAT_UNKNOWN) {
 		rc = dn_cli_usage("convert",
 				  "cannot tell the output format of '%s'; add --to csv|tsv|"
-				  "ndjson|json",
+				  "ndjson|json|parquet",
 				  outp);
 		goto out;
 	}
@@ -117,17 +136,22 @@ static void convert_help(FILE *out)
 {
 	fprintf(out,
 		"usage: dunya convert IN OUT [options]\n\n"
-		"Convert between CSV, TSV, NDJSON and JSON. Formats come from the file extensions\n"
-		"(.csv .tsv .txt .ndjson .jsonl .json) or --from/--to; - is stdin or stdout.\n"
+		"Convert between CSV, TSV, NDJSON, JSON and Parquet. Formats come from the file\n"
+		"extensions (.csv .tsv .txt .ndjson .jsonl .json .parquet) or --from/--to; - is\n"
+		"stdin or stdout (Parquet input must be a file).\n"
 		"OUT is "
 		"written to a temporary file and renamed into place when complete.\n\n"
 		"writing options:\n"
-		"  --to FORMAT            csv, tsv, ndjson (jsonl) or json\n"
+		"  --to FORMAT            csv, tsv, ndjson (jsonl), json or parquet\n"
 		"  --out-delimiter C      CSV output delimiter (default , or tab for .tsv)\n"
 		"  --no-out-header        no header line in CSV output\n"
-		"  --crlf                 end CSV lines with CRLF\n\n");
+		"  --crlf                 end CSV lines with CRLF\n"
+		"  --compression C        Parquet page compression: snappy (default), zstd,\n"
+		"                         gzip or none\n"
+		"  --row-group-rows N     rows per Parquet row group (default 1048576)\n\n");
 	dn_cli_read_help(out);
 }
 
-const struct dn_cmd dn_cmd_convert = {"convert", "convert a file between CSV, NDJSON and JSON",
+const struct dn_cmd dn_cmd_convert = {"convert",
+				      "convert a file between CSV, NDJSON, JSON and Parquet",
 				      convert_run, convert_help};

@@ -57,13 +57,17 @@ void dn_cli_read_release(struct dn_cli_read *o)
 {
 	dn_free(o->types_arg);
 	o->types_arg = NULL;
+	dn_free(o->cols_arg);
+	o->cols_arg = NULL;
 }
 
 void dn_cli_read_help(FILE *out)
 {
 	fprintf(out,
 		"reading options:\n"
-		"  --from FORMAT         csv, tsv, ndjson (jsonl) or json; default: the extension\n"
+		"  --from FORMAT         csv, tsv, ndjson (jsonl), json or parquet; default: the\n"
+		"                        extension\n"
+		"  --columns A,B,...     Parquet: read only these columns, in this order\n"
 		"  --delimiter C         CSV delimiter: a character or tab; default: detected\n"
 		"                        among , ; tab |\n"
 		"  --no-header           the first CSV line is data; columns are column1..N\n"
@@ -121,6 +125,25 @@ static int parse_types(struct dn_cli_read *o, const char *arg)
 	return 0;
 }
 
+static int parse_columns(struct dn_cli_read *o, const char *arg)
+{
+	dn_free(o->cols_arg);
+	o->cols_arg = dn_strdup(arg);
+	if (!o->cols_arg)
+		return dn_cli_usage(NULL, "out of memory");
+	o->opt.n_columns = 0;
+	o->opt.columns = o->col_names;
+	char *save = NULL;
+	for (char *tok = strtok_r(o->cols_arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->opt.n_columns >= 256)
+			return dn_cli_usage(NULL, "--columns: at most 256 columns");
+		o->col_names[o->opt.n_columns++] = tok;
+	}
+	if (o->opt.n_columns == 0)
+		return dn_cli_usage(NULL, "--columns takes a comma-separated list of names");
+	return 0;
+}
+
 static int parse_count(const char *opt, const char *v, int64_t min, int64_t *out)
 {
 	if (dn_parse_i64(v, strlen(v), out) < 0 || *out < min)
@@ -138,8 +161,8 @@ int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i)
 			return -1;
 		char d = 0;
 		if (dn_format_parse(argv[++*i], &o->from, &d) < 0)
-			return -dn_cli_usage(NULL, "unknown format '%s' (csv, tsv, ndjson, json)",
-					     argv[*i]);
+			return -dn_cli_usage(NULL, "unknown format '%s' (%s)", argv[*i],
+					     "csv, tsv, ndjson, json, parquet");
 		if (d && !o->opt.delimiter)
 			o->opt.delimiter = d;
 	} else if (!strcmp(a, "--delimiter") || !strcmp(a, "-d")) {
@@ -168,6 +191,11 @@ int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i)
 		if (!need_value(a, argc, *i))
 			return -1;
 		if (parse_types(o, argv[++*i]) != 0)
+			return -1;
+	} else if (!strcmp(a, "--columns")) {
+		if (!need_value(a, argc, *i))
+			return -1;
+		if (parse_columns(o, argv[++*i]) != 0)
 			return -1;
 	} else if (!strcmp(a, "--all-strings")) {
 		o->opt.all_strings = 1;

@@ -20,6 +20,8 @@ const char *dn_format_name(enum dn_format f)
 		return "ndjson";
 	case DN_FORMAT_JSON:
 		return "json";
+	case DN_FORMAT_PARQUET:
+		return "parquet";
 	default:
 		return "unknown";
 	}
@@ -37,6 +39,8 @@ int dn_format_parse(const char *s, enum dn_format *out, char *delimiter)
 		*out = DN_FORMAT_NDJSON;
 	} else if (!dn_ascii_casecmp(s, "json")) {
 		*out = DN_FORMAT_JSON;
+	} else if (!dn_ascii_casecmp(s, "parquet")) {
+		*out = DN_FORMAT_PARQUET;
 	} else {
 		return DN_EPARSE;
 	}
@@ -185,6 +189,12 @@ int dn_reader_new_(struct dn_reader **out, const char *name, const struct dn_rea
 	return 0;
 }
 
+static int is_parquet(const char *name, enum dn_format fmt)
+{
+	return fmt == DN_FORMAT_PARQUET ||
+	       (fmt == DN_FORMAT_UNKNOWN && dn_format_from_path(name, NULL) == DN_FORMAT_PARQUET);
+}
+
 static int reader_init_format(struct dn_reader *r, enum dn_format fmt, struct dn_error *err)
 {
 	char delim = 0;
@@ -193,7 +203,7 @@ static int reader_init_format(struct dn_reader *r, enum dn_format fmt, struct dn
 		if (fmt == DN_FORMAT_UNKNOWN)
 			return dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
 					       "cannot tell the format from the file name; "
-					       "name it with --from csv|tsv|ndjson|json");
+					       "name it with --from csv|tsv|ndjson|json|parquet");
 		if (delim && !r->opt.delimiter)
 			r->opt.delimiter = delim;
 	}
@@ -204,6 +214,8 @@ static int reader_init_format(struct dn_reader *r, enum dn_format fmt, struct dn
 		return dn_json_reader_init(r, 1, err);
 	case DN_FORMAT_JSON:
 		return dn_json_reader_init(r, 0, err);
+	case DN_FORMAT_PARQUET:
+		return dn_parquet_reader_init(r, err);
 	default:
 		return dn_error_set(err, DN_EINVAL, "unknown format");
 	}
@@ -237,7 +249,8 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 		}
 		r->src.close_fd = 1;
 	}
-	int rc = dn_source_detect(r, err);
+	/* Parquet reads its own bytes (footer first), never through a decompressor. */
+	int rc = is_parquet(r->name, fmt) ? 0 : dn_source_detect(r, err);
 	if (rc == 0)
 		rc = reader_init_format(r, fmt, err);
 	if (rc < 0) {
@@ -256,7 +269,8 @@ int dn_reader_open_mem(struct dn_reader **out, const char *name, const char *dat
 	DN_TRY(dn_reader_new_(&r, name, opt, err));
 	r->src.mem = data;
 	r->src.mem_len = len;
-	int rc = dn_source_detect(r, err);
+	/* Parquet reads its own bytes (footer first), never through a decompressor. */
+	int rc = is_parquet(r->name, fmt) ? 0 : dn_source_detect(r, err);
 	if (rc == 0)
 		rc = reader_init_format(r, fmt, err);
 	if (rc < 0) {
@@ -448,6 +462,9 @@ static int writer_new(struct dn_writer **out, enum dn_format fmt,
 	case DN_FORMAT_JSON:
 		w->ops = &dn_json_writer_ops;
 		break;
+	case DN_FORMAT_PARQUET:
+		w->ops = &dn_parquet_writer_ops;
+		break;
 	default:
 		dn_free(w);
 		return dn_error_set(err, DN_EINVAL, "unknown output format");
@@ -471,17 +488,22 @@ int dn_writer_open(struct dn_writer **out, const char *path, enum dn_format fmt,
 		if (strcmp(path, "-") == 0)
 			return dn_error_set(err, DN_EUSAGE,
 					    "writing standard output: name its format with "
-					    "--to csv|tsv|ndjson|json");
+					    "--to csv|tsv|ndjson|json|parquet");
 		fmt = dn_format_from_path(path, &delim);
 		if (fmt == DN_FORMAT_UNKNOWN)
 			return dn_error_set_at(err, DN_EUSAGE, path, 0, 0,
 					       "cannot tell the output format from the file name; "
-					       "name it with --to csv|tsv|ndjson|json");
+					       "name it with --to csv|tsv|ndjson|json|parquet");
 		if (delim)
 			o.delimiter = delim;
 	}
 	struct dn_writer *w;
 	enum dn_codec codec = o.codec_given ? o.codec : dn_codec_from_path(path, NULL);
+	if (fmt == DN_FORMAT_PARQUET && codec != DN_CODEC_NONE)
+		return dn_error_set_at(err, DN_EUSAGE, path, 0, 0,
+				       "a Parquet file is not wrapped in %s; its pages are "
+				       "compressed inside (choose with --compression)",
+				       dn_codec_name(codec));
 	DN_TRY(writer_new(&w, fmt, &o, err));
 	int rc = 0;
 	if (codec != DN_CODEC_NONE)

@@ -1,5 +1,7 @@
 /* formats: file formats in and out of columnar batches. CSV (RFC 4180 and the real-world files
- * around it), NDJSON and JSON (a top-level array of objects).
+ * around it), NDJSON, JSON (a top-level array of objects) and Apache Parquet (flat schemas;
+ * docs/parquet.md). Parquet is read from a file mapped in memory (its footer comes first), so it
+ * needs a regular file or a memory block, not a pipe.
  *
  * Every reader is a stream: open, take batches with dn_reader_next until it returns 0, read the
  * summary, free. Memory stays bounded by the batch size and the number of chunks in flight, so
@@ -32,6 +34,7 @@ enum dn_format {
 	DN_FORMAT_CSV,
 	DN_FORMAT_NDJSON,
 	DN_FORMAT_JSON,
+	DN_FORMAT_PARQUET,
 };
 
 /* Compression of a file's bytes. Input is recognised by its magic bytes whatever its name;
@@ -44,12 +47,24 @@ const char *dn_codec_suffix(enum dn_codec c);          /* "", ".gz", ".zst" */
 /* The codec a path's suffix names; *stem_len (may be NULL) = the length without it. */
 enum dn_codec dn_codec_from_path(const char *path, size_t *stem_len);
 
-/* "csv", "ndjson", "json". */
+/* Compression of Parquet pages (inside the file; the file itself is never wrapped). */
+enum dn_parquet_codec {
+	DN_PQ_DEFAULT = 0, /* snappy */
+	DN_PQ_NONE,
+	DN_PQ_SNAPPY,
+	DN_PQ_GZIP,
+	DN_PQ_ZSTD,
+};
+/* "none" ("uncompressed"), "snappy", "gzip", "zstd"; DN_EPARSE otherwise. */
+int dn_parquet_codec_parse(const char *s, enum dn_parquet_codec *out);
+const char *dn_parquet_codec_name(enum dn_parquet_codec c);
+
+/* "csv", "ndjson", "json", "parquet". */
 const char *dn_format_name(enum dn_format f);
-/* Parse a format name ("csv", "tsv" = csv with tab, "ndjson", "jsonl", "json"). */
+/* Parse a format name ("csv", "tsv" = csv with tab, "ndjson", "jsonl", "json", "parquet"). */
 int dn_format_parse(const char *s, enum dn_format *out, char *delimiter);
-/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json), after a .gz or .zst suffix;
- * DN_FORMAT_UNKNOWN otherwise. A .tsv sets *delimiter (may be NULL) to a tab. */
+/* From a path's extension (.csv .tsv .txt .ndjson .jsonl .json .parquet), after a .gz or .zst
+ * suffix; DN_FORMAT_UNKNOWN otherwise. A .tsv sets *delimiter (may be NULL) to a tab. */
 enum dn_format dn_format_from_path(const char *path, char *delimiter);
 
 enum dn_bad_rows { DN_BAD_FAIL = 0, DN_BAD_SKIP, DN_BAD_QUARANTINE };
@@ -84,6 +99,10 @@ struct dn_read_options {
 	/* Called now and then with bytes consumed so far (for progress lines); may be NULL. */
 	void (*progress)(void *user, uint64_t bytes, int64_t rows);
 	void *progress_user;
+	/* Parquet: read only these columns, in this order (0 = all). A name the file lacks is an
+	 * error (DN_ENOTFOUND). Borrowed; must outlive dn_reader_open. */
+	int n_columns;
+	const char *const *columns;
 };
 
 void dn_read_options_init(struct dn_read_options *o);
@@ -191,6 +210,14 @@ struct dn_write_options {
 	int codec_given;     /* 0: compress as the path's .gz / .zst suffix says */
 	enum dn_codec codec; /* when codec_given */
 	int level;           /* compression level; 0 = the codec's default (gzip 6, zstd 3) */
+	/* Parquet */
+	enum dn_parquet_codec parquet_codec; /* page compression; default snappy */
+	int64_t row_group_rows;              /* rows per row group; 0 = 1048576 */
+	size_t row_group_bytes;              /* or fewer when the buffered values pass this;
+					      * 0 = 256 MiB */
+	size_t page_bytes;                   /* target data page size; 0 = 1 MiB */
+	size_t dict_bytes;                   /* largest dictionary before falling back to PLAIN;
+					      * 0 = 1 MiB */
 };
 
 void dn_write_options_init(struct dn_write_options *o);

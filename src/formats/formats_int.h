@@ -92,6 +92,8 @@ int dn_reader_new_(struct dn_reader **out, const char *name, const struct dn_rea
 /* Format constructors: fill r->ops and r->state, read the sample, set r->schema. */
 int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err);
 int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err);
+/* Parquet: maps r->src.fd (a regular file) or uses r->src.mem; reads the footer. */
+int dn_parquet_reader_init(struct dn_reader *r, struct dn_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Writers */
@@ -128,5 +130,64 @@ int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
 extern const struct dn_writer_ops dn_csv_writer_ops;
 extern const struct dn_writer_ops dn_ndjson_writer_ops;
 extern const struct dn_writer_ops dn_json_writer_ops;
+extern const struct dn_writer_ops dn_parquet_writer_ops;
+
+/* ---------------------------------------------------------------------------------------------
+ * Parquet (parquet_read.c, parquet_write.c, snappy.c). Values of the format's enums as
+ * parquet.thrift numbers them. */
+enum {
+	PQ_BOOLEAN = 0,
+	PQ_INT32 = 1,
+	PQ_INT64 = 2,
+	PQ_INT96 = 3,
+	PQ_FLOAT = 4,
+	PQ_DOUBLE = 5,
+	PQ_BYTE_ARRAY = 6,
+	PQ_FIXED_LEN_BYTE_ARRAY = 7,
+};
+enum {
+	PQ_ENC_PLAIN = 0,
+	PQ_ENC_PLAIN_DICTIONARY = 2,
+	PQ_ENC_RLE = 3,
+	PQ_ENC_DELTA_BINARY_PACKED = 5,
+	PQ_ENC_DELTA_LENGTH_BYTE_ARRAY = 6,
+	PQ_ENC_DELTA_BYTE_ARRAY = 7,
+	PQ_ENC_RLE_DICTIONARY = 8,
+	PQ_ENC_BYTE_STREAM_SPLIT = 9,
+};
+enum { PQ_PAGE_DATA = 0, PQ_PAGE_INDEX = 1, PQ_PAGE_DICTIONARY = 2, PQ_PAGE_DATA_V2 = 3 };
+enum { PQ_CODEC_NONE = 0, PQ_CODEC_SNAPPY = 1, PQ_CODEC_GZIP = 2, PQ_CODEC_ZSTD = 6 };
+enum {
+	PQ_CT_UTF8 = 0,
+	PQ_CT_DECIMAL = 5,
+	PQ_CT_DATE = 6,
+	PQ_CT_TS_MILLIS = 9,
+	PQ_CT_TS_MICROS = 10,
+	PQ_CT_JSON = 19
+};
+/* Thrift compact protocol type ids. */
+enum {
+	TC_STOP = 0,
+	TC_TRUE = 1,
+	TC_FALSE = 2,
+	TC_BYTE = 3,
+	TC_I16 = 4,
+	TC_I32 = 5,
+	TC_I64 = 6,
+	TC_DOUBLE = 7,
+	TC_BINARY = 8,
+	TC_LIST = 9,
+	TC_SET = 10,
+	TC_MAP = 11,
+	TC_STRUCT = 12,
+};
+
+/* Snappy raw blocks. compress writes at most dn_snappy_max_compressed(n) bytes to dst and
+ * returns the count; decompress needs dst_len to be the block's stated length and returns 0
+ * or DN_EPARSE (damaged data); uncompressed_length returns the varint's size or DN_EPARSE. */
+size_t dn_snappy_max_compressed(size_t n);
+size_t dn_snappy_compress(const char *src, size_t n, char *dst);
+int dn_snappy_uncompressed_length(const char *src, size_t n, size_t *out);
+int dn_snappy_decompress(const char *src, size_t n, char *dst, size_t dst_len);
 
 #endif

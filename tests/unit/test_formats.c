@@ -13,7 +13,8 @@ DN_TEST(formats_from_path)
 	CHECK_INT(dn_format_from_path("x.jsonl", NULL), DN_FORMAT_NDJSON);
 	CHECK_INT(dn_format_from_path("x.ndjson", NULL), DN_FORMAT_NDJSON);
 	CHECK_INT(dn_format_from_path("x.json", NULL), DN_FORMAT_JSON);
-	CHECK_INT(dn_format_from_path("x.parquet", NULL), DN_FORMAT_UNKNOWN);
+	CHECK_INT(dn_format_from_path("x.parquet", NULL), DN_FORMAT_PARQUET);
+	CHECK_INT(dn_format_from_path("x.xlsx", NULL), DN_FORMAT_UNKNOWN);
 	CHECK_INT(dn_format_from_path("dir.csv/file", NULL), DN_FORMAT_UNKNOWN);
 	enum dn_format f;
 	CHECK_INT(dn_format_parse("jsonl", &f, NULL), 0);

@@ -25,8 +25,8 @@ Help, version and usage errors: usage errors exit 2 with one line on stderr.
   dunya: usage error: name an input and an output file (- for stdin/stdout) (see `dunya convert --help`)
   [2]
 
-  $ dunya convert people.csv out.parquet
-  dunya: usage error: cannot tell the output format of 'out.parquet'; add --to csv|tsv|ndjson|json (see `dunya convert --help`)
+  $ dunya convert people.csv out.xlsx
+  dunya: usage error: cannot tell the output format of 'out.xlsx'; add --to csv|tsv|ndjson|json|parquet (see `dunya convert --help`)
   [2]
 
   $ dunya head people.csv --bad-rows maybe

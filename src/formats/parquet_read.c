@@ -1,0 +1,1560 @@
+/* The Parquet reader: flat files from any writer (DuckDB, Arrow, Spark, parquet-mr, dunya).
+ *
+ * A Parquet file ends with its metadata, so the reader maps the whole file (or reads a memory
+ * block in place) and starts at the footer: "PAR1", column chunks, FileMetaData in Thrift's
+ * compact protocol, a 4-byte length, "PAR1". The footer is decoded by a small hand-written
+ * Thrift decoder that takes the fields it needs and skips the rest; every length, count and
+ * offset it yields is checked against the bytes that are actually there before it is used, and
+ * skipping unknown fields has a depth limit, so a hostile file gets an error, never a crash.
+ *
+ * Batches never cross row groups. For each selected column the reader keeps a cursor in the
+ * current column chunk and decodes one page at a time (decompressed into a buffer reused for
+ * the column; an uncompressed page is read in place), so memory is bounded by the batch and
+ * the largest page. Pages: dictionary, data v1 (levels inside the compressed block) and data
+ * v2 (levels before it). Encodings: PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY, the RLE/bit-
+ * packed hybrid for definition levels and dictionary indices, RLE for v2 booleans. Dictionary
+ * values are converted once into a column and data pages then copy from it by index.
+ *
+ * Types: BOOLEAN → bool; INT32, INT64 → int64 (DATE → date, DECIMAL → float64, TIMESTAMP
+ * MILLIS/MICROS/NANOS → timestamp in µs, NANOS rounded down); INT96 → timestamp (the legacy
+ * Impala layout); FLOAT, DOUBLE → float64; BYTE_ARRAY → string (must be UTF-8);
+ * FIXED_LEN_BYTE_ARRAY → string (UTF-8 if annotated as a string, else lowercase hex). Nested
+ * columns (groups, repeated fields) are an error that names the column. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "formats_int.h"
+
+#define TC_MAX_DEPTH 32
+
+/* ---- Thrift compact protocol decoder: a cursor that never passes end ---- */
+struct tc_dec {
+	const uint8_t *p, *end;
+};
+
+static int tc_varint(struct tc_dec *d, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int s = 0; s < 70; s += 7) {
+		if (d->p >= d->end)
+			return DN_EPARSE;
+		uint8_t b = *d->p++;
+		x |= (uint64_t)(b & 0x7f) << s;
+		if (!(b & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return DN_EPARSE;
+}
+
+static int tc_int(struct tc_dec *d, int64_t *v)
+{
+	uint64_t u;
+	DN_TRY(tc_varint(d, &u));
+	*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+	return 0;
+}
+
+/* Next field of a struct: 1 and its type and id, 0 at the struct's end, or DN_EPARSE. */
+static int tc_field(struct tc_dec *d, int *last, int *type, int *id)
+{
+	if (d->p >= d->end)
+		return DN_EPARSE;
+	uint8_t b = *d->p++;
+	if (b == TC_STOP)
+		return 0;
+	*type = b & 15;
+	if (b >> 4) {
+		*id = *last + (b >> 4);
+	} else {
+		int64_t x;
+		DN_TRY(tc_int(d, &x));
+		if (x < INT16_MIN || x > INT16_MAX)
+			return DN_EPARSE;
+		*id = (int)x;
+	}
+	*last = *id;
+	return 1;
+}
+
+static int tc_bin(struct tc_dec *d, const uint8_t **p, size_t *n)
+{
+	uint64_t len;
+	DN_TRY(tc_varint(d, &len));
+	if (len > (uint64_t)(d->end - d->p))
+		return DN_EPARSE;
+	*p = d->p;
+	*n = (size_t)len;
+	d->p += len;
+	return 0;
+}
+
+/* A list or set header: element type and count (at most the bytes left: every element takes
+ * at least one). */
+static int tc_list(struct tc_dec *d, int *etype, uint32_t *n)
+{
+	if (d->p >= d->end)
+		return DN_EPARSE;
+	uint8_t b = *d->p++;
+	uint64_t k = b >> 4;
+	*etype = b & 15;
+	if (k == 15)
+		DN_TRY(tc_varint(d, &k));
+	if (k > (uint64_t)(d->end - d->p))
+		return DN_EPARSE;
+	*n = (uint32_t)k;
+	return 0;
+}
+
+static int tc_skip(struct tc_dec *d, int type, int depth, int in_list)
+{
+	uint64_t u;
+	const uint8_t *p;
+	size_t n;
+	if (depth > TC_MAX_DEPTH)
+		return DN_EPARSE;
+	switch (type) {
+	case TC_TRUE:
+	case TC_FALSE:
+		if (in_list) { /* a list's booleans take a byte each */
+			if (d->p >= d->end)
+				return DN_EPARSE;
+			d->p++;
+		}
+		return 0;
+	case TC_BYTE:
+		if (d->p >= d->end)
+			return DN_EPARSE;
+		d->p++;
+		return 0;
+	case TC_I16:
+	case TC_I32:
+	case TC_I64:
+		return tc_varint(d, &u);
+	case TC_DOUBLE:
+		if (d->end - d->p < 8)
+			return DN_EPARSE;
+		d->p += 8;
+		return 0;
+	case TC_BINARY:
+		return tc_bin(d, &p, &n);
+	case TC_LIST:
+	case TC_SET: {
+		int et;
+		uint32_t k;
+		DN_TRY(tc_list(d, &et, &k));
+		for (uint32_t i = 0; i < k; i++)
+			DN_TRY(tc_skip(d, et, depth + 1, 1));
+		return 0;
+	}
+	case TC_MAP: {
+		DN_TRY(tc_varint(d, &u));
+		if (u == 0)
+			return 0;
+		if (u > (uint64_t)(d->end - d->p) || d->p >= d->end)
+			return DN_EPARSE;
+		uint8_t kv = *d->p++;
+		for (uint64_t i = 0; i < u; i++) {
+			DN_TRY(tc_skip(d, kv >> 4, depth + 1, 1));
+			DN_TRY(tc_skip(d, kv & 15, depth + 1, 1));
+		}
+		return 0;
+	}
+	case TC_STRUCT: {
+		int last = 0, t, id, rc;
+		while ((rc = tc_field(d, &last, &t, &id)) > 0)
+			DN_TRY(tc_skip(d, t, depth + 1, 0));
+		return rc;
+	}
+	default:
+		return DN_EPARSE;
+	}
+}
+
+/* Read an integer field of any integer type. */
+static int tc_get_int(struct tc_dec *d, int type, int64_t *v)
+{
+	if (type != TC_I16 && type != TC_I32 && type != TC_I64 && type != TC_BYTE)
+		return DN_EPARSE;
+	if (type == TC_BYTE) {
+		if (d->p >= d->end)
+			return DN_EPARSE;
+		*v = (int8_t)*d->p++;
+		return 0;
+	}
+	return tc_int(d, v);
+}
+
+/* ---- metadata ---- */
+
+enum { TS_NONE = 0, TS_MILLIS, TS_MICROS, TS_NANOS };
+
+struct pr_leaf {
+	char *name;
+	int ptype;       /* PQ_*, -1 for a group */
+	int type_length; /* FIXED_LEN_BYTE_ARRAY */
+	int repetition;  /* 0 required, 1 optional, 2 repeated */
+	int nchildren;
+	int ctype;   /* converted type, -1 none */
+	int logical; /* LogicalType union field id, 0 none */
+	int ts_unit;
+	int scale;
+};
+
+struct pr_top {
+	int elem;   /* index in leaves */
+	int chunk;  /* its first column chunk */
+	int nested; /* a group or repeated */
+};
+
+struct pr_chunk {
+	int64_t start, len, nvalues;
+	int codec;
+	int external;
+};
+
+struct pr_group {
+	int64_t rows;
+	int nchunks;
+	struct pr_chunk *chunks;
+};
+
+struct pr_rle {
+	const uint8_t *p, *end;
+	int bw;
+	uint32_t rle_left, rle_val;
+	uint32_t bp_left;
+	const uint8_t *bp;
+	uint64_t bitpos;
+};
+
+/* DELTA_BINARY_PACKED: a header (block size, miniblocks per block, value count, first value),
+ * then blocks of a minimum delta, the miniblocks' bit widths and the bit-packed miniblocks. */
+#define PR_MAX_MINI 256
+struct pr_delta {
+	const uint8_t *p, *end;
+	uint64_t per_mini, nmini, left;
+	uint64_t min_delta, prev;
+	int first_pending, in_block;
+	uint8_t widths[PR_MAX_MINI];
+	uint64_t mini_idx, mini_left;
+	const uint8_t *bp;
+	uint64_t bitpos;
+	int bw;
+};
+
+struct pr_col {
+	int leaf;
+	enum dn_type type;
+	const struct pr_leaf *L;
+	/* chunk cursor */
+	const uint8_t *p, *end;
+	int64_t values_left;
+	int codec;
+	/* dictionary */
+	struct dn_builder dict_b;
+	struct dn_column dict;
+	int has_dict;
+	/* page */
+	struct dn_buf buf;
+	int64_t page_left;
+	struct pr_rle def;
+	int enc;
+	const uint8_t *vp, *vend;
+	int bit; /* PLAIN booleans: next bit in *vp */
+	struct pr_rle idx;
+	/* DELTA_* and BYTE_STREAM_SPLIT pages */
+	struct pr_delta dlt;
+	struct dn_buf lens;   /* int64 value lengths (DELTA_LENGTH / DELTA_BYTE_ARRAY) */
+	struct dn_buf prefix; /* int64 prefix lengths (DELTA_BYTE_ARRAY) */
+	struct dn_buf prev;   /* the previous value (DELTA_BYTE_ARRAY) */
+	int64_t nlens, li;    /* lengths decoded, next one */
+	int64_t bss_n, bss_k; /* BYTE_STREAM_SPLIT: values in the page, next one */
+};
+
+struct pr_state {
+	struct dn_reader *r;
+	const uint8_t *data;
+	size_t len;
+	void *map; /* mmap'd file, or NULL */
+	size_t map_len;
+	struct pr_leaf *leaves; /* schema elements, the root first */
+	int nleaves;
+	struct pr_top *tops; /* the root's children */
+	int ntops;
+	int *chunk_elem; /* element of each leaf (column chunk) */
+	int nchunks;
+	struct pr_group *groups;
+	int ngroups;
+	int64_t num_rows;
+	struct pr_col *cols; /* selected columns */
+	int ncols;
+	struct dn_builder *b;
+	int group;         /* current row group, -1 before the first */
+	int64_t rows_left; /* in the current row group */
+	int64_t emitted;
+	z_stream z;
+	int z_init;
+	ZSTD_DCtx *zd;
+};
+
+static int footer_error(struct pr_state *st, const char *what, struct dn_error *err)
+{
+	return dn_error_set_at(err, DN_EPARSE, st->r->name, 0, 0,
+			       "not a valid Parquet file: %s; the file may be truncated or damaged",
+			       what);
+}
+
+/* An error in column c of the current row group. */
+static int col_error(struct pr_state *st, const struct pr_col *c, int code, struct dn_error *err,
+		     const char *fmt, ...) DN_PRINTF(5, 6);
+static int col_error(struct pr_state *st, const struct pr_col *c, int code, struct dn_error *err,
+		     const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return dn_error_set_at(err, code, st->r->name, 0, 0, "column '%s', row group %d: %s",
+			       c->L->name, st->group, msg);
+}
+
+static int parse_logical(struct tc_dec *d, struct pr_leaf *L)
+{
+	int last = 0, t, id, rc;
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		if (t != TC_STRUCT) {
+			DN_TRY(tc_skip(d, t, 1, 0));
+			continue;
+		}
+		L->logical = id;
+		int l2 = 0, t2, id2;
+		while ((rc = tc_field(d, &l2, &t2, &id2)) > 0) {
+			int64_t v;
+			if (id == 5 && id2 == 1 && t2 == TC_I32) { /* DECIMAL scale */
+				DN_TRY(tc_int(d, &v));
+				if (v < 0 || v > 76)
+					return DN_EPARSE;
+				L->scale = (int)v;
+			} else if (id == 8 && id2 == 2 && t2 == TC_STRUCT) { /* TIMESTAMP unit */
+				int l3 = 0, t3, id3;
+				while ((rc = tc_field(d, &l3, &t3, &id3)) > 0) {
+					if (t3 == TC_STRUCT)
+						L->ts_unit = id3 == 1 ? TS_MILLIS :
+							     id3 == 2 ? TS_MICROS :
+							     id3 == 3 ? TS_NANOS :
+									TS_NONE;
+					DN_TRY(tc_skip(d, t3, 2, 0));
+				}
+				DN_TRY(rc);
+			} else {
+				DN_TRY(tc_skip(d, t2, 2, 0));
+			}
+		}
+		DN_TRY(rc);
+	}
+	return rc;
+}
+
+static int parse_schema_element(struct tc_dec *d, struct pr_leaf *L)
+{
+	int last = 0, t, id, rc;
+	const uint8_t *p;
+	size_t n;
+	int64_t v;
+	L->ptype = -1;
+	L->ctype = -1;
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		switch (id) {
+		case 1:
+		case 2:
+		case 3:
+		case 5:
+		case 6:
+		case 7:
+			DN_TRY(tc_get_int(d, t, &v));
+			if (v < INT32_MIN || v > INT32_MAX)
+				return DN_EPARSE;
+			if (id == 1)
+				L->ptype = (int)v;
+			else if (id == 2)
+				L->type_length = (int)v;
+			else if (id == 3)
+				L->repetition = (int)v;
+			else if (id == 5)
+				L->nchildren = (int)v;
+			else if (id == 6)
+				L->ctype = (int)v;
+			else if (v >= 0 && v <= 76)
+				L->scale = (int)v;
+			break;
+		case 4:
+			if (t != TC_BINARY)
+				return DN_EPARSE;
+			DN_TRY(tc_bin(d, &p, &n));
+			dn_free(L->name);
+			L->name = dn_malloc(n + 1);
+			if (!L->name)
+				return DN_ENOMEM;
+			memcpy(L->name, p, n);
+			L->name[n] = 0;
+			break;
+		case 10:
+			if (t != TC_STRUCT)
+				return DN_EPARSE;
+			DN_TRY(parse_logical(d, L));
+			break;
+		default:
+			DN_TRY(tc_skip(d, t, 1, 0));
+		}
+	}
+	if (rc == 0 && !L->name)
+		return DN_EPARSE;
+	return rc;
+}
+
+static int parse_column_meta(struct tc_dec *d, struct pr_chunk *ck)
+{
+	int last = 0, t, id, rc;
+	int64_t v, data_off = -1, dict_off = 0;
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		switch (id) {
+		case 4:
+		case 5:
+		case 7:
+		case 9:
+		case 11:
+			DN_TRY(tc_get_int(d, t, &v));
+			if (id == 4)
+				ck->codec = (int)(v < 0 || v > 100 ? 100 : v);
+			else if (id == 5)
+				ck->nvalues = v;
+			else if (id == 7)
+				ck->len = v;
+			else if (id == 9)
+				data_off = v;
+			else
+				dict_off = v;
+			break;
+		default:
+			DN_TRY(tc_skip(d, t, 1, 0));
+		}
+	}
+	DN_TRY(rc);
+	/* Some writers set a zero dictionary offset for "none". */
+	ck->start = dict_off > 0 && dict_off < data_off ? dict_off : data_off;
+	return 0;
+}
+
+static int parse_row_group(struct tc_dec *d, struct pr_group *g)
+{
+	int last = 0, t, id, rc;
+	int64_t v;
+	g->rows = -1;
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		if (id == 1 && t == TC_LIST) {
+			int et;
+			uint32_t n;
+			DN_TRY(tc_list(d, &et, &n));
+			if (et != TC_STRUCT || g->chunks)
+				return DN_EPARSE;
+			g->chunks = dn_calloc(n ? n : 1, sizeof *g->chunks);
+			if (!g->chunks)
+				return DN_ENOMEM;
+			g->nchunks = (int)n;
+			for (uint32_t i = 0; i < n; i++) {
+				struct pr_chunk *ck = &g->chunks[i];
+				int l2 = 0, t2, id2;
+				ck->start = -1;
+				ck->nvalues = -1;
+				ck->len = -1;
+				while ((rc = tc_field(d, &l2, &t2, &id2)) > 0) {
+					if (id2 == 1 && t2 == TC_BINARY)
+						ck->external = 1;
+					if (id2 == 3 && t2 == TC_STRUCT)
+						DN_TRY(parse_column_meta(d, ck));
+					else
+						DN_TRY(tc_skip(d, t2, 1, 0));
+				}
+				DN_TRY(rc);
+			}
+		} else if (id == 3) {
+			DN_TRY(tc_get_int(d, t, &v));
+			g->rows = v;
+		} else {
+			DN_TRY(tc_skip(d, t, 1, 0));
+		}
+	}
+	return rc;
+}
+
+static int parse_footer(struct pr_state *st, const uint8_t *p, size_t n)
+{
+	struct tc_dec d = {p, p + n};
+	int last = 0, t, id, rc;
+	while ((rc = tc_field(&d, &last, &t, &id)) > 0) {
+		int et;
+		uint32_t k;
+		if (id == 2 && t == TC_LIST) {
+			DN_TRY(tc_list(&d, &et, &k));
+			if (et != TC_STRUCT || k == 0 || st->leaves)
+				return DN_EPARSE;
+			st->leaves = dn_calloc(k, sizeof *st->leaves);
+			if (!st->leaves)
+				return DN_ENOMEM;
+			st->nleaves = (int)k; /* the root first, dropped below */
+			for (uint32_t i = 0; i < k; i++)
+				DN_TRY(parse_schema_element(&d, &st->leaves[i]));
+		} else if (id == 3) {
+			DN_TRY(tc_get_int(&d, t, &st->num_rows));
+		} else if (id == 4 && t == TC_LIST) {
+			DN_TRY(tc_list(&d, &et, &k));
+			if (et != TC_STRUCT || st->groups)
+				return DN_EPARSE;
+			st->groups = dn_calloc(k ? k : 1, sizeof *st->groups);
+			if (!st->groups)
+				return DN_ENOMEM;
+			st->ngroups = (int)k;
+			for (uint32_t i = 0; i < k; i++)
+				DN_TRY(parse_row_group(&d, &st->groups[i]));
+		} else {
+			DN_TRY(tc_skip(&d, t, 0, 0));
+		}
+	}
+	return rc;
+}
+
+/* The dunya type of leaf L, or an error naming it. */
+static int leaf_type(struct pr_state *st, const struct pr_leaf *L, enum dn_type *out,
+		     struct dn_error *err)
+{
+	switch (L->ptype) {
+	case PQ_BOOLEAN:
+		*out = DN_BOOL;
+		return 0;
+	case PQ_INT32:
+		if (L->logical == 6 || L->ctype == PQ_CT_DATE)
+			*out = DN_DATE;
+		else if (L->logical == 5 || L->ctype == PQ_CT_DECIMAL)
+			*out = DN_FLOAT64;
+		else
+			*out = DN_INT64;
+		return 0;
+	case PQ_INT64:
+		if (L->logical == 5 || L->ctype == PQ_CT_DECIMAL)
+			*out = DN_FLOAT64;
+		else if ((L->logical == 8 && L->ts_unit != TS_NONE) ||
+			 L->ctype == PQ_CT_TS_MILLIS || L->ctype == PQ_CT_TS_MICROS)
+			*out = DN_TIMESTAMP;
+		else
+			*out = DN_INT64;
+		return 0;
+	case PQ_INT96:
+		*out = DN_TIMESTAMP;
+		return 0;
+	case PQ_FLOAT:
+	case PQ_DOUBLE:
+		*out = DN_FLOAT64;
+		return 0;
+	case PQ_BYTE_ARRAY:
+	case PQ_FIXED_LEN_BYTE_ARRAY:
+		if (L->ptype == PQ_FIXED_LEN_BYTE_ARRAY &&
+		    (L->type_length < 0 || L->type_length > (1 << 20)))
+			return footer_error(st, "a fixed-length column with a bad length", err);
+		*out = L->logical == 5 || L->ctype == PQ_CT_DECIMAL ? DN_FLOAT64 : DN_STRING;
+		return 0;
+	}
+	return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
+			       "column '%s' has physical type %d, which dunya does not read",
+			       L->name, L->ptype);
+}
+
+/* Walk the schema tree (depth first, as the footer lists it): every element without children
+ * is a leaf with one column chunk per row group, in this order; the root's children are the
+ * columns a reader sees. A top-level column that is a group or repeated is nested: reading it
+ * is an error, but the other columns still read. */
+static int walk_schema(struct pr_state *st, struct dn_error *err)
+{
+	int n = st->nleaves;
+	if (!st->leaves || n < 1)
+		return footer_error(st, "the footer has no schema", err);
+	if (st->leaves[0].nchildren < 0 || st->leaves[0].nchildren > n - 1)
+		return footer_error(st, "the schema's root does not match its columns", err);
+	st->ntops = st->leaves[0].nchildren;
+	st->tops = dn_calloc((size_t)(st->ntops ? st->ntops : 1), sizeof *st->tops);
+	st->chunk_elem = dn_calloc((size_t)n, sizeof *st->chunk_elem);
+	if (!st->tops || !st->chunk_elem)
+		return dn_error_set(err, DN_ENOMEM, "out of memory reading %s", st->r->name);
+	int pos = 1;
+	for (int t = 0; t < st->ntops; t++) {
+		struct pr_top *T = &st->tops[t];
+		int64_t remaining = 1;
+		T->elem = pos;
+		T->chunk = st->nchunks;
+		while (remaining > 0) {
+			if (pos >= n)
+				return footer_error(st,
+						    "the schema lists fewer columns than it says",
+						    err);
+			const struct pr_leaf *L = &st->leaves[pos];
+			remaining--;
+			if (L->repetition < 0 || L->repetition > 2)
+				return footer_error(st, "a column with an unknown repetition", err);
+			if (L->nchildren < 0 || L->nchildren > n)
+				return footer_error(st, "a group with a bad child count", err);
+			if (L->nchildren > 0 || L->ptype < 0) {
+				remaining += L->nchildren;
+				T->nested = 1;
+			} else {
+				st->chunk_elem[st->nchunks++] = pos;
+			}
+			if (L->repetition == 2)
+				T->nested = 1;
+			pos++;
+		}
+	}
+	if (pos != n)
+		return footer_error(st, "the schema lists more columns than its root holds", err);
+	return 0;
+}
+
+static int nested_error(struct pr_state *st, const struct pr_top *T, struct dn_error *err)
+{
+	const struct pr_leaf *L = &st->leaves[T->elem];
+	return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
+			       "column '%s' is %s; dunya reads flat Parquet columns only (leave it "
+			       "out with --columns, or flatten it when writing)",
+			       L->name,
+			       L->nchildren > 0 ? "a nested group (struct, list or map)" :
+						  "repeated (a list)");
+}
+
+static int check_metadata(struct pr_state *st, size_t footer_start, struct dn_error *err)
+{
+	DN_TRY(walk_schema(st, err));
+	if (st->num_rows < 0)
+		return footer_error(st, "a negative row count", err);
+	for (int g = 0; g < st->ngroups; g++) {
+		const struct pr_group *G = &st->groups[g];
+		char what[200];
+		if (G->rows < 0 || G->nchunks != st->nchunks) {
+			snprintf(what, sizeof what,
+				 "row group %d has %d column chunks for %d columns, or no rows", g,
+				 G->nchunks, st->nchunks);
+			return footer_error(st, what, err);
+		}
+		for (int c = 0; c < G->nchunks; c++) {
+			const struct pr_chunk *ck = &G->chunks[c];
+			const char *name = st->leaves[st->chunk_elem[c]].name;
+			if (ck->external)
+				return dn_error_set_at(err, DN_ENOTSUP, st->r->name, 0, 0,
+						       "column '%s', row group %d: the data is in "
+						       "another file; dunya reads single files",
+						       name, g);
+			if (ck->start < 4 || ck->len < 0 || ck->nvalues < 0 ||
+			    (uint64_t)ck->start > footer_start ||
+			    (uint64_t)ck->len > footer_start - (uint64_t)ck->start) {
+				snprintf(what, sizeof what,
+					 "column '%s', row group %d: the chunk's offset, size or "
+					 "value count does not fit the file",
+					 name, g);
+				return footer_error(st, what, err);
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- pages ---- */
+
+static void rle_init(struct pr_rle *r, const uint8_t *p, const uint8_t *end, int bw)
+{
+	memset(r, 0, sizeof *r);
+	r->p = p;
+	r->end = end;
+	r->bw = bw;
+}
+
+static int rle_next(struct pr_rle *r, uint32_t *out)
+{
+	while (!r->rle_left && !r->bp_left) {
+		struct tc_dec d = {r->p, r->end};
+		uint64_t h;
+		if (tc_varint(&d, &h) < 0)
+			return DN_EPARSE;
+		r->p = d.p;
+		if (h & 1) {
+			uint64_t groups = h >> 1;
+			size_t avail = (size_t)(r->end - r->p);
+			uint64_t bytes = groups * (uint64_t)r->bw;
+			if (groups > ((uint64_t)1 << 32))
+				return DN_EPARSE;
+			r->bp = r->p;
+			r->bitpos = 0;
+			if (bytes > avail) { /* a last run cut short: take the values there */
+				bytes = avail;
+				r->bp_left = (uint32_t)(r->bw ? avail * 8 / (size_t)r->bw : 0);
+			} else {
+				r->bp_left = (uint32_t)(groups * 8);
+			}
+			r->p += bytes;
+			if (!r->bp_left && !groups)
+				continue;
+			if (!r->bp_left)
+				return DN_EPARSE;
+		} else {
+			int nb = (r->bw + 7) / 8;
+			if (h >> 1 > UINT32_MAX || r->end - r->p < nb)
+				return DN_EPARSE;
+			r->rle_left = (uint32_t)(h >> 1);
+			r->rle_val = 0;
+			for (int k = 0; k < nb; k++)
+				r->rle_val |= (uint32_t)r->p[k] << (8 * k);
+			r->p += nb;
+		}
+	}
+	if (r->rle_left) {
+		r->rle_left--;
+		*out = r->rle_val;
+		return 0;
+	}
+	uint64_t acc = 0;
+	size_t first = (size_t)(r->bitpos >> 3);
+	int shift = (int)(r->bitpos & 7);
+	int nbytes = (shift + r->bw + 7) / 8;
+	for (int k = 0; k < nbytes; k++)
+		acc |= (uint64_t)r->bp[first + (size_t)k] << (8 * k);
+	*out = r->bw ? (uint32_t)((acc >> shift) & ((((uint64_t)1) << r->bw) - 1)) : 0;
+	r->bitpos += (uint64_t)r->bw;
+	r->bp_left--;
+	return 0;
+}
+
+/* Start decoding a DELTA_BINARY_PACKED stream of at most max values. */
+static int delta_init(struct pr_delta *d, const uint8_t *p, const uint8_t *end, uint64_t max)
+{
+	struct tc_dec t = {p, end};
+	uint64_t block, nmini, total, first;
+	memset(d, 0, sizeof *d);
+	DN_TRY(tc_varint(&t, &block));
+	DN_TRY(tc_varint(&t, &nmini));
+	DN_TRY(tc_varint(&t, &total));
+	DN_TRY(tc_varint(&t, &first));
+	if (block == 0 || block % 128 || block > 32768 || nmini == 0 || nmini > PR_MAX_MINI ||
+	    block % nmini || (block / nmini) % 32 || total > max)
+		return DN_EPARSE;
+	d->p = t.p;
+	d->end = end;
+	d->per_mini = block / nmini;
+	d->nmini = nmini;
+	d->left = total;
+	d->prev = (first >> 1) ^ (0 - (first & 1));
+	d->first_pending = total > 0;
+	return 0;
+}
+
+static int delta_next(struct pr_delta *d, uint64_t *out)
+{
+	if (!d->left)
+		return DN_EPARSE;
+	if (d->first_pending) {
+		d->first_pending = 0;
+		d->left--;
+		*out = d->prev;
+		return 0;
+	}
+	if (!d->mini_left) {
+		if (!d->in_block || d->mini_idx == d->nmini) {
+			struct tc_dec t = {d->p, d->end};
+			uint64_t md;
+			DN_TRY(tc_varint(&t, &md));
+			if ((uint64_t)(d->end - t.p) < d->nmini)
+				return DN_EPARSE;
+			d->min_delta = (md >> 1) ^ (0 - (md & 1));
+			memcpy(d->widths, t.p, d->nmini);
+			d->p = t.p + d->nmini;
+			d->mini_idx = 0;
+			d->in_block = 1;
+		}
+		d->bw = d->widths[d->mini_idx++];
+		if (d->bw > 64)
+			return DN_EPARSE;
+		uint64_t n = d->left < d->per_mini ? d->left : d->per_mini;
+		uint64_t need = (n * (uint64_t)d->bw + 7) / 8,
+			 full = d->per_mini * (uint64_t)d->bw / 8;
+		uint64_t avail = (uint64_t)(d->end - d->p);
+		if (avail < need)
+			return DN_EPARSE;
+		d->bp = d->p;
+		d->bitpos = 0;
+		d->p += full < avail ? full : avail;
+		d->mini_left = d->per_mini;
+	}
+	uint64_t v = 0;
+	int got = 0;
+	while (got < d->bw) {
+		int sh = (int)(d->bitpos & 7);
+		int take = 8 - sh < d->bw - got ? 8 - sh : d->bw - got;
+		uint64_t byte = (uint64_t)(d->bp[d->bitpos >> 3] >> sh) & ((1u << take) - 1);
+		v |= byte << got;
+		got += take;
+		d->bitpos += (uint64_t)take;
+	}
+	d->prev += d->min_delta + v;
+	d->mini_left--;
+	d->left--;
+	*out = d->prev;
+	return 0;
+}
+
+/* Decode a whole DELTA_BINARY_PACKED stream of lengths into out (int64s); *n = the count. */
+static int delta_all(struct pr_state *st, struct pr_col *c, const uint8_t **p, const uint8_t *end,
+		     uint64_t max, struct dn_buf *out, int64_t *n, struct dn_error *err)
+{
+	struct pr_delta d;
+	size_t limit = st->r->opt.max_record_bytes / 8;
+	if (delta_init(&d, *p, end, max < limit ? max : limit) < 0)
+		return col_error(st, c, DN_EPARSE, err, "corrupt DELTA_BINARY_PACKED header");
+	dn_buf_reset(out);
+	DN_TRY(dn_buf_reserve(out, (size_t)d.left * 8, err));
+	int64_t *v = (int64_t *)(void *)out->data;
+	*n = (int64_t)d.left;
+	for (int64_t i = 0; i < *n; i++) {
+		uint64_t x;
+		if (delta_next(&d, &x) < 0)
+			return col_error(st, c, DN_EPARSE, err,
+					 "truncated DELTA_BINARY_PACKED data");
+		v[i] = (int64_t)x;
+		if (v[i] < 0)
+			return col_error(st, c, DN_EPARSE, err, "a negative length");
+	}
+	*p = d.p;
+	return 0;
+}
+
+/* Decompress n bytes at src (codec of c) into c->buf, exactly want bytes; *out points at the
+ * page's bytes (src itself when not compressed). */
+static int decompress(struct pr_state *st, struct pr_col *c, const uint8_t *src, size_t n,
+		      size_t want, const uint8_t **out, struct dn_error *err)
+{
+	if (c->codec == PQ_CODEC_NONE) {
+		if (n != want)
+			return col_error(st, c, DN_EPARSE, err,
+					 "corrupt page: %zu bytes stored for %zu", n, want);
+		*out = src;
+		return 0;
+	}
+	dn_buf_reset(&c->buf);
+	DN_TRY(dn_buf_reserve(&c->buf, want, err));
+	char *dst = c->buf.data;
+	const char *why = NULL;
+	switch (c->codec) {
+	case PQ_CODEC_SNAPPY:
+		if (dn_snappy_decompress((const char *)src, n, dst, want) < 0)
+			why = "damaged snappy data";
+		break;
+	case PQ_CODEC_GZIP: {
+		if (!st->z_init) {
+			if (inflateInit2(&st->z, 15 + 32) != Z_OK)
+				return dn_error_set(err, DN_ENOMEM, "out of memory starting zlib");
+			st->z_init = 1;
+		} else {
+			inflateReset(&st->z);
+		}
+		st->z.next_in = (Bytef *)(uintptr_t)src;
+		st->z.avail_in = (uInt)n;
+		st->z.next_out = (Bytef *)dst;
+		st->z.avail_out = (uInt)want;
+		int zr = inflate(&st->z, Z_FINISH);
+		if (zr != Z_STREAM_END || st->z.avail_out != 0)
+			why = "damaged gzip data";
+		break;
+	}
+	case PQ_CODEC_ZSTD: {
+		if (!st->zd && !(st->zd = ZSTD_createDCtx()))
+			return dn_error_set(err, DN_ENOMEM, "out of memory starting zstd");
+		size_t k = ZSTD_decompressDCtx(st->zd, dst, want, src, n);
+		if (ZSTD_isError(k) || k != want)
+			why = "damaged zstd data";
+		break;
+	}
+	default:
+		return col_error(st, c, DN_ENOTSUP, err,
+				 "compression codec %d is not supported (dunya reads none, "
+				 "snappy, gzip and zstd)",
+				 c->codec);
+	}
+	if (why)
+		return col_error(st, c, DN_EPARSE, err, "corrupt page: %s", why);
+	*out = (const uint8_t *)dst;
+	return 0;
+}
+
+/* Append a BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY value: a decimal (big-endian two's complement),
+ * UTF-8 text, or the bytes in hex. */
+static int append_bytes(struct pr_state *st, struct pr_col *c, const uint8_t *p, size_t n,
+			struct dn_builder *b, struct dn_error *err)
+{
+	const struct pr_leaf *L = c->L;
+	if (c->type == DN_FLOAT64) {
+		double d = 0;
+		for (size_t k = 0; k < n; k++)
+			d = d * 256 + p[k];
+		if (n && (p[0] & 0x80))
+			d -= ldexp(1.0, (int)(n > 128 ? 1024 : 8 * n));
+		for (int k = 0; k < L->scale; k++)
+			d /= 10;
+		return dn_builder_append_f64(b, d, err);
+	}
+	if (L->ptype == PQ_BYTE_ARRAY || L->logical == 1 || L->ctype == PQ_CT_UTF8) {
+		size_t bad;
+		if (!dn_utf8_valid((const char *)p, n, &bad))
+			return col_error(st, c, DN_EPARSE, err,
+					 "a value is not valid UTF-8 (byte %zu); dunya reads "
+					 "binary columns as text",
+					 bad + 1);
+		return dn_builder_append_str(b, (const char *)p, n, err);
+	}
+	static const char hex[] = "0123456789abcdef";
+	char tmp[256];
+	struct dn_buf h = DN_BUF_INIT;
+	char *o = tmp;
+	if (2 * n > sizeof tmp) {
+		DN_TRY(dn_buf_reserve(&h, 2 * n, err));
+		o = h.data;
+	}
+	for (size_t k = 0; k < n; k++) {
+		o[2 * k] = hex[p[k] >> 4];
+		o[2 * k + 1] = hex[p[k] & 15];
+	}
+	int rc = dn_builder_append_str(b, o, 2 * n, err);
+	dn_buf_release(&h);
+	return rc;
+}
+
+/* Decode one PLAIN value at *p (bool: bit *bit of **p) into b with c's conversion. */
+static int plain_value(struct pr_state *st, struct pr_col *c, const uint8_t **pp,
+		       const uint8_t *end, int *bit, struct dn_builder *b, struct dn_error *err)
+{
+	const uint8_t *p = *pp;
+	size_t left = (size_t)(end - p);
+	const struct pr_leaf *L = c->L;
+	int64_t v;
+	switch (L->ptype) {
+	case PQ_BOOLEAN:
+		if (!left)
+			goto short_;
+		DN_TRY(dn_builder_append_bool(b, (*p >> *bit) & 1, err));
+		if (++*bit == 8) {
+			*bit = 0;
+			*pp = p + 1;
+		}
+		return 0;
+	case PQ_INT32: {
+		if (left < 4)
+			goto short_;
+		uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			     (uint32_t)p[3] << 24;
+		*pp = p + 4;
+		if (c->type == DN_DATE)
+			return dn_builder_append_date(b, (int32_t)u, err);
+		v = (int32_t)u;
+		if (L->ctype >= 11 && L->ctype <= 14) /* UINT_8..UINT_64 */
+			v = (int64_t)u;
+		break;
+	}
+	case PQ_INT64:
+	case PQ_DOUBLE: {
+		if (left < 8)
+			goto short_;
+		uint64_t u = 0;
+		for (int k = 0; k < 8; k++)
+			u |= (uint64_t)p[k] << (8 * k);
+		*pp = p + 8;
+		if (L->ptype == PQ_DOUBLE) {
+			double d;
+			memcpy(&d, &u, 8);
+			return dn_builder_append_f64(b, d, err);
+		}
+		v = (int64_t)u;
+		break;
+	}
+	case PQ_FLOAT: {
+		if (left < 4)
+			goto short_;
+		uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+			     (uint32_t)p[3] << 24;
+		float f;
+		memcpy(&f, &u, 4);
+		*pp = p + 4;
+		return dn_builder_append_f64(b, (double)f, err);
+	}
+	case PQ_INT96: {
+		if (left < 12)
+			goto short_;
+		uint64_t ns = 0;
+		for (int k = 0; k < 8; k++)
+			ns |= (uint64_t)p[k] << (8 * k);
+		int32_t jd = (int32_t)((uint32_t)p[8] | (uint32_t)p[9] << 8 |
+				       (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24);
+		*pp = p + 12;
+		int64_t days = (int64_t)jd - 2440588, us;
+		if (ns > 86400000000000ull ||
+		    __builtin_mul_overflow(days, (int64_t)86400000000, &us))
+			return col_error(st, c, DN_EPARSE, err, "an INT96 timestamp out of range");
+		return dn_builder_append_ts(b, us + (int64_t)(ns / 1000), err);
+	}
+	case PQ_BYTE_ARRAY:
+	case PQ_FIXED_LEN_BYTE_ARRAY: {
+		size_t n;
+		if (L->ptype == PQ_BYTE_ARRAY) {
+			if (left < 4)
+				goto short_;
+			n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+			    (size_t)p[3] << 24;
+			p += 4;
+			left -= 4;
+		} else {
+			n = (size_t)L->type_length;
+		}
+		if (n > left)
+			goto short_;
+		*pp = p + n;
+		return append_bytes(st, c, p, n, b, err);
+	}
+	default:
+		return col_error(st, c, DN_ENOTSUP, err, "unsupported physical type");
+	}
+	/* v: an INT32 or INT64 to convert */
+	if (c->type == DN_FLOAT64) {
+		double d = (double)v;
+		for (int k = 0; k < L->scale; k++)
+			d /= 10;
+		return dn_builder_append_f64(b, d, err);
+	}
+	if (c->type == DN_TIMESTAMP) {
+		int unit = L->ts_unit;
+		if (unit == TS_NONE)
+			unit = L->ctype == PQ_CT_TS_MILLIS ? TS_MILLIS : TS_MICROS;
+		if (unit == TS_MILLIS && __builtin_mul_overflow(v, (int64_t)1000, &v))
+			return col_error(st, c, DN_EPARSE, err, "a timestamp out of range");
+		if (unit == TS_NANOS)
+			v = v / 1000 - (v % 1000 < 0);
+		return dn_builder_append_ts(b, v, err);
+	}
+	return dn_builder_append_i64(b, v, err);
+short_:
+	return col_error(st, c, DN_EPARSE, err, "truncated page: a value runs past its end");
+}
+
+struct page_hdr {
+	int type;
+	int64_t usize, csize;
+	int64_t nvalues, encoding;
+	int64_t def_len, rep_len; /* v2 */
+	int compressed;           /* v2 */
+	int has_sub;
+};
+
+static int parse_page_header(struct tc_dec *d, struct page_hdr *h)
+{
+	int last = 0, t, id, rc;
+	memset(h, 0, sizeof *h);
+	h->type = -1;
+	h->usize = h->csize = -1;
+	h->compressed = 1;
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		int64_t v;
+		if (id >= 1 && id <= 3) {
+			DN_TRY(tc_get_int(d, t, &v));
+			if (id == 1)
+				h->type = (int)(v < 0 || v > 100 ? 100 : v);
+			else if (id == 2)
+				h->usize = v;
+			else
+				h->csize = v;
+		} else if ((id == 5 || id == 7 || id == 8) && t == TC_STRUCT) {
+			int l2 = 0, t2, id2;
+			h->has_sub = 1;
+			while ((rc = tc_field(d, &l2, &t2, &id2)) > 0) {
+				if (t2 == TC_TRUE || t2 == TC_FALSE) {
+					if (id == 8 && id2 == 7)
+						h->compressed = t2 == TC_TRUE;
+					continue;
+				}
+				if (t2 == TC_STRUCT || t2 == TC_BINARY || t2 == TC_LIST) {
+					DN_TRY(tc_skip(d, t2, 1, 0));
+					continue;
+				}
+				DN_TRY(tc_get_int(d, t2, &v));
+				if (id2 == 1)
+					h->nvalues = v;
+				else if ((id == 8 && id2 == 4) || (id != 8 && id2 == 2))
+					h->encoding = v;
+				else if (id == 8 && id2 == 5)
+					h->def_len = v;
+				else if (id == 8 && id2 == 6)
+					h->rep_len = v;
+			}
+			DN_TRY(rc);
+		} else {
+			DN_TRY(tc_skip(d, t, 1, 0));
+		}
+	}
+	return rc;
+}
+
+/* Load the next data page of c (reading any dictionary page on the way). */
+static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err)
+{
+	size_t limit = st->r->opt.max_record_bytes;
+	for (;;) {
+		if (c->values_left <= 0 || c->p >= c->end)
+			return col_error(st, c, DN_EPARSE, err,
+					 "truncated column chunk: fewer values than the row "
+					 "group's %lld rows",
+					 (long long)st->groups[st->group].rows);
+		struct tc_dec d = {c->p, c->end};
+		struct page_hdr h;
+		if (parse_page_header(&d, &h) != 0)
+			return col_error(st, c, DN_EPARSE, err,
+					 "corrupt page header at offset %lld",
+					 (long long)(c->p - st->data));
+		if (h.usize < 0 || h.csize < 0 || h.csize > c->end - d.p)
+			return col_error(st, c, DN_EPARSE, err,
+					 "corrupt page header at offset %lld: the page size does "
+					 "not fit the column chunk",
+					 (long long)(c->p - st->data));
+		if ((uint64_t)h.usize > limit)
+			return col_error(st, c, DN_ELIMIT, err,
+					 "a page of %lld bytes is over the %zu MiB limit "
+					 "(--max-record-mb)",
+					 (long long)h.usize, limit >> 20);
+		const uint8_t *body = d.p;
+		c->p = d.p + h.csize;
+		if (h.type == PQ_PAGE_INDEX || h.type > PQ_PAGE_DATA_V2)
+			continue;
+		if (!h.has_sub || h.nvalues < 0)
+			return col_error(st, c, DN_EPARSE, err, "corrupt page header: %s",
+					 "no page details or a negative value count");
+		const uint8_t *pg;
+		if (h.type == PQ_PAGE_DICTIONARY) {
+			if (h.encoding != PQ_ENC_PLAIN && h.encoding != PQ_ENC_PLAIN_DICTIONARY)
+				return col_error(st, c, DN_ENOTSUP, err,
+						 "dictionary page encoding %lld is not supported",
+						 (long long)h.encoding);
+			DN_TRY(decompress(st, c, body, (size_t)h.csize, (size_t)h.usize, &pg, err));
+			const uint8_t *p = pg, *end = pg + h.usize;
+			int bit = 0;
+			dn_column_release(&c->dict);
+			dn_builder_reset(&c->dict_b);
+			for (int64_t i = 0; i < h.nvalues; i++)
+				DN_TRY(plain_value(st, c, &p, end, &bit, &c->dict_b, err));
+			DN_TRY(dn_builder_finish(&c->dict_b, &c->dict, err));
+			c->has_dict = 1;
+			continue;
+		}
+		/* a data page */
+		if (h.nvalues > c->values_left)
+			return col_error(st, c, DN_EPARSE, err,
+					 "corrupt page header: more values than the column chunk");
+		const uint8_t *end;
+		if (h.type == PQ_PAGE_DATA_V2) {
+			if (h.def_len < 0 || h.rep_len != 0 || h.def_len > h.csize ||
+			    h.def_len > h.usize)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt page header: bad level lengths");
+			rle_init(&c->def, body, body + h.def_len, 1);
+			size_t cs = (size_t)(h.csize - h.def_len),
+			       us = (size_t)(h.usize - h.def_len);
+			if (h.compressed) {
+				DN_TRY(decompress(st, c, body + h.def_len, cs, us, &pg, err));
+			} else {
+				if (cs != us)
+					return col_error(st, c, DN_EPARSE, err,
+							 "corrupt page: sizes differ");
+				pg = body + h.def_len;
+			}
+			end = pg + us;
+		} else {
+			DN_TRY(decompress(st, c, body, (size_t)h.csize, (size_t)h.usize, &pg, err));
+			end = pg + h.usize;
+			if (c->L->repetition == 1) {
+				if (end - pg < 4)
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: no definition levels");
+				size_t n = (size_t)pg[0] | (size_t)pg[1] << 8 |
+					   (size_t)pg[2] << 16 | (size_t)pg[3] << 24;
+				if (n > (size_t)(end - pg - 4))
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: definition levels "
+							 "run past its end");
+				rle_init(&c->def, pg + 4, pg + 4 + n, 1);
+				pg += 4 + n;
+			}
+		}
+		c->enc = (int)h.encoding;
+		c->vp = pg;
+		c->vend = end;
+		c->bit = 0;
+		if (c->enc == PQ_ENC_PLAIN_DICTIONARY || c->enc == PQ_ENC_RLE_DICTIONARY) {
+			if (!c->has_dict)
+				return col_error(st, c, DN_EPARSE, err,
+						 "a dictionary-encoded page without a dictionary");
+			if (pg >= end) {
+				rle_init(&c->idx, pg, end, 0);
+			} else {
+				if (*pg > 32)
+					return col_error(st, c, DN_EPARSE, err,
+							 "corrupt page: bit width %d", *pg);
+				rle_init(&c->idx, pg + 1, end, *pg);
+			}
+		} else if (c->enc == PQ_ENC_RLE && c->L->ptype == PQ_BOOLEAN) {
+			if (end - pg < 4)
+				return col_error(st, c, DN_EPARSE, err, "truncated page");
+			rle_init(&c->idx, pg + 4, end, 1);
+		} else if (c->enc == PQ_ENC_DELTA_BINARY_PACKED &&
+			   (c->L->ptype == PQ_INT32 || c->L->ptype == PQ_INT64)) {
+			if (delta_init(&c->dlt, pg, end, (uint64_t)h.nvalues) < 0)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt DELTA_BINARY_PACKED header");
+		} else if ((c->enc == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY ||
+			    c->enc == PQ_ENC_DELTA_BYTE_ARRAY) &&
+			   c->L->ptype == PQ_BYTE_ARRAY) {
+			const uint8_t *q = pg;
+			int64_t np = 0;
+			if (c->enc == PQ_ENC_DELTA_BYTE_ARRAY)
+				DN_TRY(delta_all(st, c, &q, end, (uint64_t)h.nvalues, &c->prefix,
+						 &np, err));
+			DN_TRY(delta_all(st, c, &q, end, (uint64_t)h.nvalues, &c->lens, &c->nlens,
+					 err));
+			if (c->enc == PQ_ENC_DELTA_BYTE_ARRAY && np != c->nlens)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt DELTA_BYTE_ARRAY page: %lld prefixes for "
+						 "%lld suffixes",
+						 (long long)np, (long long)c->nlens);
+			c->li = 0;
+			c->vp = q;
+			dn_buf_reset(&c->prev);
+		} else if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
+			int w = c->L->ptype == PQ_FLOAT || c->L->ptype == PQ_INT32  ? 4 :
+				c->L->ptype == PQ_DOUBLE || c->L->ptype == PQ_INT64 ? 8 :
+				c->L->ptype == PQ_FIXED_LEN_BYTE_ARRAY ? c->L->type_length :
+									 0;
+			if (w <= 0 || w > 64 || (end - pg) % w)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt BYTE_STREAM_SPLIT page");
+			c->bss_n = (end - pg) / w;
+			c->bss_k = 0;
+		} else if (c->enc != PQ_ENC_PLAIN) {
+			return col_error(
+				st, c, DN_ENOTSUP, err,
+				"encoding %d is not supported for this column (dunya reads "
+				"PLAIN, RLE_DICTIONARY, PLAIN_DICTIONARY, DELTA_BINARY_PACKED, "
+				"DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and "
+				"BYTE_STREAM_SPLIT)",
+				c->enc);
+		}
+		c->page_left = h.nvalues;
+		c->values_left -= h.nvalues;
+		if (h.nvalues > 0)
+			return 0;
+	}
+}
+
+/* The next value of a DELTA_* page. */
+static int delta_value(struct pr_state *st, struct pr_col *c, struct dn_builder *b,
+		       struct dn_error *err)
+{
+	if (c->enc == PQ_ENC_DELTA_BINARY_PACKED) {
+		uint64_t x;
+		uint8_t tmp[8];
+		const uint8_t *tp = tmp;
+		int bit = 0, w = c->L->ptype == PQ_INT32 ? 4 : 8;
+		if (delta_next(&c->dlt, &x) < 0)
+			return col_error(st, c, DN_EPARSE, err,
+					 "truncated or corrupt DELTA_BINARY_PACKED data");
+		for (int k = 0; k < 8; k++)
+			tmp[k] = (uint8_t)(x >> (8 * k));
+		return plain_value(st, c, &tp, tmp + w, &bit, b, err);
+	}
+	if (c->li >= c->nlens)
+		return col_error(st, c, DN_EPARSE, err, "truncated page: too few values");
+	int64_t len = ((const int64_t *)(const void *)c->lens.data)[c->li];
+	if (len > c->vend - c->vp)
+		return col_error(st, c, DN_EPARSE, err,
+				 "truncated page: a value runs past its end");
+	const uint8_t *p = c->vp;
+	c->vp += len;
+	if (c->enc == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY) {
+		c->li++;
+		return append_bytes(st, c, p, (size_t)len, b, err);
+	}
+	int64_t pre = ((const int64_t *)(const void *)c->prefix.data)[c->li++];
+	if ((uint64_t)pre > c->prev.len)
+		return col_error(st, c, DN_EPARSE, err,
+				 "corrupt DELTA_BYTE_ARRAY page: a prefix longer than the value "
+				 "before it");
+	c->prev.len = (size_t)pre;
+	DN_TRY(dn_buf_append(&c->prev, p, (size_t)len, err));
+	return append_bytes(st, c, (const uint8_t *)c->prev.data, c->prev.len, b, err);
+}
+
+/* Append the next n rows of column c to b. */
+static int read_rows(struct pr_state *st, struct pr_col *c, int64_t n, struct dn_builder *b,
+		     struct dn_error *err)
+{
+	while (n > 0) {
+		if (c->page_left == 0)
+			DN_TRY(next_page(st, c, err));
+		int64_t k = n < c->page_left ? n : c->page_left;
+		DN_TRY(dn_builder_reserve(b, k, 0, err));
+		for (int64_t i = 0; i < k; i++) {
+			if (c->L->repetition == 1) {
+				uint32_t lv;
+				if (rle_next(&c->def, &lv) < 0 || lv > 1)
+					return col_error(st, c, DN_EPARSE, err,
+							 "corrupt definition levels");
+				if (!lv) {
+					DN_TRY(dn_builder_append_null(b, err));
+					continue;
+				}
+			}
+			if (c->enc == PQ_ENC_PLAIN) {
+				DN_TRY(plain_value(st, c, &c->vp, c->vend, &c->bit, b, err));
+			} else if (c->enc >= PQ_ENC_DELTA_BINARY_PACKED &&
+				   c->enc <= PQ_ENC_DELTA_BYTE_ARRAY) {
+				DN_TRY(delta_value(st, c, b, err));
+			} else if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
+				uint8_t tmp[64];
+				const uint8_t *tp = tmp;
+				int w = (int)((c->vend - c->vp) / c->bss_n), bit = 0;
+				if (c->bss_k >= c->bss_n)
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: too few values");
+				for (int j = 0; j < w; j++)
+					tmp[j] = c->vp[(int64_t)j * c->bss_n + c->bss_k];
+				c->bss_k++;
+				DN_TRY(plain_value(st, c, &tp, tmp + w, &bit, b, err));
+			} else if (c->enc == PQ_ENC_RLE) {
+				uint32_t v;
+				if (rle_next(&c->idx, &v) < 0)
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: too few values");
+				DN_TRY(dn_builder_append_bool(b, v & 1, err));
+			} else {
+				uint32_t ix;
+				if (rle_next(&c->idx, &ix) < 0)
+					return col_error(st, c, DN_EPARSE, err,
+							 "truncated page: fewer dictionary indices "
+							 "than values");
+				if ((int64_t)ix >= c->dict.length)
+					return col_error(st, c, DN_EPARSE, err,
+							 "dictionary index %u out of range (the "
+							 "dictionary has %lld values)",
+							 ix, (long long)c->dict.length);
+				DN_TRY(dn_builder_append_from(b, &c->dict, ix, err));
+			}
+		}
+		c->page_left -= k;
+		n -= k;
+	}
+	return 0;
+}
+
+static void col_reset(struct pr_col *c)
+{
+	dn_column_release(&c->dict);
+	dn_builder_reset(&c->dict_b);
+	c->has_dict = 0;
+	c->page_left = 0;
+}
+
+static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err)
+{
+	struct pr_state *st = r->state;
+	while (st->rows_left == 0) {
+		if (st->group + 1 >= st->ngroups) {
+			r->summary.bytes = st->len;
+			return 0;
+		}
+		st->group++;
+		const struct pr_group *G = &st->groups[st->group];
+		st->rows_left = G->rows;
+		for (int i = 0; i < st->ncols; i++) {
+			struct pr_col *c = &st->cols[i];
+			const struct pr_chunk *ck = &G->chunks[c->leaf];
+			col_reset(c);
+			if (ck->nvalues != G->rows)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt metadata: the column chunk holds %lld "
+						 "values for %lld rows",
+						 (long long)ck->nvalues, (long long)G->rows);
+			c->p = st->data + ck->start;
+			c->end = c->p + ck->len;
+			c->values_left = ck->nvalues;
+			c->codec = ck->codec;
+		}
+	}
+	int64_t n = st->rows_left < r->opt.batch_rows ? st->rows_left : r->opt.batch_rows;
+	for (int i = 0; i < st->ncols; i++)
+		DN_TRY(read_rows(st, &st->cols[i], n, &st->b[i], err));
+	struct dn_batch *b = dn_batch_from_builders(&r->schema, st->b, err);
+	if (!b)
+		return err && err->code ? err->code : DN_ENOMEM;
+	b->nrows = n;
+	b->first_row = st->emitted;
+	st->emitted += n;
+	st->rows_left -= n;
+	r->summary.read += n;
+	if (r->opt.progress)
+		r->opt.progress(r->opt.progress_user, r->summary.bytes, r->summary.read);
+	*out = b;
+	return 1;
+}
+
+static void pr_free(struct dn_reader *r)
+{
+	struct pr_state *st = r->state;
+	if (!st)
+		return;
+	for (int i = 0; i < st->nleaves; i++)
+		dn_free(st->leaves[i].name);
+	dn_free(st->leaves);
+	dn_free(st->tops);
+	dn_free(st->chunk_elem);
+	for (int g = 0; g < st->ngroups; g++)
+		dn_free(st->groups[g].chunks);
+	dn_free(st->groups);
+	for (int i = 0; st->cols && i < st->ncols; i++) {
+		dn_column_release(&st->cols[i].dict);
+		dn_builder_release(&st->cols[i].dict_b);
+		dn_buf_release(&st->cols[i].buf);
+		dn_buf_release(&st->cols[i].lens);
+		dn_buf_release(&st->cols[i].prefix);
+		dn_buf_release(&st->cols[i].prev);
+		if (st->b)
+			dn_builder_release(&st->b[i]);
+	}
+	dn_free(st->cols);
+	dn_free(st->b);
+	if (st->z_init)
+		inflateEnd(&st->z);
+	ZSTD_freeDCtx(st->zd);
+	if (st->map)
+		munmap(st->map, st->map_len);
+	dn_free(st);
+	r->state = NULL;
+}
+
+static const struct dn_reader_ops parquet_reader_ops = {pr_next, pr_free};
+
+static int map_input(struct pr_state *st, struct dn_error *err)
+{
+	struct dn_reader *r = st->r;
+	if (r->src.fd < 0) {
+		st->data = (const uint8_t *)r->src.mem;
+		st->len = r->src.mem_len;
+		return 0;
+	}
+	struct stat sb;
+	if (fstat(r->src.fd, &sb) < 0)
+		return dn_error_set_at(err, DN_EIO, r->name, 0, 0, "cannot stat: %s",
+				       strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
+				       "Parquet is read from a regular file (its footer comes "
+				       "first), not from a pipe or terminal; save the input to a "
+				       "file and read that");
+	if (sb.st_size == 0) {
+		st->data = (const uint8_t *)"";
+		st->len = 0;
+		return 0;
+	}
+	st->map_len = (size_t)sb.st_size;
+	void *m = mmap(NULL, st->map_len, PROT_READ, MAP_PRIVATE, r->src.fd, 0);
+	if (m == MAP_FAILED)
+		return dn_error_set_at(err, DN_EIO, r->name, 0, 0, "cannot map the file: %s",
+				       strerror(errno));
+	st->map = m;
+	st->data = m;
+	st->len = st->map_len;
+	return 0;
+}
+
+static int select_columns(struct pr_state *st, struct dn_error *err)
+{
+	struct dn_reader *r = st->r;
+	int n = r->opt.n_columns > 0 ? r->opt.n_columns : st->ntops;
+	st->cols = dn_calloc((size_t)(n ? n : 1), sizeof *st->cols);
+	st->b = dn_calloc((size_t)(n ? n : 1), sizeof *st->b);
+	if (!st->cols || !st->b)
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", r->name);
+	st->ncols = n;
+	for (int i = 0; i < n; i++) {
+		struct pr_col *c = &st->cols[i];
+		int t = i;
+		if (r->opt.n_columns > 0) {
+			t = -1;
+			for (int k = 0; k < st->ntops && t < 0; k++)
+				if (!strcmp(st->leaves[st->tops[k].elem].name, r->opt.columns[i]))
+					t = k;
+			if (t < 0)
+				return dn_error_set_at(err, DN_ENOTFOUND, r->name, 0, 0,
+						       "no column '%s' in the file",
+						       r->opt.columns[i]);
+		}
+		if (st->tops[t].nested)
+			return nested_error(st, &st->tops[t], err);
+		c->leaf = st->tops[t].chunk;
+		c->L = &st->leaves[st->tops[t].elem];
+		dn_builder_init(&st->b[i], DN_STRING);
+		dn_builder_init(&c->dict_b, DN_STRING);
+		DN_TRY(leaf_type(st, c->L, &c->type, err));
+		dn_builder_init(&st->b[i], c->type);
+		dn_builder_init(&c->dict_b, c->type);
+		DN_TRY(dn_schema_add(&r->schema, c->L->name, strlen(c->L->name), c->type, err));
+	}
+	return 0;
+}
+
+int dn_parquet_reader_init(struct dn_reader *r, struct dn_error *err)
+{
+	struct pr_state *st = dn_calloc(1, sizeof *st);
+	if (!st)
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", r->name);
+	st->r = r;
+	st->group = -1;
+	r->state = st;
+	r->ops = &parquet_reader_ops;
+	DN_TRY(map_input(st, err));
+	const uint8_t *d = st->data;
+	size_t n = st->len;
+	if (n < 12 || memcmp(d, "PAR1", 4) != 0)
+		return dn_error_set_at(err, DN_EPARSE, r->name, 0, 0,
+				       "not a Parquet file (it does not start with PAR1)");
+	if (memcmp(d + n - 4, "PAR1", 4) != 0)
+		return footer_error(st, "it does not end with PAR1", err);
+	size_t flen = (size_t)d[n - 8] | (size_t)d[n - 7] << 8 | (size_t)d[n - 6] << 16 |
+		      (size_t)d[n - 5] << 24;
+	if (flen > n - 12)
+		return footer_error(st, "the footer length is larger than the file", err);
+	size_t fstart = n - 8 - flen;
+	int rc = parse_footer(st, d + fstart, flen);
+	if (rc == DN_ENOMEM)
+		return dn_error_set(err, DN_ENOMEM, "out of memory reading %s", r->name);
+	if (rc < 0)
+		return footer_error(st, "corrupt footer (Thrift metadata)", err);
+	DN_TRY(check_metadata(st, fstart, err));
+	return select_columns(st, err);
+}
