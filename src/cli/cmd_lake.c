@@ -337,9 +337,9 @@ static int write_run(int argc, char **argv)
 	}
 	if (format) {
 		char d = 0;
-		if (dn_format_parse(format, &wo.format, &d) < 0 ||
-		    (wo.format != DN_FORMAT_CSV && wo.format != DN_FORMAT_NDJSON) || d) {
-			rc = dn_cli_usage(NULL, "--format is csv or ndjson");
+		if (dn_format_parse(format, &wo.format, &d) < 0 || wo.format == DN_FORMAT_JSON ||
+		    d) {
+			rc = dn_cli_usage(NULL, "--format is parquet, csv or ndjson");
 			goto close;
 		}
 	}
@@ -436,7 +436,7 @@ static void lake_help(FILE *out)
 		"usage: dunya lake ls [ZONE[/NAME]]\n"
 		"       dunya lake show ZONE/NAME[@VERSION]\n"
 		"       dunya lake write FILE ZONE/NAME [--partition COL=VALUE]... [--mode MODE]\n"
-		"                        [--format csv|ndjson] [--compression zstd|gzip|none]\n"
+		"                        [--format parquet|csv|ndjson] [--compression zstd|gzip|none]\n"
 		"                        [--rows-per-file N] [--message TEXT] [read options]\n"
 		"       dunya lake vacuum ZONE/NAME [--keep-versions N]\n"
 		"\n"

@@ -875,6 +875,8 @@ void dn_project_lake_write_defaults(const struct dn_project *p, struct dn_lake_w
 	dn_lake_write_options_init(w);
 	if (l->format && !strcmp(l->format, "ndjson"))
 		w->format = DN_FORMAT_NDJSON;
+	else if (l->format && !strcmp(l->format, "csv"))
+		w->format = DN_FORMAT_CSV;
 	if (l->compression)
 		dn_codec_parse(l->compression, &w->codec);
 }
@@ -921,8 +923,10 @@ static void load_lake(struct dn_project *p, struct dn_ld *c, const struct dn_yam
 	dn_ld_bool(c, "insecure", dn_yaml_get(n, "insecure", NULL), &l->insecure);
 	const struct dn_yaml_node *f = dn_yaml_get(n, "format", NULL);
 	l->format = dn_ld_text(c, "format", f);
-	if (l->format && strcmp(l->format, "csv") != 0 && strcmp(l->format, "ndjson") != 0)
-		dn_ld_problem(c, f, "lake format must be csv or ndjson, not '%s'", l->format);
+	if (l->format && strcmp(l->format, "parquet") != 0 && strcmp(l->format, "csv") != 0 &&
+	    strcmp(l->format, "ndjson") != 0)
+		dn_ld_problem(c, f, "lake format must be parquet, csv or ndjson, not '%s'",
+			      l->format);
 	f = dn_yaml_get(n, "compression", NULL);
 	l->compression = dn_ld_text(c, "compression", f);
 	if (l->compression && strcmp(l->compression, "zstd") != 0 &&

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../formats/formats.h"
 #include "../extract/extract.h"
+#include "../formats/formats.h"
 #include "../store/store.h"
 #include "pipeline.h"
 
@@ -642,8 +642,8 @@ static int lake_write_params(struct rt *r, size_t ti, struct dn_lake_write_optio
 	if (present) {
 		char d = 0;
 		if (dn_format_parse(v.data, &wo->format, &d) < 0 || d ||
-		    (wo->format != DN_FORMAT_CSV && wo->format != DN_FORMAT_NDJSON)) {
-			snprintf(why, whylen, "format '%s' is not csv or ndjson", v.data);
+		    wo->format == DN_FORMAT_JSON) {
+			snprintf(why, whylen, "format '%s' is not parquet, csv or ndjson", v.data);
 			rc = 1;
 			goto out;
 		}

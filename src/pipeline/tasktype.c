@@ -165,8 +165,9 @@ static void check_lake_write_params(const struct dn_task_check *c)
 				      "mode: '%s' is not append, overwrite or overwrite-partitions",
 				      dn_yaml_shown(mode));
 	const struct dn_yaml_node *f = dn_task_check_string(c, "format", 0);
-	if (f && strcmp(f->str, "csv") && strcmp(f->str, "ndjson"))
-		dn_task_check_problem(c, f, "format: '%s' is not csv or ndjson", dn_yaml_shown(f));
+	if (f && strcmp(f->str, "parquet") && strcmp(f->str, "csv") && strcmp(f->str, "ndjson"))
+		dn_task_check_problem(c, f, "format: '%s' is not parquet, csv or ndjson",
+				      dn_yaml_shown(f));
 	f = dn_task_check_string(c, "compression", 0);
 	if (f && strcmp(f->str, "zstd") && strcmp(f->str, "gzip") && strcmp(f->str, "none"))
 		dn_task_check_problem(c, f, "compression: '%s' is not zstd, gzip or none",

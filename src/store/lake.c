@@ -46,7 +46,7 @@ void dn_lake_options_init(struct dn_lake_options *o)
 void dn_lake_write_options_init(struct dn_lake_write_options *o)
 {
 	memset(o, 0, sizeof *o);
-	o->format = DN_FORMAT_CSV;
+	o->format = DN_FORMAT_PARQUET;
 	o->codec = DN_CODEC_ZSTD;
 }
 
@@ -367,8 +367,9 @@ struct dn_lake_writer {
 	struct dn_lake *lk;
 	char *ds;
 	struct dn_lake_write_options o;
-	struct dn_buf partition; /* "ds=2024-01-31" */
-	struct dn_schema schema; /* columns of the batches so far */
+	struct dn_buf partition;      /* "ds=2024-01-31" */
+	struct dn_schema schema;      /* columns of the batches so far */
+	struct dn_schema part_schema; /* columns of the part being written */
 	int started;
 	struct dn_writer *cur;
 	struct dn_buf cur_path; /* local path being written */
@@ -396,6 +397,7 @@ static void writer_free(struct dn_lake_writer *w)
 	dn_buf_release(&w->cur_path);
 	dn_buf_release(&w->cur_key);
 	dn_schema_release(&w->schema);
+	dn_schema_release(&w->part_schema);
 	if (w->tmpdir)
 		rmdir(w->tmpdir);
 	dn_free(w->tmpdir);
@@ -429,8 +431,9 @@ int dn_lake_write_begin(struct dn_lake *lk, struct dn_lake_writer **out, const c
 			"%s: the raw zone keeps data as extracted and only takes appends; "
 			"write cleaned data to curated/ instead",
 			ds);
-	if (o->format != DN_FORMAT_CSV && o->format != DN_FORMAT_NDJSON)
-		return dn_error_set(err, DN_EINVAL, "lake part files are csv or ndjson");
+	if (o->format != DN_FORMAT_CSV && o->format != DN_FORMAT_NDJSON &&
+	    o->format != DN_FORMAT_PARQUET)
+		return dn_error_set(err, DN_EINVAL, "lake part files are parquet, csv or ndjson");
 	if (o->npcols < 0 || o->npcols > DN_LAKE_MAX_PCOLS)
 		return dn_error_set(err, DN_EINVAL, "at most %d partition columns",
 				    DN_LAKE_MAX_PCOLS);
@@ -446,6 +449,7 @@ int dn_lake_write_begin(struct dn_lake *lk, struct dn_lake_writer **out, const c
 	w->o.npcols = 0;
 	w->o.message = NULL;
 	dn_schema_init(&w->schema);
+	dn_schema_init(&w->part_schema);
 	int rc = (w->ds = dn_strdup(ds)) ? 0 : DN_ENOMEM;
 	for (int c = 0; rc == 0 && c < o->npcols; c++) {
 		const char *n = o->pcol_names[c], *v = o->pcol_values[c];
@@ -510,15 +514,17 @@ static void hash_tap(void *user, const void *p, size_t n)
 
 static int open_part(struct dn_lake_writer *w, struct dn_error *err)
 {
-	const char *ext = w->o.format == DN_FORMAT_NDJSON ? "ndjson" : "csv";
+	int pq = w->o.format == DN_FORMAT_PARQUET;
+	const char *ext = pq ? "parquet" : w->o.format == DN_FORMAT_NDJSON ? "ndjson" : "csv";
+	/* Parquet compresses its pages inside the file; other formats are compressed whole. */
+	const char *suffix = pq ? "" : dn_codec_suffix(w->o.codec);
 	dn_buf_reset(&w->cur_key);
 	DN_TRY(dn_buf_printf(&w->cur_key, err, "%s%spart-%s-%05d.%s%s", w->partition.data,
-			     w->partition.len ? "/" : "", w->uid, w->seq++, ext,
-			     dn_codec_suffix(w->o.codec)));
+			     w->partition.len ? "/" : "", w->uid, w->seq++, ext, suffix));
 	dn_buf_reset(&w->cur_path);
 	if (w->tmpdir)
 		DN_TRY(dn_buf_printf(&w->cur_path, err, "%s/part-%d.%s%s", w->tmpdir, w->seq, ext,
-				     dn_codec_suffix(w->o.codec)));
+				     suffix));
 	else
 		DN_TRY(dn_buf_printf(&w->cur_path, err, "%s/%s/%s", w->lk->fs->local_root, w->ds,
 				     w->cur_key.data));
@@ -542,7 +548,10 @@ static int open_part(struct dn_lake_writer *w, struct dn_error *err)
 	struct dn_write_options wo;
 	dn_write_options_init(&wo);
 	wo.codec_given = 1;
-	wo.codec = w->o.codec;
+	wo.codec = pq ? DN_CODEC_NONE : w->o.codec;
+	wo.parquet_codec = w->o.codec == DN_CODEC_ZSTD ? DN_PQ_ZSTD :
+			   w->o.codec == DN_CODEC_GZIP ? DN_PQ_GZIP :
+							 DN_PQ_NONE;
 	w->cur_rows = 0;
 	w->cur_bytes = 0;
 	if (!w->md && !(w->md = EVP_MD_CTX_new()))
@@ -611,8 +620,19 @@ int dn_lake_write_batch(struct dn_lake_writer *w, const struct dn_batch *b, stru
 		w->schema.fields[c].type =
 			dn_type_widen(w->schema.fields[c].type, b->schema.fields[c].type);
 	int64_t limit = w->o.rows_per_file > 0 ? w->o.rows_per_file : 1000000;
-	if (w->cur && w->cur_rows >= limit)
+	/* A Parquet file has one type per column: a batch whose types widened starts a new part
+	 * (the dataset's schema widens; readers cast older parts). */
+	int retyped = 0;
+	for (int c = 0; w->o.format == DN_FORMAT_PARQUET && c < b->schema.nfields &&
+			c < w->part_schema.nfields;
+	     c++)
+		retyped |= b->schema.fields[c].type != w->part_schema.fields[c].type;
+	if (w->cur && (w->cur_rows >= limit || retyped))
 		DN_TRY(close_part(w, err));
+	if (!w->cur) {
+		dn_schema_release(&w->part_schema);
+		DN_TRY(dn_schema_copy(&w->part_schema, &b->schema, err));
+	}
 	if (!w->cur)
 		DN_TRY(open_part(w, err));
 	DN_TRY(dn_writer_write(w->cur, b, err));

@@ -405,3 +405,44 @@ DN_TEST(lake_keys_and_json_values)
 	dn_buf_release(&deep);
 	dn_arena_release(&a);
 }
+
+/* Parquet is the default part format: types, nulls and awkward text survive; a type that widens
+ * in the middle of a write starts a new part, and the old parts are read as the wider type. */
+DN_TEST(lake_parquet_parts)
+{
+	struct dn_lake *lk = open_lake("lake8");
+	struct dn_error err = {0};
+	const char *csv = "id,name,score,day,at,ok\n1,\"a,b\",1.5,2024-01-01,2024-01-01T10:00:00Z,"
+			  "true\n2,,,,,\n3,\"NA\",-0.25,2024-02-29,1969-12-31T23:59:59.5Z,false\n";
+	CHECK_INT(put_csv(lk, "curated/pq", csv, NULL, &err), 1);
+	struct dn_lake_version v;
+	CHECK_OK(dn_lake_version_read(lk, "curated/pq", 0, &v, &err), &err);
+	CHECK(strstr(v.files[0].path, ".parquet") != NULL);
+	dn_lake_version_release(&v);
+	CHECK_STR(get_csv(lk, "curated/pq"),
+		  "id,name,score,day,at,ok\n1,\"a,b\",1.5,2024-01-01,2024-01-01T10:00:00Z,true\n"
+		  "2,,,,,\n3,\"NA\",-0.25,2024-02-29,1969-12-31T23:59:59.500Z,false\n");
+	/* Two batches: the second's x is a float, so x widens and a second part starts. */
+	struct dn_lake_writer *w = NULL;
+	struct dn_lake_write_options o;
+	dn_lake_write_options_init(&o);
+	struct dn_reader *r1 = NULL, *r2 = NULL;
+	struct dn_batch *b1 = NULL, *b2 = NULL;
+	CHECK_OK(dn_reader_open_mem(&r1, "1.csv", "x\n1\n2\n", 6, DN_FORMAT_CSV, NULL, &err), &err);
+	CHECK_OK(dn_reader_open_mem(&r2, "2.csv", "x\n2.5\n", 6, DN_FORMAT_CSV, NULL, &err), &err);
+	CHECK_INT(dn_reader_next(r1, &b1, &err), 1);
+	CHECK_INT(dn_reader_next(r2, &b2, &err), 1);
+	CHECK_OK(dn_lake_write_begin(lk, &w, "curated/wide", &o, &err), &err);
+	CHECK_OK(dn_lake_write_batch(w, b1, &err), &err);
+	CHECK_OK(dn_lake_write_batch(w, b2, &err), &err);
+	CHECK_OK(dn_lake_write_commit(w, &v, &err), &err);
+	CHECK_INT(v.nfiles, 2);
+	CHECK_INT(v.schema.fields[0].type, DN_FLOAT64);
+	dn_lake_version_release(&v);
+	CHECK_STR(get_csv(lk, "curated/wide"), "x\n1.0\n2.0\n2.5\n");
+	dn_batch_free(b1);
+	dn_batch_free(b2);
+	dn_reader_free(r1);
+	dn_reader_free(r2);
+	dn_lake_close(lk);
+}

@@ -6,12 +6,12 @@ The lake: files committed as versions of datasets in zones, read back anywhere a
   $ cd $TMP/p && dunya -q lake write orders.csv raw/orders --partition ds=2024-01-02 --format ndjson --compression zstd --message "second day"
   raw/orders version 2: 8 rows in 2 files
   $ cd $TMP/p && ls lake/raw/orders/ds=2024-01-01 | sed 's/part-.*-00000/part-X/' && ls lake/raw/orders/_dunya/commits
-  part-X.csv.gz
+  part-X.parquet
   00000000000000000001.json
   00000000000000000002.json
   $ cd $TMP/p && dunya lake ls | sed 's/20[0-9-]*T[0-9:]*Z$/TIME/'
   dataset                           version         rows  files       size  committed
-  raw/orders                              2            8      2      235 B  TIME
+  raw/orders                              2            8      2      705 B  TIME
   $ cd $TMP/p && dunya lake show raw/orders | sed "s|$TMP|TMP|" | sed 's/20[0-9-]*T[0-9:.]*Z/TIME/; s/  *[0-9.]* kB/ SIZE/; s/  *[0-9]* B$/ SIZE/'
   dataset    raw/orders
   location   TMP/p/lake/raw/orders
@@ -112,9 +112,9 @@ to the consumption zone.
 
 The lake in dunya.yaml: a folder, an s3:// URL, or a mapping; validate checks the mapping.
 
-  $ mkdir -p $TMP/v && cd $TMP/v && printf 'name: v\nlake:\n  root: s3://b/lake\n  regoin: eu-west-1\n  format: parquet\n  compression: lz4\n  path_style: maybe\n' > dunya.yaml && dunya validate
+  $ mkdir -p $TMP/v && cd $TMP/v && printf 'name: v\nlake:\n  root: s3://b/lake\n  regoin: eu-west-1\n  format: orc\n  compression: lz4\n  path_style: maybe\n' > dunya.yaml && dunya validate
   dunya.yaml:4:3: unknown lake key 'regoin' (did you mean 'region'?)
-  dunya.yaml:5:11: lake format must be csv or ndjson, not 'parquet'
+  dunya.yaml:5:11: lake format must be parquet, csv or ndjson, not 'orc'
   dunya.yaml:6:16: lake compression must be zstd, gzip or none, not 'lz4'
   dunya.yaml:7:15: path_style must be true or false
   4 problems in 1 file

@@ -22,7 +22,7 @@ a failed case stops it within five minutes).
   dataset    curated/orders
   location   s3://lakebucket/lake/curated/orders
   version    1 (of 1; latest 1)
-  rows       8 in 1 file, 375 B
+  rows       8 in 1 file, 752 B
   $ export AWS_ENDPOINT_URL=$(head -1 $TMP/endpoint) AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER DUNYA_LAKE=s3://lakebucket/lake && dunya -q lake write lake:curated/orders curated/orders && dunya -q count lake:curated/orders && dunya -q convert lake:curated/orders@1 - --to csv | head -3
   curated/orders version 2: 16 rows in 2 files
   16
