@@ -279,6 +279,16 @@ struct pr_col {
 	struct dn_buf prev;   /* the previous value (DELTA_BYTE_ARRAY) */
 	int64_t nlens, li;    /* lengths decoded, next one */
 	int64_t bss_n, bss_k; /* BYTE_STREAM_SPLIT: values in the page, next one */
+	/* decompressors, one per column so that columns decode on different threads */
+	z_stream z;
+	int z_init;
+	ZSTD_DCtx *zd;
+	/* the job of one batch: n rows into *b; rc and err are its outcome */
+	struct pr_state *st;
+	struct dn_builder *b;
+	int64_t n;
+	int rc;
+	struct dn_error err;
 };
 
 struct pr_state {
@@ -302,9 +312,8 @@ struct pr_state {
 	int group;         /* current row group, -1 before the first */
 	int64_t rows_left; /* in the current row group */
 	int64_t emitted;
-	z_stream z;
-	int z_init;
-	ZSTD_DCtx *zd;
+	struct dn_pool *pool; /* decodes the columns of a batch in parallel; NULL = one thread */
+	int pool_tried;
 };
 
 static int footer_error(struct pr_state *st, const char *what, struct dn_error *err)
@@ -864,26 +873,26 @@ static int decompress(struct pr_state *st, struct pr_col *c, const uint8_t *src,
 			why = "damaged snappy data";
 		break;
 	case PQ_CODEC_GZIP: {
-		if (!st->z_init) {
-			if (inflateInit2(&st->z, 15 + 32) != Z_OK)
+		if (!c->z_init) {
+			if (inflateInit2(&c->z, 15 + 32) != Z_OK)
 				return dn_error_set(err, DN_ENOMEM, "out of memory starting zlib");
-			st->z_init = 1;
+			c->z_init = 1;
 		} else {
-			inflateReset(&st->z);
+			inflateReset(&c->z);
 		}
-		st->z.next_in = (Bytef *)(uintptr_t)src;
-		st->z.avail_in = (uInt)n;
-		st->z.next_out = (Bytef *)dst;
-		st->z.avail_out = (uInt)want;
-		int zr = inflate(&st->z, Z_FINISH);
-		if (zr != Z_STREAM_END || st->z.avail_out != 0)
+		c->z.next_in = (Bytef *)(uintptr_t)src;
+		c->z.avail_in = (uInt)n;
+		c->z.next_out = (Bytef *)dst;
+		c->z.avail_out = (uInt)want;
+		int zr = inflate(&c->z, Z_FINISH);
+		if (zr != Z_STREAM_END || c->z.avail_out != 0)
 			why = "damaged gzip data";
 		break;
 	}
 	case PQ_CODEC_ZSTD: {
-		if (!st->zd && !(st->zd = ZSTD_createDCtx()))
+		if (!c->zd && !(c->zd = ZSTD_createDCtx()))
 			return dn_error_set(err, DN_ENOMEM, "out of memory starting zstd");
-		size_t k = ZSTD_decompressDCtx(st->zd, dst, want, src, n);
+		size_t k = ZSTD_decompressDCtx(c->zd, dst, want, src, n);
 		if (ZSTD_isError(k) || k != want)
 			why = "damaged zstd data";
 		break;
@@ -1380,6 +1389,53 @@ static void col_reset(struct pr_col *c)
 	c->page_left = 0;
 }
 
+static void read_job(void *user)
+{
+	struct pr_col *c = user;
+	c->rc = read_rows(c->st, c, c->n, c->b, &c->err);
+}
+
+/* The next n rows of every selected column. Columns are independent (each has its own page
+ * buffer, dictionary, decompressor and builder), so with more than one column and more than one
+ * core they decode on a pool of min(columns, cores, opt.threads) threads, one job per column per
+ * batch. A batch of 65,536 rows is milliseconds of work per column, so the pool's one lock is no
+ * bottleneck. The first failing column in schema order gives the error, as the serial loop
+ * would. */
+static int read_columns(struct pr_state *st, int64_t n, struct dn_error *err)
+{
+	if (!st->pool_tried) {
+		int t = dn_cpu_count();
+		st->pool_tried = 1;
+		if (st->r->opt.threads > 0 && st->r->opt.threads < t)
+			t = st->r->opt.threads;
+		if (t > st->ncols)
+			t = st->ncols;
+		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
+			st->pool = NULL; /* no threads: decode on this one */
+	}
+	for (int i = 0; i < st->ncols; i++) {
+		struct pr_col *c = &st->cols[i];
+		c->st = st;
+		c->b = &st->b[i];
+		c->n = n;
+		c->rc = 0;
+		c->err.code = 0;
+		if (!st->pool || dn_pool_submit(st->pool, read_job, c, NULL) < 0)
+			read_job(c);
+	}
+	if (st->pool)
+		dn_pool_wait(st->pool);
+	for (int i = 0; i < st->ncols; i++) {
+		struct pr_col *c = &st->cols[i];
+		if (c->rc < 0) {
+			if (err)
+				*err = c->err;
+			return c->rc;
+		}
+	}
+	return 0;
+}
+
 static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err)
 {
 	struct pr_state *st = r->state;
@@ -1407,8 +1463,7 @@ static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 		}
 	}
 	int64_t n = st->rows_left < r->opt.batch_rows ? st->rows_left : r->opt.batch_rows;
-	for (int i = 0; i < st->ncols; i++)
-		DN_TRY(read_rows(st, &st->cols[i], n, &st->b[i], err));
+	DN_TRY(read_columns(st, n, err));
 	struct dn_batch *b = dn_batch_from_builders(&r->schema, st->b, err);
 	if (!b)
 		return err && err->code ? err->code : DN_ENOMEM;
@@ -1428,6 +1483,7 @@ static void pr_free(struct dn_reader *r)
 	struct pr_state *st = r->state;
 	if (!st)
 		return;
+	dn_pool_free(st->pool);
 	for (int i = 0; i < st->nleaves; i++)
 		dn_free(st->leaves[i].name);
 	dn_free(st->leaves);
@@ -1443,14 +1499,14 @@ static void pr_free(struct dn_reader *r)
 		dn_buf_release(&st->cols[i].lens);
 		dn_buf_release(&st->cols[i].prefix);
 		dn_buf_release(&st->cols[i].prev);
+		if (st->cols[i].z_init)
+			inflateEnd(&st->cols[i].z);
+		ZSTD_freeDCtx(st->cols[i].zd);
 		if (st->b)
 			dn_builder_release(&st->b[i]);
 	}
 	dn_free(st->cols);
 	dn_free(st->b);
-	if (st->z_init)
-		inflateEnd(&st->z);
-	ZSTD_freeDCtx(st->zd);
 	if (st->map)
 		munmap(st->map, st->map_len);
 	dn_free(st);
