@@ -37,6 +37,7 @@ struct dn_cli_read {
 	char *types_arg;
 	const char *col_names[256]; /* --columns (Parquet), pointing into cols_arg */
 	char *cols_arg;
+	struct dn_filter filters[64]; /* --prune (Parquet row-group pruning) */
 	int progress;
 };
 

@@ -59,6 +59,9 @@ void dn_cli_read_release(struct dn_cli_read *o)
 	o->types_arg = NULL;
 	dn_free(o->cols_arg);
 	o->cols_arg = NULL;
+	for (int i = 0; i < o->opt.n_filters; i++)
+		dn_filter_release(&o->filters[i]);
+	o->opt.n_filters = 0;
 }
 
 void dn_cli_read_help(FILE *out)
@@ -68,6 +71,9 @@ void dn_cli_read_help(FILE *out)
 		"  --from FORMAT         csv, tsv, ndjson (jsonl), json or parquet; default: the\n"
 		"                        extension\n"
 		"  --columns A,B,...     Parquet: read only these columns, in this order\n"
+		"  --prune 'COL OP V'    Parquet: skip row groups whose statistics prove no\n"
+		"                        row has COL OP V (OP: = < <= > >=; repeatable). A\n"
+		"                        hint: rows of kept row groups all come through\n"
 		"  --delimiter C         CSV delimiter: a character or tab; default: detected\n"
 		"                        among , ; tab |\n"
 		"  --no-header           the first CSV line is data; columns are column1..N\n"
@@ -156,7 +162,17 @@ int dn_cli_read_option(struct dn_cli_read *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 	int64_t n;
-	if (!strcmp(a, "--from")) {
+	if (!strcmp(a, "--prune")) {
+		struct dn_error e = {0};
+		if (!need_value(a, argc, *i))
+			return -1;
+		if (o->opt.n_filters >= 64)
+			return -dn_cli_usage(NULL, "--prune: at most 64 conditions");
+		if (dn_filter_parse(argv[++*i], &o->filters[o->opt.n_filters], &e) < 0)
+			return -dn_cli_usage(NULL, "--prune: %s", e.msg);
+		o->opt.filters = o->filters;
+		o->opt.n_filters++;
+	} else if (!strcmp(a, "--from")) {
 		if (!need_value(a, argc, *i))
 			return -1;
 		char d = 0;
@@ -264,6 +280,8 @@ void dn_cli_summary(struct dn_reader *r, int64_t elapsed_us)
 		(long long)s.read, mb, secs, secs > 0 ? mb / secs : 0.0, (long long)s.loaded,
 		(long long)s.skipped, (long long)s.quarantined, s.rejects_path ? " -> " : "",
 		s.rejects_path ? s.rejects_path : "");
+	if (s.groups_pruned)
+		dn_info("--prune skipped %lld Parquet row groups", (long long)s.groups_pruned);
 	for (int i = 0; i < s.nwidenings; i++)
 		dn_info("column '%s' widened from %s to %s at line %lld (a value did not fit the "
 			"type inferred from the sample)",

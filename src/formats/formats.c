@@ -86,6 +86,60 @@ void dn_read_options_init(struct dn_read_options *o)
 	o->n_null_tokens = -1;
 }
 
+const char *dn_filter_op_name(enum dn_filter_op op)
+{
+	static const char *const names[] = {"=", "<", "<=", ">", ">="};
+	return (unsigned)op < 5 ? names[op] : "?";
+}
+
+static char *strip_dup(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return dn_strndup(p, n);
+}
+
+int dn_filter_parse(const char *s, struct dn_filter *f, struct dn_error *err)
+{
+	memset(f, 0, sizeof *f);
+	const char *op = strpbrk(s, "=<>");
+	if (!op || op == s)
+		return dn_error_set(err, DN_EINVAL,
+				    "'%s' is not a condition: write COLUMN OP VALUE with OP one of "
+				    "= < <= > >= (e.g. \"id>=100\")",
+				    s);
+	size_t oplen = 1;
+	if (op[0] == '=')
+		f->op = DN_FILTER_EQ, oplen = op[1] == '=' ? 2 : 1;
+	else if (op[1] == '=')
+		f->op = op[0] == '<' ? DN_FILTER_LE : DN_FILTER_GE, oplen = 2;
+	else
+		f->op = op[0] == '<' ? DN_FILTER_LT : DN_FILTER_GT;
+	f->column = strip_dup(s, (size_t)(op - s));
+	f->value = strip_dup(op + oplen, strlen(op + oplen));
+	if (!f->column || !f->value) {
+		dn_filter_release(f);
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	if (!f->column[0]) {
+		dn_filter_release(f);
+		return dn_error_set(err, DN_EINVAL,
+				    "'%s' is not a condition: write COLUMN OP VALUE with OP one of "
+				    "= < <= > >=",
+				    s);
+	}
+	return 0;
+}
+
+void dn_filter_release(struct dn_filter *f)
+{
+	dn_free(f->column);
+	dn_free(f->value);
+	f->column = f->value = NULL;
+}
+
 void dn_write_options_init(struct dn_write_options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -232,7 +286,7 @@ int dn_reader_open(struct dn_reader **out, const char *path, enum dn_format fmt,
 			err, DN_EUSAGE,
 			"reading standard input: name its format with --from csv|tsv|ndjson|json");
 	DN_TRY(dn_reader_new_(&r,
-			      stdin_			       ? "<stdin>" :
+			      stdin_                   ? "<stdin>" :
 			      opt && opt->display_name ? opt->display_name :
 							 path,
 			      opt, err));

@@ -77,6 +77,22 @@ struct dn_type_hint {
 	enum dn_type type;
 };
 
+/* A condition of a row-group pruning filter: `column op value`, value as text (parsed as the
+ * column's type). */
+enum dn_filter_op { DN_FILTER_EQ = 0, DN_FILTER_LT, DN_FILTER_LE, DN_FILTER_GT, DN_FILTER_GE };
+
+struct dn_filter {
+	char *column;
+	enum dn_filter_op op;
+	char *value;
+};
+
+/* Parse "col>=value" (ops: = == < <= > >=; spaces around the op are allowed) into f, whose
+ * strings are allocated (dn_filter_release). DN_EINVAL with the reason otherwise. */
+int dn_filter_parse(const char *s, struct dn_filter *f, struct dn_error *err);
+void dn_filter_release(struct dn_filter *f);
+const char *dn_filter_op_name(enum dn_filter_op op); /* "=", "<", "<=", ">", ">=" */
+
 struct dn_read_options {
 	char delimiter;    /* CSV: 0 = detect among , ; TAB | */
 	int no_header;     /* CSV: first line is data; columns are column1..N */
@@ -90,19 +106,28 @@ struct dn_read_options {
 	size_t max_record_bytes;  /* ceiling for one record; 0 = 64 MiB */
 	int n_types;              /* declared column types */
 	const struct dn_type_hint *types;
-	int types_may_be_absent; /* declared columns the file lacks are fine (lake parts) */
+	int types_may_be_absent;  /* declared columns the file lacks are fine (lake parts) */
 	const char *display_name; /* named in messages instead of the path (e.g. its URL) */
-	int all_strings;         /* no inference: every column is a string */
-	int infer_quoted;        /* CSV: infer quoted fields by content too (default: a quoted
+	int all_strings;          /* no inference: every column is a string */
+	int infer_quoted;         /* CSV: infer quoted fields by content too (default: a quoted
 				   * field is text, so "12" is a string, as R and Python's
 				   * QUOTE_NONNUMERIC writers mean it) */
 	/* Called now and then with bytes consumed so far (for progress lines); may be NULL. */
 	void (*progress)(void *user, uint64_t bytes, int64_t rows);
 	void *progress_user;
 	/* Parquet: read only these columns, in this order (0 = all). A name the file lacks is an
-	 * error (DN_ENOTFOUND). Borrowed; must outlive dn_reader_open. */
+	 * error (DN_ENOTFOUND). Borrowed; must outlive dn_reader_open. (Negative: internal.) */
 	int n_columns;
 	const char *const *columns;
+	/* Parquet: row-group pruning, a hint and not a filter. A row group is skipped when its
+	 * statistics (min, max, null count) prove that no row satisfies every condition; every row
+	 * of a kept row group is returned, matching or not, so callers that need exact results
+	 * still filter the rows. A row group without statistics for a column is kept. A column the
+	 * file lacks is an error (DN_ENOTFOUND), or prunes nothing when types_may_be_absent; a
+	 * value that does not parse as the column's type is DN_EINVAL. Other formats ignore it.
+	 * Borrowed; must outlive the reader. */
+	int n_filters;
+	const struct dn_filter *filters;
 };
 
 void dn_read_options_init(struct dn_read_options *o);
@@ -124,6 +149,7 @@ struct dn_read_summary {
 	int nwidenings;
 	const struct dn_widening *widenings; /* borrowed from the reader */
 	const char *rejects_path;            /* NULL when nothing was quarantined */
+	int64_t groups_pruned;               /* Parquet row groups skipped by opt.filters */
 };
 
 struct dn_reader;
@@ -172,6 +198,35 @@ int dn_reader_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 
 void dn_reader_summary(const struct dn_reader *r, struct dn_read_summary *out);
 void dn_reader_free(struct dn_reader *r);
+
+/* ---------------------------------------------------------------------------------------------
+ * Parquet metadata, for tools (`dunya lake show --row-groups`): the footer only, no pages read.
+ * Statistics are given as text in dunya's formats (numbers, ISO-8601 dates and timestamps,
+ * strings as stored, at most 64 bytes then "..."); NULL when the file has none. */
+struct dn_pq_col_meta {
+	char *min, *max;    /* NULL = no statistics */
+	int64_t null_count; /* -1 = unknown */
+	int64_t bytes;      /* compressed size of the column chunk */
+};
+
+struct dn_pq_group_meta {
+	int64_t rows;
+	int64_t bytes;               /* sum of its column chunks, compressed */
+	struct dn_pq_col_meta *cols; /* ncols, in schema order */
+};
+
+struct dn_pq_meta {
+	int64_t rows;
+	int ncols;
+	char **names; /* top-level columns; nested ones have no statistics */
+	int ngroups;
+	struct dn_pq_group_meta *groups;
+};
+
+/* Read the footer of the Parquet file at path into *m (zeroed first; release it with
+ * dn_pq_meta_release, also after an error). Errors as dn_reader_open gives them. */
+int dn_pq_meta_read(const char *path, struct dn_pq_meta *m, struct dn_error *err);
+void dn_pq_meta_release(struct dn_pq_meta *m);
 
 /* ---------------------------------------------------------------------------------------------
  * JSON documents as trees, for small documents read whole (commit records, API responses).

@@ -220,6 +220,12 @@ struct pr_chunk {
 	int64_t start, len, nvalues;
 	int codec;
 	int external;
+	/* statistics, borrowed from the footer: min_value / max_value (unsigned order for byte
+	 * arrays), or the deprecated min / max (signed order: used for numbers only) */
+	const uint8_t *min, *max;
+	size_t min_len, max_len;
+	int has_min, has_max, old_minmax;
+	int64_t null_count; /* -1 = unknown */
 };
 
 struct pr_group {
@@ -291,6 +297,13 @@ struct pr_col {
 	struct dn_error err;
 };
 
+/* A pruning condition: the column (no page cursor, only its leaf and type) and the value. */
+struct pr_filter {
+	struct pr_col c;
+	enum dn_filter_op op;
+	struct dn_column v; /* one value of type c.type */
+};
+
 struct pr_state {
 	struct dn_reader *r;
 	const uint8_t *data;
@@ -314,6 +327,8 @@ struct pr_state {
 	int64_t emitted;
 	struct dn_pool *pool; /* decodes the columns of a batch in parallel; NULL = one thread */
 	int pool_tried;
+	struct pr_filter *filters; /* opt.filters on columns the file has */
+	int nfilters;
 };
 
 static int footer_error(struct pr_state *st, const char *what, struct dn_error *err)
@@ -432,6 +447,27 @@ static int parse_schema_element(struct tc_dec *d, struct pr_leaf *L)
 	return rc;
 }
 
+static int parse_stats(struct tc_dec *d, struct pr_chunk *ck)
+{
+	int last = 0, t, id, rc;
+	const uint8_t *v[7] = {0};
+	size_t vn[7] = {0};
+	while ((rc = tc_field(d, &last, &t, &id)) > 0) {
+		if (id == 3) {
+			DN_TRY(tc_get_int(d, t, &ck->null_count));
+		} else if ((id == 1 || id == 2 || id == 5 || id == 6) && t == TC_BINARY) {
+			DN_TRY(tc_bin(d, &v[id], &vn[id]));
+		} else {
+			DN_TRY(tc_skip(d, t, 1, 0));
+		}
+	}
+	int k = v[5] || v[6] ? 5 : 1; /* the new fields win */
+	ck->old_minmax = k == 1;
+	ck->max = v[k], ck->max_len = vn[k], ck->has_max = v[k] != NULL;
+	ck->min = v[k + 1], ck->min_len = vn[k + 1], ck->has_min = v[k + 1] != NULL;
+	return rc;
+}
+
 static int parse_column_meta(struct tc_dec *d, struct pr_chunk *ck)
 {
 	int last = 0, t, id, rc;
@@ -454,6 +490,11 @@ static int parse_column_meta(struct tc_dec *d, struct pr_chunk *ck)
 				data_off = v;
 			else
 				dict_off = v;
+			break;
+		case 12:
+			if (t != TC_STRUCT)
+				return DN_EPARSE;
+			DN_TRY(parse_stats(d, ck));
 			break;
 		default:
 			DN_TRY(tc_skip(d, t, 1, 0));
@@ -485,6 +526,7 @@ static int parse_row_group(struct tc_dec *d, struct pr_group *g)
 				struct pr_chunk *ck = &g->chunks[i];
 				int l2 = 0, t2, id2;
 				ck->start = -1;
+				ck->null_count = -1;
 				ck->nvalues = -1;
 				ck->len = -1;
 				while ((rc = tc_field(d, &l2, &t2, &id2)) > 0) {
@@ -1389,6 +1431,149 @@ static void col_reset(struct pr_col *c)
 	c->page_left = 0;
 }
 
+/* ---- statistics: row-group pruning and dn_pq_meta_read ---- */
+
+/* The min and max of chunk ck of column c as a column of two values of c->type in *out.
+ * Returns 1, or 0 when the chunk has no statistics dunya can trust: none, INT96 and UINT_64
+ * (their order is not the value's), deprecated min/max of byte arrays and unsigned integers
+ * (signed order), or bytes that do not decode (e.g. a truncated max that is not UTF-8). */
+static int chunk_minmax(struct pr_state *st, struct pr_col *c, const struct pr_chunk *ck,
+			struct dn_column *out)
+{
+	const struct pr_leaf *L = c->L;
+	int bytes = L->ptype == PQ_BYTE_ARRAY || L->ptype == PQ_FIXED_LEN_BYTE_ARRAY;
+	if (!ck->has_min || !ck->has_max || L->ptype == PQ_INT96 || L->ctype == 14)
+		return 0;
+	if (ck->old_minmax && (bytes || (L->ctype >= 11 && L->ctype <= 14)))
+		return 0;
+	struct dn_builder b;
+	struct dn_error e;
+	const uint8_t *v[2] = {ck->min, ck->max};
+	size_t n[2] = {ck->min_len, ck->max_len};
+	int rc = 0;
+	memset(out, 0, sizeof *out);
+	dn_builder_init(&b, c->type);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		const uint8_t *p = v[i];
+		int bit = 0;
+		if (bytes)
+			rc = append_bytes(st, c, p, n[i], &b, &e);
+		else
+			rc = plain_value(st, c, &p, p + n[i], &bit, &b, &e);
+	}
+	if (rc == 0)
+		rc = dn_builder_finish(&b, out, &e);
+	dn_builder_release(&b);
+	return rc == 0;
+}
+
+static int value_cmp(const struct dn_column *a, int64_t i, const struct dn_column *b, int64_t j)
+{
+	switch (a->type) {
+	case DN_FLOAT64: {
+		double x = dn_column_f64(a, i), y = dn_column_f64(b, j);
+		return (x > y) - (x < y);
+	}
+	case DN_STRING: {
+		struct dn_str x = dn_column_str(a, i), y = dn_column_str(b, j);
+		int k = memcmp(x.ptr, y.ptr, x.len < y.len ? x.len : y.len);
+		return k ? k : (x.len > y.len) - (x.len < y.len);
+	}
+	case DN_BOOL:
+		return dn_column_bool(a, i) - dn_column_bool(b, j);
+	case DN_DATE:
+		return (dn_column_date(a, i) > dn_column_date(b, j)) -
+		       (dn_column_date(a, i) < dn_column_date(b, j));
+	default:
+		return (dn_column_i64(a, i) > dn_column_i64(b, j)) -
+		       (dn_column_i64(a, i) < dn_column_i64(b, j));
+	}
+}
+
+/* Can no row of row group G satisfy every filter? Only statistics decide: a column chunk that
+ * is all null fails every comparison; otherwise its [min, max] must miss the condition. */
+static int group_pruned(struct pr_state *st, const struct pr_group *G)
+{
+	for (int i = 0; i < st->nfilters; i++) {
+		struct pr_filter *f = &st->filters[i];
+		const struct pr_chunk *ck = &G->chunks[f->c.leaf];
+		struct dn_column mm;
+		if (G->rows > 0 && ck->null_count == G->rows)
+			return 1;
+		if (!chunk_minmax(st, &f->c, ck, &mm))
+			continue;
+		int lo = value_cmp(&mm, 0, &f->v, 0), hi = value_cmp(&mm, 1, &f->v, 0);
+		dn_column_release(&mm);
+		if ((f->op == DN_FILTER_EQ && (lo > 0 || hi < 0)) ||
+		    (f->op == DN_FILTER_LT && lo >= 0) || (f->op == DN_FILTER_LE && lo > 0) ||
+		    (f->op == DN_FILTER_GT && hi <= 0) || (f->op == DN_FILTER_GE && hi < 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int find_top(const struct pr_state *st, const char *name)
+{
+	for (int k = 0; k < st->ntops; k++)
+		if (!strcmp(st->leaves[st->tops[k].elem].name, name))
+			return k;
+	return -1;
+}
+
+/* A pr_col for top-level column t, for its statistics. */
+static int stat_col(struct pr_state *st, int t, struct pr_col *c, struct dn_error *err)
+{
+	memset(c, 0, sizeof *c);
+	c->leaf = st->tops[t].chunk;
+	c->L = &st->leaves[st->tops[t].elem];
+	return leaf_type(st, c->L, &c->type, err);
+}
+
+/* opt.filters: resolve each column and parse each value as the column's type. */
+static int prepare_filters(struct pr_state *st, struct dn_error *err)
+{
+	struct dn_reader *r = st->r;
+	if (r->opt.n_filters <= 0)
+		return 0;
+	st->filters = dn_calloc((size_t)r->opt.n_filters, sizeof *st->filters);
+	if (!st->filters)
+		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", r->name);
+	for (int i = 0; i < r->opt.n_filters; i++) {
+		const struct dn_filter *F = &r->opt.filters[i];
+		struct pr_filter *f = &st->filters[st->nfilters];
+		int t = find_top(st, F->column);
+		if (t < 0 && r->opt.types_may_be_absent)
+			continue;
+		if (t < 0)
+			return dn_error_set_at(err, DN_ENOTFOUND, r->name, 0, 0,
+					       "cannot prune on '%s': no such column in the file",
+					       F->column);
+		if (st->tops[t].nested)
+			return nested_error(st, &st->tops[t], err);
+		DN_TRY(stat_col(st, t, &f->c, err));
+		struct dn_builder b;
+		memset(&f->v, 0, sizeof f->v);
+		dn_builder_init(&b, f->c.type);
+		int rc = dn_builder_append_text(&b, F->value, strlen(F->value), NULL);
+		if (rc == 0)
+			rc = dn_builder_finish(&b, &f->v, err);
+		dn_builder_release(&b);
+		if (rc == DN_ETYPE)
+			return dn_error_set_at(err, DN_EINVAL, r->name, 0, 0,
+					       "cannot prune on %s%s%s: '%s' is not a %s value",
+					       F->column, dn_filter_op_name(F->op), F->value,
+					       F->value, dn_type_name(f->c.type));
+		DN_TRY(rc);
+		f->op = F->op;
+		if (f->c.type == DN_FLOAT64 && isnan(dn_column_f64(&f->v, 0))) {
+			dn_column_release(&f->v); /* NaN compares false with all: no proof */
+			continue;
+		}
+		st->nfilters++;
+	}
+	return 0;
+}
+
 static void read_job(void *user)
 {
 	struct pr_col *c = user;
@@ -1446,6 +1631,10 @@ static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 		}
 		st->group++;
 		const struct pr_group *G = &st->groups[st->group];
+		if (st->nfilters && group_pruned(st, G)) {
+			r->summary.groups_pruned++;
+			continue;
+		}
 		st->rows_left = G->rows;
 		for (int i = 0; i < st->ncols; i++) {
 			struct pr_col *c = &st->cols[i];
@@ -1484,6 +1673,9 @@ static void pr_free(struct dn_reader *r)
 	if (!st)
 		return;
 	dn_pool_free(st->pool);
+	for (int i = 0; i < st->nfilters; i++)
+		dn_column_release(&st->filters[i].v);
+	dn_free(st->filters);
 	for (int i = 0; i < st->nleaves; i++)
 		dn_free(st->leaves[i].name);
 	dn_free(st->leaves);
@@ -1612,5 +1804,111 @@ int dn_parquet_reader_init(struct dn_reader *r, struct dn_error *err)
 	if (rc < 0)
 		return footer_error(st, "corrupt footer (Thrift metadata)", err);
 	DN_TRY(check_metadata(st, fstart, err));
-	return select_columns(st, err);
+	if (r->opt.n_columns < 0) /* dn_pq_meta_read: the footer only */
+		return 0;
+	DN_TRY(select_columns(st, err));
+	return prepare_filters(st, err);
+}
+
+/* Statistic text for dn_pq_meta: the value as dunya prints it, strings cut at 64 bytes (on a
+ * character boundary) with "..." after. */
+static char *stat_text(const struct dn_column *mm, int64_t i)
+{
+	struct dn_buf b;
+	int is_null;
+	char *out = NULL;
+	dn_buf_init(&b, 0);
+	if (dn_column_format(mm, i, &b, &is_null, NULL) == 0) {
+		size_t n = b.len;
+		if (mm->type == DN_STRING && n > 64) {
+			n = 64;
+			while (n > 0 && ((uint8_t)b.data[n] & 0xc0) == 0x80)
+				n--;
+		}
+		out = dn_malloc(n + 4);
+		if (out) {
+			memcpy(out, b.data, n);
+			memcpy(out + n, n < b.len ? "..." : "", n < b.len ? 4 : 1);
+		}
+	}
+	dn_buf_release(&b);
+	return out;
+}
+
+static int meta_fill(struct pr_state *st, struct dn_pq_meta *m, struct dn_error *err)
+{
+	m->rows = st->num_rows;
+	m->ncols = st->ntops;
+	m->names = dn_calloc((size_t)(st->ntops ? st->ntops : 1), sizeof *m->names);
+	m->groups = dn_calloc((size_t)(st->ngroups ? st->ngroups : 1), sizeof *m->groups);
+	if (!m->names || !m->groups)
+		goto nomem;
+	for (int t = 0; t < st->ntops; t++)
+		if (!(m->names[t] = dn_strdup(st->leaves[st->tops[t].elem].name)))
+			goto nomem;
+	for (int g = 0; g < st->ngroups; g++) {
+		const struct pr_group *G = &st->groups[g];
+		struct dn_pq_group_meta *gm = &m->groups[m->ngroups];
+		gm->rows = G->rows;
+		gm->cols = dn_calloc((size_t)(st->ntops ? st->ntops : 1), sizeof *gm->cols);
+		if (!gm->cols)
+			goto nomem;
+		m->ngroups++;
+		for (int c = 0; c < G->nchunks; c++)
+			gm->bytes += G->chunks[c].len;
+		for (int t = 0; t < st->ntops; t++) {
+			struct dn_pq_col_meta *cm = &gm->cols[t];
+			int last = t + 1 < st->ntops ? st->tops[t + 1].chunk : st->nchunks;
+			cm->null_count = -1;
+			for (int c = st->tops[t].chunk; c < last; c++)
+				cm->bytes += G->chunks[c].len;
+			struct pr_col col;
+			struct dn_column mm;
+			if (st->tops[t].nested || stat_col(st, t, &col, NULL) < 0)
+				continue;
+			st->group = g; /* for messages */
+			const struct pr_chunk *ck = &G->chunks[col.leaf];
+			cm->null_count = ck->null_count;
+			if (!chunk_minmax(st, &col, ck, &mm))
+				continue;
+			cm->min = stat_text(&mm, 0);
+			cm->max = stat_text(&mm, 1);
+			dn_column_release(&mm);
+			if (!cm->min || !cm->max)
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	return dn_error_set(err, DN_ENOMEM, "out of memory reading the footer of %s", st->r->name);
+}
+
+int dn_pq_meta_read(const char *path, struct dn_pq_meta *m, struct dn_error *err)
+{
+	struct dn_read_options opt;
+	struct dn_reader *r = NULL;
+	memset(m, 0, sizeof *m);
+	dn_read_options_init(&opt);
+	opt.n_columns = -1; /* the footer only: nested columns are no error */
+	int rc = dn_reader_open(&r, path, DN_FORMAT_PARQUET, &opt, err);
+	if (rc == 0)
+		rc = meta_fill(r->state, m, err);
+	dn_reader_free(r);
+	return rc;
+}
+
+void dn_pq_meta_release(struct dn_pq_meta *m)
+{
+	for (int t = 0; m->names && t < m->ncols; t++)
+		dn_free(m->names[t]);
+	dn_free(m->names);
+	for (int g = 0; g < m->ngroups; g++) {
+		for (int t = 0; t < m->ncols; t++) {
+			dn_free(m->groups[g].cols[t].min);
+			dn_free(m->groups[g].cols[t].max);
+		}
+		dn_free(m->groups[g].cols);
+	}
+	dn_free(m->groups);
+	memset(m, 0, sizeof *m);
 }

@@ -181,6 +181,7 @@ static void add_summary(struct dn_reader *r, struct dn_reader *sub)
 	r->summary.skipped += s.skipped;
 	r->summary.quarantined += s.quarantined;
 	r->summary.bytes += s.bytes;
+	r->summary.groups_pruned += s.groups_pruned;
 }
 
 static int parts_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err)

@@ -687,3 +687,113 @@ DN_TEST(parquet_alloc_failures)
 	}
 	dn_batch_free(in);
 }
+
+/* Row-group statistics: 10 row groups of sorted ids; pruning keeps only the groups whose
+ * [min, max] can hold a match, and dn_pq_meta_read shows those statistics. */
+DN_TEST(parquet_prune_and_meta)
+{
+	struct dn_schema sc;
+	struct dn_builder bl[2];
+	struct dn_writer *w;
+	struct dn_write_options o;
+	struct dn_read_options ro;
+	struct dn_reader *r;
+	struct dn_read_summary sum;
+	struct dn_filter f[2];
+	struct dn_batch *b;
+	struct dn_error err;
+	struct dn_pq_meta m;
+	const char *path = dn_test_tmp_path("sorted.parquet");
+	char name[32];
+	dn_schema_init(&sc);
+	dn_schema_add(&sc, "id", 2, DN_INT64, NULL);
+	dn_schema_add(&sc, "name", 4, DN_STRING, NULL);
+	dn_builder_init(&bl[0], DN_INT64);
+	dn_builder_init(&bl[1], DN_STRING);
+	for (int i = 0; i < 10000; i++) {
+		dn_builder_append_i64(&bl[0], i, NULL);
+		if (i % 1000 == 7) {
+			dn_builder_append_null(&bl[1], NULL);
+			continue;
+		}
+		snprintf(name, sizeof name, "n%05d", i);
+		dn_builder_append_str(&bl[1], name, strlen(name), NULL);
+	}
+	struct dn_batch *in = dn_batch_from_builders(&sc, bl, NULL);
+	in->nrows = 10000;
+	dn_builder_release(&bl[0]);
+	dn_builder_release(&bl[1]);
+	dn_schema_release(&sc);
+	dn_write_options_init(&o);
+	o.row_group_rows = 1000;
+	CHECK_OK(dn_writer_open(&w, path, DN_FORMAT_PARQUET, &o, &err), &err);
+	CHECK_OK(dn_writer_write(w, in, &err), &err);
+	CHECK_OK(dn_writer_finish(w, &err), &err);
+	dn_writer_free(w);
+	dn_batch_free(in);
+
+	CHECK_OK(dn_filter_parse("id >= 2500", &f[0], &err), &err);
+	CHECK_OK(dn_filter_parse("id<4000", &f[1], &err), &err);
+	CHECK_INT(f[0].op, DN_FILTER_GE);
+	CHECK_STR(f[0].column, "id");
+	CHECK_STR(f[0].value, "2500");
+	dn_read_options_init(&ro);
+	ro.filters = f;
+	ro.n_filters = 2;
+	CHECK_OK(dn_reader_open(&r, path, DN_FORMAT_PARQUET, &ro, &err), &err);
+	int64_t rows = 0, first = -1;
+	int rc;
+	while ((rc = dn_reader_next(r, &b, &err)) > 0) {
+		if (first < 0)
+			first = dn_column_i64(&b->columns[0], 0);
+		rows += b->nrows;
+		dn_batch_free(b);
+	}
+	CHECK_OK(rc, &err);
+	dn_reader_summary(r, &sum);
+	dn_reader_free(r);
+	CHECK_INT(rows, 2000); /* row groups 2 and 3, whole: pruning is not filtering */
+	CHECK_INT(first, 2000);
+	CHECK_INT(sum.groups_pruned, 8);
+	dn_filter_release(&f[1]);
+
+	/* strings compare as bytes; = on a value past every max prunes all */
+	CHECK_OK(dn_filter_parse("name=n09999x", &f[1], &err), &err);
+	ro.filters = &f[1];
+	ro.n_filters = 1;
+	CHECK_OK(dn_reader_open(&r, path, DN_FORMAT_PARQUET, &ro, &err), &err);
+	CHECK_INT(dn_reader_next(r, &b, &err), 0);
+	dn_reader_summary(r, &sum);
+	dn_reader_free(r);
+	CHECK_INT(sum.groups_pruned, 10);
+	dn_filter_release(&f[1]);
+
+	/* errors: an unknown column, a value of the wrong type, a malformed condition */
+	CHECK_OK(dn_filter_parse("nope=1", &f[1], &err), &err);
+	CHECK_INT(dn_reader_open(&r, path, DN_FORMAT_PARQUET, &ro, &err), DN_ENOTFOUND);
+	dn_reader_free(r);
+	dn_filter_release(&f[1]);
+	CHECK_OK(dn_filter_parse("id=abc", &f[1], &err), &err);
+	CHECK_INT(dn_reader_open(&r, path, DN_FORMAT_PARQUET, &ro, &err), DN_EINVAL);
+	dn_reader_free(r);
+	dn_filter_release(&f[1]);
+	dn_filter_release(&f[0]);
+	CHECK_INT(dn_filter_parse("id", &f[0], &err), DN_EINVAL);
+	CHECK_INT(dn_filter_parse(">3", &f[0], &err), DN_EINVAL);
+
+	CHECK_OK(dn_pq_meta_read(path, &m, &err), &err);
+	CHECK_INT(m.rows, 10000);
+	CHECK_INT(m.ncols, 2);
+	CHECK_STR(m.names[1], "name");
+	CHECK_INT(m.ngroups, 10);
+	CHECK_INT(m.groups[3].rows, 1000);
+	CHECK(m.groups[3].bytes > 0);
+	CHECK_STR(m.groups[3].cols[0].min, "3000");
+	CHECK_STR(m.groups[3].cols[0].max, "3999");
+	CHECK_INT(m.groups[3].cols[0].null_count, 0);
+	CHECK_STR(m.groups[3].cols[1].min, "n03000");
+	CHECK_INT(m.groups[3].cols[1].null_count, 1);
+	dn_pq_meta_release(&m);
+	CHECK_INT(dn_pq_meta_read(dn_test_tmp_path("missing.parquet"), &m, &err), DN_ENOTFOUND);
+	dn_pq_meta_release(&m);
+}
