@@ -172,10 +172,62 @@ out:
 
 /* ---- show ---- */
 
+/* --row-groups: per Parquet part file, one line per row group (rows, size), then one line per
+ * column with its min, max and null count from the footer. Only the footer is read. S3 parts
+ * are not downloaded for this: a note says so. */
+static void show_row_groups(struct dn_lake *lk, const char *ds, const struct dn_lake_version *v)
+{
+	const char *root = dn_lake_root(lk);
+	printf("\nrow groups\n");
+	if (!strncmp(root, "s3://", 5)) {
+		printf("  (not shown for an S3 lake: the part files would have to be fetched)\n");
+		return;
+	}
+	for (size_t i = 0; i < v->nfiles; i++) {
+		struct dn_pq_meta m;
+		struct dn_error err;
+		char path[4096], sz[32];
+		dn_error_clear(&err);
+		printf("  %s\n", v->files[i].path);
+		if (dn_format_from_path(v->files[i].path, NULL) != DN_FORMAT_PARQUET) {
+			printf("    (not a Parquet file)\n");
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s/%s", root, ds, v->files[i].path);
+		if (dn_pq_meta_read(path, &m, &err) < 0) {
+			printf("    (unreadable: %s)\n", err.msg);
+			dn_pq_meta_release(&m);
+			continue;
+		}
+		for (int g = 0; g < m.ngroups; g++) {
+			const struct dn_pq_group_meta *G = &m.groups[g];
+			human_bytes(G->bytes, sz, sizeof sz);
+			printf("    #%-3d %lld rows, %s\n", g, (long long)G->rows, sz);
+			for (int c = 0; c < m.ncols; c++) {
+				const struct dn_pq_col_meta *C = &G->cols[c];
+				printf("      %-24s", m.names[c]);
+				if (C->min)
+					printf(" %s .. %s", C->min, C->max);
+				else
+					printf(" (no min/max)");
+				if (C->null_count >= 0)
+					printf(", %lld null", (long long)C->null_count);
+				printf("\n");
+			}
+		}
+		dn_pq_meta_release(&m);
+	}
+}
+
 static int show_run(int argc, char **argv)
 {
 	const char *spec = NULL;
+	int row_groups = 0;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--row-groups")) {
+			row_groups = 1;
+			continue;
+		}
 		if (argv[i][0] == '-')
 			return dn_cli_usage(NULL, "unknown option '%s'", argv[i]);
 		if (spec)
@@ -247,6 +299,8 @@ static int show_run(int argc, char **argv)
 			       (long long)files, (long long)rows, sz);
 		}
 	}
+	if (row_groups)
+		show_row_groups(lk, ds, &v);
 	printf("\nversions\n  %7s  %-20s  %-20s %12s %6s\n", "version", "committed", "operation",
 	       "rows", "files");
 	for (size_t i = nv; i-- > 0;) {
@@ -434,7 +488,7 @@ static void lake_help(FILE *out)
 {
 	fprintf(out,
 		"usage: dunya lake ls [ZONE[/NAME]]\n"
-		"       dunya lake show ZONE/NAME[@VERSION]\n"
+		"       dunya lake show ZONE/NAME[@VERSION] [--row-groups]\n"
 		"       dunya lake write FILE ZONE/NAME [--partition COL=VALUE]... [--mode MODE]\n"
 		"                        [--format parquet|csv|ndjson] [--compression zstd|gzip|none]\n"
 		"                        [--rows-per-file N] [--message TEXT] [read options]\n"
