@@ -514,6 +514,9 @@ static CURLcode perform(struct api *a, const char *url, const char *json, const 
 	r->body.max = o->max_response_bytes ? o->max_response_bytes : (size_t)64 << 20;
 	r->too_big = 0;
 	r->status = 0;
+	/* Headers we keep have their own ceilings; past them the extra text is dropped. */
+	r->link.max = 64 << 10;
+	r->retry_after.max = r->reset.max = r->remaining.max = r->ctype.max = 1024;
 	cerr[0] = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
