@@ -24,7 +24,7 @@
 
 #include "extract.h"
 
-#define MAX_SECRETS 16
+#define MAX_SECRETS 24
 
 void dn_api_options_init(struct dn_api_options *o)
 {
@@ -325,6 +325,8 @@ struct api {
 	char *access_token;     /* oauth2 */
 	int64_t token_expires_us;
 	uint64_t rng;
+	char *escaped[MAX_SECRETS]; /* URL-encoded forms of secrets that have one (owned) */
+	int nescaped;
 	int64_t page; /* 1-based, for messages */
 	struct dn_api_result *res;
 };
@@ -1005,10 +1007,22 @@ int dn_api_extract(const struct dn_api_options *o, struct dn_api_result *res, st
 	add_secret(&a, o->client_secret);
 	for (int i = 0; i < o->nsecrets && i < 8; i++)
 		add_secret(&a, o->secrets[i]);
+	/* A secret sent in a query string appears URL-encoded in the URLs we show. */
+	for (int i = 0, n = a.nsecrets; i < n; i++) {
+		struct dn_buf e = DN_BUF_INIT;
+		url_escape_append(&e, a.secrets[i]);
+		if (e.data && strcmp(e.data, a.secrets[i]) && a.nsecrets < MAX_SECRETS) {
+			a.escaped[a.nescaped] = dn_buf_take(&e, NULL);
+			a.secrets[a.nsecrets++] = a.escaped[a.nescaped++];
+		}
+		dn_buf_release(&e);
+	}
 	dn_api_bucket_init(&a.bucket, o->rate_per_s, dn_monotonic_us());
 	if (o->bookmark_prev && o->bookmark_prev[0] &&
-	    !(res->bookmark = dn_strdup(o->bookmark_prev)))
-		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	    !(res->bookmark = dn_strdup(o->bookmark_prev))) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!o->url || !dn_extract_is_url(o->url) ||
 	    (strncasecmp(o->url, "http://", 7) && strncasecmp(o->url, "https://", 8))) {
 		rc = fail(&a, err, DN_EINVAL, "'%s' is not an http or https URL",
@@ -1168,5 +1182,7 @@ out:
 	dn_free(cursor);
 	dn_free(next_url);
 	dn_free(a.access_token);
+	for (int i = 0; i < a.nescaped; i++)
+		dn_free(a.escaped[i]);
 	return rc;
 }
