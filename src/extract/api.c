@@ -173,7 +173,14 @@ int dn_api_retry_after(const char *v, size_t n, int64_t now_s, int64_t *delay_ms
 	time_t t = curl_getdate(tmp, NULL);
 	if (t == (time_t)-1)
 		return DN_EPARSE;
-	*delay_ms = (int64_t)t > now_s ? ((int64_t)t - now_s) * 1000 : 0;
+	/* curl_getdate accepts odd shapes that land centuries away: no server means those. */
+	if ((int64_t)t <= now_s) {
+		*delay_ms = 0;
+		return 0;
+	}
+	if ((int64_t)t - now_s > 100LL * 366 * 86400)
+		return DN_EPARSE;
+	*delay_ms = ((int64_t)t - now_s) * 1000;
 	return 0;
 }
 

@@ -66,6 +66,8 @@ DN_TEST(api_retry_after)
 	CHECK_INT(dn_api_retry_after("1.5", 3, now, &ms), DN_EPARSE);
 	CHECK_INT(dn_api_retry_after("soon", 4, now, &ms), DN_EPARSE);
 	CHECK_INT(dn_api_retry_after("99999999999999999999", 20, now, &ms), DN_EPARSE);
+	/* Found by the fuzzer: libcurl reads this as a date a million years away. */
+	CHECK_INT(dn_api_retry_after("Nov001060000001 4", 17, now, &ms), DN_EPARSE);
 
 	/* X-RateLimit-Reset: a delta, or a Unix time above 10^9. */
 	CHECK_OK(dn_api_ratelimit_reset("30", 2, now, &ms), NULL);
