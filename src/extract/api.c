@@ -478,10 +478,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 	return len;
 }
 
-static void sleep_us(int64_t us)
+/* Wait us microseconds in steps, so a stop request is seen within 100 ms: 0, or DN_EIO with
+ * the message set when stopped. */
+static int wait_us(struct api *a, int64_t us, struct dn_error *err)
 {
-	while (us > 0) {
-		int64_t step = us > 500000 ? 500000 : us;
+	for (;;) {
+		if (a->o->stop && a->o->stop(a->o->stop_user))
+			return dn_error_set(err, DN_EIO, "stopped while extracting page %lld",
+					    (long long)a->page);
+		if (us <= 0)
+			return 0;
+		int64_t step = us > 100000 ? 100000 : us;
 		usleep((useconds_t)step);
 		us -= step;
 	}
@@ -647,7 +654,8 @@ static int fetch_token(struct api *a, struct dn_error *err)
 		CURLcode cr = perform(a, o->token_url, NULL, form.data, 0, &r, cerr);
 		int retries = o->retries < 0 ? 3 : o->retries;
 		if (attempt < retries && (retriable(cr) || (cr == CURLE_OK && r.status >= 500))) {
-			sleep_us(backoff_us(a, attempt));
+			if ((rc = wait_us(a, backoff_us(a, attempt), err)) < 0)
+				goto out;
 			continue;
 		}
 		if (cr != CURLE_OK) {
@@ -722,10 +730,10 @@ static int request(struct api *a, const char *url, const char *json, struct resp
 			DN_TRY(fetch_token(a, err));
 		int64_t now = dn_monotonic_us();
 		if (a->pause_until_us > now)
-			sleep_us(a->pause_until_us - now);
+			DN_TRY(wait_us(a, a->pause_until_us - now, err));
 		int64_t w;
 		while ((w = dn_api_bucket_take(&a->bucket, dn_monotonic_us())) > 0)
-			sleep_us(w);
+			DN_TRY(wait_us(a, w, err));
 		a->res->requests++;
 		CURLcode cr = perform(a, url, json, NULL, 1, r, cerr);
 		if (cr == CURLE_WRITE_ERROR && r->too_big)
@@ -739,7 +747,7 @@ static int request(struct api *a, const char *url, const char *json, struct resp
 				logf_(a, "%s (page %lld): %s; retry %d of %d in %.2f s", url,
 				      (long long)a->page, curl_easy_strerror(cr), attempt + 1,
 				      retries, (double)d / 1e6);
-				sleep_us(d);
+				DN_TRY(wait_us(a, d, err));
 				attempt++;
 				continue;
 			}
@@ -779,7 +787,7 @@ static int request(struct api *a, const char *url, const char *json, struct resp
 					    (double)max_wait_us / 1e6);
 			logf_(a, "%s (page %lld): HTTP %ld; waiting %.2f s (retry %d of %d)", url,
 			      (long long)a->page, r->status, (double)d / 1e6, attempt + 1, retries);
-			sleep_us(d);
+			DN_TRY(wait_us(a, d, err));
 			attempt++;
 			continue;
 		}
@@ -789,7 +797,7 @@ static int request(struct api *a, const char *url, const char *json, struct resp
 				logf_(a, "%s (page %lld): HTTP %ld; retry %d of %d in %.2f s", url,
 				      (long long)a->page, r->status, attempt + 1, retries,
 				      (double)d / 1e6);
-				sleep_us(d);
+				DN_TRY(wait_us(a, d, err));
 				attempt++;
 				continue;
 			}
@@ -1058,6 +1066,8 @@ int dn_api_extract(const struct dn_api_options *o, struct dn_api_result *res, st
 	int64_t max_pages = o->max_pages > 0 ? o->max_pages : 1000;
 	int64_t pageno = o->start ? o->start : 1, offset = 0;
 	for (a.page = 1;; a.page++) {
+		if ((rc = wait_us(&a, 0, err)) < 0)
+			goto out;
 		if (a.page > max_pages) {
 			if (o->max_pages_ok) {
 				logf_(&a, "stopped at max_pages (%lld)", (long long)max_pages);

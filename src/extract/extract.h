@@ -122,6 +122,11 @@ struct dn_api_options {
 	const char *bookmark_field; /* dotted path in each record; NULL = none */
 	const char *bookmark_prev;  /* the bookmark so far (kept when no record has a larger one) */
 
+	/* Polled between pages and every 100 ms of a wait; nonzero ends the extraction with
+	 * DN_EIO "stopped". May be NULL. */
+	int (*stop)(void *user);
+	void *stop_user;
+
 	/* Called with each line worth logging (already redacted); may be NULL. */
 	void (*log)(void *user, const char *line);
 	void *log_user;

@@ -961,6 +961,12 @@ static int keep_render(struct rt *r, const struct dn_yaml_node *n, struct dn_buf
 	return dn_buf_putc(keep, 0, err);
 }
 
+static int api_stop(void *user)
+{
+	(void)user;
+	return stop_requested != 0;
+}
+
 static void api_log(void *user, const char *line)
 {
 	log_line(user, "%s", line);
@@ -1225,6 +1231,7 @@ static int run_extract_api(struct rt *r, size_t ti, char *why, size_t whylen, st
 	o.bookmark_prev = full ? NULL : prev;
 	o.log = api_log;
 	o.log_user = &r->t[ti];
+	o.stop = api_stop;
 	if (dn_api_extract(&o, &res, err) < 0)
 		goto fail_err;
 	int64_t rows = 0, version = 0;

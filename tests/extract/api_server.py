@@ -18,7 +18,8 @@ Endpoints (GET unless said):
   /bearer /basic /header_key /query_key   one page, 401 unless the credentials are right
   /oauth/token (POST)     form grant_type=client_credentials: {"access_token", "expires_in"}
   /oauth/items?revoke=1   one page with the current token; revoke=1: the first token gets 401
-  /limited?k=&mode=       429 once (Retry-After seconds, an HTTP date, or X-RateLimit-Reset)
+  /limited?k=&mode=       429 once (Retry-After 1 s or, mode=long, 100 s; an HTTP date; or
+                          X-RateLimit-Reset)
   /flaky?k=&fails=N       500 N times, then one page
   /always500 /malformed /html /notarray /truncated /loop /empty_object
   /since?updated_since=   records changed after the bookmark
@@ -134,6 +135,8 @@ class H(BaseHTTPRequestHandler):
                 mode = q.get("mode", "seconds")
                 if mode == "seconds":
                     h = [("Retry-After", "1")]
+                elif mode == "long":
+                    h = [("Retry-After", "100")]
                 elif mode == "date":
                     h = [("Retry-After", email.utils.formatdate(time.time() + 2, usegmt=True))]
                 else:

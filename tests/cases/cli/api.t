@@ -4,7 +4,7 @@ asks for auth, limits the rate, fails on purpose, and logs every request, so the
 check the exact requests dunya made. Ports and times are cut from the output.
 
   $ cp -r projects/api $TMP/p && (python3 ../../extract/api_server.py $TMP/req.log $TMP/port > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "API=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && cd $TMP/p && dunya validate
-  ok: 7 pipelines, 20 tasks
+  ok: 8 pipelines, 21 tasks
 
 Every pagination style: page numbers until an empty page, offsets until a short page, a cursor
 until there is none, Link headers until there is no rel="next", GraphQL pageInfo.
@@ -205,6 +205,12 @@ that renders empty (the first run) is left out; full_refresh ignores the bookmar
   pipelines/bad.yaml:23:20: incremental needs 'bookmark' (the record field whose largest value is kept)
   14 problems in 1 file
   [1]
+
+A wait the server asks for (here 100 s) ends within moments of Ctrl-C, and the task fails.
+
+  $ cd $TMP/p && (dunya run slow --date 2024-01-01 > $TMP/slow.out 2>&1 & echo $! > $TMP/slow.pid) && for i in $(seq 100); do grep -q "mode.: .long" $TMP/req.log && break; sleep 0.1; done && sleep 0.3 && kill -INT $(cat $TMP/slow.pid) && for i in $(seq 100); do kill -0 $(cat $TMP/slow.pid) 2>/dev/null || break; sleep 0.1; done && kill -0 $(cat $TMP/slow.pid) 2>/dev/null || echo ended && grep -o 'wait  failed: .*' $TMP/slow.out
+  ended
+  wait  failed: stopped while extracting page 1
 
 After all of the above, still no secret anywhere dunya wrote.
 
