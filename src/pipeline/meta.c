@@ -1,4 +1,5 @@
-/* The metadata store on SQLite: runs, task instances, attempts, outputs, paused pipelines.
+/* The metadata store on SQLite: runs, task instances, attempts, outputs, paused pipelines,
+ * bookmarks of incremental extractions.
  *
  * Every transition is a single UPDATE whose WHERE clause names the state the caller expects,
  * and sqlite3_changes() tells whether it applied: there is no read-then-write window for a
@@ -14,7 +15,7 @@
 
 #include "pipeline.h"
 
-#define SCHEMA_VERSION 2 /* 2: task_instances.pool */
+#define SCHEMA_VERSION 3 /* 2: task_instances.pool; 3: bookmarks */
 
 /* Prepared statements are kept per handle, keyed by the address of their SQL text (every
  * statement here is a string literal): preparing costs more than running most of them. */
@@ -165,7 +166,9 @@ static const char schema_sql[] =
 	" started_at INTEGER, ended_at INTEGER, exit_code INTEGER, error TEXT, log_path TEXT,"
 	" PRIMARY KEY(run, task, try));"
 	"CREATE TABLE IF NOT EXISTS outputs(run INTEGER NOT NULL, task TEXT NOT NULL,"
-	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run, task, key));";
+	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run, task, key));"
+	"CREATE TABLE IF NOT EXISTS bookmarks(pipeline TEXT NOT NULL, task TEXT NOT NULL,"
+	" value TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(pipeline, task));";
 
 int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 {
@@ -207,7 +210,7 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 		goto fail;
 	}
 	if (version == 0 &&
-	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '2')", err)) < 0) {
+	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '3')", err)) < 0) {
 		exec_sql(m, "ROLLBACK", NULL);
 		goto fail;
 	}
@@ -215,6 +218,12 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 	if (version == 1 &&
 	    ((rc = exec_sql(m, "ALTER TABLE task_instances ADD COLUMN pool TEXT", err)) < 0 ||
 	     (rc = exec_sql(m, "UPDATE dunya_meta SET value='2' WHERE key='schema'", err)) < 0)) {
+		exec_sql(m, "ROLLBACK", NULL);
+		goto fail;
+	}
+	/* Version 2 stores lack bookmarks; schema_sql above has just created the table. */
+	if ((version == 1 || version == 2) &&
+	    (rc = exec_sql(m, "UPDATE dunya_meta SET value='3' WHERE key='schema'", err)) < 0) {
 		exec_sql(m, "ROLLBACK", NULL);
 		goto fail;
 	}
@@ -497,6 +506,25 @@ int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const c
 			prep(m, err, "SELECT value FROM outputs WHERE run=? AND task=? AND key=?",
 			     "iss", run, task, key),
 			value, "reading an output", err);
+}
+
+int dn_meta_bookmark_set(struct dn_meta *m, const char *pipeline, const char *task,
+			 const char *value, int64_t now, struct dn_error *err)
+{
+	int rc = step_done(m,
+			   prep(m, err, "INSERT OR REPLACE INTO bookmarks VALUES(?,?,?,?)", "sssi",
+				pipeline, task, value, now),
+			   err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_bookmark_get(struct dn_meta *m, const char *pipeline, const char *task, char **value,
+			 struct dn_error *err)
+{
+	return one_text(m,
+			prep(m, err, "SELECT value FROM bookmarks WHERE pipeline=? AND task=?",
+			     "ss", pipeline, task),
+			value, "reading a bookmark", err);
 }
 
 static void copy_text(char *dst, size_t n, const unsigned char *s)

@@ -311,6 +311,14 @@ int dn_meta_output_set(struct dn_meta *m, int64_t run, const char *task, const c
 int dn_meta_output_get(struct dn_meta *m, int64_t run, const char *task, const char *key,
 		       char **value, struct dn_error *err);
 
+/* Bookmarks of incremental extractions (extract.api's `incremental`), one per pipeline and
+ * task: the largest value of a record field committed so far. get returns 1 and a copy in
+ * *value (dn_free), or 0 when there is none yet. */
+int dn_meta_bookmark_set(struct dn_meta *m, const char *pipeline, const char *task,
+			 const char *value, int64_t now, struct dn_error *err);
+int dn_meta_bookmark_get(struct dn_meta *m, const char *pipeline, const char *task, char **value,
+			 struct dn_error *err);
+
 struct dn_meta_run {
 	int64_t id;
 	char pipeline[128];

@@ -416,6 +416,16 @@ static void template_expr(struct dn_pipeline *pl, const struct dn_project *proje
 			  !strcmp(root, "data_interval_start") ||
 			  !strcmp(root, "data_interval_end") || !strcmp(root, "run_id")))
 		return;
+	/* {{ bookmark }}: the last committed bookmark of an incremental extract.api task. */
+	if (nseg == 1 && !strcmp(root, "bookmark")) {
+		const struct dn_task *task = &pl->tasks[ti];
+		if (strcmp(task->type_name, "extract.api") ||
+		    !dn_yaml_get(task->params, "incremental", NULL))
+			dn_problems_add(probs, pl->file, line, col,
+					"template variable 'bookmark' is known only in extract.api "
+					"tasks with incremental: {bookmark: FIELD}");
+		return;
+	}
 	if (!strcmp(root, "params")) {
 		if (nseg != 2) {
 			dn_problems_add(probs, pl->file, line, col,

@@ -13,7 +13,8 @@
  * Task types: `shell` runs a process (exec.c); `noop` finishes at once; `sql` runs its script
  * on its warehouse connection (any URL dn_wh_open takes) inside one transaction, and `load`,
  * `export` and `models` (models.c) also run in this process (they block the loop while they
- * run: fine for the warehouse statements of an embedded project); `sensor.file` checks for its
+ * run: fine for the warehouse statements of an embedded project), as does `extract.api` (records
+ * from a REST or GraphQL API committed to a lake dataset); `sensor.file` checks for its
  * path or glob every poke interval without blocking. */
 #include <errno.h>
 #include <glob.h>
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +80,8 @@ struct rt {
 	size_t *active, nactive; /* running or up_for_retry */
 	size_t remaining;        /* tasks not in a final state */
 	int slot_wait;           /* a claim found no free slot: look again soon */
+	int in_api;              /* an extract.api task is rendering: {{ bookmark }} is known */
+	const char *bookmark;    /* its bookmark (NULL: none yet, or full_refresh) */
 };
 
 static void list_remove(size_t *v, size_t *n, size_t ti)
@@ -179,6 +183,13 @@ static int lookup(void *user, const char *name, size_t len, struct dn_buf *out,
 	}
 	if (is(name, len, "run_id"))
 		return dn_buf_puts(out, r->run_id, err);
+	if (is(name, len, "bookmark")) {
+		if (!r->in_api)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "template {{ bookmark }} is known only in extract.api "
+					    "tasks");
+		return r->bookmark ? dn_buf_puts(out, r->bookmark, err) : 0;
+	}
 	if (starts(name, len, "params.")) {
 		const char *v = param_value(r, name + 7, len - 7);
 		if (!v)
@@ -934,6 +945,345 @@ out:
 	return ok;
 }
 
+/* ---- extract.api ---- */
+
+/* Render a scalar node's text as a template, appending it and a NUL to keep; *off gets where it
+ * starts (SIZE_MAX for an absent or null node). */
+static int keep_render(struct rt *r, const struct dn_yaml_node *n, struct dn_buf *keep, size_t *off,
+		       struct dn_error *err)
+{
+	struct tctx c = {r};
+	*off = SIZE_MAX;
+	if (!n || dn_yaml_is_null(n) || n->kind != DN_YAML_SCALAR)
+		return 0;
+	*off = keep->len;
+	DN_TRY(dn_template_render(n->str, lookup, &c, keep, err));
+	return dn_buf_putc(keep, 0, err);
+}
+
+static int api_stop(void *user)
+{
+	(void)user;
+	return stop_requested != 0;
+}
+
+static void api_log(void *user, const char *line)
+{
+	log_line(user, "%s", line);
+}
+
+/* Is a plain YAML scalar a JSON literal (a number, true, false, null)? */
+static int json_literal(const struct dn_yaml_node *n)
+{
+	double d;
+	if (n->style != DN_YAML_PLAIN)
+		return 0;
+	if (!strcmp(n->str, "true") || !strcmp(n->str, "false") || !strcmp(n->str, "null"))
+		return 1;
+	size_t len = strlen(n->str);
+	return len && ((n->str[0] >= '0' && n->str[0] <= '9') || n->str[0] == '-') &&
+	       dn_parse_f64(n->str, len, &d) == 0;
+}
+
+/* Does an environment variable's name say it holds a secret? */
+static int secret_name(const char *s, size_t n)
+{
+	static const char *const words[] = {"TOKEN", "SECRET",     "PASS", "KEY",
+					    "AUTH",  "CREDENTIAL", "PWD"};
+	char up[128];
+	if (n >= sizeof up)
+		n = sizeof up - 1;
+	for (size_t i = 0; i < n; i++)
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 32) : s[i];
+	up[n] = 0;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(up, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Values of secret-looking ${NAME}s substituted anywhere in node, for redaction. */
+static void collect_secrets(struct rt *r, const struct dn_yaml_node *n, struct dn_api_options *o)
+{
+	if (!n)
+		return;
+	if (n->kind != DN_YAML_SCALAR) {
+		for (size_t i = 0; i < (n->kind == DN_YAML_MAP ? 2 * n->len : n->len); i++)
+			collect_secrets(r, n->items[i], o);
+		return;
+	}
+	if (!n->expanded || !n->raw)
+		return;
+	for (const char *p = strstr(n->raw, "${"); p; p = strstr(p + 2, "${")) {
+		size_t len = strcspn(p + 2, "}:-");
+		char name[128];
+		snprintf(name, sizeof name, "%.*s", (int)len, p + 2);
+		const char *v = dn_env_get(&r->proj->env, name);
+		if (v && secret_name(name, len) && o->nsecrets < 8)
+			o->secrets[o->nsecrets++] = v;
+	}
+}
+
+/* Fill o from task ti's params. Strings live in *keep (offsets first, pointers at the end, as
+ * the buffer moves while it grows). Returns 0, 1 with why set for a bad value, or < 0. */
+struct api_slot {
+	const char **dst;
+	size_t off;
+};
+
+static int api_options(struct rt *r, size_t ti, struct dn_api_options *o, struct dn_buf *keep,
+		       char *why, size_t whylen, struct dn_error *err)
+{
+	const struct dn_yaml_node *params = r->pl->tasks[ti].params;
+	struct api_slot slots[2 * DN_API_MAX_KV * 2 + 40];
+	int ns = 0, rc;
+	int64_t i64;
+	int b;
+#define SLOT(node, field)                                                                          \
+	do {                                                                                       \
+		size_t off_;                                                                       \
+		if ((rc = keep_render(r, (node), keep, &off_, err)) < 0)                           \
+			return rc;                                                                 \
+		if (off_ != SIZE_MAX)                                                              \
+			slots[ns++] = (struct api_slot){(const char **)&(field), off_};            \
+	} while (0)
+	collect_secrets(r, params, o);
+	SLOT(dn_yaml_get(params, "url", NULL), o->url);
+	SLOT(dn_yaml_get(params, "body", NULL), o->body);
+	SLOT(dn_yaml_get(params, "records", NULL), o->records);
+	const struct dn_yaml_node *m = dn_yaml_get(params, "method", NULL);
+	if (m && m->kind == DN_YAML_SCALAR && !strcasecmp(m->str, "POST"))
+		o->post = 1;
+	for (int h = 0; h < 2; h++) {
+		const struct dn_yaml_node *q = dn_yaml_get(params, h ? "headers" : "query", NULL);
+		struct dn_api_kv *kv = h ? o->headers : o->query;
+		int *n = h ? &o->nheaders : &o->nquery;
+		for (size_t k = 0; q && q->kind == DN_YAML_MAP && k < q->len && *n < DN_API_MAX_KV;
+		     k++) {
+			kv[*n].key = q->items[2 * k]->str;
+			kv[*n].value = "";
+			SLOT(q->items[2 * k + 1], kv[*n].value);
+			(*n)++;
+		}
+	}
+	const struct dn_yaml_node *a = dn_yaml_get(params, "auth", NULL);
+	const char *t = a ? dn_yaml_get(a, "type", NULL) ? dn_yaml_get(a, "type", NULL)->str : "" :
+			    NULL;
+	if (t) {
+		o->auth = !strcmp(t, "bearer")                    ? DN_API_AUTH_BEARER :
+			  !strcmp(t, "basic")                     ? DN_API_AUTH_BASIC :
+			  !strcmp(t, "api_key")                   ? DN_API_AUTH_API_KEY :
+			  !strcmp(t, "oauth2_client_credentials") ? DN_API_AUTH_OAUTH2 :
+								    DN_API_AUTH_NONE;
+		if (o->auth == DN_API_AUTH_NONE) {
+			snprintf(why, whylen, "auth type '%s' is not known", t);
+			return 1;
+		}
+		SLOT(dn_yaml_get(a, "token", NULL), o->token);
+		SLOT(dn_yaml_get(a, "username", NULL), o->username);
+		SLOT(dn_yaml_get(a, "password", NULL), o->password);
+		SLOT(dn_yaml_get(a, "header", NULL), o->key_header);
+		SLOT(dn_yaml_get(a, "query", NULL), o->key_query);
+		SLOT(dn_yaml_get(a, "value", NULL), o->key_value);
+		SLOT(dn_yaml_get(a, "token_url", NULL), o->token_url);
+		SLOT(dn_yaml_get(a, "client_id", NULL), o->client_id);
+		SLOT(dn_yaml_get(a, "client_secret", NULL), o->client_secret);
+		SLOT(dn_yaml_get(a, "scope", NULL), o->scope);
+	}
+	const struct dn_yaml_node *g = dn_yaml_get(params, "graphql", NULL);
+	if (g && g->kind == DN_YAML_MAP) {
+		const struct dn_yaml_node *q = dn_yaml_get(g, "query", NULL);
+		if (q && q->kind == DN_YAML_SCALAR)
+			o->graphql_query = q->str; /* not a template: GraphQL is full of braces */
+		const struct dn_yaml_node *v = dn_yaml_get(g, "variables", NULL);
+		if (v && v->kind == DN_YAML_MAP) {
+			struct tctx c = {r};
+			size_t off = keep->len;
+			DN_TRY(dn_buf_putc(keep, '{', err));
+			for (size_t k = 0; k < v->len; k++) {
+				const struct dn_yaml_node *vk = v->items[2 * k],
+							  *vv = v->items[2 * k + 1];
+				if (vv->kind != DN_YAML_SCALAR)
+					continue;
+				if (k)
+					DN_TRY(dn_buf_putc(keep, ',', err));
+				DN_TRY(dn_json_put_string(keep, vk->str, strlen(vk->str), err));
+				DN_TRY(dn_buf_putc(keep, ':', err));
+				if (json_literal(vv)) {
+					DN_TRY(dn_buf_puts(keep, vv->str, err));
+				} else {
+					struct dn_buf tmp = DN_BUF_INIT;
+					rc = dn_template_render(vv->str, lookup, &c, &tmp, err);
+					if (rc == 0)
+						rc = dn_json_put_string(keep,
+									tmp.data ? tmp.data : "",
+									tmp.len, err);
+					dn_buf_release(&tmp);
+					if (rc < 0)
+						return rc;
+				}
+			}
+			DN_TRY(dn_buf_puts(keep, "}", err));
+			DN_TRY(dn_buf_putc(keep, 0, err));
+			slots[ns++] = (struct api_slot){&o->graphql_variables, off};
+		}
+	}
+	const struct dn_yaml_node *p = dn_yaml_get(params, "pagination", NULL);
+	if (p && p->kind == DN_YAML_MAP) {
+		const char *pt = dn_yaml_get(p, "type", NULL) ? dn_yaml_get(p, "type", NULL)->str :
+								"";
+		o->paging = !strcmp(pt, "page")        ? DN_API_PAGING_PAGE :
+			    !strcmp(pt, "offset")      ? DN_API_PAGING_OFFSET :
+			    !strcmp(pt, "cursor")      ? DN_API_PAGING_CURSOR :
+			    !strcmp(pt, "link_header") ? DN_API_PAGING_LINK :
+							 DN_API_PAGING_NONE;
+		if (o->paging == DN_API_PAGING_NONE) {
+			snprintf(why, whylen, "pagination type '%s' is not known", pt);
+			return 1;
+		}
+		SLOT(dn_yaml_get(p, "param", NULL), o->param);
+		SLOT(dn_yaml_get(p, "limit_param", NULL), o->limit_param);
+		SLOT(dn_yaml_get(p, "cursor_path", NULL), o->cursor_path);
+		if (o->graphql_query)
+			SLOT(dn_yaml_get(p, "page_info", NULL), o->cursor_path);
+		const struct dn_yaml_node *n;
+		if ((n = dn_yaml_get(p, "start", NULL)) && dn_yaml_i64(n, &i64) == 0)
+			o->start = i64;
+		if ((n = dn_yaml_get(p, "limit", NULL)) && dn_yaml_i64(n, &i64) == 0)
+			o->limit = i64;
+		if ((n = dn_yaml_get(p, "max_pages", NULL)) && dn_yaml_i64(n, &i64) == 0)
+			o->max_pages = i64;
+		if ((n = dn_yaml_get(p, "max_pages_ok", NULL)) && dn_yaml_bool(n, &b) == 0)
+			o->max_pages_ok = b;
+	}
+	const struct dn_yaml_node *n;
+	if ((n = dn_yaml_get(params, "rate_limit", NULL)) && n->kind == DN_YAML_SCALAR &&
+	    dn_api_rate_parse(n->str, &o->rate_per_s) < 0) {
+		snprintf(why, whylen, "rate_limit '%s' is not a rate such as 10/s", n->str);
+		return 1;
+	}
+	if ((n = dn_yaml_get(params, "retries", NULL)) && dn_yaml_i64(n, &i64) == 0)
+		o->retries = (int)(i64 > 100 ? 100 : i64);
+	if ((n = dn_yaml_get(params, "retry_backoff", NULL)) && n->kind == DN_YAML_SCALAR)
+		dn_duration_parse(n->str, &o->backoff_ms);
+	if ((n = dn_yaml_get(params, "max_wait", NULL)) && n->kind == DN_YAML_SCALAR)
+		dn_duration_parse(n->str, &o->max_wait_ms);
+	if ((n = dn_yaml_get(params, "timeout", NULL)) && n->kind == DN_YAML_SCALAR)
+		dn_duration_parse(n->str, &o->timeout_ms);
+	if ((n = dn_yaml_get(params, "max_response_bytes", NULL)) && dn_yaml_i64(n, &i64) == 0 &&
+	    i64 > 0)
+		o->max_response_bytes = (size_t)i64;
+	const struct dn_yaml_node *inc = dn_yaml_get(params, "incremental", NULL);
+	if (inc && (n = dn_yaml_get(inc, "bookmark", NULL)) && n->kind == DN_YAML_SCALAR)
+		o->bookmark_field = n->str;
+#undef SLOT
+	for (int k = 0; k < ns; k++)
+		*slots[k].dst = keep->data + slots[k].off;
+	return 0;
+}
+
+/* Run an extract.api task: every page of an API, committed as one new version of a lake
+ * dataset, then the bookmark. A failure anywhere commits nothing and keeps the bookmark. */
+static int run_extract_api(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	const struct dn_task *task = &r->pl->tasks[ti];
+	struct dn_buf keep = DN_BUF_INIT, wkeep = DN_BUF_INIT, ds = DN_BUF_INIT, fr = DN_BUF_INIT;
+	struct dn_api_options o;
+	struct dn_api_result res;
+	struct dn_lake *lk = NULL;
+	struct dn_reader *rd = NULL;
+	struct dn_lake_write_options wo;
+	struct dn_lake_version v;
+	char *prev = NULL;
+	int present, ok = 0, rc, full = 0;
+	memset(&res, 0, sizeof res);
+	memset(&v, 0, sizeof v);
+	dn_api_options_init(&o);
+	if (render_param(r, ti, "full_refresh", &fr, &present, err) < 0)
+		goto fail_err;
+	if (present && !strcasecmp(fr.data, "true"))
+		full = 1;
+	else if (present && strcasecmp(fr.data, "false")) {
+		snprintf(why, whylen, "full_refresh '%s' is not true or false", fr.data);
+		goto out;
+	}
+	const struct dn_yaml_node *inc = dn_yaml_get(task->params, "incremental", NULL);
+	if (inc && !dn_yaml_is_null(inc) &&
+	    dn_meta_bookmark_get(r->meta, r->pl->id, task->id, &prev, err) < 0)
+		goto fail_err;
+	r->in_api = 1;
+	r->bookmark = full ? NULL : prev;
+	rc = api_options(r, ti, &o, &keep, why, whylen, err);
+	if (rc == 0 && render_param(r, ti, "dataset", &ds, &present, err) < 0)
+		rc = -1;
+	if (rc == 0 && open_lake(r, &lk, &wo, err) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = lake_write_params(r, ti, &wo, &wkeep, why, whylen, err);
+	r->in_api = 0;
+	r->bookmark = NULL;
+	if (rc < 0)
+		goto fail_err;
+	if (rc > 0)
+		goto out;
+	if (inc && !full && prev)
+		log_line(&r->t[ti], "bookmark from the last run: %s", prev);
+	o.bookmark_prev = full ? NULL : prev;
+	o.log = api_log;
+	o.log_user = &r->t[ti];
+	o.stop = api_stop;
+	if (dn_api_extract(&o, &res, err) < 0)
+		goto fail_err;
+	int64_t rows = 0, version = 0;
+	if (res.records > 0) {
+		struct dn_read_options ro;
+		dn_read_options_init(&ro);
+		char name[256];
+		snprintf(name, sizeof name, "extract.api task %s", task->id);
+		if (dn_reader_open_mem(&rd, name, res.ndjson.data, res.ndjson.len, DN_FORMAT_NDJSON,
+				       &ro, err) < 0 ||
+		    dn_lake_write_reader(lk, rd, ds.data ? ds.data : "", &wo, &v, err) < 0)
+			goto fail_err;
+		struct dn_read_summary sum;
+		dn_reader_summary(rd, &sum);
+		rows = sum.loaded;
+		version = v.version;
+		log_line(&r->t[ti], "wrote %lld records from %lld pages to %s version %lld",
+			 (long long)rows, (long long)res.pages, ds.data, (long long)version);
+	} else {
+		log_line(&r->t[ti], "no records in %lld page%s: nothing committed to %s",
+			 (long long)res.pages, res.pages == 1 ? "" : "s", ds.data);
+	}
+	/* The bookmark moves only once the records it covers are committed. */
+	if (inc && !dn_yaml_is_null(inc) && res.bookmark &&
+	    dn_meta_bookmark_set(r->meta, r->pl->id, task->id, res.bookmark, dn_now_us(), err) < 0)
+		goto fail_err;
+	log_line(&r->t[ti], "::output rows=%lld", (long long)rows);
+	log_line(&r->t[ti], "::output pages=%lld", (long long)res.pages);
+	if (version)
+		log_line(&r->t[ti], "::output version=%lld", (long long)version);
+	if (inc && !dn_yaml_is_null(inc))
+		log_line(&r->t[ti], "::output bookmark=%s", res.bookmark ? res.bookmark : "");
+	ok = 1;
+	goto out;
+fail_err:
+	dn_error_format(err, why, whylen);
+	dn_error_clear(err);
+out:
+	r->in_api = 0;
+	r->bookmark = NULL;
+	dn_lake_version_release(&v);
+	dn_reader_free(rd);
+	dn_lake_close(lk);
+	dn_api_result_release(&res);
+	dn_free(prev);
+	dn_buf_release(&keep);
+	dn_buf_release(&wkeep);
+	dn_buf_release(&ds);
+	dn_buf_release(&fr);
+	return ok;
+}
+
 static int sensor_found(const char *pattern)
 {
 	glob_t g;
@@ -1003,6 +1353,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "lake.write")) {
 		why[0] = 0;
 		int ok = run_lake_write(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "extract.api")) {
+		why[0] = 0;
+		int ok = run_extract_api(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "load")) {

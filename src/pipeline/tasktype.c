@@ -1,5 +1,5 @@
 /* The registry of task types, and the ones built in here: noop, shell, sql, sensor.file, load,
- * export and models.
+ * export, lake.write, models and extract.api.
  *
  * A type is a name, the names of its params and an optional check. The loader reports unknown
  * params (with a suggestion) from the names alone and calls the check for the rest, so a new
@@ -11,8 +11,10 @@
  * first without a registration step, so lookups work before anything registers. */
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "../extract/extract.h"
 #include "../store/store.h"
 #include "pipeline.h"
 
@@ -229,6 +231,220 @@ static void check_models(const struct dn_task_check *c)
 				      th->kind == DN_YAML_SCALAR ? dn_yaml_shown(th) : "?");
 }
 
+/* A nested mapping param of extract.api: unknown keys are reported like unknown params. */
+static const struct dn_yaml_node *check_map(const struct dn_task_check *c, const char *key,
+					    const char *const *known)
+{
+	const struct dn_yaml_node *m = dn_yaml_get(c->task->params, key, NULL);
+	if (!m || dn_yaml_is_null(m))
+		return NULL;
+	if (m->kind != DN_YAML_MAP) {
+		dn_task_check_problem(c, m, "extract.api param '%s' must be a mapping", key);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->len; i++) {
+		const struct dn_yaml_node *k = m->items[2 * i], *v = m->items[2 * i + 1];
+		int ok = 0;
+		for (size_t j = 0; known && known[j]; j++)
+			ok |= !strcmp(k->str, known[j]);
+		if (!ok) {
+			const char *hint = known ? dn_suggest(k->str, known) : NULL;
+			dn_task_check_problem(c, k, "unknown key '%s' in %s%s%s%s", k->str, key,
+					      hint ? " (did you mean '" : "", hint ? hint : "",
+					      hint ? "'?)" : "");
+		} else if (v->kind != DN_YAML_SCALAR && strcmp(k->str, "variables")) {
+			dn_task_check_problem(c, v, "%s.%s must be a value", key, k->str);
+		}
+	}
+	return m;
+}
+
+static const char *map_str(const struct dn_yaml_node *m, const char *key)
+{
+	const struct dn_yaml_node *v = dn_yaml_get(m, key, NULL);
+	return v && v->kind == DN_YAML_SCALAR && !dn_yaml_is_null(v) ? v->str : NULL;
+}
+
+static void check_api_number(const struct dn_task_check *c, const struct dn_yaml_node *m,
+			     const char *key, int64_t lo)
+{
+	const struct dn_yaml_node *v = dn_yaml_get(m, key, NULL);
+	int64_t n;
+	if (v && v->kind == DN_YAML_SCALAR && !dn_yaml_is_null(v) &&
+	    (dn_yaml_i64(v, &n) < 0 || n < lo))
+		dn_task_check_problem(c, v, "%s: '%s' is not a whole number of at least %lld", key,
+				      dn_yaml_shown(v), (long long)lo);
+}
+
+static void check_api_bool(const struct dn_task_check *c, const struct dn_yaml_node *m,
+			   const char *key)
+{
+	const struct dn_yaml_node *v = dn_yaml_get(m, key, NULL);
+	int b;
+	if (v && v->kind == DN_YAML_SCALAR && !dn_yaml_is_null(v) && !strstr(v->str, "{{") &&
+	    dn_yaml_bool(v, &b) < 0)
+		dn_task_check_problem(c, v, "%s: '%s' is not true or false", key, dn_yaml_shown(v));
+}
+
+static const char *const api_auth_keys[] = {"type",      "token",         "username", "password",
+					    "header",    "query",         "value",    "token_url",
+					    "client_id", "client_secret", "scope",    NULL};
+static const char *const api_page_keys[] = {"type",        "param",     "start",
+					    "limit_param", "limit",     "cursor_path",
+					    "page_info",   "max_pages", "max_pages_ok",
+					    NULL};
+static const char *const api_inc_keys[] = {"bookmark", NULL};
+static const char *const api_gql_keys[] = {"query", "variables", NULL};
+
+static void check_extract_api(const struct dn_task_check *c)
+{
+	const struct dn_yaml_node *params = c->task->params;
+	const struct dn_yaml_node *url = dn_task_check_string(c, "url", 1);
+	if (url && !strstr(url->str, "{{") && !url->unresolved && strncmp(url->str, "http://", 7) &&
+	    strncmp(url->str, "https://", 8))
+		dn_task_check_problem(c, url, "url: '%s' is not an http or https URL",
+				      dn_yaml_shown(url));
+	const struct dn_yaml_node *ds = dn_task_check_string(c, "dataset", 1);
+	struct dn_error e;
+	dn_error_clear(&e);
+	if (ds && !ds->unresolved && !strstr(ds->str, "{{") &&
+	    dn_lake_dataset_check(ds->str, &e) < 0)
+		dn_task_check_problem(c, ds, "dataset: %s", e.msg);
+	check_lake_write_params(c);
+	const struct dn_yaml_node *m = dn_task_check_string(c, "method", 0);
+	if (m && strcasecmp(m->str, "GET") && strcasecmp(m->str, "POST"))
+		dn_task_check_problem(c, m, "method: '%s' is not GET or POST", dn_yaml_shown(m));
+	dn_task_check_string(c, "body", 0);
+	dn_task_check_string(c, "records", 0);
+	for (int i = 0; i < 2; i++) {
+		const char *key = i ? "headers" : "query";
+		const struct dn_yaml_node *q = dn_yaml_get(params, key, NULL);
+		if (q && !dn_yaml_is_null(q) && q->kind != DN_YAML_MAP)
+			dn_task_check_problem(c, q, "%s must be a mapping of name: value", key);
+		for (size_t k = 0; q && q->kind == DN_YAML_MAP && k < q->len; k++)
+			if (q->items[2 * k + 1]->kind != DN_YAML_SCALAR)
+				dn_task_check_problem(c, q->items[2 * k + 1],
+						      "%s '%s' must be a value", key,
+						      q->items[2 * k]->str);
+		if (q && q->kind == DN_YAML_MAP && q->len > DN_API_MAX_KV)
+			dn_task_check_problem(c, q, "%s: more than %d entries", key, DN_API_MAX_KV);
+	}
+	const struct dn_yaml_node *r = dn_task_check_string(c, "rate_limit", 0);
+	double per_s;
+	if (r && !strstr(r->str, "{{") && dn_api_rate_parse(r->str, &per_s) < 0)
+		dn_task_check_problem(c, r,
+				      "rate_limit: '%s' is not a rate such as 10/s or 600/minute",
+				      dn_yaml_shown(r));
+	check_api_number(c, params, "retries", 0);
+	check_api_number(c, params, "max_response_bytes", 1);
+	check_duration(c, "retry_backoff");
+	check_duration(c, "max_wait");
+	check_duration(c, "timeout");
+	check_api_bool(c, params, "full_refresh");
+
+	const struct dn_yaml_node *a = check_map(c, "auth", api_auth_keys);
+	if (a) {
+		const char *t = map_str(a, "type");
+		if (!t)
+			dn_task_check_problem(c, a,
+					      "auth needs a type: bearer, basic, api_key or "
+					      "oauth2_client_credentials");
+		else if (!strcmp(t, "bearer")) {
+			if (!map_str(a, "token"))
+				dn_task_check_problem(c, a, "bearer auth needs 'token'");
+		} else if (!strcmp(t, "basic")) {
+			if (!map_str(a, "username"))
+				dn_task_check_problem(c, a, "basic auth needs 'username'");
+		} else if (!strcmp(t, "api_key")) {
+			if (!map_str(a, "value"))
+				dn_task_check_problem(c, a, "api_key auth needs 'value'");
+			if (!!map_str(a, "header") == !!map_str(a, "query"))
+				dn_task_check_problem(c, a,
+						      "api_key auth needs either 'header' or "
+						      "'query' (where the key goes)");
+		} else if (!strcmp(t, "oauth2_client_credentials")) {
+			if (!map_str(a, "token_url") || !map_str(a, "client_id") ||
+			    !map_str(a, "client_secret"))
+				dn_task_check_problem(c, a,
+						      "oauth2_client_credentials auth needs "
+						      "token_url, client_id and client_secret");
+		} else {
+			dn_task_check_problem(c, dn_yaml_get(a, "type", NULL),
+					      "auth type '%s' is not bearer, basic, api_key or "
+					      "oauth2_client_credentials",
+					      t);
+		}
+	}
+	const struct dn_yaml_node *g = check_map(c, "graphql", api_gql_keys);
+	if (g) {
+		if (!map_str(g, "query"))
+			dn_task_check_problem(c, g, "graphql needs 'query'");
+		const struct dn_yaml_node *v = dn_yaml_get(g, "variables", NULL);
+		if (v && !dn_yaml_is_null(v) && v->kind != DN_YAML_MAP)
+			dn_task_check_problem(c, v, "graphql.variables must be a mapping");
+		if (dn_yaml_get(params, "body", NULL))
+			dn_task_check_problem(c, g, "give either 'graphql' or 'body', not both");
+	}
+	const struct dn_yaml_node *p = check_map(c, "pagination", api_page_keys);
+	if (p) {
+		const char *t = map_str(p, "type");
+		if (!t)
+			dn_task_check_problem(c, p,
+					      "pagination needs a type: page, offset, cursor or "
+					      "link_header");
+		else if (strcmp(t, "page") && strcmp(t, "offset") && strcmp(t, "cursor") &&
+			 strcmp(t, "link_header"))
+			dn_task_check_problem(c, dn_yaml_get(p, "type", NULL),
+					      "pagination type '%s' is not page, offset, cursor or "
+					      "link_header",
+					      t);
+		else if (!strcmp(t, "cursor") && !g && !map_str(p, "cursor_path"))
+			dn_task_check_problem(c, p,
+					      "cursor pagination needs 'cursor_path' (where the "
+					      "next cursor is, e.g. meta.next_cursor)");
+		else if (!strcmp(t, "cursor") && g && !map_str(p, "page_info"))
+			dn_task_check_problem(
+				c, p,
+				"GraphQL cursor pagination needs 'page_info' (where "
+				"the pageInfo object is, e.g. data.repo.issues.pageInfo)");
+		else if (g && t && strcmp(t, "cursor"))
+			dn_task_check_problem(c, p, "a graphql task paginates by cursor only");
+		check_api_number(c, p, "start", -1000000000);
+		check_api_number(c, p, "limit", 1);
+		check_api_number(c, p, "max_pages", 1);
+		check_api_bool(c, p, "max_pages_ok");
+	}
+	const struct dn_yaml_node *inc = check_map(c, "incremental", api_inc_keys);
+	if (inc && !map_str(inc, "bookmark"))
+		dn_task_check_problem(c, inc,
+				      "incremental needs 'bookmark' (the record field whose "
+				      "largest value is kept)");
+}
+
+static const char *const api_params[] = {"url",
+					 "method",
+					 "query",
+					 "headers",
+					 "body",
+					 "records",
+					 "dataset",
+					 "partition",
+					 "mode",
+					 "format",
+					 "compression",
+					 "auth",
+					 "pagination",
+					 "rate_limit",
+					 "retries",
+					 "retry_backoff",
+					 "max_wait",
+					 "timeout",
+					 "max_response_bytes",
+					 "incremental",
+					 "full_refresh",
+					 "graphql",
+					 NULL};
+
 static const char *const models_params[] = {"connection", "select", "full_refresh", "threads",
 					    NULL};
 static const char *const shell_params[] = {"command", "env", "cwd", NULL};
@@ -249,6 +465,8 @@ static const struct dn_task_type builtins[] = {
 	{"lake.write", "commits a file or dataset as a new version of a lake dataset",
 	 lake_write_params, check_lake_write},
 	{"models", "builds the project's SQL models (or a selection)", models_params, check_models},
+	{"extract.api", "extracts records from a REST or GraphQL API into a lake dataset",
+	 api_params, check_extract_api},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 
