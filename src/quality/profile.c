@@ -1,0 +1,1265 @@
+/* Profiles: one pass over batches, per-column accumulators, results at the end.
+ *
+ * Each batch is folded in column by column. Numeric-like columns (int64, float64, date,
+ * timestamp, bool as 0/1) are turned into a double per row (NaN for null), which serves four
+ * uses: moments, stored values, co-moments and the quantile sketch.
+ *
+ * Moments are merged batch by batch with Chan's / Pebay's pairwise formulas: a batch's own
+ * mean, M2 and M3 are computed in two passes over its (cache-resident) values, then combined
+ * with the running totals. That is as stable as Welford's update and cheaper per value.
+ *
+ * While the row count stays within exact_rows the doubles are also stored row-aligned, so
+ * quantiles, histograms and Spearman's rank correlation are computed exactly at the end, as
+ * pandas does. The first batch that would pass the bound moves every stored value into a
+ * quantile sketch and frees them; from then on quantiles and histograms are estimates and
+ * Spearman is not reported.
+ *
+ * Distinct counts and most frequent values share one counter per column: an exact hash table
+ * of 64-bit value hashes with counts (and a display copy of each value) up to exact_distinct
+ * values, then HyperLogLog for the count and Misra-Gries for the frequent values. String
+ * patterns use a second counter without the HyperLogLog. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quality_int.h"
+
+const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+
+#define TEXT_MAX 64     /* display bytes kept of a frequent value or pattern */
+#define PATTERN_MAX 32  /* pattern characters kept */
+#define MG_VALUES 1024  /* Misra-Gries counters for values */
+#define MG_PATTERNS 256 /* and for patterns */
+#define PATTERNS_EXACT 4096
+#define MAX_CORR 64 /* numeric columns in the correlation matrices */
+
+/* ---- counters ---- */
+
+union cval {
+	int64_t i;
+	double f;
+};
+
+struct ex_entry {
+	uint64_t key;
+	int64_t count; /* 0 = empty slot */
+	union cval v;
+	const char *s; /* strings: display copy in the arena */
+	uint32_t slen;
+	uint8_t vtype;
+};
+
+struct mg_entry {
+	uint64_t key;
+	int64_t count;
+	union cval v;
+	uint8_t vtype;
+	uint8_t slen;
+	char s[TEXT_MAX];
+};
+
+struct counter {
+	int sketch; /* 0: exact table; 1: Misra-Gries (+ HLL) */
+	int with_hll;
+	int64_t limit;
+	int k;
+	/* exact */
+	struct ex_entry *tab;
+	size_t cap, n;
+	struct dn_arena arena;
+	/* sketch */
+	struct mg_entry *mg;
+	int nmg;
+	int32_t *idx; /* open addressing over mg, 4k slots, -1 empty */
+	int64_t err;  /* counts are low by at most this */
+	struct dn_hll *hll;
+};
+
+static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
+{
+	memset(c, 0, sizeof *c);
+	c->limit = limit;
+	c->k = k;
+	c->with_hll = with_hll;
+	dn_arena_init(&c->arena, 1 << 16);
+}
+
+static void counter_release(struct counter *c)
+{
+	dn_free(c->tab);
+	dn_arena_release(&c->arena);
+	dn_free(c->mg);
+	dn_free(c->idx);
+	dn_free(c->hll);
+	memset(c, 0, sizeof *c);
+}
+
+static int ex_grow(struct counter *c, struct dn_error *err)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 1024;
+	struct ex_entry *nt = dn_calloc(ncap, sizeof *nt);
+	if (!nt)
+		return dn_error_set(err, DN_ENOMEM, "out of memory (distinct values)");
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->tab[i].count)
+			continue;
+		size_t j = c->tab[i].key & (ncap - 1);
+		while (nt[j].count)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = c->tab[i];
+	}
+	dn_free(c->tab);
+	c->tab = nt;
+	c->cap = ncap;
+	return 0;
+}
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	int64_t x = ((const struct ex_entry *)a)->count, y = ((const struct ex_entry *)b)->count;
+	return x > y ? -1 : x < y;
+}
+
+static void mg_index(struct counter *c)
+{
+	size_t icap = (size_t)c->k * 4;
+	for (size_t i = 0; i < icap; i++)
+		c->idx[i] = -1;
+	for (int e = 0; e < c->nmg; e++) {
+		size_t j = c->mg[e].key & (icap - 1);
+		while (c->idx[j] >= 0)
+			j = (j + 1) & (icap - 1);
+		c->idx[j] = e;
+	}
+}
+
+static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, union cval v,
+		   const char *s, size_t slen)
+{
+	m->key = key;
+	m->count = count;
+	m->vtype = (uint8_t)vtype;
+	m->v = v;
+	if (slen > TEXT_MAX)
+		slen = TEXT_MAX;
+	m->slen = (uint8_t)slen;
+	if (slen)
+		memcpy(m->s, s, slen);
+}
+
+/* Leave the exact table: distinct hashes go to the HLL, the k most frequent to Misra-Gries. */
+static int counter_to_sketch(struct counter *c, struct dn_error *err)
+{
+	c->mg = dn_calloc((size_t)c->k, sizeof *c->mg);
+	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
+	if (c->with_hll)
+		c->hll = dn_malloc(sizeof *c->hll);
+	if (!c->mg || !c->idx || (c->with_hll && !c->hll))
+		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
+	if (c->hll)
+		dn_hll_init(c->hll);
+	size_t m = 0;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->tab[i].count) {
+			if (c->hll)
+				dn_hll_add(c->hll, c->tab[i].key);
+			c->tab[m++] = c->tab[i];
+		}
+	qsort(c->tab, m, sizeof *c->tab, cmp_count_desc);
+	c->nmg = m < (size_t)c->k ? (int)m : c->k;
+	for (int e = 0; e < c->nmg; e++)
+		mg_set(&c->mg[e], c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
+		       c->tab[e].s, c->tab[e].slen);
+	/* A value left out had at most the count of the first one left out. */
+	c->err = m > (size_t)c->k ? c->tab[c->k].count : 0;
+	mg_index(c);
+	dn_free(c->tab);
+	c->tab = NULL;
+	c->cap = c->n = 0;
+	dn_arena_release(&c->arena);
+	c->sketch = 1;
+	return 0;
+}
+
+static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v, const char *s,
+		       size_t slen, struct dn_error *err)
+{
+	if (!c->sketch) {
+		if (c->n * 2 >= c->cap)
+			DN_TRY(ex_grow(c, err));
+		size_t j = key & (c->cap - 1);
+		while (c->tab[j].count) {
+			if (c->tab[j].key == key) {
+				c->tab[j].count++;
+				return 0;
+			}
+			j = (j + 1) & (c->cap - 1);
+		}
+		if ((int64_t)c->n < c->limit) {
+			struct ex_entry *e = &c->tab[j];
+			e->key = key;
+			e->count = 1;
+			e->v = v;
+			e->vtype = (uint8_t)vtype;
+			e->slen = 0;
+			e->s = NULL;
+			if (slen) {
+				size_t keep = slen > TEXT_MAX ? TEXT_MAX : slen;
+				e->s = dn_arena_strndup(&c->arena, s, keep);
+				if (!e->s)
+					return dn_error_set(err, DN_ENOMEM, "out of memory");
+				e->slen = (uint32_t)keep;
+			}
+			c->n++;
+			return 0;
+		}
+		DN_TRY(counter_to_sketch(c, err));
+	}
+	if (c->hll)
+		dn_hll_add(c->hll, key);
+	size_t icap = (size_t)c->k * 4;
+	size_t j = key & (icap - 1);
+	while (c->idx[j] >= 0) {
+		if (c->mg[c->idx[j]].key == key) {
+			c->mg[c->idx[j]].count++;
+			return 0;
+		}
+		j = (j + 1) & (icap - 1);
+	}
+	if (c->nmg < c->k) {
+		mg_set(&c->mg[c->nmg], key, 1, vtype, v, s, slen);
+		c->idx[j] = c->nmg++;
+		return 0;
+	}
+	/* Full: the new value and every counter lose one; empty counters go. */
+	int m = 0;
+	for (int e = 0; e < c->nmg; e++)
+		if (--c->mg[e].count > 0)
+			c->mg[m++] = c->mg[e];
+	c->nmg = m;
+	c->err++;
+	mg_index(c);
+	return 0;
+}
+
+/* ---- columns ---- */
+
+struct pcol {
+	char *name;
+	enum dn_type type;
+	int64_t widened_at;
+	int64_t count, missing;
+	/* moments over non-null values (numeric-like types) */
+	double mn, mean, m2, m3, min, max;
+	int64_t zeros, negs;
+	double *vals; /* row-aligned while the profile is exact; NaN = null */
+	struct dn_qsketch qs;
+	struct counter values, patterns;
+	int64_t vcount; /* strings since the column became one */
+	int64_t len_min, len_max;
+	double len_sum;
+	int corr; /* index among the correlation columns, or -1 */
+};
+
+struct comom {
+	double n, mx, my, cxy, m2x, m2y;
+};
+
+struct dn_profile {
+	struct dn_profile_options opt;
+	int ncols;
+	struct pcol *cols;
+	int64_t rows;
+	int exact;        /* values and row hashes still stored */
+	size_t vcap;      /* rows of room in each vals */
+	uint64_t *rowset; /* row hash set (0 = empty) */
+	size_t rcap, rn;
+	int64_t dups;
+	int ncorr;
+	int corr_cols[MAX_CORR];
+	struct comom *pairs; /* ncorr * ncorr, upper triangle used */
+	double *scratch;     /* batch doubles for columns not stored, one per column */
+	size_t scratch_rows;
+	uint64_t *rh; /* batch row hashes */
+	struct dn_profile_result res;
+	int finished;
+};
+
+static int is_measure(enum dn_type t)
+{
+	return t == DN_INT64 || t == DN_FLOAT64 || t == DN_DATE || t == DN_TIMESTAMP ||
+	       t == DN_BOOL;
+}
+
+static int is_corr_type(enum dn_type t)
+{
+	return t == DN_INT64 || t == DN_FLOAT64 || t == DN_BOOL;
+}
+
+void dn_profile_options_init(struct dn_profile_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->exact_distinct = 65536;
+	o->exact_rows = 2000000;
+	o->hist_bins = 20;
+	o->top = 10;
+}
+
+int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt,
+		   struct dn_error *err)
+{
+	struct dn_profile *p = dn_calloc(1, sizeof *p);
+	if (!p)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	if (opt)
+		p->opt = *opt;
+	else
+		dn_profile_options_init(&p->opt);
+	if (p->opt.exact_distinct < 1)
+		p->opt.exact_distinct = 65536;
+	if (p->opt.exact_rows < 0)
+		p->opt.exact_rows = 0;
+	if (p->opt.hist_bins < 1)
+		p->opt.hist_bins = 20;
+	if (p->opt.top < 1)
+		p->opt.top = 10;
+	p->exact = 1;
+	p->ncols = -1;
+	p->res.target = -1;
+	*out = p;
+	return 0;
+}
+
+static void result_release(struct dn_profile_result *r)
+{
+	for (int c = 0; c < r->ncolumns; c++) {
+		struct dn_profile_column *o = &r->columns[c];
+		dn_free(o->edges);
+		dn_free(o->hist);
+		for (int i = 0; i < o->ntop; i++)
+			dn_free(o->top[i].text);
+		dn_free(o->top);
+		for (int i = 0; i < o->npatterns; i++)
+			dn_free(o->patterns[i].text);
+		dn_free(o->patterns);
+	}
+	dn_free(r->columns);
+	dn_free(r->corr_columns);
+	dn_free(r->pearson);
+	dn_free(r->spearman);
+	for (int i = 0; i < r->nalerts; i++)
+		dn_free(r->alerts[i].message);
+	dn_free(r->alerts);
+}
+
+static void pcol_reset_values(struct pcol *c)
+{
+	dn_free(c->vals);
+	c->vals = NULL;
+	dn_qsketch_release(&c->qs);
+	counter_release(&c->values);
+	counter_release(&c->patterns);
+}
+
+void dn_profile_free(struct dn_profile *p)
+{
+	if (!p)
+		return;
+	for (int c = 0; c < p->ncols; c++) {
+		pcol_reset_values(&p->cols[c]);
+		dn_free(p->cols[c].name);
+	}
+	dn_free(p->cols);
+	dn_free(p->rowset);
+	dn_free(p->pairs);
+	dn_free(p->scratch);
+	dn_free(p->rh);
+	result_release(&p->res);
+	dn_free(p);
+}
+
+static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
+{
+	c->type = t;
+	c->mn = c->mean = c->m2 = c->m3 = 0;
+	c->min = INFINITY;
+	c->max = -INFINITY;
+	c->zeros = c->negs = 0;
+	c->len_min = INT64_MAX;
+	c->len_max = 0;
+	c->len_sum = 0;
+	c->vcount = 0;
+	dn_qsketch_init(&c->qs);
+	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1);
+	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0);
+}
+
+static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
+{
+	int n = b->schema.nfields;
+	p->cols = dn_calloc((size_t)(n ? n : 1), sizeof *p->cols);
+	p->pairs = dn_calloc(MAX_CORR * MAX_CORR, sizeof *p->pairs);
+	if (!p->cols || !p->pairs)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	p->ncols = n;
+	for (int i = 0; i < n; i++) {
+		struct pcol *c = &p->cols[i];
+		c->name = dn_strdup(b->schema.fields[i].name);
+		if (!c->name)
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		c->widened_at = -1;
+		c->corr = -1;
+		pcol_start(p, c, b->schema.fields[i].type);
+		if (is_corr_type(c->type) && p->ncorr < MAX_CORR) {
+			c->corr = p->ncorr;
+			p->corr_cols[p->ncorr++] = i;
+		}
+	}
+	return 0;
+}
+
+/* The stored values and row hashes would pass the bound: sketch from here on. */
+static int leave_exact(struct dn_profile *p, struct dn_error *err)
+{
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (!c->vals)
+			continue;
+		for (int64_t r = 0; r < p->rows; r++)
+			if (!isnan(c->vals[r]))
+				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
+		dn_free(c->vals);
+		c->vals = NULL;
+	}
+	dn_free(p->rowset);
+	p->rowset = NULL;
+	p->exact = 0;
+	return 0;
+}
+
+static int rowset_add(struct dn_profile *p, uint64_t h, struct dn_error *err)
+{
+	if (!h)
+		h = 1;
+	if (p->rn * 2 >= p->rcap) {
+		size_t ncap = p->rcap ? p->rcap * 2 : 1 << 16;
+		uint64_t *nt = dn_calloc(ncap, sizeof *nt);
+		if (!nt)
+			return dn_error_set(err, DN_ENOMEM, "out of memory (row hashes)");
+		for (size_t i = 0; i < p->rcap; i++) {
+			if (!p->rowset[i])
+				continue;
+			size_t j = p->rowset[i] & (ncap - 1);
+			while (nt[j])
+				j = (j + 1) & (ncap - 1);
+			nt[j] = p->rowset[i];
+		}
+		dn_free(p->rowset);
+		p->rowset = nt;
+		p->rcap = ncap;
+	}
+	size_t j = h & (p->rcap - 1);
+	while (p->rowset[j]) {
+		if (p->rowset[j] == h) {
+			p->dups++;
+			return 0;
+		}
+		j = (j + 1) & (p->rcap - 1);
+	}
+	p->rowset[j] = h;
+	p->rn++;
+	return 0;
+}
+
+#define NULL_KEY UINT64_C(0x6e756c6c6e756c6c)
+
+/* Value hashes: numbers hash by value whatever their column type, so int64 widening to
+ * float64 keeps counting the same values (an integral double hashes as its int64). */
+static inline uint64_t key_i64(int64_t v)
+{
+	return dn_hash_u64((uint64_t)v ^ UINT64_C(0x243f6a8885a308d3));
+}
+
+static inline uint64_t key_f64(double d)
+{
+	if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d)
+		return key_i64((int64_t)d);
+	return dn_hash_u64(dn_q_key(d) ^ UINT64_C(0x13198a2e03707344));
+}
+
+/* Pattern of a string: runs of upper-case letters -> A, lower-case (and non-ASCII) -> a,
+ * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. */
+static size_t pattern_of(const char *s, size_t n, char *out)
+{
+	size_t m = 0;
+	char last = 0;
+	for (size_t i = 0; i < n && m < PATTERN_MAX; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char k;
+		if (ch >= 'A' && ch <= 'Z')
+			k = 'A';
+		else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
+			k = 'a';
+		else if (ch >= '0' && ch <= '9')
+			k = '9';
+		else if (ch == '\t' || ch == '\n' || ch == '\r')
+			k = ' ';
+		else
+			k = (char)ch;
+		if ((k == 'A' || k == 'a' || k == '9' || k == ' ') && k == last)
+			continue;
+		out[m++] = k;
+		last = k;
+	}
+	return m;
+}
+
+static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
+		       int64_t nrows, struct dn_error *err)
+{
+	char pat[PATTERN_MAX];
+	union cval none = {0};
+	for (int64_t i = 0; i < nrows; i++) {
+		if (dn_column_is_null(col, i)) {
+			c->missing++;
+			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			continue;
+		}
+		struct dn_str s = dn_column_str(col, i);
+		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
+		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		c->count++;
+		c->vcount++;
+		DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, err));
+		int64_t len = 0;
+		for (size_t k = 0; k < s.len; k++)
+			len += ((unsigned char)s.ptr[k] & 0xC0) != 0x80;
+		c->len_sum += (double)len;
+		if (len < c->len_min)
+			c->len_min = len;
+		if (len > c->len_max)
+			c->len_max = len;
+		size_t pn = pattern_of(s.ptr, s.len, pat);
+		DN_TRY(counter_add(&c->patterns, dn_hash64(pat, pn, 0x9a7), DN_STRING, none, pat,
+				   pn ? pn : 0, err));
+	}
+	return 0;
+}
+
+/* Numeric-like column into doubles x (NaN = null), then moments, counter, row hashes. */
+static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
+			int64_t nrows, double *x, struct dn_error *err)
+{
+	int64_t n = 0, zeros = 0, negs = 0;
+	double sum = 0, mn = INFINITY, mx = -INFINITY;
+	for (int64_t i = 0; i < nrows; i++) {
+		uint64_t key;
+		union cval v;
+		double d;
+		if (dn_column_is_null(col, i)) {
+			x[i] = NAN;
+			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			continue;
+		}
+		switch (col->type) {
+		case DN_INT64:
+			v.i = dn_column_i64(col, i);
+			d = (double)v.i;
+			key = key_i64(v.i);
+			break;
+		case DN_FLOAT64:
+			v.f = d = dn_column_f64(col, i);
+			if (isnan(d)) {
+				x[i] = NAN;
+				p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+				continue;
+			}
+			key = key_f64(d);
+			break;
+		case DN_DATE:
+			v.i = dn_column_date(col, i);
+			d = (double)v.i;
+			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0xd47e));
+			break;
+		case DN_TIMESTAMP:
+			v.i = dn_column_i64(col, i);
+			d = (double)v.i;
+			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0x7157));
+			break;
+		default: /* bool */
+			v.i = dn_column_bool(col, i);
+			d = (double)v.i;
+			key = v.i ? UINT64_C(0x7275651234567) : UINT64_C(0xfa15e1234567);
+			break;
+		}
+		x[i] = d;
+		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		n++;
+		sum += d;
+		zeros += d == 0;
+		negs += d < 0;
+		if (d < mn)
+			mn = d;
+		if (d > mx)
+			mx = d;
+		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, err));
+	}
+	c->missing += nrows - n;
+	c->count += n;
+	if (!n)
+		return 0;
+	/* The batch's own moments (two passes), then Chan / Pebay's merge. */
+	double bmean = sum / (double)n, b2 = 0, b3 = 0;
+	for (int64_t i = 0; i < nrows; i++) {
+		if (isnan(x[i]))
+			continue;
+		double dv = x[i] - bmean, d2 = dv * dv;
+		b2 += d2;
+		b3 += d2 * dv;
+	}
+	double na = c->mn, nb = (double)n, nt = na + nb, delta = bmean - c->mean;
+	c->m3 = c->m3 + b3 + delta * delta * delta * na * nb * (na - nb) / (nt * nt) +
+		3 * delta * (na * b2 - nb * c->m2) / nt;
+	c->m2 = c->m2 + b2 + delta * delta * na * nb / nt;
+	c->mean = na ? c->mean + delta * nb / nt : bmean;
+	c->mn = nt;
+	c->zeros += zeros;
+	c->negs += negs;
+	if (mn < c->min)
+		c->min = mn;
+	if (mx > c->max)
+		c->max = mx;
+	if (!p->exact)
+		for (int64_t i = 0; i < nrows; i++)
+			if (!isnan(x[i]))
+				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
+	return 0;
+}
+
+/* A column changed type between batches (the reader widened it). */
+static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int64_t at)
+{
+	if (c->type == DN_INT64 && to == DN_FLOAT64) {
+		c->type = to; /* values are doubles already */
+		return 0;
+	}
+	if (c->type == DN_DATE && to == DN_TIMESTAMP) {
+		/* Days to µs: scale what was kept (moments scale by powers of the factor). */
+		double f = (double)DN_USEC_PER_DAY;
+		c->mean *= f;
+		c->m2 *= f * f;
+		c->m3 *= f * f * f;
+		c->min *= f;
+		c->max *= f;
+		if (c->vals)
+			for (int64_t r = 0; r < p->rows; r++)
+				c->vals[r] *= f;
+		for (int h = 0; h < c->qs.nlevels; h++)
+			for (int i = 0; i < c->qs.len[h]; i++)
+				c->qs.level[h][i] *= f;
+		c->type = to;
+		return 0;
+	}
+	/* Anything else becomes a string: what was measured as the old type no longer
+	 * compares; count and missing go on, the rest starts again from this row. */
+	pcol_reset_values(c);
+	pcol_start(p, c, to);
+	c->widened_at = at;
+	return 0;
+}
+
+static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
+{
+	double n = 0, sx = 0, sy = 0;
+	for (int64_t i = 0; i < nrows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			n++;
+			sx += x[i];
+			sy += y[i];
+		}
+	if (!n)
+		return;
+	double mx = sx / n, my = sy / n, cxy = 0, m2x = 0, m2y = 0;
+	for (int64_t i = 0; i < nrows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			double dx = x[i] - mx, dy = y[i] - my;
+			cxy += dx * dy;
+			m2x += dx * dx;
+			m2y += dy * dy;
+		}
+	double na = pr->n, nt = na + n, ddx = mx - pr->mx, ddy = my - pr->my;
+	pr->cxy += cxy + ddx * ddy * na * n / nt;
+	pr->m2x += m2x + ddx * ddx * na * n / nt;
+	pr->m2y += m2y + ddy * ddy * na * n / nt;
+	pr->mx += ddx * n / nt;
+	pr->my += ddy * n / nt;
+	pr->n = nt;
+}
+
+int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
+{
+	int rc = 0;
+	struct dn_column cast;
+	memset(&cast, 0, sizeof cast);
+	if (p->finished)
+		return dn_error_set(err, DN_EINVAL, "profile: batch added after finish");
+	if (p->ncols < 0)
+		DN_TRY(profile_setup(p, b, err));
+	if (b->schema.nfields != p->ncols)
+		return dn_error_set(err, DN_EINVAL, "profile: batch has %d columns, expected %d",
+				    b->schema.nfields, p->ncols);
+	for (int i = 0; i < p->ncols; i++)
+		if (strcmp(b->schema.fields[i].name, p->cols[i].name) != 0)
+			return dn_error_set(err, DN_EINVAL,
+					    "profile: batch column %d is '%s', expected '%s'",
+					    i + 1, b->schema.fields[i].name, p->cols[i].name);
+	int64_t nrows = b->nrows;
+	if (!nrows)
+		return 0;
+	if (p->exact && p->rows + nrows > p->opt.exact_rows)
+		DN_TRY(leave_exact(p, err));
+	if ((size_t)nrows > p->scratch_rows) {
+		dn_free(p->scratch);
+		dn_free(p->rh);
+		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
+		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
+		if (!p->scratch || !p->rh) {
+			p->scratch_rows = 0;
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		}
+		p->scratch_rows = (size_t)nrows;
+	}
+	if (p->exact && (size_t)(p->rows + nrows) > p->vcap) {
+		size_t ncap = p->vcap ? p->vcap * 2 : 1 << 16;
+		while (ncap < (size_t)(p->rows + nrows))
+			ncap *= 2;
+		if (ncap > (size_t)p->opt.exact_rows)
+			ncap = (size_t)p->opt.exact_rows;
+		for (int i = 0; i < p->ncols; i++) {
+			if (!is_measure(p->cols[i].type) && !p->cols[i].vals)
+				continue;
+			double *nv = dn_realloc(p->cols[i].vals, ncap * sizeof *nv);
+			if (!nv)
+				return dn_error_set(err, DN_ENOMEM,
+						    "out of memory (stored values)");
+			/* Columns that start storing late (none today) would read NaN. */
+			if (!p->cols[i].vals)
+				for (size_t r = 0; r < (size_t)p->rows; r++)
+					nv[r] = NAN;
+			p->cols[i].vals = nv;
+		}
+		p->vcap = ncap;
+	}
+	for (int64_t r = 0; r < nrows; r++)
+		p->rh[r] = 0x84222325cbf29ce4ULL;
+	double *bx[MAX_CORR];
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		const struct dn_column *col = &b->columns[i];
+		if (col->type != c->type) {
+			enum dn_type to = dn_type_widen(c->type, col->type);
+			if (to != c->type)
+				DN_TRY(pcol_widen(p, c, to, b->first_row));
+			if (col->type != to) {
+				if ((rc = dn_column_cast(col, to, &cast, err)) < 0)
+					return rc;
+				col = &cast;
+			}
+		}
+		if (is_measure(c->type)) {
+			double *x = c->vals ? c->vals + p->rows : p->scratch + (size_t)i * nrows;
+			rc = add_measures(p, c, col, nrows, x, err);
+			if (c->corr >= 0)
+				bx[c->corr] = x;
+		} else {
+			rc = add_strings(p, c, col, nrows, err);
+			if (c->corr >= 0) { /* widened to string: no longer correlated */
+				double *x = p->scratch + (size_t)p->ncols * nrows;
+				for (int64_t r = 0; r < nrows; r++)
+					x[r] = NAN;
+				bx[c->corr] = x;
+			}
+		}
+		dn_column_release(&cast);
+		if (rc < 0)
+			return rc;
+	}
+	for (int a = 0; a < p->ncorr; a++)
+		for (int c2 = a + 1; c2 < p->ncorr; c2++)
+			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
+	if (p->exact)
+		for (int64_t r = 0; r < nrows; r++)
+			DN_TRY(rowset_add(p, dn_hash_u64(p->rh[r]), err));
+	p->rows += nrows;
+	return 0;
+}
+
+/* ---- results ---- */
+
+static char *value_text(int vtype, union cval v, const char *s, size_t slen)
+{
+	char buf[64];
+	switch (vtype) {
+	case DN_INT64:
+		snprintf(buf, sizeof buf, "%lld", (long long)v.i);
+		break;
+	case DN_FLOAT64:
+		dn_format_f64(v.f, buf);
+		break;
+	case DN_DATE:
+		dn_date_format((int32_t)v.i, buf);
+		break;
+	case DN_TIMESTAMP:
+		dn_timestamp_format(v.i, buf);
+		break;
+	case DN_BOOL:
+		snprintf(buf, sizeof buf, "%s", v.i ? "true" : "false");
+		break;
+	default:
+		return dn_strndup(s ? s : "", slen);
+	}
+	return dn_strdup(buf);
+}
+
+struct topv {
+	int64_t count;
+	char *text;
+};
+
+static int cmp_topv(const void *a, const void *b)
+{
+	const struct topv *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+/* The top k of a counter as display values, most frequent first, ties by text. */
+static int counter_top(const struct counter *c, int k, struct dn_profile_value **out, int *nout,
+		       struct dn_error *err)
+{
+	size_t n = c->sketch ? (size_t)c->nmg : c->n;
+	struct topv *all = dn_calloc(n ? n : 1, sizeof *all);
+	if (!all)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	size_t m = 0;
+	int rc = 0;
+	if (c->sketch) {
+		for (int e = 0; e < c->nmg; e++) {
+			all[m].count = c->mg[e].count;
+			all[m].text =
+				value_text(c->mg[e].vtype, c->mg[e].v, c->mg[e].s, c->mg[e].slen);
+			if (!all[m++].text)
+				rc = DN_ENOMEM;
+		}
+	} else {
+		for (size_t i = 0; i < c->cap; i++) {
+			const struct ex_entry *e = &c->tab[i];
+			if (!e->count)
+				continue;
+			all[m].count = e->count;
+			all[m].text = value_text(e->vtype, e->v, e->s, e->slen);
+			if (!all[m++].text)
+				rc = DN_ENOMEM;
+		}
+	}
+	if (rc == 0)
+		qsort(all, m, sizeof *all, cmp_topv);
+	int take = m < (size_t)k ? (int)m : k;
+	*out = NULL;
+	*nout = 0;
+	if (rc == 0 && take) {
+		*out = dn_calloc((size_t)take, sizeof **out);
+		if (!*out)
+			rc = DN_ENOMEM;
+	}
+	for (size_t i = 0; i < m; i++) {
+		if (rc == 0 && (int)i < take) {
+			(*out)[i].text = all[i].text;
+			(*out)[i].count = all[i].count;
+		} else {
+			dn_free(all[i].text);
+		}
+	}
+	if (rc == 0)
+		*nout = take;
+	dn_free(all);
+	return rc < 0 ? dn_error_set(err, rc, "out of memory") : 0;
+}
+
+/* Sample quantile with linear interpolation between closest ranks (pandas' and numpy's
+ * default): position q * (n - 1) in the sorted values. */
+static double lerp_quantile(const double *v, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t lo = (size_t)floor(pos);
+	double frac = pos - (double)lo;
+	if (lo + 1 >= n)
+		return v[n - 1];
+	double a = v[lo], b = v[lo + 1], d = b - a;
+	/* numpy's _lerp: from the nearer end, so the result stays within [a, b]. */
+	return frac >= 0.5 ? b - d * (1 - frac) : a + d * frac;
+}
+
+/* numpy.histogram's binning: equal bins from linspace(min, max, bins + 1), the last closed. */
+static void hist_edges(double mn, double mx, int bins, double *edges)
+{
+	if (mn == mx) {
+		mn -= 0.5;
+		mx += 0.5;
+	}
+	double step = (mx - mn) / bins;
+	for (int i = 0; i <= bins; i++)
+		edges[i] = i * step + mn;
+	edges[bins] = mx;
+}
+
+static void hist_exact(const double *v, size_t n, int bins, const double *edges, double *h)
+{
+	double first = edges[0], last = edges[bins], norm = bins / (last - first);
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i];
+		int k = (int)((x - first) * norm);
+		if (k >= bins)
+			k = bins - 1;
+		if (k < 0)
+			k = 0;
+		if (x < edges[k] && k > 0)
+			k--;
+		else if (k != bins - 1 && x >= edges[k + 1])
+			k++;
+		h[k]++;
+	}
+}
+
+/* Average ranks (1-based, ties share their mean rank) of the n values x[idx[i]]. */
+static int rank_avg(const double *x, const uint32_t *rows, size_t n, double *rank,
+		    struct dn_error *err)
+{
+	uint64_t *k = dn_malloc(n * sizeof *k * 2 + 1);
+	uint32_t *ix = dn_malloc(n * sizeof *ix * 2 + 1);
+	if (!k || !ix) {
+		dn_free(k);
+		dn_free(ix);
+		return dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+	}
+	for (size_t i = 0; i < n; i++) {
+		k[i] = dn_q_key(x[rows ? rows[i] : i]);
+		ix[i] = (uint32_t)i;
+	}
+	dn_q_sort_keys(k, ix, n, k + n, ix + n);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && k[j + 1] == k[i])
+			j++;
+		double r = (double)(i + j) / 2 + 1;
+		for (size_t t = i; t <= j; t++)
+			rank[ix[t]] = r;
+		i = j + 1;
+	}
+	dn_free(k);
+	dn_free(ix);
+	return 0;
+}
+
+static double pearson_of(const double *x, const double *y, size_t n)
+{
+	double sx = 0, sy = 0;
+	for (size_t i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+	}
+	double mx = sx / (double)n, my = sy / (double)n, c = 0, vx = 0, vy = 0;
+	for (size_t i = 0; i < n; i++) {
+		double dx = x[i] - mx, dy = y[i] - my;
+		c += dx * dy;
+		vx += dx * dx;
+		vy += dy * dy;
+	}
+	return vx > 0 && vy > 0 ? c / sqrt(vx * vy) : NAN;
+}
+
+/* Spearman over pairwise complete rows, as pandas' corr(method="spearman"). */
+static int spearman(struct dn_profile *p, struct dn_error *err)
+{
+	int n = p->ncorr;
+	size_t rows = (size_t)p->rows;
+	struct dn_profile_result *r = &p->res;
+	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
+	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
+	uint32_t *sel = dn_malloc(rows * sizeof *sel + 4);
+	double *ra = dn_malloc(rows * sizeof *ra + 8), *rb = dn_malloc(rows * sizeof *rb + 8);
+	int rc = 0;
+	if (!r->spearman || !full || !sel || !ra || !rb) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+		goto out;
+	}
+	/* Columns without nulls are ranked once. */
+	for (int a = 0; a < n; a++) {
+		struct pcol *c = &p->cols[p->corr_cols[a]];
+		if (!c->vals || c->missing || !is_corr_type(c->type))
+			continue;
+		full[a] = dn_malloc(rows * sizeof(double) + 8);
+		if (!full[a]) {
+			rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+			goto out;
+		}
+		if ((rc = rank_avg(c->vals, NULL, rows, full[a], err)) < 0)
+			goto out;
+	}
+	for (int a = 0; a < n; a++) {
+		r->spearman[a * n + a] = 1;
+		for (int b = a + 1; b < n; b++) {
+			const double *x = p->cols[p->corr_cols[a]].vals;
+			const double *y = p->cols[p->corr_cols[b]].vals;
+			double v = NAN;
+			if (full[a] && full[b]) {
+				v = pearson_of(full[a], full[b], rows);
+			} else if (x && y && is_corr_type(p->cols[p->corr_cols[a]].type) &&
+				   is_corr_type(p->cols[p->corr_cols[b]].type)) {
+				size_t m = 0;
+				for (size_t i = 0; i < rows; i++)
+					if (!isnan(x[i]) && !isnan(y[i]))
+						sel[m++] = (uint32_t)i;
+				if (m > 1) {
+					if ((rc = rank_avg(x, sel, m, ra, err)) < 0 ||
+					    (rc = rank_avg(y, sel, m, rb, err)) < 0)
+						goto out;
+					v = pearson_of(ra, rb, m);
+				}
+			}
+			r->spearman[a * n + b] = r->spearman[b * n + a] = v;
+		}
+	}
+out:
+	for (int a = 0; full && a < n; a++)
+		dn_free(full[a]);
+	dn_free(full);
+	dn_free(sel);
+	dn_free(ra);
+	dn_free(rb);
+	return rc;
+}
+
+static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
+		 const char *fmt, ...) DN_PRINTF(5, 6);
+
+static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
+		 const char *fmt, ...)
+{
+	struct dn_profile_alert *na = dn_realloc(r->alerts, sizeof *na * (size_t)(r->nalerts + 1));
+	if (!na)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->alerts = na;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	na[r->nalerts].column = column;
+	na[r->nalerts].kind = kind;
+	na[r->nalerts].message = dn_strdup(buf);
+	if (!na[r->nalerts].message)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->nalerts++;
+	return 0;
+}
+
+static int column_result(struct dn_profile *p, int i, struct dn_error *err)
+{
+	struct pcol *c = &p->cols[i];
+	struct dn_profile_column *o = &p->res.columns[i];
+	o->name = c->name;
+	o->type = c->type;
+	o->widened_at = c->widened_at;
+	o->count = c->count;
+	o->missing = c->missing;
+	o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) : (double)c->values.n;
+	o->distinct_exact = !c->values.sketch;
+	o->min = o->max = o->mean = o->std = o->skew = NAN;
+	o->len_min = o->len_mean = o->len_max = NAN;
+	o->zeros = o->negatives = -1;
+	for (int q = 0; q < DN_PROFILE_NQ; q++)
+		o->q[q] = NAN;
+	DN_TRY(counter_top(&c->values, p->opt.top, &o->top, &o->ntop, err));
+	o->top_exact = !c->values.sketch;
+	o->top_error = c->values.err;
+	if (c->type == DN_STRING) {
+		DN_TRY(counter_top(&c->patterns, p->opt.top, &o->patterns, &o->npatterns, err));
+		o->patterns_exact = !c->patterns.sketch;
+		if (c->vcount) {
+			o->len_min = (double)c->len_min;
+			o->len_max = (double)c->len_max;
+			o->len_mean = c->len_sum / (double)c->vcount;
+		}
+		return 0;
+	}
+	if (!c->mn)
+		return 0;
+	o->mean = c->mean;
+	if (c->type == DN_BOOL)
+		return 0;
+	o->min = c->min;
+	o->max = c->max;
+	double n = c->mn;
+	if (c->type == DN_INT64 || c->type == DN_FLOAT64) {
+		o->zeros = c->zeros;
+		o->negatives = c->negs;
+		o->std = n > 1 ? sqrt(c->m2 / (n - 1)) : NAN;
+		if (n > 2) {
+			/* pandas zeroes sums below 1e-14 (floating-point noise) first. */
+			double m2 = fabs(c->m2) < 1e-14 ? 0 : c->m2;
+			double m3 = fabs(c->m3) < 1e-14 ? 0 : c->m3;
+			o->skew = m2 == 0 ? 0 : n * sqrt(n - 1) / (n - 2) * (m3 / pow(m2, 1.5));
+		}
+	}
+	int bins = p->opt.hist_bins;
+	o->edges = dn_malloc(sizeof(double) * (size_t)(bins + 1));
+	o->hist = dn_calloc((size_t)bins, sizeof(double));
+	if (!o->edges || !o->hist)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	o->nbins = bins;
+	hist_edges(c->min, c->max, bins, o->edges);
+	if (c->vals) {
+		size_t m = 0;
+		double *v = dn_malloc(sizeof(double) * (size_t)c->mn + 8);
+		double *tmp = dn_malloc(sizeof(double) * (size_t)c->mn + 8);
+		if (!v || !tmp) {
+			dn_free(v);
+			dn_free(tmp);
+			return dn_error_set(err, DN_ENOMEM, "out of memory (quantiles)");
+		}
+		for (int64_t r = 0; r < p->rows; r++)
+			if (!isnan(c->vals[r]))
+				v[m++] = c->vals[r];
+		dn_q_sort(v, m, tmp);
+		for (int q = 0; q < DN_PROFILE_NQ; q++)
+			o->q[q] = lerp_quantile(v, m, dn_profile_q[q]);
+		hist_exact(v, m, bins, o->edges, o->hist);
+		dn_free(v);
+		dn_free(tmp);
+		o->quantiles_exact = 1;
+	} else {
+		DN_TRY(dn_qsketch_quantiles(&c->qs, dn_profile_q, DN_PROFILE_NQ, o->q, err));
+		/* Estimated counts: differences of the sketch's ranks at the edges. */
+		double below = 0;
+		for (int b = 0; b < bins; b++) {
+			double upto = b == bins - 1 ? (double)c->qs.n :
+						      dn_qsketch_rank(&c->qs, o->edges[b + 1]);
+			o->hist[b] = upto > below ? upto - below : 0;
+			if (upto > below)
+				below = upto;
+		}
+	}
+	return 0;
+}
+
+static int make_alerts(struct dn_profile *p, struct dn_error *err)
+{
+	struct dn_profile_result *r = &p->res;
+	if (p->res.duplicate_rows > 0)
+		DN_TRY(alert(r, -1, "duplicates", err, "%lld duplicate rows (%.1f%%)",
+			     (long long)r->duplicate_rows, 100.0 * r->duplicate_rows / r->rows));
+	for (int i = 0; i < r->ncolumns; i++) {
+		const struct dn_profile_column *o = &r->columns[i];
+		double rows = (double)r->rows;
+		if (o->widened_at >= 0)
+			DN_TRY(alert(r, i, "widened", err,
+				     "%s became a string at row %lld; statistics other than count "
+				     "and missing cover the rows from there on",
+				     o->name, (long long)o->widened_at + 1));
+		if (o->count == 0) {
+			DN_TRY(alert(r, i, "empty", err, "%s has no values", o->name));
+			continue;
+		}
+		if (o->missing > 0.5 * rows)
+			DN_TRY(alert(r, i, "missing", err, "%s is %.1f%% missing", o->name,
+				     100.0 * (double)o->missing / rows));
+		if (o->distinct_exact && o->distinct == 1 && o->widened_at < 0)
+			DN_TRY(alert(r, i, "constant", err, "%s has one value (%s)", o->name,
+				     o->ntop ? o->top[0].text : ""));
+		int idish = o->type == DN_INT64 || o->type == DN_STRING;
+		int unique = o->distinct_exact ? o->distinct == (double)o->count :
+						 o->distinct >= 0.98 * (double)o->count;
+		if (idish && o->missing == 0 && o->count > 1 && unique && o->widened_at < 0)
+			DN_TRY(alert(r, i, "identifier", err,
+				     "%s is %sunique: likely an identifier", o->name,
+				     o->distinct_exact ? "" : "about "));
+		else if (o->type == DN_STRING && o->distinct > 0.5 * (double)o->count &&
+			 o->count > 1)
+			DN_TRY(alert(r, i, "high_cardinality", err,
+				     "%s has %.0f distinct values (%.1f%% of its values)", o->name,
+				     o->distinct, 100.0 * o->distinct / (double)o->count));
+		if (!isnan(o->skew) && fabs(o->skew) > 1)
+			DN_TRY(alert(r, i, "skewed", err, "%s is skewed (skewness %.2f)", o->name,
+				     o->skew));
+		if (o->zeros > 0 && o->zeros > 0.5 * (double)o->count)
+			DN_TRY(alert(r, i, "zeros", err, "%s is %.1f%% zeros", o->name,
+				     100.0 * (double)o->zeros / (double)o->count));
+	}
+	for (int a = 0; a < r->ncorr; a++)
+		for (int b = a + 1; b < r->ncorr; b++) {
+			double v = r->pearson[a * r->ncorr + b];
+			if (!isnan(v) && fabs(v) > 0.9)
+				DN_TRY(alert(r, r->corr_columns[a], "correlated", err,
+					     "%s and %s are highly correlated (Pearson %.3f)",
+					     r->columns[r->corr_columns[a]].name,
+					     r->columns[r->corr_columns[b]].name, v));
+		}
+	return 0;
+}
+
+int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out,
+		      struct dn_error *err)
+{
+	if (p->finished) {
+		*out = &p->res;
+		return 0;
+	}
+	struct dn_profile_result *r = &p->res;
+	if (p->ncols < 0)
+		p->ncols = 0;
+	r->rows = p->rows;
+	r->ncolumns = p->ncols;
+	r->columns = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *r->columns);
+	if (!r->columns)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->target = -1;
+	if (p->opt.target) {
+		for (int i = 0; i < p->ncols; i++)
+			if (!strcmp(p->cols[i].name, p->opt.target))
+				r->target = i;
+		if (r->target < 0)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "no column '%s' to use as the target", p->opt.target);
+	}
+	p->finished = 1;
+	for (int i = 0; i < p->ncols; i++)
+		DN_TRY(column_result(p, i, err));
+	r->duplicate_rows = p->exact ? p->dups : -1;
+	/* Correlations over the columns that are still numeric. */
+	int n = p->ncorr;
+	r->ncorr = n;
+	r->corr_columns = dn_malloc(sizeof(int) * (size_t)(n ? n : 1));
+	r->pearson = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
+	if (!r->corr_columns || !r->pearson)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int a = 0; a < n; a++) {
+		r->corr_columns[a] = p->corr_cols[a];
+		r->pearson[a * n + a] = 1;
+		for (int b = a + 1; b < n; b++) {
+			const struct comom *m = &p->pairs[a * MAX_CORR + b];
+			double v = m->m2x > 0 && m->m2y > 0 ? m->cxy / sqrt(m->m2x * m->m2y) : NAN;
+			if (!is_corr_type(p->cols[p->corr_cols[a]].type) ||
+			    !is_corr_type(p->cols[p->corr_cols[b]].type))
+				v = NAN; /* widened to string on the way */
+			r->pearson[a * n + b] = r->pearson[b * n + a] = v;
+		}
+	}
+	if (p->exact && n)
+		DN_TRY(spearman(p, err));
+	DN_TRY(make_alerts(p, err));
+	*out = r;
+	return 0;
+}
