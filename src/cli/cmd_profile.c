@@ -125,8 +125,8 @@ static void profile_help(FILE *out)
 		"  --target COL           relate every numeric column to COL\n"
 		"  --exact-rows N         rows kept for exact quantiles, Spearman and duplicates\n"
 		"                         (default 2000000); beyond, quantiles are estimated\n"
-		"  --exact-distinct N     distinct values counted exactly per column (default\n"
-		"                         65536); beyond, HyperLogLog and Misra-Gries estimate\n\n");
+		"  --exact-distinct N     distinct values counted exactly per column\n"
+		"                         (default 65536); beyond, they are estimated\n\n");
 	dn_cli_read_help(out);
 }
 
