@@ -77,6 +77,10 @@ static int profile_run(int argc, char **argv)
 	int64_t t0 = dn_monotonic_us();
 	if ((rc = dn_cli_open_reader(&o, path, &r)) != 0)
 		goto out;
+	if (po.target && dn_schema_find(dn_reader_schema(r), po.target) < 0) {
+		rc = dn_cli_usage("profile", "--target: %s has no column '%s'", path, po.target);
+		goto out;
+	}
 	if (dn_profile_new(&p, &po, &err) < 0)
 		goto fail;
 	while ((k = dn_reader_next(r, &b, &err)) > 0) {

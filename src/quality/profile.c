@@ -1159,7 +1159,7 @@ static int make_alerts(struct dn_profile *p, struct dn_error *err)
 {
 	struct dn_profile_result *r = &p->res;
 	if (p->res.duplicate_rows > 0)
-		DN_TRY(alert(r, -1, "duplicates", err, "%lld duplicate rows (%.1f%%)",
+		DN_TRY(alert(r, -1, "duplicates", err, "duplicate rows: %lld (%.1f%% of rows)",
 			     (long long)r->duplicate_rows, 100.0 * r->duplicate_rows / r->rows));
 	for (int i = 0; i < r->ncolumns; i++) {
 		const struct dn_profile_column *o = &r->columns[i];

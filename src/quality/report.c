@@ -62,8 +62,11 @@ static void json_num(FILE *f, double v)
 		fputs("null", f);
 	else if (v == floor(v) && fabs(v) < 9e15)
 		fprintf(f, "%.0f", v);
-	else
-		fprintf(f, "%.17g", v);
+	else {
+		char buf[40]; /* the shortest text that reads back as v */
+		dn_format_f64(v, buf);
+		fputs(buf, f);
+	}
 }
 
 /* Statistics of a column's values: dates and timestamps as ISO text. */
