@@ -2,7 +2,7 @@ The lake on S3: the same commands against a fake S3 server on 127.0.0.1 (tests/s
 server reads its stdin from a FIFO held open by a sleep; killing the sleep stops the server (and
 a failed case stops it within five minutes).
 
-  $ mkfifo $TMP/in && (sleep 300 > $TMP/in 2>/dev/null & echo $! > $TMP/sleep.pid) && (../../s3-server lakebucket < $TMP/in > $TMP/endpoint 2> $TMP/s3.log &) && for i in $(seq 900); do grep -q http $TMP/endpoint && break; sleep 0.1; done; grep -c http $TMP/endpoint
+  $ mkfifo $TMP/in && (sleep 300 > $TMP/in 2>/dev/null & echo $! > $TMP/sleep.pid) && (../../s3-server lakebucket < $TMP/in > $TMP/endpoint 2> $TMP/s3.log &) && for i in $(seq 900); do grep -qs http $TMP/endpoint && break; sleep 0.1; done; grep -c http $TMP/endpoint
   1
   $ export AWS_ENDPOINT_URL=$(head -1 $TMP/endpoint) AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER DUNYA_LAKE=s3://lakebucket/lake && dunya -q lake write projects/lake/orders.csv raw/orders --partition ds=2024-01-01 && dunya -q lake write projects/lake/orders.csv raw/orders --partition ds=2024-01-02
   raw/orders version 1: 4 rows in 1 file
