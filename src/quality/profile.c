@@ -260,6 +260,10 @@ struct pcol {
 	int64_t len_min, len_max;
 	double len_sum;
 	int corr; /* index among the correlation columns, or -1 */
+	/* At the end, within the exact bound: the non-null values sorted, and their rows. */
+	double *sorted;
+	uint32_t *order;
+	size_t nsorted;
 };
 
 struct comom {
@@ -357,6 +361,10 @@ static void pcol_reset_values(struct pcol *c)
 {
 	dn_free(c->vals);
 	c->vals = NULL;
+	dn_free(c->sorted);
+	dn_free(c->order);
+	c->sorted = NULL;
+	c->order = NULL;
 	dn_qsketch_release(&c->qs);
 	counter_release(&c->values);
 	counter_release(&c->patterns);
@@ -933,113 +941,152 @@ static void hist_exact(const double *v, size_t n, int bins, const double *edges,
 	}
 }
 
-/* Average ranks (1-based, ties share their mean rank) of the n values x[idx[i]]. */
-static int rank_avg(const double *x, const uint32_t *rows, size_t n, double *rank,
-		    struct dn_error *err)
+/* Sort one column's stored values, keeping their rows (a job on the pool: columns sort in
+ * parallel). Serves its quantiles, histogram and ranks. */
+struct sort_job {
+	struct pcol *c;
+	int64_t rows;
+	int rc;
+};
+
+static void sort_column(void *user)
 {
-	uint64_t *k = dn_malloc(n * sizeof *k * 2 + 1);
-	uint32_t *ix = dn_malloc(n * sizeof *ix * 2 + 1);
-	if (!k || !ix) {
+	struct sort_job *j = user;
+	struct pcol *c = j->c;
+	size_t m = 0, n = (size_t)c->mn;
+	uint64_t *k = dn_malloc(sizeof *k * (2 * n + 1));
+	uint32_t *ix = dn_malloc(sizeof *ix * (2 * n + 1));
+	c->sorted = dn_malloc(sizeof *c->sorted * (n + 1));
+	if (!k || !ix || !c->sorted) {
 		dn_free(k);
 		dn_free(ix);
-		return dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+		dn_free(c->sorted);
+		c->sorted = NULL;
+		j->rc = DN_ENOMEM;
+		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		k[i] = dn_q_key(x[rows ? rows[i] : i]);
-		ix[i] = (uint32_t)i;
-	}
-	dn_q_sort_keys(k, ix, n, k + n, ix + n);
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && k[j + 1] == k[i])
-			j++;
-		double r = (double)(i + j) / 2 + 1;
-		for (size_t t = i; t <= j; t++)
-			rank[ix[t]] = r;
-		i = j + 1;
-	}
+	for (int64_t r = 0; r < j->rows; r++)
+		if (!isnan(c->vals[r])) {
+			k[m] = dn_q_key(c->vals[r]);
+			ix[m++] = (uint32_t)r;
+		}
+	dn_q_sort_keys(k, ix, m, k + n, ix + n);
+	for (size_t i = 0; i < m; i++)
+		c->sorted[i] = dn_q_unkey(k[i]);
 	dn_free(k);
-	dn_free(ix);
-	return 0;
+	c->order = dn_realloc(ix, sizeof *ix * (m + 1));
+	if (!c->order)
+		c->order = ix;
+	c->nsorted = m;
+	j->rc = 0;
 }
 
-static double pearson_of(const double *x, const double *y, size_t n)
+static int sort_columns(struct dn_profile *p, struct dn_error *err)
 {
-	double sx = 0, sy = 0;
-	for (size_t i = 0; i < n; i++) {
-		sx += x[i];
-		sy += y[i];
+	struct sort_job *jobs = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *jobs);
+	struct dn_pool *pool = NULL;
+	int n = 0, rc = 0;
+	if (!jobs)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int i = 0; i < p->ncols; i++)
+		if (p->cols[i].vals && is_measure(p->cols[i].type) && p->cols[i].mn > 0) {
+			jobs[n].c = &p->cols[i];
+			jobs[n++].rows = p->rows;
+		}
+	int threads = dn_cpu_count() < n ? dn_cpu_count() : n;
+	if (threads > 1 && dn_pool_new(&pool, threads, NULL) == 0) {
+		for (int i = 0; i < n; i++)
+			if (dn_pool_submit(pool, sort_column, &jobs[i], NULL) < 0)
+				sort_column(&jobs[i]);
+		dn_pool_wait(pool);
+		dn_pool_free(pool);
+	} else {
+		for (int i = 0; i < n; i++)
+			sort_column(&jobs[i]);
 	}
-	double mx = sx / (double)n, my = sy / (double)n, c = 0, vx = 0, vy = 0;
-	for (size_t i = 0; i < n; i++) {
-		double dx = x[i] - mx, dy = y[i] - my;
-		c += dx * dy;
-		vx += dx * dx;
-		vy += dy * dy;
-	}
-	return vx > 0 && vy > 0 ? c / sqrt(vx * vy) : NAN;
+	for (int i = 0; i < n; i++)
+		if (jobs[i].rc < 0)
+			rc = dn_error_set(err, jobs[i].rc, "out of memory (sorting values)");
+	dn_free(jobs);
+	return rc;
 }
 
-/* Spearman over pairwise complete rows, as pandas' corr(method="spearman"). */
+/* Average ranks (1-based, ties share their mean) of c's values over the rows where other is
+ * not null, written at their rows in rank[]. One walk of c's sorted order: no sort per pair. */
+static void ranks_where(const struct pcol *c, const double *other, double *rank)
+{
+	size_t n = c->nsorted, pos = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i, kept = 0;
+		while (j < n && c->sorted[j] == c->sorted[i]) {
+			kept += !isnan(other[c->order[j]]);
+			j++;
+		}
+		double r = (double)pos + (double)(kept + 1) / 2;
+		for (size_t t = i; t < j; t++)
+			if (!isnan(other[c->order[t]]))
+				rank[c->order[t]] = r;
+		pos += kept;
+		i = j;
+	}
+}
+
+/* Pearson between ra and rb over the rows where x and y are both not null. */
+static double pearson_rows(const double *ra, const double *rb, const double *x, const double *y,
+			   size_t rows)
+{
+	double n = 0, sa = 0, sb = 0;
+	for (size_t i = 0; i < rows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			n++;
+			sa += ra[i];
+			sb += rb[i];
+		}
+	if (n < 2)
+		return NAN;
+	double ma = sa / n, mb = sb / n, c = 0, va = 0, vb = 0;
+	for (size_t i = 0; i < rows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			double da = ra[i] - ma, db = rb[i] - mb;
+			c += da * db;
+			va += da * da;
+			vb += db * db;
+		}
+	return va > 0 && vb > 0 ? c / sqrt(va * vb) : NAN;
+}
+
+/* Spearman over pairwise complete rows, as pandas' corr(method="spearman"): Pearson on the
+ * average ranks each column has among the rows where both are not null. */
 static int spearman(struct dn_profile *p, struct dn_error *err)
 {
 	int n = p->ncorr;
 	size_t rows = (size_t)p->rows;
 	struct dn_profile_result *r = &p->res;
 	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
-	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
-	uint32_t *sel = dn_malloc(rows * sizeof *sel + 4);
 	double *ra = dn_malloc(rows * sizeof *ra + 8), *rb = dn_malloc(rows * sizeof *rb + 8);
-	int rc = 0;
-	if (!r->spearman || !full || !sel || !ra || !rb) {
-		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
-		goto out;
-	}
-	/* Columns without nulls are ranked once. */
-	for (int a = 0; a < n; a++) {
-		struct pcol *c = &p->cols[p->corr_cols[a]];
-		if (!c->vals || c->missing || !is_corr_type(c->type))
-			continue;
-		full[a] = dn_malloc(rows * sizeof(double) + 8);
-		if (!full[a]) {
-			rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
-			goto out;
-		}
-		if ((rc = rank_avg(c->vals, NULL, rows, full[a], err)) < 0)
-			goto out;
+	if (!r->spearman || !ra || !rb) {
+		dn_free(ra);
+		dn_free(rb);
+		return dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
 	}
 	for (int a = 0; a < n; a++) {
 		r->spearman[a * n + a] = 1;
 		for (int b = a + 1; b < n; b++) {
-			const double *x = p->cols[p->corr_cols[a]].vals;
-			const double *y = p->cols[p->corr_cols[b]].vals;
+			const struct pcol *ca = &p->cols[p->corr_cols[a]];
+			const struct pcol *cb = &p->cols[p->corr_cols[b]];
 			double v = NAN;
-			if (full[a] && full[b]) {
-				v = pearson_of(full[a], full[b], rows);
-			} else if (x && y && is_corr_type(p->cols[p->corr_cols[a]].type) &&
-				   is_corr_type(p->cols[p->corr_cols[b]].type)) {
-				size_t m = 0;
-				for (size_t i = 0; i < rows; i++)
-					if (!isnan(x[i]) && !isnan(y[i]))
-						sel[m++] = (uint32_t)i;
-				if (m > 1) {
-					if ((rc = rank_avg(x, sel, m, ra, err)) < 0 ||
-					    (rc = rank_avg(y, sel, m, rb, err)) < 0)
-						goto out;
-					v = pearson_of(ra, rb, m);
-				}
+			if (ca->order && cb->order && is_corr_type(ca->type) &&
+			    is_corr_type(cb->type)) {
+				ranks_where(ca, cb->vals, ra);
+				ranks_where(cb, ca->vals, rb);
+				v = pearson_rows(ra, rb, ca->vals, cb->vals, rows);
 			}
 			r->spearman[a * n + b] = r->spearman[b * n + a] = v;
 		}
 	}
-out:
-	for (int a = 0; full && a < n; a++)
-		dn_free(full[a]);
-	dn_free(full);
-	dn_free(sel);
 	dn_free(ra);
 	dn_free(rb);
-	return rc;
+	return 0;
 }
 
 static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
@@ -1121,24 +1168,10 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	o->nbins = bins;
 	hist_edges(c->min, c->max, bins, o->edges);
-	if (c->vals) {
-		size_t m = 0;
-		double *v = dn_malloc(sizeof(double) * (size_t)c->mn + 8);
-		double *tmp = dn_malloc(sizeof(double) * (size_t)c->mn + 8);
-		if (!v || !tmp) {
-			dn_free(v);
-			dn_free(tmp);
-			return dn_error_set(err, DN_ENOMEM, "out of memory (quantiles)");
-		}
-		for (int64_t r = 0; r < p->rows; r++)
-			if (!isnan(c->vals[r]))
-				v[m++] = c->vals[r];
-		dn_q_sort(v, m, tmp);
+	if (c->sorted) {
 		for (int q = 0; q < DN_PROFILE_NQ; q++)
-			o->q[q] = lerp_quantile(v, m, dn_profile_q[q]);
-		hist_exact(v, m, bins, o->edges, o->hist);
-		dn_free(v);
-		dn_free(tmp);
+			o->q[q] = lerp_quantile(c->sorted, c->nsorted, dn_profile_q[q]);
+		hist_exact(c->sorted, c->nsorted, bins, o->edges, o->hist);
 		o->quantiles_exact = 1;
 	} else {
 		DN_TRY(dn_qsketch_quantiles(&c->qs, dn_profile_q, DN_PROFILE_NQ, o->q, err));
@@ -1235,6 +1268,8 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 					    "no column '%s' to use as the target", p->opt.target);
 	}
 	p->finished = 1;
+	if (p->exact)
+		DN_TRY(sort_columns(p, err));
 	for (int i = 0; i < p->ncols; i++)
 		DN_TRY(column_result(p, i, err));
 	r->duplicate_rows = p->exact ? p->dups : -1;

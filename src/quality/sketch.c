@@ -1,9 +1,9 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double, eight passes of
- * eight bits, skipping a pass when every key has the same byte there (common: the high bytes of
- * similar magnitudes). It is O(n) whatever the input order, so no input can make it quadratic,
+ * The sort is LSD radix over the order-preserving integer image of a double, six passes of
+ * eleven bits with every histogram taken in one read, skipping a pass when every key has the same
+ * digit there (common: the high bits of similar magnitudes). It is O(n) whatever the input order, so no input can make it quadratic,
  * and on a million doubles it is several times faster than qsort with a comparator. */
 #include <math.h>
 #include <stdlib.h>
@@ -11,29 +11,42 @@
 
 #include "quality_int.h"
 
+#define RADIX_BITS 11
+#define RADIX_PASSES 6 /* 6 * 11 >= 64 */
+#define RADIX_SIZE (1 << RADIX_BITS)
+
 void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti)
 {
 	uint64_t *src = k, *dst = tk;
 	uint32_t *isrc = idx, *idst = ti;
-	size_t count[256];
-	for (int pass = 0; pass < 8; pass++) {
-		int sh = pass * 8;
-		memset(count, 0, sizeof count);
-		for (size_t i = 0; i < n; i++)
-			count[(src[i] >> sh) & 255]++;
-		if (n == 0 || count[(src[0] >> sh) & 255] == n)
-			continue; /* every key has this byte: the pass would not move anything */
+	/* All digit histograms in one read of the keys. */
+	static _Thread_local size_t count[RADIX_PASSES][RADIX_SIZE];
+	memset(count, 0, sizeof count);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = k[i];
+		for (int pass = 0; pass < RADIX_PASSES; pass++)
+			count[pass][(x >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+	}
+	for (int pass = 0; pass < RADIX_PASSES; pass++) {
+		int sh = pass * RADIX_BITS;
+		size_t *c = count[pass];
+		if (n == 0 || c[(src[0] >> sh) & (RADIX_SIZE - 1)] == n)
+			continue; /* every key has this digit: the pass would not move anything */
 		size_t sum = 0;
-		for (int b = 0; b < 256; b++) {
-			size_t c = count[b];
-			count[b] = sum;
-			sum += c;
+		for (int b = 0; b < RADIX_SIZE; b++) {
+			size_t t = c[b];
+			c[b] = sum;
+			sum += t;
 		}
-		for (size_t i = 0; i < n; i++) {
-			size_t at = count[(src[i] >> sh) & 255]++;
-			dst[at] = src[i];
-			if (isrc)
+		if (isrc) {
+			for (size_t i = 0; i < n; i++) {
+				size_t at = c[(src[i] >> sh) & (RADIX_SIZE - 1)]++;
+				dst[at] = src[i];
 				idst[at] = isrc[i];
+			}
+		} else {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i] >> sh) & (RADIX_SIZE - 1)]++] = src[i];
 		}
 		uint64_t *t = src;
 		src = dst;
