@@ -70,7 +70,9 @@ struct counter {
 	struct dn_arena arena;
 	/* sketch */
 	struct mg_entry *mg;
-	int nmg;
+	int nmg;        /* slots in use or freed (count 0) */
+	int32_t *freel; /* freed slots */
+	int nfree;
 	int32_t *idx; /* open addressing over mg, 4k slots, -1 empty */
 	int64_t err;  /* counts are low by at most this */
 	struct dn_hll *hll;
@@ -90,6 +92,7 @@ static void counter_release(struct counter *c)
 	dn_free(c->tab);
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
+	dn_free(c->freel);
 	dn_free(c->idx);
 	dn_free(c->hll);
 	memset(c, 0, sizeof *c);
@@ -127,6 +130,8 @@ static void mg_index(struct counter *c)
 	for (size_t i = 0; i < icap; i++)
 		c->idx[i] = -1;
 	for (int e = 0; e < c->nmg; e++) {
+		if (!c->mg[e].count)
+			continue;
 		size_t j = c->mg[e].key & (icap - 1);
 		while (c->idx[j] >= 0)
 			j = (j + 1) & (icap - 1);
@@ -152,10 +157,11 @@ static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, u
 static int counter_to_sketch(struct counter *c, struct dn_error *err)
 {
 	c->mg = dn_calloc((size_t)c->k, sizeof *c->mg);
+	c->freel = dn_malloc(sizeof *c->freel * (size_t)c->k);
 	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
 	if (c->with_hll)
 		c->hll = dn_malloc(sizeof *c->hll);
-	if (!c->mg || !c->idx || (c->with_hll && !c->hll))
+	if (!c->mg || !c->freel || !c->idx || (c->with_hll && !c->hll))
 		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	if (c->hll)
 		dn_hll_init(c->hll);
@@ -227,17 +233,17 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 		}
 		j = (j + 1) & (icap - 1);
 	}
-	if (c->nmg < c->k) {
-		mg_set(&c->mg[c->nmg], key, 1, vtype, v, s, slen);
-		c->idx[j] = c->nmg++;
+	if (c->nfree || c->nmg < c->k) {
+		int e = c->nfree ? c->freel[--c->nfree] : c->nmg++;
+		mg_set(&c->mg[e], key, 1, vtype, v, s, slen);
+		c->idx[j] = e;
 		return 0;
 	}
-	/* Full: the new value and every counter lose one; empty counters go. */
-	int m = 0;
+	/* Full: the new value and every counter lose one; empty counters free their slots (the
+	 * others stay where they are: no copying). */
 	for (int e = 0; e < c->nmg; e++)
-		if (--c->mg[e].count > 0)
-			c->mg[m++] = c->mg[e];
-	c->nmg = m;
+		if (--c->mg[e].count == 0)
+			c->freel[c->nfree++] = e;
 	c->err++;
 	mg_index(c);
 	return 0;
@@ -275,10 +281,9 @@ struct dn_profile {
 	int ncols;
 	struct pcol *cols;
 	int64_t rows;
-	int exact;        /* values and row hashes still stored */
-	size_t vcap;      /* rows of room in each vals */
-	uint64_t *rowset; /* row hash set (0 = empty) */
-	size_t rcap, rn;
+	int exact;         /* values and row hashes still stored */
+	size_t vcap;       /* rows of room in each vals */
+	uint64_t *rowhash; /* one hash per row while exact; sorted at the end to count repeats */
 	int64_t dups;
 	int ncorr;
 	int corr_cols[MAX_CORR];
@@ -379,7 +384,7 @@ void dn_profile_free(struct dn_profile *p)
 		dn_free(p->cols[c].name);
 	}
 	dn_free(p->cols);
-	dn_free(p->rowset);
+	dn_free(p->rowhash);
 	dn_free(p->pairs);
 	dn_free(p->scratch);
 	dn_free(p->rh);
@@ -440,43 +445,9 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 		dn_free(c->vals);
 		c->vals = NULL;
 	}
-	dn_free(p->rowset);
-	p->rowset = NULL;
+	dn_free(p->rowhash);
+	p->rowhash = NULL;
 	p->exact = 0;
-	return 0;
-}
-
-static int rowset_add(struct dn_profile *p, uint64_t h, struct dn_error *err)
-{
-	if (!h)
-		h = 1;
-	if (p->rn * 2 >= p->rcap) {
-		size_t ncap = p->rcap ? p->rcap * 2 : 1 << 16;
-		uint64_t *nt = dn_calloc(ncap, sizeof *nt);
-		if (!nt)
-			return dn_error_set(err, DN_ENOMEM, "out of memory (row hashes)");
-		for (size_t i = 0; i < p->rcap; i++) {
-			if (!p->rowset[i])
-				continue;
-			size_t j = p->rowset[i] & (ncap - 1);
-			while (nt[j])
-				j = (j + 1) & (ncap - 1);
-			nt[j] = p->rowset[i];
-		}
-		dn_free(p->rowset);
-		p->rowset = nt;
-		p->rcap = ncap;
-	}
-	size_t j = h & (p->rcap - 1);
-	while (p->rowset[j]) {
-		if (p->rowset[j] == h) {
-			p->dups++;
-			return 0;
-		}
-		j = (j + 1) & (p->rcap - 1);
-	}
-	p->rowset[j] = h;
-	p->rn++;
 	return 0;
 }
 
@@ -757,6 +728,10 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 					nv[r] = NAN;
 			p->cols[i].vals = nv;
 		}
+		uint64_t *nh = dn_realloc(p->rowhash, ncap * sizeof *nh);
+		if (!nh)
+			return dn_error_set(err, DN_ENOMEM, "out of memory (row hashes)");
+		p->rowhash = nh;
 		p->vcap = ncap;
 	}
 	for (int64_t r = 0; r < nrows; r++)
@@ -798,7 +773,7 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
 	if (p->exact)
 		for (int64_t r = 0; r < nrows; r++)
-			DN_TRY(rowset_add(p, dn_hash_u64(p->rh[r]), err));
+			p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
 	p->rows += nrows;
 	return 0;
 }
@@ -855,6 +830,8 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 	int rc = 0;
 	if (c->sketch) {
 		for (int e = 0; e < c->nmg; e++) {
+			if (!c->mg[e].count)
+				continue;
 			all[m].count = c->mg[e].count;
 			all[m].text =
 				value_text(c->mg[e].vtype, c->mg[e].v, c->mg[e].s, c->mg[e].slen);
@@ -981,8 +958,33 @@ static void sort_column(void *user)
 	j->rc = 0;
 }
 
+/* Duplicate rows: sort the row hashes, count each hash equal to the one before. */
+struct dup_job {
+	struct dn_profile *p;
+	int rc;
+};
+
+static void count_dups(void *user)
+{
+	struct dup_job *j = user;
+	struct dn_profile *p = j->p;
+	size_t n = (size_t)p->rows;
+	uint64_t *tmp = dn_malloc(sizeof *tmp * (n + 1));
+	if (!tmp) {
+		j->rc = DN_ENOMEM;
+		return;
+	}
+	dn_q_sort_keys(p->rowhash, NULL, n, tmp, NULL);
+	dn_free(tmp);
+	p->dups = 0;
+	for (size_t i = 1; i < n; i++)
+		p->dups += p->rowhash[i] == p->rowhash[i - 1];
+	j->rc = 0;
+}
+
 static int sort_columns(struct dn_profile *p, struct dn_error *err)
 {
+	struct dup_job dj = {p, 0};
 	struct sort_job *jobs = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *jobs);
 	struct dn_pool *pool = NULL;
 	int n = 0, rc = 0;
@@ -993,17 +995,22 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 			jobs[n].c = &p->cols[i];
 			jobs[n++].rows = p->rows;
 		}
-	int threads = dn_cpu_count() < n ? dn_cpu_count() : n;
+	int threads = dn_cpu_count() < n + 1 ? dn_cpu_count() : n + 1;
 	if (threads > 1 && dn_pool_new(&pool, threads, NULL) == 0) {
+		if (dn_pool_submit(pool, count_dups, &dj, NULL) < 0)
+			count_dups(&dj);
 		for (int i = 0; i < n; i++)
 			if (dn_pool_submit(pool, sort_column, &jobs[i], NULL) < 0)
 				sort_column(&jobs[i]);
 		dn_pool_wait(pool);
 		dn_pool_free(pool);
 	} else {
+		count_dups(&dj);
 		for (int i = 0; i < n; i++)
 			sort_column(&jobs[i]);
 	}
+	if (dj.rc < 0)
+		rc = dn_error_set(err, dj.rc, "out of memory (duplicate rows)");
 	for (int i = 0; i < n; i++)
 		if (jobs[i].rc < 0)
 			rc = dn_error_set(err, jobs[i].rc, "out of memory (sorting values)");
@@ -1069,7 +1076,13 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 		dn_free(rb);
 		return dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
 	}
-	for (int a = 0; a < n; a++) {
+	/* A column's ranks among the rows where a column without nulls is not null are its
+	 * ranks over all its values: computed once, then shared by those pairs. */
+	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
+	int rc = 0;
+	if (!full)
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+	for (int a = 0; rc == 0 && a < n; a++) {
 		r->spearman[a * n + a] = 1;
 		for (int b = a + 1; b < n; b++) {
 			const struct pcol *ca = &p->cols[p->corr_cols[a]];
@@ -1077,16 +1090,38 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 			double v = NAN;
 			if (ca->order && cb->order && is_corr_type(ca->type) &&
 			    is_corr_type(cb->type)) {
-				ranks_where(ca, cb->vals, ra);
-				ranks_where(cb, ca->vals, rb);
-				v = pearson_rows(ra, rb, ca->vals, cb->vals, rows);
+				const double *xa = ra, *xb = rb;
+				if (!cb->missing && !(xa = full[a])) {
+					if (!(full[a] = dn_malloc(rows * sizeof(double) + 8))) {
+						rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+						break;
+					}
+					ranks_where(ca, cb->vals, full[a]);
+					xa = full[a];
+				} else if (cb->missing) {
+					ranks_where(ca, cb->vals, ra);
+				}
+				if (!ca->missing && !(xb = full[b])) {
+					if (!(full[b] = dn_malloc(rows * sizeof(double) + 8))) {
+						rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+						break;
+					}
+					ranks_where(cb, ca->vals, full[b]);
+					xb = full[b];
+				} else if (ca->missing) {
+					ranks_where(cb, ca->vals, rb);
+				}
+				v = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
 			}
 			r->spearman[a * n + b] = r->spearman[b * n + a] = v;
 		}
 	}
+	for (int a = 0; full && a < n; a++)
+		dn_free(full[a]);
+	dn_free(full);
 	dn_free(ra);
 	dn_free(rb);
-	return 0;
+	return rc;
 }
 
 static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
