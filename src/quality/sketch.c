@@ -1,10 +1,11 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double, six passes of
- * eleven bits with every histogram taken in one read, skipping a pass when every key has the same
- * digit there (common: the high bits of similar magnitudes). It is O(n) whatever the input order, so no input can make it quadratic,
- * and on a million doubles it is several times faster than qsort with a comparator. */
+ * The sort is LSD radix over the order-preserving integer image of a double: six passes of
+ * eleven bits, every histogram taken in one read, a pass skipped when every key has the same
+ * digit there (common: the high bits of similar magnitudes). It is O(n) whatever the input
+ * order, so no input can make it quadratic, and on a million doubles it is several times
+ * faster than qsort with a comparator. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
