@@ -1062,65 +1062,114 @@ static double pearson_rows(const double *ra, const double *rb, const double *x, 
 	return va > 0 && vb > 0 ? c / sqrt(va * vb) : NAN;
 }
 
+/* Spearman's jobs: first each column's ranks over all its values (rank_job with b < 0), then
+ * one job per pair. Both phases run on the core pool. */
+struct rank_job {
+	struct dn_profile *p;
+	int a, b;      /* correlation column indexes; b < 0: the full ranks of a */
+	double **full; /* per correlation column: ranks over all its values */
+	double out;
+	int rc;
+};
+
+static void rank_job_run(void *user)
+{
+	struct rank_job *j = user;
+	struct dn_profile *p = j->p;
+	size_t rows = (size_t)p->rows;
+	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
+	j->rc = 0;
+	if (j->b < 0) {
+		if (!(j->full[j->a] = dn_malloc(rows * sizeof(double) + 8)))
+			j->rc = DN_ENOMEM;
+		else
+			ranks_where(ca, ca->vals, j->full[j->a]);
+		return;
+	}
+	/* A column's ranks among the rows where a column without nulls is not null are its
+	 * full ranks; only a partner with nulls needs them again, over the shared rows. */
+	const struct pcol *cb = &p->cols[p->corr_cols[j->b]];
+	double *ra = NULL, *rb = NULL;
+	const double *xa = j->full[j->a], *xb = j->full[j->b];
+	if (cb->missing) {
+		if (!(ra = dn_malloc(rows * sizeof(double) + 8)))
+			goto oom;
+		ranks_where(ca, cb->vals, ra);
+		xa = ra;
+	}
+	if (ca->missing) {
+		if (!(rb = dn_malloc(rows * sizeof(double) + 8)))
+			goto oom;
+		ranks_where(cb, ca->vals, rb);
+		xb = rb;
+	}
+	j->out = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
+	dn_free(ra);
+	dn_free(rb);
+	return;
+oom:
+	dn_free(ra);
+	j->rc = DN_ENOMEM;
+}
+
+static void run_jobs(struct dn_pool *pool, struct rank_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!pool || dn_pool_submit(pool, rank_job_run, &jobs[i], NULL) < 0)
+			rank_job_run(&jobs[i]);
+	if (pool)
+		dn_pool_wait(pool);
+}
+
 /* Spearman over pairwise complete rows, as pandas' corr(method="spearman"): Pearson on the
  * average ranks each column has among the rows where both are not null. */
 static int spearman(struct dn_profile *p, struct dn_error *err)
 {
-	int n = p->ncorr;
-	size_t rows = (size_t)p->rows;
+	int n = p->ncorr, rc = 0, nj = 0;
 	struct dn_profile_result *r = &p->res;
+	struct dn_pool *pool = NULL;
 	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
-	double *ra = dn_malloc(rows * sizeof *ra + 8), *rb = dn_malloc(rows * sizeof *rb + 8);
-	if (!r->spearman || !ra || !rb) {
-		dn_free(ra);
-		dn_free(rb);
-		return dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
-	}
-	/* A column's ranks among the rows where a column without nulls is not null are its
-	 * ranks over all its values: computed once, then shared by those pairs. */
 	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
-	int rc = 0;
-	if (!full)
+	struct rank_job *jobs = dn_calloc((size_t)(n * n + 1), sizeof *jobs);
+	if (!r->spearman || !full || !jobs) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
-	for (int a = 0; rc == 0 && a < n; a++) {
-		r->spearman[a * n + a] = 1;
-		for (int b = a + 1; b < n; b++) {
-			const struct pcol *ca = &p->cols[p->corr_cols[a]];
-			const struct pcol *cb = &p->cols[p->corr_cols[b]];
-			double v = NAN;
-			if (ca->order && cb->order && is_corr_type(ca->type) &&
-			    is_corr_type(cb->type)) {
-				const double *xa = ra, *xb = rb;
-				if (!cb->missing && !(xa = full[a])) {
-					if (!(full[a] = dn_malloc(rows * sizeof(double) + 8))) {
-						rc = dn_error_set(err, DN_ENOMEM, "out of memory");
-						break;
-					}
-					ranks_where(ca, cb->vals, full[a]);
-					xa = full[a];
-				} else if (cb->missing) {
-					ranks_where(ca, cb->vals, ra);
-				}
-				if (!ca->missing && !(xb = full[b])) {
-					if (!(full[b] = dn_malloc(rows * sizeof(double) + 8))) {
-						rc = dn_error_set(err, DN_ENOMEM, "out of memory");
-						break;
-					}
-					ranks_where(cb, ca->vals, full[b]);
-					xb = full[b];
-				} else if (ca->missing) {
-					ranks_where(cb, ca->vals, rb);
-				}
-				v = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
-			}
-			r->spearman[a * n + b] = r->spearman[b * n + a] = v;
-		}
+		goto out;
 	}
+	for (int a = 0; a < n * n; a++)
+		r->spearman[a] = NAN;
+	for (int a = 0; a < n; a++) {
+		const struct pcol *c = &p->cols[p->corr_cols[a]];
+		r->spearman[a * n + a] = 1;
+		if (c->order && is_corr_type(c->type))
+			jobs[nj++] = (struct rank_job){p, a, -1, full, NAN, 0};
+	}
+	if (dn_cpu_count() > 1 && dn_pool_new(&pool, dn_cpu_count(), NULL) < 0)
+		pool = NULL;
+	run_jobs(pool, jobs, nj);
+	for (int i = 0; i < nj; i++)
+		if (jobs[i].rc < 0)
+			rc = DN_ENOMEM;
+	nj = 0;
+	for (int a = 0; rc == 0 && a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			if (full[a] && full[b])
+				jobs[nj++] = (struct rank_job){p, a, b, full, NAN, 0};
+	if (rc == 0)
+		run_jobs(pool, jobs, nj);
+	for (int i = 0; rc == 0 && i < nj; i++) {
+		if (jobs[i].rc < 0)
+			rc = DN_ENOMEM;
+		r->spearman[jobs[i].a * n + jobs[i].b] = r->spearman[jobs[i].b * n + jobs[i].a] =
+			jobs[i].out;
+	}
+	if (rc < 0)
+		dn_error_set(err, rc, "out of memory (ranks)");
+out:
+	dn_pool_free(pool);
 	for (int a = 0; full && a < n; a++)
 		dn_free(full[a]);
 	dn_free(full);
-	dn_free(ra);
-	dn_free(rb);
+	dn_free(jobs);
 	return rc;
 }
 
