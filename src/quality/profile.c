@@ -439,7 +439,7 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 		struct pcol *c = &p->cols[i];
 		if (!c->vals)
 			continue;
-		for (int64_t r = 0; r < p->rows; r++)
+		for (int64_t r = 0; c->type != DN_BOOL && r < p->rows; r++)
 			if (!isnan(c->vals[r]))
 				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
 		dn_free(c->vals);
@@ -609,7 +609,7 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 		c->min = mn;
 	if (mx > c->max)
 		c->max = mx;
-	if (!p->exact)
+	if (!p->exact && c->type != DN_BOOL) /* bools report no quantiles */
 		for (int64_t i = 0; i < nrows; i++)
 			if (!isnan(x[i]))
 				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
