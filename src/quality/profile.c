@@ -139,6 +139,17 @@ static void mg_index(struct counter *c)
 	}
 }
 
+/* Bytes of s to keep for display: at most TEXT_MAX, not splitting a UTF-8 sequence. */
+static size_t text_cut(const char *s, size_t n)
+{
+	if (n <= TEXT_MAX)
+		return n;
+	n = TEXT_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, union cval v,
 		   const char *s, size_t slen)
 {
@@ -146,8 +157,7 @@ static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, u
 	m->count = count;
 	m->vtype = (uint8_t)vtype;
 	m->v = v;
-	if (slen > TEXT_MAX)
-		slen = TEXT_MAX;
+	slen = text_cut(s, slen);
 	m->slen = (uint8_t)slen;
 	if (slen)
 		memcpy(m->s, s, slen);
@@ -211,7 +221,7 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 			e->slen = 0;
 			e->s = NULL;
 			if (slen) {
-				size_t keep = slen > TEXT_MAX ? TEXT_MAX : slen;
+				size_t keep = text_cut(s, slen);
 				e->s = dn_arena_strndup(&c->arena, s, keep);
 				if (!e->s)
 					return dn_error_set(err, DN_ENOMEM, "out of memory");
@@ -780,7 +790,8 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 
 /* ---- results ---- */
 
-static char *value_text(int vtype, union cval v, const char *s, size_t slen)
+/* Display text of a counted value into the arena (NULL when out of memory). */
+static char *value_text(struct dn_arena *a, int vtype, union cval v, const char *s, size_t slen)
 {
 	char buf[64];
 	switch (vtype) {
@@ -800,9 +811,15 @@ static char *value_text(int vtype, union cval v, const char *s, size_t slen)
 		snprintf(buf, sizeof buf, "%s", v.i ? "true" : "false");
 		break;
 	default:
-		return dn_strndup(s ? s : "", slen);
+		return dn_arena_strndup(a, s ? s : "", slen);
 	}
-	return dn_strdup(buf);
+	return dn_arena_strndup(a, buf, strlen(buf));
+}
+
+static int cmp_i64_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x > y ? -1 : x < y;
 }
 
 struct topv {
@@ -822,54 +839,61 @@ static int cmp_topv(const void *a, const void *b)
 static int counter_top(const struct counter *c, int k, struct dn_profile_value **out, int *nout,
 		       struct dn_error *err)
 {
-	size_t n = c->sketch ? (size_t)c->nmg : c->n;
+	size_t n = c->sketch ? (size_t)c->nmg : c->cap;
 	struct topv *all = dn_calloc(n ? n : 1, sizeof *all);
-	if (!all)
-		return dn_error_set(err, DN_ENOMEM, "out of memory");
-	size_t m = 0;
+	int64_t *counts = dn_calloc(n ? n : 1, sizeof *counts);
+	struct dn_arena a;
+	size_t m = 0, nc = 0;
 	int rc = 0;
-	if (c->sketch) {
-		for (int e = 0; e < c->nmg; e++) {
-			if (!c->mg[e].count)
-				continue;
-			all[m].count = c->mg[e].count;
-			all[m].text =
-				value_text(c->mg[e].vtype, c->mg[e].v, c->mg[e].s, c->mg[e].slen);
-			if (!all[m++].text)
-				rc = DN_ENOMEM;
-		}
-	} else {
-		for (size_t i = 0; i < c->cap; i++) {
-			const struct ex_entry *e = &c->tab[i];
-			if (!e->count)
-				continue;
-			all[m].count = e->count;
-			all[m].text = value_text(e->vtype, e->v, e->s, e->slen);
-			if (!all[m++].text)
-				rc = DN_ENOMEM;
-		}
-	}
-	if (rc == 0)
-		qsort(all, m, sizeof *all, cmp_topv);
-	int take = m < (size_t)k ? (int)m : k;
+	dn_arena_init(&a, 1 << 16);
 	*out = NULL;
 	*nout = 0;
-	if (rc == 0 && take) {
-		*out = dn_calloc((size_t)take, sizeof **out);
-		if (!*out)
-			rc = DN_ENOMEM;
+	if (!all || !counts) {
+		rc = DN_ENOMEM;
+		goto out;
 	}
-	for (size_t i = 0; i < m; i++) {
-		if (rc == 0 && (int)i < take) {
-			(*out)[i].text = all[i].text;
-			(*out)[i].count = all[i].count;
-		} else {
-			dn_free(all[i].text);
+	/* Only values at least as frequent as the k-th are formatted and sorted (with ties). */
+	for (size_t i = 0; i < n; i++) {
+		int64_t cnt = c->sketch ? c->mg[i].count : c->tab[i].count;
+		if (cnt)
+			counts[nc++] = cnt;
+	}
+	qsort(counts, nc, sizeof *counts, cmp_i64_desc);
+	int64_t least = nc == 0 ? 1 : counts[(nc < (size_t)k ? nc : (size_t)k) - 1];
+	for (size_t i = 0; i < n; i++) {
+		int64_t cnt = c->sketch ? c->mg[i].count : c->tab[i].count;
+		if (!cnt || cnt < least)
+			continue;
+		all[m].count = cnt;
+		if (c->sketch)
+			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v, c->mg[i].s,
+						 c->mg[i].slen);
+		else
+			all[m].text = value_text(&a, c->tab[i].vtype, c->tab[i].v, c->tab[i].s,
+						 c->tab[i].slen);
+		if (!all[m++].text) {
+			rc = DN_ENOMEM;
+			goto out;
 		}
 	}
-	if (rc == 0)
-		*nout = take;
+	qsort(all, m, sizeof *all, cmp_topv);
+	int take = m < (size_t)k ? (int)m : k;
+	if (take && !(*out = dn_calloc((size_t)take, sizeof **out))) {
+		rc = DN_ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < take; i++) {
+		(*out)[i].count = all[i].count;
+		if (!((*out)[i].text = dn_strdup(all[i].text))) {
+			rc = DN_ENOMEM;
+			break;
+		}
+		*nout = i + 1;
+	}
+out:
+	dn_arena_release(&a);
 	dn_free(all);
+	dn_free(counts);
 	return rc < 0 ? dn_error_set(err, rc, "out of memory") : 0;
 }
 
@@ -1338,10 +1362,10 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 	if (p->ncols < 0)
 		p->ncols = 0;
 	r->rows = p->rows;
-	r->ncolumns = p->ncols;
 	r->columns = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *r->columns);
 	if (!r->columns)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->ncolumns = p->ncols;
 	r->target = -1;
 	if (p->opt.target) {
 		for (int i = 0; i < p->ncols; i++)

@@ -79,7 +79,7 @@ void dn_profile_options_init(struct dn_profile_options *o);
 extern const double dn_profile_q[DN_PROFILE_NQ];
 
 struct dn_profile_value {
-	char *text; /* display text (strings cut at 200 bytes), owned by the profile */
+	char *text; /* display text (cut at 64 bytes, whole UTF-8 characters), owned */
 	int64_t count;
 };
 

@@ -417,3 +417,54 @@ DN_TEST(profile_widening_and_alerts)
 	CHECK_OK(k, &err);
 	CHECK(!has_url);
 }
+
+/* Every allocation of a profile (new, add, finish, reports), failed in turn: a clean DN_ENOMEM
+ * or a complete result, never a crash or a leak (the ASan run checks leaks). */
+DN_TEST(profile_alloc_failures)
+{
+	struct dn_read_options ro;
+	struct dn_reader *rd = NULL;
+	struct dn_batch *b[64];
+	struct dn_error err;
+	int nb = 0, k;
+	dn_read_options_init(&ro);
+	ro.batch_rows = 150; /* four batches of it: 600 rows keep the loop short under ASan */
+	CHECK_OK(dn_reader_open(&rd, dn_test_case_path("profile/data.csv"), DN_FORMAT_UNKNOWN, &ro,
+				&err),
+		 &err);
+	while (nb < 4 && (k = dn_reader_next(rd, &b[nb], &err)) > 0)
+		nb++;
+	dn_reader_free(rd);
+	int done = 0;
+	for (uint64_t n = 1; !done && n < 100000; n++) {
+		struct dn_profile *p = NULL;
+		const struct dn_profile_result *r;
+		struct dn_profile_options po;
+		dn_profile_options_init(&po);
+		po.exact_distinct = 100; /* the sketch paths too */
+		po.exact_rows = n & 1 ? 300 : 100000;
+		dn_alloc_fail_after(n);
+		k = dn_profile_new(&p, &po, &err);
+		for (int i = 0; k == 0 && i < nb; i++)
+			k = dn_profile_add(p, b[i], &err);
+		if (k == 0)
+			k = dn_profile_finish(p, &r, &err);
+		FILE *f = k == 0 ? fopen("/dev/null", "w") : NULL;
+		if (f) {
+			k = dn_profile_write_text(r, "x", f, &err);
+			fclose(f);
+		}
+		uint64_t used = dn_alloc_fail_after(0);
+		dn_profile_free(p);
+		if (k < 0 && k != DN_ENOMEM) {
+			for (int i = 0; i < nb; i++)
+				dn_batch_free(b[i]);
+			CHECK_INT(k, DN_ENOMEM);
+		}
+		done = k == 0 && used < n;
+	}
+	for (int i = 0; i < nb; i++)
+		dn_batch_free(b[i]);
+	CHECK_INT(nb, 4);
+	CHECK(done);
+}
