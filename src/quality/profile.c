@@ -50,9 +50,7 @@ struct ex_entry {
 	uint8_t vtype;
 };
 
-struct mg_entry {
-	uint64_t key;
-	int64_t count;
+struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart */
 	union cval v;
 	uint8_t vtype;
 	uint8_t slen;
@@ -70,6 +68,8 @@ struct counter {
 	struct dn_arena arena;
 	/* sketch */
 	struct mg_entry *mg;
+	uint64_t *mkey; /* hot arrays of the slots: probes and decrements touch only these */
+	int64_t *mcnt;
 	int nmg;        /* slots in use or freed (count 0) */
 	int32_t *freel; /* freed slots */
 	int nfree;
@@ -92,6 +92,8 @@ static void counter_release(struct counter *c)
 	dn_free(c->tab);
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
+	dn_free(c->mkey);
+	dn_free(c->mcnt);
 	dn_free(c->freel);
 	dn_free(c->idx);
 	dn_free(c->hll);
@@ -130,9 +132,9 @@ static void mg_index(struct counter *c)
 	for (size_t i = 0; i < icap; i++)
 		c->idx[i] = -1;
 	for (int e = 0; e < c->nmg; e++) {
-		if (!c->mg[e].count)
+		if (!c->mcnt[e])
 			continue;
-		size_t j = c->mg[e].key & (icap - 1);
+		size_t j = c->mkey[e] & (icap - 1);
 		while (c->idx[j] >= 0)
 			j = (j + 1) & (icap - 1);
 		c->idx[j] = e;
@@ -150,11 +152,12 @@ static size_t text_cut(const char *s, size_t n)
 	return n;
 }
 
-static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, union cval v,
+static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vtype, union cval v,
 		   const char *s, size_t slen)
 {
-	m->key = key;
-	m->count = count;
+	struct mg_entry *m = &c->mg[e];
+	c->mkey[e] = key;
+	c->mcnt[e] = count;
 	m->vtype = (uint8_t)vtype;
 	m->v = v;
 	slen = text_cut(s, slen);
@@ -167,11 +170,13 @@ static void mg_set(struct mg_entry *m, uint64_t key, int64_t count, int vtype, u
 static int counter_to_sketch(struct counter *c, struct dn_error *err)
 {
 	c->mg = dn_calloc((size_t)c->k, sizeof *c->mg);
+	c->mkey = dn_calloc((size_t)c->k, sizeof *c->mkey);
+	c->mcnt = dn_calloc((size_t)c->k, sizeof *c->mcnt);
 	c->freel = dn_malloc(sizeof *c->freel * (size_t)c->k);
 	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
 	if (c->with_hll)
 		c->hll = dn_malloc(sizeof *c->hll);
-	if (!c->mg || !c->freel || !c->idx || (c->with_hll && !c->hll))
+	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll))
 		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	if (c->hll)
 		dn_hll_init(c->hll);
@@ -185,7 +190,7 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 	qsort(c->tab, m, sizeof *c->tab, cmp_count_desc);
 	c->nmg = m < (size_t)c->k ? (int)m : c->k;
 	for (int e = 0; e < c->nmg; e++)
-		mg_set(&c->mg[e], c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
+		mg_set(c, e, c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
 		       c->tab[e].s, c->tab[e].slen);
 	/* A value left out had at most the count of the first one left out. */
 	c->err = m > (size_t)c->k ? c->tab[c->k].count : 0;
@@ -237,22 +242,22 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 	size_t icap = (size_t)c->k * 4;
 	size_t j = key & (icap - 1);
 	while (c->idx[j] >= 0) {
-		if (c->mg[c->idx[j]].key == key) {
-			c->mg[c->idx[j]].count++;
+		if (c->mkey[c->idx[j]] == key) {
+			c->mcnt[c->idx[j]]++;
 			return 0;
 		}
 		j = (j + 1) & (icap - 1);
 	}
 	if (c->nfree || c->nmg < c->k) {
 		int e = c->nfree ? c->freel[--c->nfree] : c->nmg++;
-		mg_set(&c->mg[e], key, 1, vtype, v, s, slen);
+		mg_set(c, e, key, 1, vtype, v, s, slen);
 		c->idx[j] = e;
 		return 0;
 	}
 	/* Full: the new value and every counter lose one; empty counters free their slots (the
 	 * others stay where they are: no copying). */
 	for (int e = 0; e < c->nmg; e++)
-		if (--c->mg[e].count == 0)
+		if (--c->mcnt[e] == 0)
 			c->freel[c->nfree++] = e;
 	c->err++;
 	mg_index(c);
@@ -854,14 +859,14 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 	}
 	/* Only values at least as frequent as the k-th are formatted and sorted (with ties). */
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mg[i].count : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
 		if (cnt)
 			counts[nc++] = cnt;
 	}
 	qsort(counts, nc, sizeof *counts, cmp_i64_desc);
 	int64_t least = nc == 0 ? 1 : counts[(nc < (size_t)k ? nc : (size_t)k) - 1];
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mg[i].count : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
 		if (!cnt || cnt < least)
 			continue;
 		all[m].count = cnt;
