@@ -297,6 +297,8 @@ struct dn_profile {
 	struct pcol *cols;
 	int64_t rows;
 	int exact;         /* values and row hashes still stored */
+	int64_t srows;     /* rows in the stored values: all rows while exact, then the sample */
+	uint64_t rng;      /* reservoir sampling */
 	size_t vcap;       /* rows of room in each vals */
 	uint64_t *rowhash; /* one hash per row while exact; sorted at the end to count repeats */
 	int64_t dups;
@@ -350,6 +352,7 @@ int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt
 		p->opt.top = 10;
 	p->exact = 1;
 	p->ncols = -1;
+	p->rng = UINT64_C(0x9E3779B97F4A7C15);
 	p->res.target = -1;
 	*out = p;
 	return 0;
@@ -447,9 +450,26 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	return 0;
 }
 
-/* The stored values and row hashes would pass the bound: sketch from here on. */
+static uint64_t next_rand(struct dn_profile *p)
+{
+	p->rng = p->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return p->rng ^ (p->rng >> 29);
+}
+
+/* A uniform integer in [0, n). */
+static int64_t rand_below(struct dn_profile *p, int64_t n)
+{
+	return (int64_t)((double)(next_rand(p) >> 11) * 0x1p-53 * (double)n);
+}
+
+/* The stored values and row hashes would pass the bound: sketch from here on. The numeric
+ * columns that correlate keep a uniform sample of rows (reservoir sampling, Algorithm R) for
+ * Spearman, of at most DN_PROFILE_SAMPLE rows: the rows stored so far start it. */
 static int leave_exact(struct dn_profile *p, struct dn_error *err)
 {
+	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
+	if (p->ncorr < 2)
+		keep = 0;
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
 		if (!c->vals)
@@ -457,13 +477,52 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 		for (int64_t r = 0; c->type != DN_BOOL && r < p->rows; r++)
 			if (!isnan(c->vals[r]))
 				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
-		dn_free(c->vals);
-		c->vals = NULL;
+	}
+	/* More rows stored than the sample holds: draw the sample from them. */
+	for (int64_t t = keep; t < p->rows && keep > 0; t++) {
+		int64_t j = rand_below(p, t + 1);
+		if (j >= keep)
+			continue;
+		for (int a = 0; a < p->ncorr; a++) {
+			struct pcol *c = &p->cols[p->corr_cols[a]];
+			if (c->vals)
+				c->vals[j] = c->vals[t];
+		}
+	}
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (c->vals && keep && c->corr >= 0) {
+			double *nv = dn_realloc(c->vals, sizeof *nv * (size_t)keep);
+			if (nv)
+				c->vals = nv;
+		} else {
+			dn_free(c->vals);
+			c->vals = NULL;
+		}
 	}
 	dn_free(p->rowhash);
 	p->rowhash = NULL;
 	p->exact = 0;
+	p->srows = keep;
 	return 0;
+}
+
+/* Past the bound: row t (0-based in the whole input) replaces a random sample row with
+ * probability srows / (t + 1), which keeps the sample uniform over every row read. */
+static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
+{
+	if (!p->srows)
+		return;
+	for (int64_t r = 0; r < nrows; r++) {
+		int64_t j = rand_below(p, p->rows + r + 1);
+		if (j >= p->srows)
+			continue;
+		for (int a = 0; a < p->ncorr; a++) {
+			struct pcol *c = &p->cols[p->corr_cols[a]];
+			if (c->vals)
+				c->vals[j] = bx[a][r];
+		}
+	}
 }
 
 #define NULL_KEY UINT64_C(0x6e756c6c6e756c6c)
@@ -766,7 +825,8 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 			}
 		}
 		if (is_measure(c->type)) {
-			double *x = c->vals ? c->vals + p->rows : p->scratch + (size_t)i * nrows;
+			double *x = c->vals && p->exact ? c->vals + p->rows :
+							  p->scratch + (size_t)i * nrows;
 			rc = add_measures(p, c, col, nrows, x, err);
 			if (c->corr >= 0)
 				bx[c->corr] = x;
@@ -789,7 +849,11 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	if (p->exact)
 		for (int64_t r = 0; r < nrows; r++)
 			p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
+	else
+		sample_rows(p, bx, nrows);
 	p->rows += nrows;
+	if (p->exact)
+		p->srows = p->rows;
 	return 0;
 }
 
@@ -959,7 +1023,7 @@ static void sort_column(void *user)
 {
 	struct sort_job *j = user;
 	struct pcol *c = j->c;
-	size_t m = 0, n = (size_t)c->mn;
+	size_t m = 0, n = (size_t)j->rows;
 	uint64_t *k = dn_malloc(sizeof *k * (2 * n + 1));
 	uint32_t *ix = dn_malloc(sizeof *ix * (2 * n + 1));
 	c->sorted = dn_malloc(sizeof *c->sorted * (n + 1));
@@ -1022,11 +1086,11 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 	for (int i = 0; i < p->ncols; i++)
 		if (p->cols[i].vals && is_measure(p->cols[i].type) && p->cols[i].mn > 0) {
 			jobs[n].c = &p->cols[i];
-			jobs[n++].rows = p->rows;
+			jobs[n++].rows = p->srows;
 		}
 	int threads = dn_cpu_count() < n + 1 ? dn_cpu_count() : n + 1;
 	if (threads > 1 && dn_pool_new(&pool, threads, NULL) == 0) {
-		if (dn_pool_submit(pool, count_dups, &dj, NULL) < 0)
+		if (p->exact && dn_pool_submit(pool, count_dups, &dj, NULL) < 0)
 			count_dups(&dj);
 		for (int i = 0; i < n; i++)
 			if (dn_pool_submit(pool, sort_column, &jobs[i], NULL) < 0)
@@ -1034,7 +1098,8 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 		dn_pool_wait(pool);
 		dn_pool_free(pool);
 	} else {
-		count_dups(&dj);
+		if (p->exact)
+			count_dups(&dj);
 		for (int i = 0; i < n; i++)
 			sort_column(&jobs[i]);
 	}
@@ -1105,7 +1170,7 @@ static void rank_job_run(void *user)
 {
 	struct rank_job *j = user;
 	struct dn_profile *p = j->p;
-	size_t rows = (size_t)p->rows;
+	size_t rows = (size_t)p->srows;
 	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
 	j->rc = 0;
 	if (j->b < 0) {
@@ -1120,13 +1185,13 @@ static void rank_job_run(void *user)
 	const struct pcol *cb = &p->cols[p->corr_cols[j->b]];
 	double *ra = NULL, *rb = NULL;
 	const double *xa = j->full[j->a], *xb = j->full[j->b];
-	if (cb->missing) {
+	if (cb->nsorted < rows) { /* b has nulls (in the stored rows) */
 		if (!(ra = dn_malloc(rows * sizeof(double) + 8)))
 			goto oom;
 		ranks_where(ca, cb->vals, ra);
 		xa = ra;
 	}
-	if (ca->missing) {
+	if (ca->nsorted < rows) {
 		if (!(rb = dn_malloc(rows * sizeof(double) + 8)))
 			goto oom;
 		ranks_where(cb, ca->vals, rb);
@@ -1281,7 +1346,7 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	o->nbins = bins;
 	hist_edges(c->min, c->max, bins, o->edges);
-	if (c->sorted) {
+	if (p->exact && c->sorted) {
 		for (int q = 0; q < DN_PROFILE_NQ; q++)
 			o->q[q] = lerp_quantile(c->sorted, c->nsorted, dn_profile_q[q]);
 		hist_exact(c->sorted, c->nsorted, bins, o->edges, o->hist);
@@ -1381,7 +1446,7 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 					    "no column '%s' to use as the target", p->opt.target);
 	}
 	p->finished = 1;
-	if (p->exact)
+	if (p->exact || p->srows)
 		DN_TRY(sort_columns(p, err));
 	for (int i = 0; i < p->ncols; i++)
 		DN_TRY(column_result(p, i, err));
@@ -1405,7 +1470,9 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 			r->pearson[a * n + b] = r->pearson[b * n + a] = v;
 		}
 	}
-	if (p->exact && n)
+	r->spearman_rows = p->srows;
+	r->spearman_exact = p->exact;
+	if ((p->exact || p->srows > 1) && n)
 		DN_TRY(spearman(p, err));
 	DN_TRY(make_alerts(p, err));
 	*out = r;

@@ -75,6 +75,9 @@ struct dn_profile_options {
 
 void dn_profile_options_init(struct dn_profile_options *o);
 
+/* Rows sampled for Spearman past exact_rows (uniform over the input, reservoir sampling). */
+#define DN_PROFILE_SAMPLE 1048576
+
 #define DN_PROFILE_NQ 7 /* quantiles p1 p5 p25 p50 p75 p95 p99 */
 extern const double dn_profile_q[DN_PROFILE_NQ];
 
@@ -124,7 +127,9 @@ struct dn_profile_result {
 	int ncorr;              /* numeric (int64, float64) columns in the correlation matrices */
 	int *corr_columns;      /* their column indexes */
 	double *pearson;        /* ncorr * ncorr, NaN where undefined */
-	double *spearman;       /* ncorr * ncorr, or NULL beyond exact_rows */
+	double *spearman;       /* ncorr * ncorr, or NULL (no sample beyond exact_rows) */
+	int spearman_exact;     /* 1: over every row; 0: over a uniform sample of rows */
+	int64_t spearman_rows;  /* rows it was computed over */
 	int target;             /* column index of the target, or -1 */
 	int nalerts;
 	struct dn_profile_alert *alerts;

@@ -213,7 +213,9 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 		json_matrix(f, r->spearman, r->ncorr);
 	else
 		fputs("null", f);
-	fputs("},\n\"target\":", f);
+	fprintf(f, ",\"spearman_exact\":%s,\"spearman_rows\":%lld},\n\"target\":",
+		r->spearman_exact ? "true" : "false",
+		(long long)(r->spearman ? r->spearman_rows : 0));
 	int ti = -1;
 	for (int a = 0; a < r->ncorr; a++)
 		if (r->corr_columns[a] == r->target)
@@ -336,7 +338,10 @@ int dn_profile_write_text(const struct dn_profile_result *r, const char *source,
 		}
 	}
 	if (r->ncorr > 1) {
-		fprintf(f, "\ncorrelations (Pearson%s)\n", r->spearman ? " / Spearman" : "");
+		fprintf(f, "\ncorrelations (Pearson%s", r->spearman ? " / Spearman" : "");
+		if (r->spearman && !r->spearman_exact)
+			fprintf(f, " on a sample of %lld rows", (long long)r->spearman_rows);
+		fputs(")\n", f);
 		for (int x = 0; x < r->ncorr; x++)
 			for (int y = x + 1; y < r->ncorr; y++) {
 				stat_text(DN_FLOAT64, r->pearson[x * r->ncorr + y], a, sizeof a);
@@ -551,8 +556,11 @@ int dn_profile_write_html(const struct dn_profile_result *r, const char *source,
 		fputs("</div></div>\n", f);
 	}
 	if (r->ncorr > 1) {
-		fprintf(f, "<h2>Correlations (Pearson%s)</h2><table><tr><th></th>",
+		fprintf(f, "<h2>Correlations (Pearson%s",
 			r->spearman ? "; Spearman below the diagonal" : "");
+		if (r->spearman && !r->spearman_exact)
+			fprintf(f, ", on a sample of %lld rows", (long long)r->spearman_rows);
+		fputs(")</h2><table><tr><th></th>", f);
 		for (int x = 0; x < r->ncorr; x++) {
 			fputs("<th>", f);
 			html_esc(f, r->columns[r->corr_columns[x]].name);

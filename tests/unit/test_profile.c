@@ -232,6 +232,34 @@ DN_TEST(profile_sketch_bounds)
 	dn_profile_free(q);
 }
 
+/* Past exact_rows, Spearman comes from a uniform sample of rows: close to the exact value
+ * (sampling error about 1/sqrt(rows); 1000 of 3007 rows here) and marked as sampled. */
+DN_TEST(profile_spearman_sample)
+{
+	struct dn_error err;
+	struct dn_profile_options po;
+	struct dn_profile *p = NULL, *q = NULL;
+	const struct dn_profile_result *r, *e;
+	dn_profile_options_init(&po);
+	po.exact_rows = 1000;
+	const char *path = dn_test_case_path("profile/data.csv");
+	CHECK_OK(profile_file(path, 256, &po, &p, &r, &err), &err);
+	int rc = profile_file(path, 256, NULL, &q, &e, &err);
+	if (rc < 0) {
+		dn_profile_free(p);
+		CHECK_OK(rc, &err);
+	}
+	int ok = r->spearman && !r->spearman_exact && r->spearman_rows == 768 && e->spearman &&
+		 e->spearman_exact && r->duplicate_rows == -1;
+	double worst = 0;
+	for (int k = 0; ok && k < r->ncorr * r->ncorr; k++)
+		worst = fmax(worst, fabs(r->spearman[k] - e->spearman[k]));
+	dn_profile_free(p);
+	dn_profile_free(q);
+	CHECK(ok);
+	CHECK(worst < 0.12);
+}
+
 static uint64_t lcg(uint64_t *s)
 {
 	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
