@@ -1035,14 +1035,42 @@ static void sort_column(void *user)
 		j->rc = DN_ENOMEM;
 		return;
 	}
-	for (int64_t r = 0; r < j->rows; r++)
-		if (!isnan(c->vals[r])) {
-			k[m] = dn_q_key(c->vals[r]);
-			ix[m++] = (uint32_t)r;
+	double range = c->max - c->min;
+	if ((c->type == DN_INT64 || c->type == DN_BOOL) && range < (double)(2 * n + 65536)) {
+		/* Integers in a narrow range (codes, counts, ids 1..n, bools): a counting sort,
+		 * two passes instead of the radix sort's several. */
+		size_t span = (size_t)range + 1, *cnt = dn_calloc(span + 1, sizeof *cnt);
+		if (!cnt) {
+			dn_free(k);
+			dn_free(ix);
+			dn_free(c->sorted);
+			c->sorted = NULL;
+			j->rc = DN_ENOMEM;
+			return;
 		}
-	dn_q_sort_keys(k, ix, m, k + n, ix + n);
-	for (size_t i = 0; i < m; i++)
-		c->sorted[i] = dn_q_unkey(k[i]);
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r]))
+				cnt[(size_t)(c->vals[r] - c->min) + 1]++;
+		for (size_t b = 1; b <= span; b++)
+			cnt[b] += cnt[b - 1];
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r])) {
+				size_t at = cnt[(size_t)(c->vals[r] - c->min)]++;
+				c->sorted[at] = c->vals[r];
+				ix[at] = (uint32_t)r;
+				m++;
+			}
+		dn_free(cnt);
+	} else {
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r])) {
+				k[m] = dn_q_key(c->vals[r]);
+				ix[m++] = (uint32_t)r;
+			}
+		dn_q_sort_keys(k, ix, m, k + n, ix + n);
+		for (size_t i = 0; i < m; i++)
+			c->sorted[i] = dn_q_unkey(k[i]);
+	}
 	dn_free(k);
 	c->order = dn_realloc(ix, sizeof *ix * (m + 1));
 	if (!c->order)
