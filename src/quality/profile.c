@@ -1,0 +1,1508 @@
+/* Profiles: one pass over batches, per-column accumulators, results at the end.
+ *
+ * Each batch is folded in column by column. Numeric-like columns (int64, float64, date,
+ * timestamp, bool as 0/1) are turned into a double per row (NaN for null), which serves four
+ * uses: moments, stored values, co-moments and the quantile sketch.
+ *
+ * Moments are merged batch by batch with Chan's / Pebay's pairwise formulas: a batch's own
+ * mean, M2 and M3 are computed in two passes over its (cache-resident) values, then combined
+ * with the running totals. That is as stable as Welford's update and cheaper per value.
+ *
+ * While the row count stays within exact_rows the doubles are also stored row-aligned, so
+ * quantiles, histograms and Spearman's rank correlation are computed exactly at the end, as
+ * pandas does. The first batch that would pass the bound moves every stored value into a
+ * quantile sketch and frees them; from then on quantiles and histograms are estimates and
+ * Spearman is not reported.
+ *
+ * Distinct counts and most frequent values share one counter per column: an exact hash table
+ * of 64-bit value hashes with counts (and a display copy of each value) up to exact_distinct
+ * values, then HyperLogLog for the count and Misra-Gries for the frequent values. String
+ * patterns use a second counter without the HyperLogLog. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quality_int.h"
+
+const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+
+#define TEXT_MAX 64     /* display bytes kept of a frequent value or pattern */
+#define PATTERN_MAX 32  /* pattern characters kept */
+#define MG_VALUES 1024  /* Misra-Gries counters for values */
+#define MG_PATTERNS 256 /* and for patterns */
+#define PATTERNS_EXACT 4096
+#define MAX_CORR 64 /* numeric columns in the correlation matrices */
+
+/* ---- counters ---- */
+
+union cval {
+	int64_t i;
+	double f;
+};
+
+struct ex_entry {
+	uint64_t key;
+	int64_t count; /* 0 = empty slot */
+	union cval v;
+	const char *s; /* strings: display copy in the arena */
+	uint32_t slen;
+	uint8_t vtype;
+};
+
+struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart */
+	union cval v;
+	uint8_t vtype;
+	uint8_t slen;
+	char s[TEXT_MAX];
+};
+
+struct counter {
+	int sketch; /* 0: exact table; 1: Misra-Gries (+ HLL) */
+	int with_hll;
+	int64_t limit;
+	int k;
+	/* exact */
+	struct ex_entry *tab;
+	size_t cap, n;
+	struct dn_arena arena;
+	/* sketch */
+	struct mg_entry *mg;
+	uint64_t *mkey; /* hot arrays of the slots: probes and decrements touch only these */
+	int64_t *mcnt;
+	int nmg;        /* slots in use or freed (count 0) */
+	int32_t *freel; /* freed slots */
+	int nfree;
+	int32_t *idx; /* open addressing over mg, 4k slots, -1 empty */
+	int64_t err;  /* counts are low by at most this */
+	struct dn_hll *hll;
+};
+
+static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
+{
+	memset(c, 0, sizeof *c);
+	c->limit = limit;
+	c->k = k;
+	c->with_hll = with_hll;
+	dn_arena_init(&c->arena, 1 << 16);
+}
+
+static void counter_release(struct counter *c)
+{
+	dn_free(c->tab);
+	dn_arena_release(&c->arena);
+	dn_free(c->mg);
+	dn_free(c->mkey);
+	dn_free(c->mcnt);
+	dn_free(c->freel);
+	dn_free(c->idx);
+	dn_free(c->hll);
+	memset(c, 0, sizeof *c);
+}
+
+static int ex_grow(struct counter *c, struct dn_error *err)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 1024;
+	struct ex_entry *nt = dn_calloc(ncap, sizeof *nt);
+	if (!nt)
+		return dn_error_set(err, DN_ENOMEM, "out of memory (distinct values)");
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->tab[i].count)
+			continue;
+		size_t j = c->tab[i].key & (ncap - 1);
+		while (nt[j].count)
+			j = (j + 1) & (ncap - 1);
+		nt[j] = c->tab[i];
+	}
+	dn_free(c->tab);
+	c->tab = nt;
+	c->cap = ncap;
+	return 0;
+}
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	int64_t x = ((const struct ex_entry *)a)->count, y = ((const struct ex_entry *)b)->count;
+	return x > y ? -1 : x < y;
+}
+
+static void mg_index(struct counter *c)
+{
+	size_t icap = (size_t)c->k * 4;
+	for (size_t i = 0; i < icap; i++)
+		c->idx[i] = -1;
+	for (int e = 0; e < c->nmg; e++) {
+		if (!c->mcnt[e])
+			continue;
+		size_t j = c->mkey[e] & (icap - 1);
+		while (c->idx[j] >= 0)
+			j = (j + 1) & (icap - 1);
+		c->idx[j] = e;
+	}
+}
+
+/* Bytes of s to keep for display: at most TEXT_MAX, not splitting a UTF-8 sequence. */
+static size_t text_cut(const char *s, size_t n)
+{
+	if (n <= TEXT_MAX)
+		return n;
+	n = TEXT_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vtype, union cval v,
+		   const char *s, size_t slen)
+{
+	struct mg_entry *m = &c->mg[e];
+	c->mkey[e] = key;
+	c->mcnt[e] = count;
+	m->vtype = (uint8_t)vtype;
+	m->v = v;
+	slen = text_cut(s, slen);
+	m->slen = (uint8_t)slen;
+	if (slen)
+		memcpy(m->s, s, slen);
+}
+
+/* Leave the exact table: distinct hashes go to the HLL, the k most frequent to Misra-Gries. */
+static int counter_to_sketch(struct counter *c, struct dn_error *err)
+{
+	c->mg = dn_calloc((size_t)c->k, sizeof *c->mg);
+	c->mkey = dn_calloc((size_t)c->k, sizeof *c->mkey);
+	c->mcnt = dn_calloc((size_t)c->k, sizeof *c->mcnt);
+	c->freel = dn_malloc(sizeof *c->freel * (size_t)c->k);
+	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
+	if (c->with_hll)
+		c->hll = dn_malloc(sizeof *c->hll);
+	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll))
+		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
+	if (c->hll)
+		dn_hll_init(c->hll);
+	size_t m = 0;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->tab[i].count) {
+			if (c->hll)
+				dn_hll_add(c->hll, c->tab[i].key);
+			c->tab[m++] = c->tab[i];
+		}
+	qsort(c->tab, m, sizeof *c->tab, cmp_count_desc);
+	c->nmg = m < (size_t)c->k ? (int)m : c->k;
+	for (int e = 0; e < c->nmg; e++)
+		mg_set(c, e, c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
+		       c->tab[e].s, c->tab[e].slen);
+	/* A value left out had at most the count of the first one left out. */
+	c->err = m > (size_t)c->k ? c->tab[c->k].count : 0;
+	mg_index(c);
+	dn_free(c->tab);
+	c->tab = NULL;
+	c->cap = c->n = 0;
+	dn_arena_release(&c->arena);
+	c->sketch = 1;
+	return 0;
+}
+
+static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v, const char *s,
+		       size_t slen, struct dn_error *err)
+{
+	if (!c->sketch) {
+		if (c->n * 2 >= c->cap)
+			DN_TRY(ex_grow(c, err));
+		size_t j = key & (c->cap - 1);
+		while (c->tab[j].count) {
+			if (c->tab[j].key == key) {
+				c->tab[j].count++;
+				return 0;
+			}
+			j = (j + 1) & (c->cap - 1);
+		}
+		if ((int64_t)c->n < c->limit) {
+			struct ex_entry *e = &c->tab[j];
+			e->key = key;
+			e->count = 1;
+			e->v = v;
+			e->vtype = (uint8_t)vtype;
+			e->slen = 0;
+			e->s = NULL;
+			if (slen) {
+				size_t keep = text_cut(s, slen);
+				e->s = dn_arena_strndup(&c->arena, s, keep);
+				if (!e->s)
+					return dn_error_set(err, DN_ENOMEM, "out of memory");
+				e->slen = (uint32_t)keep;
+			}
+			c->n++;
+			return 0;
+		}
+		DN_TRY(counter_to_sketch(c, err));
+	}
+	if (c->hll)
+		dn_hll_add(c->hll, key);
+	size_t icap = (size_t)c->k * 4;
+	size_t j = key & (icap - 1);
+	while (c->idx[j] >= 0) {
+		if (c->mkey[c->idx[j]] == key) {
+			c->mcnt[c->idx[j]]++;
+			return 0;
+		}
+		j = (j + 1) & (icap - 1);
+	}
+	if (c->nfree || c->nmg < c->k) {
+		int e = c->nfree ? c->freel[--c->nfree] : c->nmg++;
+		mg_set(c, e, key, 1, vtype, v, s, slen);
+		c->idx[j] = e;
+		return 0;
+	}
+	/* Full: the new value and every counter lose one; empty counters free their slots (the
+	 * others stay where they are: no copying). */
+	for (int e = 0; e < c->nmg; e++)
+		if (--c->mcnt[e] == 0)
+			c->freel[c->nfree++] = e;
+	c->err++;
+	mg_index(c);
+	return 0;
+}
+
+/* ---- columns ---- */
+
+struct pcol {
+	char *name;
+	enum dn_type type;
+	int64_t widened_at;
+	int64_t count, missing;
+	/* moments over non-null values (numeric-like types) */
+	double mn, mean, m2, m3, min, max;
+	int64_t zeros, negs;
+	double *vals; /* row-aligned while the profile is exact; NaN = null */
+	struct dn_qsketch qs;
+	struct counter values, patterns;
+	int64_t vcount; /* strings since the column became one */
+	int64_t len_min, len_max;
+	double len_sum;
+	int corr; /* index among the correlation columns, or -1 */
+	/* At the end, within the exact bound: the non-null values sorted, and their rows. */
+	double *sorted;
+	uint32_t *order;
+	size_t nsorted;
+};
+
+struct comom {
+	double n, mx, my, cxy, m2x, m2y;
+};
+
+struct dn_profile {
+	struct dn_profile_options opt;
+	int ncols;
+	struct pcol *cols;
+	int64_t rows;
+	int exact;         /* values and row hashes still stored */
+	int64_t srows;     /* rows in the stored values: all rows while exact, then the sample */
+	uint64_t rng;      /* reservoir sampling */
+	size_t vcap;       /* rows of room in each vals */
+	uint64_t *rowhash; /* one hash per row while exact; sorted at the end to count repeats */
+	int64_t dups;
+	int ncorr;
+	int corr_cols[MAX_CORR];
+	struct comom *pairs; /* ncorr * ncorr, upper triangle used */
+	double *scratch;     /* batch doubles for columns not stored, one per column */
+	size_t scratch_rows;
+	uint64_t *rh; /* batch row hashes */
+	struct dn_profile_result res;
+	int finished;
+};
+
+static int is_measure(enum dn_type t)
+{
+	return t == DN_INT64 || t == DN_FLOAT64 || t == DN_DATE || t == DN_TIMESTAMP ||
+	       t == DN_BOOL;
+}
+
+static int is_corr_type(enum dn_type t)
+{
+	return t == DN_INT64 || t == DN_FLOAT64 || t == DN_BOOL;
+}
+
+void dn_profile_options_init(struct dn_profile_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->exact_distinct = 65536;
+	o->exact_rows = 2000000;
+	o->hist_bins = 20;
+	o->top = 10;
+}
+
+int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt,
+		   struct dn_error *err)
+{
+	struct dn_profile *p = dn_calloc(1, sizeof *p);
+	if (!p)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	if (opt)
+		p->opt = *opt;
+	else
+		dn_profile_options_init(&p->opt);
+	if (p->opt.exact_distinct < 1)
+		p->opt.exact_distinct = 65536;
+	if (p->opt.exact_rows < 0)
+		p->opt.exact_rows = 0;
+	if (p->opt.hist_bins < 1)
+		p->opt.hist_bins = 20;
+	if (p->opt.top < 1)
+		p->opt.top = 10;
+	p->exact = 1;
+	p->ncols = -1;
+	p->rng = UINT64_C(0x9E3779B97F4A7C15);
+	p->res.target = -1;
+	*out = p;
+	return 0;
+}
+
+static void result_release(struct dn_profile_result *r)
+{
+	for (int c = 0; c < r->ncolumns; c++) {
+		struct dn_profile_column *o = &r->columns[c];
+		dn_free(o->edges);
+		dn_free(o->hist);
+		for (int i = 0; i < o->ntop; i++)
+			dn_free(o->top[i].text);
+		dn_free(o->top);
+		for (int i = 0; i < o->npatterns; i++)
+			dn_free(o->patterns[i].text);
+		dn_free(o->patterns);
+	}
+	dn_free(r->columns);
+	dn_free(r->corr_columns);
+	dn_free(r->pearson);
+	dn_free(r->spearman);
+	for (int i = 0; i < r->nalerts; i++)
+		dn_free(r->alerts[i].message);
+	dn_free(r->alerts);
+}
+
+static void pcol_reset_values(struct pcol *c)
+{
+	dn_free(c->vals);
+	c->vals = NULL;
+	dn_free(c->sorted);
+	dn_free(c->order);
+	c->sorted = NULL;
+	c->order = NULL;
+	dn_qsketch_release(&c->qs);
+	counter_release(&c->values);
+	counter_release(&c->patterns);
+}
+
+void dn_profile_free(struct dn_profile *p)
+{
+	if (!p)
+		return;
+	for (int c = 0; c < p->ncols; c++) {
+		pcol_reset_values(&p->cols[c]);
+		dn_free(p->cols[c].name);
+	}
+	dn_free(p->cols);
+	dn_free(p->rowhash);
+	dn_free(p->pairs);
+	dn_free(p->scratch);
+	dn_free(p->rh);
+	result_release(&p->res);
+	dn_free(p);
+}
+
+static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
+{
+	c->type = t;
+	c->mn = c->mean = c->m2 = c->m3 = 0;
+	c->min = INFINITY;
+	c->max = -INFINITY;
+	c->zeros = c->negs = 0;
+	c->len_min = INT64_MAX;
+	c->len_max = 0;
+	c->len_sum = 0;
+	c->vcount = 0;
+	dn_qsketch_init(&c->qs);
+	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1);
+	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0);
+}
+
+static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
+{
+	int n = b->schema.nfields;
+	p->cols = dn_calloc((size_t)(n ? n : 1), sizeof *p->cols);
+	p->pairs = dn_calloc(MAX_CORR * MAX_CORR, sizeof *p->pairs);
+	if (!p->cols || !p->pairs)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	p->ncols = n;
+	for (int i = 0; i < n; i++) {
+		struct pcol *c = &p->cols[i];
+		c->name = dn_strdup(b->schema.fields[i].name);
+		if (!c->name)
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		c->widened_at = -1;
+		c->corr = -1;
+		pcol_start(p, c, b->schema.fields[i].type);
+		if (is_corr_type(c->type) && p->ncorr < MAX_CORR) {
+			c->corr = p->ncorr;
+			p->corr_cols[p->ncorr++] = i;
+		}
+	}
+	return 0;
+}
+
+static uint64_t next_rand(struct dn_profile *p)
+{
+	p->rng = p->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return p->rng ^ (p->rng >> 29);
+}
+
+/* A uniform integer in [0, n). */
+static int64_t rand_below(struct dn_profile *p, int64_t n)
+{
+	return (int64_t)((double)(next_rand(p) >> 11) * 0x1p-53 * (double)n);
+}
+
+/* The stored values and row hashes would pass the bound: sketch from here on. The numeric
+ * columns that correlate keep a uniform sample of rows (reservoir sampling, Algorithm R) for
+ * Spearman, of at most DN_PROFILE_SAMPLE rows: the rows stored so far start it. */
+static int leave_exact(struct dn_profile *p, struct dn_error *err)
+{
+	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
+	if (p->ncorr < 2)
+		keep = 0;
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (!c->vals)
+			continue;
+		for (int64_t r = 0; c->type != DN_BOOL && r < p->rows; r++)
+			if (!isnan(c->vals[r]))
+				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
+	}
+	/* More rows stored than the sample holds: draw the sample from them. */
+	for (int64_t t = keep; t < p->rows && keep > 0; t++) {
+		int64_t j = rand_below(p, t + 1);
+		if (j >= keep)
+			continue;
+		for (int a = 0; a < p->ncorr; a++) {
+			struct pcol *c = &p->cols[p->corr_cols[a]];
+			if (c->vals)
+				c->vals[j] = c->vals[t];
+		}
+	}
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (c->vals && keep && c->corr >= 0) {
+			double *nv = dn_realloc(c->vals, sizeof *nv * (size_t)keep);
+			if (nv)
+				c->vals = nv;
+		} else {
+			dn_free(c->vals);
+			c->vals = NULL;
+		}
+	}
+	dn_free(p->rowhash);
+	p->rowhash = NULL;
+	p->exact = 0;
+	p->srows = keep;
+	return 0;
+}
+
+/* Past the bound: row t (0-based in the whole input) replaces a random sample row with
+ * probability srows / (t + 1), which keeps the sample uniform over every row read. */
+static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
+{
+	if (!p->srows)
+		return;
+	for (int64_t r = 0; r < nrows; r++) {
+		int64_t j = rand_below(p, p->rows + r + 1);
+		if (j >= p->srows)
+			continue;
+		for (int a = 0; a < p->ncorr; a++) {
+			struct pcol *c = &p->cols[p->corr_cols[a]];
+			if (c->vals)
+				c->vals[j] = bx[a][r];
+		}
+	}
+}
+
+#define NULL_KEY UINT64_C(0x6e756c6c6e756c6c)
+
+/* Value hashes: numbers hash by value whatever their column type, so int64 widening to
+ * float64 keeps counting the same values (an integral double hashes as its int64). */
+static inline uint64_t key_i64(int64_t v)
+{
+	return dn_hash_u64((uint64_t)v ^ UINT64_C(0x243f6a8885a308d3));
+}
+
+static inline uint64_t key_f64(double d)
+{
+	if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d)
+		return key_i64((int64_t)d);
+	return dn_hash_u64(dn_q_key(d) ^ UINT64_C(0x13198a2e03707344));
+}
+
+/* Pattern of a string: runs of upper-case letters -> A, lower-case (and non-ASCII) -> a,
+ * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. */
+static size_t pattern_of(const char *s, size_t n, char *out)
+{
+	size_t m = 0;
+	char last = 0;
+	for (size_t i = 0; i < n && m < PATTERN_MAX; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char k;
+		if (ch >= 'A' && ch <= 'Z')
+			k = 'A';
+		else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
+			k = 'a';
+		else if (ch >= '0' && ch <= '9')
+			k = '9';
+		else if (ch == '\t' || ch == '\n' || ch == '\r')
+			k = ' ';
+		else
+			k = (char)ch;
+		if ((k == 'A' || k == 'a' || k == '9' || k == ' ') && k == last)
+			continue;
+		out[m++] = k;
+		last = k;
+	}
+	return m;
+}
+
+static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
+		       int64_t nrows, struct dn_error *err)
+{
+	char pat[PATTERN_MAX];
+	union cval none = {0};
+	for (int64_t i = 0; i < nrows; i++) {
+		if (dn_column_is_null(col, i)) {
+			c->missing++;
+			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			continue;
+		}
+		struct dn_str s = dn_column_str(col, i);
+		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
+		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		c->count++;
+		c->vcount++;
+		DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, err));
+		int64_t len = 0;
+		for (size_t k = 0; k < s.len; k++)
+			len += ((unsigned char)s.ptr[k] & 0xC0) != 0x80;
+		c->len_sum += (double)len;
+		if (len < c->len_min)
+			c->len_min = len;
+		if (len > c->len_max)
+			c->len_max = len;
+		size_t pn = pattern_of(s.ptr, s.len, pat);
+		DN_TRY(counter_add(&c->patterns, dn_hash64(pat, pn, 0x9a7), DN_STRING, none, pat,
+				   pn ? pn : 0, err));
+	}
+	return 0;
+}
+
+/* Numeric-like column into doubles x (NaN = null), then moments, counter, row hashes. */
+static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
+			int64_t nrows, double *x, struct dn_error *err)
+{
+	int64_t n = 0, zeros = 0, negs = 0;
+	double sum = 0, mn = INFINITY, mx = -INFINITY;
+	for (int64_t i = 0; i < nrows; i++) {
+		uint64_t key;
+		union cval v;
+		double d;
+		if (dn_column_is_null(col, i)) {
+			x[i] = NAN;
+			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			continue;
+		}
+		switch (col->type) {
+		case DN_INT64:
+			v.i = dn_column_i64(col, i);
+			d = (double)v.i;
+			key = key_i64(v.i);
+			break;
+		case DN_FLOAT64:
+			v.f = d = dn_column_f64(col, i);
+			if (isnan(d)) {
+				x[i] = NAN;
+				p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+				continue;
+			}
+			key = key_f64(d);
+			break;
+		case DN_DATE:
+			v.i = dn_column_date(col, i);
+			d = (double)v.i;
+			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0xd47e));
+			break;
+		case DN_TIMESTAMP:
+			v.i = dn_column_i64(col, i);
+			d = (double)v.i;
+			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0x7157));
+			break;
+		default: /* bool */
+			v.i = dn_column_bool(col, i);
+			d = (double)v.i;
+			key = v.i ? UINT64_C(0x7275651234567) : UINT64_C(0xfa15e1234567);
+			break;
+		}
+		x[i] = d;
+		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		n++;
+		sum += d;
+		zeros += d == 0;
+		negs += d < 0;
+		if (d < mn)
+			mn = d;
+		if (d > mx)
+			mx = d;
+		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, err));
+	}
+	c->missing += nrows - n;
+	c->count += n;
+	if (!n)
+		return 0;
+	/* The batch's own moments (two passes), then Chan / Pebay's merge. */
+	double bmean = sum / (double)n, b2 = 0, b3 = 0;
+	for (int64_t i = 0; i < nrows; i++) {
+		if (isnan(x[i]))
+			continue;
+		double dv = x[i] - bmean, d2 = dv * dv;
+		b2 += d2;
+		b3 += d2 * dv;
+	}
+	double na = c->mn, nb = (double)n, nt = na + nb, delta = bmean - c->mean;
+	c->m3 = c->m3 + b3 + delta * delta * delta * na * nb * (na - nb) / (nt * nt) +
+		3 * delta * (na * b2 - nb * c->m2) / nt;
+	c->m2 = c->m2 + b2 + delta * delta * na * nb / nt;
+	c->mean = na ? c->mean + delta * nb / nt : bmean;
+	c->mn = nt;
+	c->zeros += zeros;
+	c->negs += negs;
+	if (mn < c->min)
+		c->min = mn;
+	if (mx > c->max)
+		c->max = mx;
+	if (!p->exact && c->type != DN_BOOL) /* bools report no quantiles */
+		for (int64_t i = 0; i < nrows; i++)
+			if (!isnan(x[i]))
+				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
+	return 0;
+}
+
+/* A column changed type between batches (the reader widened it). */
+static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int64_t at)
+{
+	if (c->type == DN_INT64 && to == DN_FLOAT64) {
+		c->type = to; /* values are doubles already */
+		return 0;
+	}
+	if (c->type == DN_DATE && to == DN_TIMESTAMP) {
+		/* Days to µs: scale what was kept (moments scale by powers of the factor). */
+		double f = (double)DN_USEC_PER_DAY;
+		c->mean *= f;
+		c->m2 *= f * f;
+		c->m3 *= f * f * f;
+		c->min *= f;
+		c->max *= f;
+		if (c->vals)
+			for (int64_t r = 0; r < p->rows; r++)
+				c->vals[r] *= f;
+		for (int h = 0; h < c->qs.nlevels; h++)
+			for (int i = 0; i < c->qs.len[h]; i++)
+				c->qs.level[h][i] *= f;
+		c->type = to;
+		return 0;
+	}
+	/* Anything else becomes a string: what was measured as the old type no longer
+	 * compares; count and missing go on, the rest starts again from this row. */
+	pcol_reset_values(c);
+	pcol_start(p, c, to);
+	c->widened_at = at;
+	return 0;
+}
+
+static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
+{
+	double n = 0, sx = 0, sy = 0;
+	for (int64_t i = 0; i < nrows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			n++;
+			sx += x[i];
+			sy += y[i];
+		}
+	if (!n)
+		return;
+	double mx = sx / n, my = sy / n, cxy = 0, m2x = 0, m2y = 0;
+	for (int64_t i = 0; i < nrows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			double dx = x[i] - mx, dy = y[i] - my;
+			cxy += dx * dy;
+			m2x += dx * dx;
+			m2y += dy * dy;
+		}
+	double na = pr->n, nt = na + n, ddx = mx - pr->mx, ddy = my - pr->my;
+	pr->cxy += cxy + ddx * ddy * na * n / nt;
+	pr->m2x += m2x + ddx * ddx * na * n / nt;
+	pr->m2y += m2y + ddy * ddy * na * n / nt;
+	pr->mx += ddx * n / nt;
+	pr->my += ddy * n / nt;
+	pr->n = nt;
+}
+
+int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
+{
+	int rc = 0;
+	struct dn_column cast;
+	memset(&cast, 0, sizeof cast);
+	if (p->finished)
+		return dn_error_set(err, DN_EINVAL, "profile: batch added after finish");
+	if (p->ncols < 0)
+		DN_TRY(profile_setup(p, b, err));
+	if (b->schema.nfields != p->ncols)
+		return dn_error_set(err, DN_EINVAL, "profile: batch has %d columns, expected %d",
+				    b->schema.nfields, p->ncols);
+	for (int i = 0; i < p->ncols; i++)
+		if (strcmp(b->schema.fields[i].name, p->cols[i].name) != 0)
+			return dn_error_set(err, DN_EINVAL,
+					    "profile: batch column %d is '%s', expected '%s'",
+					    i + 1, b->schema.fields[i].name, p->cols[i].name);
+	int64_t nrows = b->nrows;
+	if (!nrows)
+		return 0;
+	if (p->exact && p->rows + nrows > p->opt.exact_rows)
+		DN_TRY(leave_exact(p, err));
+	if ((size_t)nrows > p->scratch_rows) {
+		dn_free(p->scratch);
+		dn_free(p->rh);
+		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
+		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
+		if (!p->scratch || !p->rh) {
+			p->scratch_rows = 0;
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		}
+		p->scratch_rows = (size_t)nrows;
+	}
+	if (p->exact && (size_t)(p->rows + nrows) > p->vcap) {
+		size_t ncap = p->vcap ? p->vcap * 2 : 1 << 16;
+		while (ncap < (size_t)(p->rows + nrows))
+			ncap *= 2;
+		if (ncap > (size_t)p->opt.exact_rows)
+			ncap = (size_t)p->opt.exact_rows;
+		for (int i = 0; i < p->ncols; i++) {
+			if (!is_measure(p->cols[i].type) && !p->cols[i].vals)
+				continue;
+			double *nv = dn_realloc(p->cols[i].vals, ncap * sizeof *nv);
+			if (!nv)
+				return dn_error_set(err, DN_ENOMEM,
+						    "out of memory (stored values)");
+			/* Columns that start storing late (none today) would read NaN. */
+			if (!p->cols[i].vals)
+				for (size_t r = 0; r < (size_t)p->rows; r++)
+					nv[r] = NAN;
+			p->cols[i].vals = nv;
+		}
+		uint64_t *nh = dn_realloc(p->rowhash, ncap * sizeof *nh);
+		if (!nh)
+			return dn_error_set(err, DN_ENOMEM, "out of memory (row hashes)");
+		p->rowhash = nh;
+		p->vcap = ncap;
+	}
+	for (int64_t r = 0; r < nrows; r++)
+		p->rh[r] = 0x84222325cbf29ce4ULL;
+	double *bx[MAX_CORR];
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		const struct dn_column *col = &b->columns[i];
+		if (col->type != c->type) {
+			enum dn_type to = dn_type_widen(c->type, col->type);
+			if (to != c->type)
+				DN_TRY(pcol_widen(p, c, to, b->first_row));
+			if (col->type != to) {
+				if ((rc = dn_column_cast(col, to, &cast, err)) < 0)
+					return rc;
+				col = &cast;
+			}
+		}
+		if (is_measure(c->type)) {
+			double *x = c->vals && p->exact ? c->vals + p->rows :
+							  p->scratch + (size_t)i * nrows;
+			rc = add_measures(p, c, col, nrows, x, err);
+			if (c->corr >= 0)
+				bx[c->corr] = x;
+		} else {
+			rc = add_strings(p, c, col, nrows, err);
+			if (c->corr >= 0) { /* widened to string: no longer correlated */
+				double *x = p->scratch + (size_t)p->ncols * nrows;
+				for (int64_t r = 0; r < nrows; r++)
+					x[r] = NAN;
+				bx[c->corr] = x;
+			}
+		}
+		dn_column_release(&cast);
+		if (rc < 0)
+			return rc;
+	}
+	for (int a = 0; a < p->ncorr; a++)
+		for (int c2 = a + 1; c2 < p->ncorr; c2++)
+			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
+	if (p->exact)
+		for (int64_t r = 0; r < nrows; r++)
+			p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
+	else
+		sample_rows(p, bx, nrows);
+	p->rows += nrows;
+	if (p->exact)
+		p->srows = p->rows;
+	return 0;
+}
+
+/* ---- results ---- */
+
+/* Display text of a counted value into the arena (NULL when out of memory). */
+static char *value_text(struct dn_arena *a, int vtype, union cval v, const char *s, size_t slen)
+{
+	char buf[64];
+	switch (vtype) {
+	case DN_INT64:
+		snprintf(buf, sizeof buf, "%lld", (long long)v.i);
+		break;
+	case DN_FLOAT64:
+		dn_format_f64(v.f, buf);
+		break;
+	case DN_DATE:
+		dn_date_format((int32_t)v.i, buf);
+		break;
+	case DN_TIMESTAMP:
+		dn_timestamp_format(v.i, buf);
+		break;
+	case DN_BOOL:
+		snprintf(buf, sizeof buf, "%s", v.i ? "true" : "false");
+		break;
+	default:
+		return dn_arena_strndup(a, s ? s : "", slen);
+	}
+	return dn_arena_strndup(a, buf, strlen(buf));
+}
+
+static int cmp_i64_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x > y ? -1 : x < y;
+}
+
+struct topv {
+	int64_t count;
+	char *text;
+};
+
+static int cmp_topv(const void *a, const void *b)
+{
+	const struct topv *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+/* The top k of a counter as display values, most frequent first, ties by text. */
+static int counter_top(const struct counter *c, int k, struct dn_profile_value **out, int *nout,
+		       struct dn_error *err)
+{
+	size_t n = c->sketch ? (size_t)c->nmg : c->cap;
+	struct topv *all = dn_calloc(n ? n : 1, sizeof *all);
+	int64_t *counts = dn_calloc(n ? n : 1, sizeof *counts);
+	struct dn_arena a;
+	size_t m = 0, nc = 0;
+	int rc = 0;
+	dn_arena_init(&a, 1 << 16);
+	*out = NULL;
+	*nout = 0;
+	if (!all || !counts) {
+		rc = DN_ENOMEM;
+		goto out;
+	}
+	/* Only values at least as frequent as the k-th are formatted and sorted (with ties). */
+	for (size_t i = 0; i < n; i++) {
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		if (cnt)
+			counts[nc++] = cnt;
+	}
+	qsort(counts, nc, sizeof *counts, cmp_i64_desc);
+	int64_t least = nc == 0 ? 1 : counts[(nc < (size_t)k ? nc : (size_t)k) - 1];
+	for (size_t i = 0; i < n; i++) {
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		if (!cnt || cnt < least)
+			continue;
+		all[m].count = cnt;
+		if (c->sketch)
+			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v, c->mg[i].s,
+						 c->mg[i].slen);
+		else
+			all[m].text = value_text(&a, c->tab[i].vtype, c->tab[i].v, c->tab[i].s,
+						 c->tab[i].slen);
+		if (!all[m++].text) {
+			rc = DN_ENOMEM;
+			goto out;
+		}
+	}
+	qsort(all, m, sizeof *all, cmp_topv);
+	int take = m < (size_t)k ? (int)m : k;
+	if (take && !(*out = dn_calloc((size_t)take, sizeof **out))) {
+		rc = DN_ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < take; i++) {
+		(*out)[i].count = all[i].count;
+		if (!((*out)[i].text = dn_strdup(all[i].text))) {
+			rc = DN_ENOMEM;
+			break;
+		}
+		*nout = i + 1;
+	}
+out:
+	dn_arena_release(&a);
+	dn_free(all);
+	dn_free(counts);
+	return rc < 0 ? dn_error_set(err, rc, "out of memory") : 0;
+}
+
+/* Sample quantile with linear interpolation between closest ranks (pandas' and numpy's
+ * default): position q * (n - 1) in the sorted values. */
+static double lerp_quantile(const double *v, size_t n, double q)
+{
+	double pos = q * (double)(n - 1);
+	size_t lo = (size_t)floor(pos);
+	double frac = pos - (double)lo;
+	if (lo + 1 >= n)
+		return v[n - 1];
+	double a = v[lo], b = v[lo + 1], d = b - a;
+	/* numpy's _lerp: from the nearer end, so the result stays within [a, b]. */
+	return frac >= 0.5 ? b - d * (1 - frac) : a + d * frac;
+}
+
+/* numpy.histogram's binning: equal bins from linspace(min, max, bins + 1), the last closed. */
+static void hist_edges(double mn, double mx, int bins, double *edges)
+{
+	if (mn == mx) {
+		mn -= 0.5;
+		mx += 0.5;
+	}
+	double step = (mx - mn) / bins;
+	for (int i = 0; i <= bins; i++)
+		edges[i] = i * step + mn;
+	edges[bins] = mx;
+}
+
+static void hist_exact(const double *v, size_t n, int bins, const double *edges, double *h)
+{
+	double first = edges[0], last = edges[bins], norm = bins / (last - first);
+	for (size_t i = 0; i < n; i++) {
+		double x = v[i];
+		int k = (int)((x - first) * norm);
+		if (k >= bins)
+			k = bins - 1;
+		if (k < 0)
+			k = 0;
+		if (x < edges[k] && k > 0)
+			k--;
+		else if (k != bins - 1 && x >= edges[k + 1])
+			k++;
+		h[k]++;
+	}
+}
+
+/* Sort one column's stored values, keeping their rows (a job on the pool: columns sort in
+ * parallel). Serves its quantiles, histogram and ranks. */
+struct sort_job {
+	struct pcol *c;
+	int64_t rows;
+	int rc;
+};
+
+static void sort_column(void *user)
+{
+	struct sort_job *j = user;
+	struct pcol *c = j->c;
+	size_t m = 0, n = (size_t)j->rows;
+	uint64_t *k = dn_malloc(sizeof *k * (2 * n + 1));
+	uint32_t *ix = dn_malloc(sizeof *ix * (2 * n + 1));
+	c->sorted = dn_malloc(sizeof *c->sorted * (n + 1));
+	if (!k || !ix || !c->sorted) {
+		dn_free(k);
+		dn_free(ix);
+		dn_free(c->sorted);
+		c->sorted = NULL;
+		j->rc = DN_ENOMEM;
+		return;
+	}
+	double range = c->max - c->min;
+	if ((c->type == DN_INT64 || c->type == DN_BOOL) && range < (double)(2 * n + 65536)) {
+		/* Integers in a narrow range (codes, counts, ids 1..n, bools): a counting sort,
+		 * two passes instead of the radix sort's several. */
+		size_t span = (size_t)range + 1, *cnt = dn_calloc(span + 1, sizeof *cnt);
+		if (!cnt) {
+			dn_free(k);
+			dn_free(ix);
+			dn_free(c->sorted);
+			c->sorted = NULL;
+			j->rc = DN_ENOMEM;
+			return;
+		}
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r]))
+				cnt[(size_t)(c->vals[r] - c->min) + 1]++;
+		for (size_t b = 1; b <= span; b++)
+			cnt[b] += cnt[b - 1];
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r])) {
+				size_t at = cnt[(size_t)(c->vals[r] - c->min)]++;
+				c->sorted[at] = c->vals[r];
+				ix[at] = (uint32_t)r;
+				m++;
+			}
+		dn_free(cnt);
+	} else {
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r])) {
+				k[m] = dn_q_key(c->vals[r]);
+				ix[m++] = (uint32_t)r;
+			}
+		dn_q_sort_keys(k, ix, m, k + n, ix + n);
+		for (size_t i = 0; i < m; i++)
+			c->sorted[i] = dn_q_unkey(k[i]);
+	}
+	dn_free(k);
+	c->order = dn_realloc(ix, sizeof *ix * (m + 1));
+	if (!c->order)
+		c->order = ix;
+	c->nsorted = m;
+	j->rc = 0;
+}
+
+/* Duplicate rows: sort the row hashes, count each hash equal to the one before. */
+struct dup_job {
+	struct dn_profile *p;
+	int rc;
+};
+
+static void count_dups(void *user)
+{
+	struct dup_job *j = user;
+	struct dn_profile *p = j->p;
+	size_t n = (size_t)p->rows;
+	uint64_t *tmp = dn_malloc(sizeof *tmp * (n + 1));
+	if (!tmp) {
+		j->rc = DN_ENOMEM;
+		return;
+	}
+	dn_q_sort_keys(p->rowhash, NULL, n, tmp, NULL);
+	dn_free(tmp);
+	p->dups = 0;
+	for (size_t i = 1; i < n; i++)
+		p->dups += p->rowhash[i] == p->rowhash[i - 1];
+	j->rc = 0;
+}
+
+static int sort_columns(struct dn_profile *p, struct dn_error *err)
+{
+	struct dup_job dj = {p, 0};
+	struct sort_job *jobs = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *jobs);
+	struct dn_pool *pool = NULL;
+	int n = 0, rc = 0;
+	if (!jobs)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int i = 0; i < p->ncols; i++)
+		if (p->cols[i].vals && is_measure(p->cols[i].type) && p->cols[i].mn > 0) {
+			jobs[n].c = &p->cols[i];
+			jobs[n++].rows = p->srows;
+		}
+	int threads = dn_cpu_count() < n + 1 ? dn_cpu_count() : n + 1;
+	if (threads > 1 && dn_pool_new(&pool, threads, NULL) == 0) {
+		if (p->exact && dn_pool_submit(pool, count_dups, &dj, NULL) < 0)
+			count_dups(&dj);
+		for (int i = 0; i < n; i++)
+			if (dn_pool_submit(pool, sort_column, &jobs[i], NULL) < 0)
+				sort_column(&jobs[i]);
+		dn_pool_wait(pool);
+		dn_pool_free(pool);
+	} else {
+		if (p->exact)
+			count_dups(&dj);
+		for (int i = 0; i < n; i++)
+			sort_column(&jobs[i]);
+	}
+	if (dj.rc < 0)
+		rc = dn_error_set(err, dj.rc, "out of memory (duplicate rows)");
+	for (int i = 0; i < n; i++)
+		if (jobs[i].rc < 0)
+			rc = dn_error_set(err, jobs[i].rc, "out of memory (sorting values)");
+	dn_free(jobs);
+	return rc;
+}
+
+/* Average ranks (1-based, ties share their mean) of c's values over the rows where other is
+ * not null, written at their rows in rank[]. One walk of c's sorted order: no sort per pair. */
+static void ranks_where(const struct pcol *c, const double *other, double *rank)
+{
+	size_t n = c->nsorted, pos = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i, kept = 0;
+		while (j < n && c->sorted[j] == c->sorted[i]) {
+			kept += !isnan(other[c->order[j]]);
+			j++;
+		}
+		double r = (double)pos + (double)(kept + 1) / 2;
+		for (size_t t = i; t < j; t++)
+			if (!isnan(other[c->order[t]]))
+				rank[c->order[t]] = r;
+		pos += kept;
+		i = j;
+	}
+}
+
+/* Pearson between ra and rb over the rows where x and y are both not null. */
+static double pearson_rows(const double *ra, const double *rb, const double *x, const double *y,
+			   size_t rows)
+{
+	double n = 0, sa = 0, sb = 0;
+	for (size_t i = 0; i < rows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			n++;
+			sa += ra[i];
+			sb += rb[i];
+		}
+	if (n < 2)
+		return NAN;
+	double ma = sa / n, mb = sb / n, c = 0, va = 0, vb = 0;
+	for (size_t i = 0; i < rows; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			double da = ra[i] - ma, db = rb[i] - mb;
+			c += da * db;
+			va += da * da;
+			vb += db * db;
+		}
+	return va > 0 && vb > 0 ? c / sqrt(va * vb) : NAN;
+}
+
+/* Spearman's jobs: first each column's ranks over all its values (rank_job with b < 0), then
+ * one job per pair. Both phases run on the core pool. */
+struct rank_job {
+	struct dn_profile *p;
+	int a, b;      /* correlation column indexes; b < 0: the full ranks of a */
+	double **full; /* per correlation column: ranks over all its values */
+	double out;
+	int rc;
+};
+
+static void rank_job_run(void *user)
+{
+	struct rank_job *j = user;
+	struct dn_profile *p = j->p;
+	size_t rows = (size_t)p->srows;
+	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
+	j->rc = 0;
+	if (j->b < 0) {
+		if (!(j->full[j->a] = dn_malloc(rows * sizeof(double) + 8)))
+			j->rc = DN_ENOMEM;
+		else
+			ranks_where(ca, ca->vals, j->full[j->a]);
+		return;
+	}
+	/* A column's ranks among the rows where a column without nulls is not null are its
+	 * full ranks; only a partner with nulls needs them again, over the shared rows. */
+	const struct pcol *cb = &p->cols[p->corr_cols[j->b]];
+	double *ra = NULL, *rb = NULL;
+	const double *xa = j->full[j->a], *xb = j->full[j->b];
+	if (cb->nsorted < rows) { /* b has nulls (in the stored rows) */
+		if (!(ra = dn_malloc(rows * sizeof(double) + 8)))
+			goto oom;
+		ranks_where(ca, cb->vals, ra);
+		xa = ra;
+	}
+	if (ca->nsorted < rows) {
+		if (!(rb = dn_malloc(rows * sizeof(double) + 8)))
+			goto oom;
+		ranks_where(cb, ca->vals, rb);
+		xb = rb;
+	}
+	j->out = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
+	dn_free(ra);
+	dn_free(rb);
+	return;
+oom:
+	dn_free(ra);
+	j->rc = DN_ENOMEM;
+}
+
+static void run_jobs(struct dn_pool *pool, struct rank_job *jobs, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!pool || dn_pool_submit(pool, rank_job_run, &jobs[i], NULL) < 0)
+			rank_job_run(&jobs[i]);
+	if (pool)
+		dn_pool_wait(pool);
+}
+
+/* Spearman over pairwise complete rows, as pandas' corr(method="spearman"): Pearson on the
+ * average ranks each column has among the rows where both are not null. */
+static int spearman(struct dn_profile *p, struct dn_error *err)
+{
+	int n = p->ncorr, rc = 0, nj = 0;
+	struct dn_profile_result *r = &p->res;
+	struct dn_pool *pool = NULL;
+	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
+	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
+	struct rank_job *jobs = dn_calloc((size_t)(n * n + 1), sizeof *jobs);
+	if (!r->spearman || !full || !jobs) {
+		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
+		goto out;
+	}
+	for (int a = 0; a < n * n; a++)
+		r->spearman[a] = NAN;
+	for (int a = 0; a < n; a++) {
+		const struct pcol *c = &p->cols[p->corr_cols[a]];
+		r->spearman[a * n + a] = 1;
+		if (c->order && is_corr_type(c->type))
+			jobs[nj++] = (struct rank_job){p, a, -1, full, NAN, 0};
+	}
+	if (dn_cpu_count() > 1 && dn_pool_new(&pool, dn_cpu_count(), NULL) < 0)
+		pool = NULL;
+	run_jobs(pool, jobs, nj);
+	for (int i = 0; i < nj; i++)
+		if (jobs[i].rc < 0)
+			rc = DN_ENOMEM;
+	nj = 0;
+	for (int a = 0; rc == 0 && a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			if (full[a] && full[b])
+				jobs[nj++] = (struct rank_job){p, a, b, full, NAN, 0};
+	if (rc == 0)
+		run_jobs(pool, jobs, nj);
+	for (int i = 0; rc == 0 && i < nj; i++) {
+		if (jobs[i].rc < 0)
+			rc = DN_ENOMEM;
+		r->spearman[jobs[i].a * n + jobs[i].b] = r->spearman[jobs[i].b * n + jobs[i].a] =
+			jobs[i].out;
+	}
+	if (rc < 0)
+		dn_error_set(err, rc, "out of memory (ranks)");
+out:
+	dn_pool_free(pool);
+	for (int a = 0; full && a < n; a++)
+		dn_free(full[a]);
+	dn_free(full);
+	dn_free(jobs);
+	return rc;
+}
+
+static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
+		 const char *fmt, ...) DN_PRINTF(5, 6);
+
+static int alert(struct dn_profile_result *r, int column, const char *kind, struct dn_error *err,
+		 const char *fmt, ...)
+{
+	struct dn_profile_alert *na = dn_realloc(r->alerts, sizeof *na * (size_t)(r->nalerts + 1));
+	if (!na)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->alerts = na;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	na[r->nalerts].column = column;
+	na[r->nalerts].kind = kind;
+	na[r->nalerts].message = dn_strdup(buf);
+	if (!na[r->nalerts].message)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->nalerts++;
+	return 0;
+}
+
+static int column_result(struct dn_profile *p, int i, struct dn_error *err)
+{
+	struct pcol *c = &p->cols[i];
+	struct dn_profile_column *o = &p->res.columns[i];
+	o->name = c->name;
+	o->type = c->type;
+	o->widened_at = c->widened_at;
+	o->count = c->count;
+	o->missing = c->missing;
+	o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) : (double)c->values.n;
+	o->distinct_exact = !c->values.sketch;
+	o->min = o->max = o->mean = o->std = o->skew = NAN;
+	o->len_min = o->len_mean = o->len_max = NAN;
+	o->zeros = o->negatives = -1;
+	for (int q = 0; q < DN_PROFILE_NQ; q++)
+		o->q[q] = NAN;
+	DN_TRY(counter_top(&c->values, p->opt.top, &o->top, &o->ntop, err));
+	o->top_exact = !c->values.sketch;
+	o->top_error = c->values.err;
+	if (c->type == DN_STRING) {
+		DN_TRY(counter_top(&c->patterns, p->opt.top, &o->patterns, &o->npatterns, err));
+		o->patterns_exact = !c->patterns.sketch;
+		if (c->vcount) {
+			o->len_min = (double)c->len_min;
+			o->len_max = (double)c->len_max;
+			o->len_mean = c->len_sum / (double)c->vcount;
+		}
+		return 0;
+	}
+	if (!c->mn)
+		return 0;
+	o->mean = c->mean;
+	if (c->type == DN_BOOL)
+		return 0;
+	o->min = c->min;
+	o->max = c->max;
+	double n = c->mn;
+	if (c->type == DN_INT64 || c->type == DN_FLOAT64) {
+		o->zeros = c->zeros;
+		o->negatives = c->negs;
+		o->std = n > 1 ? sqrt(c->m2 / (n - 1)) : NAN;
+		if (n > 2) {
+			/* pandas zeroes sums below 1e-14 (floating-point noise) first. */
+			double m2 = fabs(c->m2) < 1e-14 ? 0 : c->m2;
+			double m3 = fabs(c->m3) < 1e-14 ? 0 : c->m3;
+			o->skew = m2 == 0 ? 0 : n * sqrt(n - 1) / (n - 2) * (m3 / pow(m2, 1.5));
+		}
+	}
+	int bins = p->opt.hist_bins;
+	o->edges = dn_malloc(sizeof(double) * (size_t)(bins + 1));
+	o->hist = dn_calloc((size_t)bins, sizeof(double));
+	if (!o->edges || !o->hist)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	o->nbins = bins;
+	hist_edges(c->min, c->max, bins, o->edges);
+	if (p->exact && c->sorted) {
+		for (int q = 0; q < DN_PROFILE_NQ; q++)
+			o->q[q] = lerp_quantile(c->sorted, c->nsorted, dn_profile_q[q]);
+		hist_exact(c->sorted, c->nsorted, bins, o->edges, o->hist);
+		o->quantiles_exact = 1;
+	} else {
+		DN_TRY(dn_qsketch_quantiles(&c->qs, dn_profile_q, DN_PROFILE_NQ, o->q, err));
+		/* Estimated counts: differences of the sketch's ranks at the edges. */
+		double below = 0;
+		for (int b = 0; b < bins; b++) {
+			double upto = b == bins - 1 ? (double)c->qs.n :
+						      dn_qsketch_rank(&c->qs, o->edges[b + 1]);
+			o->hist[b] = upto > below ? upto - below : 0;
+			if (upto > below)
+				below = upto;
+		}
+	}
+	return 0;
+}
+
+static int make_alerts(struct dn_profile *p, struct dn_error *err)
+{
+	struct dn_profile_result *r = &p->res;
+	if (p->res.duplicate_rows > 0)
+		DN_TRY(alert(r, -1, "duplicates", err, "duplicate rows: %lld (%.1f%% of rows)",
+			     (long long)r->duplicate_rows, 100.0 * r->duplicate_rows / r->rows));
+	for (int i = 0; i < r->ncolumns; i++) {
+		const struct dn_profile_column *o = &r->columns[i];
+		double rows = (double)r->rows;
+		if (o->widened_at >= 0)
+			DN_TRY(alert(r, i, "widened", err,
+				     "%s became a string at row %lld; statistics other than count "
+				     "and missing cover the rows from there on",
+				     o->name, (long long)o->widened_at + 1));
+		if (o->count == 0) {
+			DN_TRY(alert(r, i, "empty", err, "%s has no values", o->name));
+			continue;
+		}
+		if (o->missing > 0.5 * rows)
+			DN_TRY(alert(r, i, "missing", err, "%s is %.1f%% missing", o->name,
+				     100.0 * (double)o->missing / rows));
+		if (o->distinct_exact && o->distinct == 1 && o->widened_at < 0)
+			DN_TRY(alert(r, i, "constant", err, "%s has one value (%s)", o->name,
+				     o->ntop ? o->top[0].text : ""));
+		int idish = o->type == DN_INT64 || o->type == DN_STRING;
+		int unique = o->distinct_exact ? o->distinct == (double)o->count :
+						 o->distinct >= 0.98 * (double)o->count;
+		if (idish && o->missing == 0 && o->count > 1 && unique && o->widened_at < 0)
+			DN_TRY(alert(r, i, "identifier", err,
+				     "%s is %sunique: likely an identifier", o->name,
+				     o->distinct_exact ? "" : "about "));
+		else if (o->type == DN_STRING && o->distinct > 0.5 * (double)o->count &&
+			 o->count > 1)
+			DN_TRY(alert(r, i, "high_cardinality", err,
+				     "%s has %.0f distinct values (%.1f%% of its values)", o->name,
+				     o->distinct, 100.0 * o->distinct / (double)o->count));
+		if (!isnan(o->skew) && fabs(o->skew) > 1)
+			DN_TRY(alert(r, i, "skewed", err, "%s is skewed (skewness %.2f)", o->name,
+				     o->skew));
+		if (o->zeros > 0 && o->zeros > 0.5 * (double)o->count)
+			DN_TRY(alert(r, i, "zeros", err, "%s is %.1f%% zeros", o->name,
+				     100.0 * (double)o->zeros / (double)o->count));
+	}
+	for (int a = 0; a < r->ncorr; a++)
+		for (int b = a + 1; b < r->ncorr; b++) {
+			double v = r->pearson[a * r->ncorr + b];
+			if (!isnan(v) && fabs(v) > 0.9)
+				DN_TRY(alert(r, r->corr_columns[a], "correlated", err,
+					     "%s and %s are highly correlated (Pearson %.3f)",
+					     r->columns[r->corr_columns[a]].name,
+					     r->columns[r->corr_columns[b]].name, v));
+		}
+	return 0;
+}
+
+int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out,
+		      struct dn_error *err)
+{
+	if (p->finished) {
+		*out = &p->res;
+		return 0;
+	}
+	struct dn_profile_result *r = &p->res;
+	if (p->ncols < 0)
+		p->ncols = 0;
+	r->rows = p->rows;
+	r->columns = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *r->columns);
+	if (!r->columns)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->ncolumns = p->ncols;
+	r->target = -1;
+	if (p->opt.target) {
+		for (int i = 0; i < p->ncols; i++)
+			if (!strcmp(p->cols[i].name, p->opt.target))
+				r->target = i;
+		if (r->target < 0)
+			return dn_error_set(err, DN_ENOTFOUND,
+					    "no column '%s' to use as the target", p->opt.target);
+	}
+	p->finished = 1;
+	if (p->exact || p->srows)
+		DN_TRY(sort_columns(p, err));
+	for (int i = 0; i < p->ncols; i++)
+		DN_TRY(column_result(p, i, err));
+	r->duplicate_rows = p->exact ? p->dups : -1;
+	/* Correlations over the columns that are still numeric. */
+	int n = p->ncorr;
+	r->ncorr = n;
+	r->corr_columns = dn_malloc(sizeof(int) * (size_t)(n ? n : 1));
+	r->pearson = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
+	if (!r->corr_columns || !r->pearson)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int a = 0; a < n; a++) {
+		r->corr_columns[a] = p->corr_cols[a];
+		r->pearson[a * n + a] = 1;
+		for (int b = a + 1; b < n; b++) {
+			const struct comom *m = &p->pairs[a * MAX_CORR + b];
+			double v = m->m2x > 0 && m->m2y > 0 ? m->cxy / sqrt(m->m2x * m->m2y) : NAN;
+			if (!is_corr_type(p->cols[p->corr_cols[a]].type) ||
+			    !is_corr_type(p->cols[p->corr_cols[b]].type))
+				v = NAN; /* widened to string on the way */
+			r->pearson[a * n + b] = r->pearson[b * n + a] = v;
+		}
+	}
+	r->spearman_rows = p->srows;
+	r->spearman_exact = p->exact;
+	if ((p->exact || p->srows > 1) && n)
+		DN_TRY(spearman(p, err));
+	DN_TRY(make_alerts(p, err));
+	*out = r;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* Internals shared by the quality module's files. No other module includes this. */
+#ifndef DN_QUALITY_INT_H
+#define DN_QUALITY_INT_H
+
+#include "quality.h"
+
+/* Order-preserving map of a double (not NaN) to an unsigned key. */
+static inline uint64_t dn_q_key(double d)
+{
+	uint64_t u;
+	if (d == 0)
+		d = 0; /* -0.0 sorts and hashes as 0.0 */
+	memcpy(&u, &d, 8);
+	return (u >> 63) ? ~u : (u | (UINT64_C(1) << 63));
+}
+
+static inline double dn_q_unkey(uint64_t u)
+{
+	double d;
+	u = (u >> 63) ? (u & ~(UINT64_C(1) << 63)) : ~u;
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/* Sort n doubles (no NaN) ascending; tmp has room for n. LSD radix on dn_q_key, O(n). */
+void dn_q_sort(double *v, size_t n, double *tmp);
+/* Sort n keys ascending carrying idx along (idx may be NULL); tk/ti are scratch of n. */
+void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti);
+
+#endif

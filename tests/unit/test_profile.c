@@ -1,0 +1,498 @@
+/* Profiles against pandas: tests/cases/profile/data.csv and the statistics pandas 1.5.3 and
+ * scipy computed for it (expected.json, made by tests/quality/make_fixtures.py). Exact
+ * statistics must agree to 1e-9 relative; sketches must stay within their stated error on
+ * large generated streams (HyperLogLog on a million distinct values, the quantile sketch on
+ * millions of values against exact sorted quantiles). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "../../src/formats/formats.h"
+#include "../../src/quality/quality.h"
+#include "../test.h"
+
+static int close_to(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) && isnan(b);
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-12;
+}
+
+#define CHECK_NEAR(a, b)                                                                           \
+	do {                                                                                       \
+		double a__ = (a), b__ = (b);                                                       \
+		if (!close_to(a__, b__)) {                                                         \
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s == %.17g, expected %.17g", #a, \
+				     a__, b__);                                                    \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+
+static double jnum(const struct dn_jv *o, const char *k)
+{
+	const struct dn_jv *v = dn_jv_get(o, k);
+	return v && v->kind == DN_JV_NUM ? v->num : NAN;
+}
+
+/* Profile a file read in batches of batch_rows. */
+static int profile_file(const char *path, int64_t batch_rows, struct dn_profile_options *po,
+			struct dn_profile **p, const struct dn_profile_result **res,
+			struct dn_error *err)
+{
+	struct dn_read_options ro;
+	struct dn_reader *r = NULL;
+	struct dn_batch *b;
+	int k;
+	dn_read_options_init(&ro);
+	ro.batch_rows = batch_rows;
+	DN_TRY(dn_reader_open(&r, path, DN_FORMAT_UNKNOWN, &ro, err));
+	if ((k = dn_profile_new(p, po, err)) < 0)
+		goto out;
+	while ((k = dn_reader_next(r, &b, err)) > 0) {
+		k = dn_profile_add(*p, b, err);
+		dn_batch_free(b);
+		if (k < 0)
+			break;
+	}
+	if (k == 0)
+		k = dn_profile_finish(*p, res, err);
+out:
+	dn_reader_free(r);
+	return k;
+}
+
+static int col_index(const struct dn_profile_result *r, const char *name)
+{
+	for (int i = 0; i < r->ncolumns; i++)
+		if (!strcmp(r->columns[i].name, name))
+			return i;
+	return -1;
+}
+
+DN_TEST(profile_pandas_fixture)
+{
+	struct dn_error err;
+	struct dn_arena a;
+	struct dn_buf text = DN_BUF_INIT;
+	struct dn_jv *exp = NULL;
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r = NULL;
+	dn_error_clear(&err);
+	dn_arena_init(&a, 1 << 16);
+	int ok = dn_read_file(dn_test_case_path("profile/expected.json"), &text, 0, &err) == 0 &&
+		 dn_jv_parse(&a, "expected.json", text.data, text.len, &exp, &err) == 0;
+	/* Batches of 256 rows: the moments go through many pairwise merges. */
+	ok = ok &&
+	     profile_file(dn_test_case_path("profile/data.csv"), 256, NULL, &p, &r, &err) == 0;
+	dn_buf_release(&text);
+	if (!ok) {
+		char buf[1024];
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "%s",
+			     dn_error_format(&err, buf, sizeof buf));
+		goto out;
+	}
+	CHECK_INT(r->rows, (int64_t)jnum(exp, "rows"));
+	CHECK_INT(r->duplicate_rows, (int64_t)jnum(exp, "duplicate_rows"));
+	const struct dn_jv *cols = dn_jv_get(exp, "columns");
+	for (size_t c = 0; c < cols->n; c++) {
+		const char *name = cols->keys[c];
+		const struct dn_jv *e = &cols->items[c];
+		int i = col_index(r, name);
+		CHECK(i >= 0);
+		const struct dn_profile_column *o = &r->columns[i];
+		CHECK_INT(o->count, (int64_t)jnum(e, "count"));
+		CHECK_INT(o->missing, (int64_t)jnum(e, "missing"));
+		CHECK(o->distinct_exact);
+		CHECK_INT((int64_t)o->distinct, (int64_t)jnum(e, "distinct"));
+		if (o->type == DN_INT64 || o->type == DN_FLOAT64) {
+			CHECK_NEAR(o->min, jnum(e, "min"));
+			CHECK_NEAR(o->max, jnum(e, "max"));
+			CHECK_NEAR(o->mean, jnum(e, "mean"));
+			CHECK_NEAR(o->std, jnum(e, "std"));
+			CHECK_NEAR(o->skew, jnum(e, "skew"));
+			CHECK_INT(o->zeros, (int64_t)jnum(e, "zeros"));
+			CHECK_INT(o->negatives, (int64_t)jnum(e, "negatives"));
+			CHECK(o->quantiles_exact);
+			const struct dn_jv *q = dn_jv_get(e, "quantiles");
+			for (int k = 0; k < DN_PROFILE_NQ; k++)
+				CHECK_NEAR(o->q[k], q->items[k].num);
+			const struct dn_jv *h = dn_jv_get(e, "histogram");
+			const struct dn_jv *ed = dn_jv_get(e, "edges");
+			CHECK_INT(o->nbins, (int64_t)h->n);
+			for (int k = 0; k < o->nbins; k++) {
+				CHECK_NEAR(o->edges[k], ed->items[k].num);
+				CHECK_INT((int64_t)o->hist[k], (int64_t)h->items[k].num);
+			}
+		}
+		if (o->type == DN_STRING) {
+			CHECK_NEAR(o->len_min, jnum(e, "len_min"));
+			CHECK_NEAR(o->len_mean, jnum(e, "len_mean"));
+			CHECK_NEAR(o->len_max, jnum(e, "len_max"));
+			CHECK(o->npatterns > 0);
+		}
+		if (o->type == DN_DATE) {
+			char buf[32];
+			dn_date_format((int32_t)o->min, buf);
+			CHECK_STR(buf, dn_jv_str(dn_jv_get(e, "min")));
+			dn_date_format((int32_t)o->max, buf);
+			CHECK_STR(buf, dn_jv_str(dn_jv_get(e, "max")));
+		}
+		if (o->type == DN_BOOL)
+			CHECK_NEAR(o->mean, jnum(e, "mean"));
+		const struct dn_jv *top = dn_jv_get(e, "top");
+		if (!top)
+			continue;
+		CHECK(o->top_exact);
+		CHECK_INT(o->ntop, (int64_t)top->n);
+		for (int k = 0; k < o->ntop; k++) {
+			const struct dn_jv *t = &top->items[k];
+			CHECK_INT(o->top[k].count, (int64_t)jnum(t, "count"));
+			const struct dn_jv *tie = dn_jv_get(t, "tie");
+			if (!tie || !tie->b) {
+				/* Numbers print as dunya prints them; compare by value. */
+				double x, y;
+				const char *want = dn_jv_str(dn_jv_get(t, "value"));
+				if (dn_parse_f64(o->top[k].text, strlen(o->top[k].text), &x) == 0 &&
+				    dn_parse_f64(want, strlen(want), &y) == 0)
+					CHECK_NEAR(x, y);
+				else
+					CHECK_STR(o->top[k].text, want);
+			}
+		}
+	}
+	const struct dn_jv *cc = dn_jv_get(exp, "corr_columns");
+	const struct dn_jv *pe = dn_jv_get(exp, "pearson"), *sp = dn_jv_get(exp, "spearman");
+	CHECK_INT(r->ncorr, (int64_t)cc->n);
+	CHECK(r->spearman != NULL);
+	for (int x = 0; x < r->ncorr; x++) {
+		CHECK_STR(r->columns[r->corr_columns[x]].name, dn_jv_str(&cc->items[x]));
+		for (int y = 0; y < r->ncorr; y++) {
+			CHECK_NEAR(r->pearson[x * r->ncorr + y], pe->items[x].items[y].num);
+			CHECK_NEAR(r->spearman[x * r->ncorr + y], sp->items[x].items[y].num);
+		}
+	}
+	/* Alerts: f is skewed; 7 duplicate rows. */
+	int skewed = 0, dups = 0;
+	for (int k = 0; k < r->nalerts; k++) {
+		skewed += !strcmp(r->alerts[k].kind, "skewed") &&
+			  r->alerts[k].column == col_index(r, "f");
+		dups += !strcmp(r->alerts[k].kind, "duplicates");
+	}
+	CHECK_INT(skewed, 1);
+	CHECK_INT(dups, 1);
+out:
+	dn_profile_free(p);
+	dn_arena_release(&a);
+}
+
+/* Same file with every bound at its smallest: sketches take over, exact moments do not
+ * change, and the results say which statistics are estimates. */
+DN_TEST(profile_sketch_bounds)
+{
+	struct dn_error err;
+	struct dn_profile_options po;
+	struct dn_profile *p = NULL, *q = NULL;
+	const struct dn_profile_result *r, *e;
+	dn_profile_options_init(&po);
+	po.exact_rows = 0;
+	po.exact_distinct = 8;
+	const char *path = dn_test_case_path("profile/data.csv");
+	CHECK_OK(profile_file(path, 500, &po, &p, &r, &err), &err);
+	int rc = profile_file(path, 500, NULL, &q, &e, &err);
+	if (rc < 0) {
+		dn_profile_free(p);
+		CHECK_OK(rc, &err);
+	}
+	CHECK_INT(r->duplicate_rows, -1);
+	CHECK(r->spearman == NULL);
+	for (int i = 0; i < r->ncolumns; i++) {
+		const struct dn_profile_column *a = &r->columns[i], *b = &e->columns[i];
+		CHECK_INT(a->count, b->count);
+		if (!isnan(b->mean))
+			CHECK_NEAR(a->mean, b->mean);
+		if (!isnan(b->std))
+			CHECK_NEAR(a->std, b->std);
+		if (b->distinct > 8) {
+			CHECK(!a->distinct_exact && !a->top_exact);
+			CHECK(fabs(a->distinct - b->distinct) <= 0.03 * b->distinct);
+			/* Misra-Gries: the most frequent value, count low by at most top_error. */
+			CHECK(a->ntop > 0);
+			CHECK(a->top[0].count <= b->top[0].count);
+			CHECK(a->top[0].count + a->top_error >= b->top[0].count);
+		}
+		if (b->nbins) {
+			CHECK(!a->quantiles_exact);
+			/* Under the sketch's k values it holds them all: the same quantiles. */
+			for (int k = 0; k < DN_PROFILE_NQ; k++)
+				CHECK_NEAR(a->q[k], b->q[k]);
+		}
+	}
+	for (int k = 0; k < r->ncorr * r->ncorr; k++)
+		CHECK_NEAR(r->pearson[k], e->pearson[k]);
+	dn_profile_free(p);
+	dn_profile_free(q);
+}
+
+/* Past exact_rows, Spearman comes from a uniform sample of rows: close to the exact value
+ * (sampling error about 1/sqrt(rows); 1000 of 3007 rows here) and marked as sampled. */
+DN_TEST(profile_spearman_sample)
+{
+	struct dn_error err;
+	struct dn_profile_options po;
+	struct dn_profile *p = NULL, *q = NULL;
+	const struct dn_profile_result *r, *e;
+	dn_profile_options_init(&po);
+	po.exact_rows = 1000;
+	const char *path = dn_test_case_path("profile/data.csv");
+	CHECK_OK(profile_file(path, 256, &po, &p, &r, &err), &err);
+	int rc = profile_file(path, 256, NULL, &q, &e, &err);
+	if (rc < 0) {
+		dn_profile_free(p);
+		CHECK_OK(rc, &err);
+	}
+	int ok = r->spearman && !r->spearman_exact && r->spearman_rows == 768 && e->spearman &&
+		 e->spearman_exact && r->duplicate_rows == -1;
+	double worst = 0;
+	for (int k = 0; ok && k < r->ncorr * r->ncorr; k++)
+		worst = fmax(worst, fabs(r->spearman[k] - e->spearman[k]));
+	dn_profile_free(p);
+	dn_profile_free(q);
+	CHECK(ok);
+	CHECK(worst < 0.12);
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 11;
+}
+
+DN_TEST(profile_hll_error)
+{
+	static const int64_t sizes[] = {100, 5000, 50000, 1000000};
+	struct dn_hll *h = dn_malloc(sizeof *h);
+	CHECK(h);
+	for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+		dn_hll_init(h);
+		for (int64_t i = 0; i < sizes[t]; i++) {
+			dn_hll_add(h, dn_hash_u64((uint64_t)i * 7919 + 13));
+			if (i % 3 == 0) /* repeats do not count */
+				dn_hll_add(h, dn_hash_u64((uint64_t)i * 7919 + 13));
+		}
+		double est = dn_hll_estimate(h), rel = fabs(est - (double)sizes[t]) / sizes[t];
+		/* Three standard errors of 0.81%. */
+		if (rel > 0.025) {
+			dn_free(h);
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%lld distinct estimated as %.0f",
+				     (long long)sizes[t], est);
+			return;
+		}
+	}
+	dn_free(h);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Quantiles of a large stream: the rank of each estimate among the exact sorted values is
+ * within the sketch's stated bound of the exact quantile's position. */
+DN_TEST(profile_qsketch_error)
+{
+	int64_t n = 3000000;
+	double *v = dn_malloc(sizeof(double) * (size_t)n);
+	struct dn_qsketch s;
+	struct dn_error err;
+	CHECK(v);
+	dn_qsketch_init(&s);
+	uint64_t seed = 42;
+	for (int64_t i = 0; i < n; i++) {
+		/* A mix: uniform, a heavy tail and many repeats. */
+		double u = (double)(lcg(&seed) >> 11) / 9007199254740992.0 / 2048 * 2048;
+		double x = i % 3 == 0 ? u * 100 : i % 3 == 1 ? exp(8 * u) : (double)(i % 50);
+		v[i] = x;
+		if (dn_qsketch_add(&s, x, &err) < 0) {
+			dn_free(v);
+			dn_qsketch_release(&s);
+			CHECK_OK(-1, &err);
+		}
+	}
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	double qs[DN_PROFILE_NQ], est[DN_PROFILE_NQ];
+	memcpy(qs, dn_profile_q, sizeof qs);
+	int rc = dn_qsketch_quantiles(&s, qs, DN_PROFILE_NQ, est, &err);
+	double bound = dn_qsketch_rank_error(&s);
+	int bad = -1;
+	for (int k = 0; rc == 0 && k < DN_PROFILE_NQ; k++) {
+		double target = qs[k] * (double)(n - 1);
+		/* Ranks the estimate could have: [first index >= est, last index <= est]. */
+		int64_t lo = 0, hi = n;
+		while (lo < hi) {
+			int64_t mid = (lo + hi) / 2;
+			if (v[mid] < est[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int64_t first = lo;
+		hi = n;
+		while (lo < hi) {
+			int64_t mid = (lo + hi) / 2;
+			if (v[mid] <= est[k])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int64_t last = lo - 1;
+		double dist = target < (double)first ? (double)first - target :
+			      target > (double)last  ? target - (double)last :
+						       0;
+		if (dist > bound)
+			bad = k;
+	}
+	double bound_frac = bound / (double)n;
+	dn_free(v);
+	dn_qsketch_release(&s);
+	CHECK_INT(rc, 0);
+	CHECK_INT(bad, -1);
+	CHECK(bound_frac < 0.005); /* the documented 0.3% order at this size */
+}
+
+/* One batch of four columns: a of type ta from text, b = "x", c null or "1", d = 7. */
+static struct dn_batch *wbatch(enum dn_type ta, const char *const *a, int n, int64_t first,
+			       struct dn_error *err)
+{
+	struct dn_schema s;
+	struct dn_builder bl[4];
+	static const char *names[] = {"a", "b", "c", "d"};
+	enum dn_type types[] = {ta, DN_STRING, DN_STRING, DN_INT64};
+	dn_schema_init(&s);
+	for (int c = 0; c < 4; c++) {
+		dn_schema_add(&s, names[c], 1, types[c], err);
+		dn_builder_init(&bl[c], types[c]);
+	}
+	for (int i = 0; i < n; i++) {
+		dn_builder_append_text(&bl[0], a[i], strlen(a[i]), err);
+		dn_builder_append_str(&bl[1], "x", 1, err);
+		if (first + i == 3)
+			dn_builder_append_str(&bl[2], "1", 1, err);
+		else
+			dn_builder_append_null(&bl[2], err);
+		dn_builder_append_i64(&bl[3], 7, err);
+	}
+	struct dn_batch *b = dn_batch_from_builders(&s, bl, err);
+	for (int c = 0; c < 4; c++)
+		dn_builder_release(&bl[c]);
+	dn_schema_release(&s);
+	if (b)
+		b->first_row = first;
+	return b;
+}
+
+/* A column that widens int -> float -> string across batches, and alerts on a small table. */
+DN_TEST(profile_widening_and_alerts)
+{
+	static const char *a1[] = {"1", "2"}, *a2[] = {"3.5"}, *a3[] = {"hello", "5"};
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r;
+	struct dn_error err;
+	struct dn_batch *b[3];
+	int k;
+	b[0] = wbatch(DN_INT64, a1, 2, 0, &err);
+	b[1] = wbatch(DN_FLOAT64, a2, 1, 2, &err);
+	b[2] = wbatch(DN_STRING, a3, 2, 3, &err);
+	CHECK(b[0] && b[1] && b[2]);
+	k = dn_profile_new(&p, NULL, &err);
+	for (int i = 0; i < 3; i++) {
+		if (k == 0)
+			k = dn_profile_add(p, b[i], &err);
+		dn_batch_free(b[i]);
+	}
+	if (k == 0)
+		k = dn_profile_finish(p, &r, &err);
+	if (k < 0)
+		dn_profile_free(p);
+	CHECK_OK(k, &err);
+	CHECK_INT(r->rows, 5);
+	CHECK_INT(r->columns[0].type, DN_STRING);
+	CHECK_INT(r->columns[0].count, 5);
+	CHECK_INT(r->columns[0].widened_at, 3);
+	CHECK_INT((int64_t)r->columns[0].distinct, 2); /* "hello", "5" */
+	int widened = 0, constant = 0, missing = 0;
+	for (int i = 0; i < r->nalerts; i++) {
+		widened += !strcmp(r->alerts[i].kind, "widened") && r->alerts[i].column == 0;
+		constant += !strcmp(r->alerts[i].kind, "constant");
+		missing += !strcmp(r->alerts[i].kind, "missing") && r->alerts[i].column == 2;
+	}
+	CHECK_INT(widened, 1);
+	CHECK_INT(constant, 3); /* b, c (one value, 80% missing) and d */
+	CHECK_INT(missing, 1);
+	/* Reports render without error into a memory stream. */
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	CHECK(f);
+	k = dn_profile_write_json(r, "w.csv", f, &err);
+	if (k == 0)
+		k = dn_profile_write_html(r, "w.csv", f, &err);
+	if (k == 0)
+		k = dn_profile_write_text(r, "w.csv", f, &err);
+	fclose(f);
+	int has_url = mem && strstr(mem, "http") != NULL;
+	free(mem);
+	dn_profile_free(p);
+	CHECK_OK(k, &err);
+	CHECK(!has_url);
+}
+
+/* Every allocation of a profile (new, add, finish, reports), failed in turn: a clean DN_ENOMEM
+ * or a complete result, never a crash or a leak (the ASan run checks leaks). */
+DN_TEST(profile_alloc_failures)
+{
+	struct dn_read_options ro;
+	struct dn_reader *rd = NULL;
+	struct dn_batch *b[64];
+	struct dn_error err;
+	int nb = 0, k;
+	dn_read_options_init(&ro);
+	ro.batch_rows = 150; /* four batches of it: 600 rows keep the loop short under ASan */
+	CHECK_OK(dn_reader_open(&rd, dn_test_case_path("profile/data.csv"), DN_FORMAT_UNKNOWN, &ro,
+				&err),
+		 &err);
+	while (nb < 4 && (k = dn_reader_next(rd, &b[nb], &err)) > 0)
+		nb++;
+	dn_reader_free(rd);
+	int done = 0;
+	for (uint64_t n = 1; !done && n < 100000; n++) {
+		struct dn_profile *p = NULL;
+		const struct dn_profile_result *r;
+		struct dn_profile_options po;
+		dn_profile_options_init(&po);
+		po.exact_distinct = 100; /* the sketch paths too */
+		po.exact_rows = n & 1 ? 300 : 100000;
+		dn_alloc_fail_after(n);
+		k = dn_profile_new(&p, &po, &err);
+		for (int i = 0; k == 0 && i < nb; i++)
+			k = dn_profile_add(p, b[i], &err);
+		if (k == 0)
+			k = dn_profile_finish(p, &r, &err);
+		FILE *f = k == 0 ? fopen("/dev/null", "w") : NULL;
+		if (f) {
+			k = dn_profile_write_text(r, "x", f, &err);
+			fclose(f);
+		}
+		uint64_t used = dn_alloc_fail_after(0);
+		dn_profile_free(p);
+		if (k < 0 && k != DN_ENOMEM) {
+			for (int i = 0; i < nb; i++)
+				dn_batch_free(b[i]);
+			CHECK_INT(k, DN_ENOMEM);
+		}
+		done = k == 0 && used < n;
+	}
+	for (int i = 0; i < nb; i++)
+		dn_batch_free(b[i]);
+	CHECK_INT(nb, 4);
+	CHECK(done);
+}
