@@ -62,19 +62,24 @@ DN_TEST(store_sqlite_replace_never_empty)
 	struct dn_wh *wh = open_wh("never-empty.db");
 	CHECK(wh != NULL);
 	CHECK_OK(load_rows(wh, "t", 1000, DN_WH_REPLACE, &err), &err);
-	int stop[2];
+	int stop[2], ready[2];
 	CHECK(pipe(stop) == 0);
+	CHECK(pipe(ready) == 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* The reader: until the parent closes the pipe, count the table again and again;
 		 * exit 1 at the first count that is neither the old nor the new size. */
 		close(stop[1]);
+		close(ready[0]);
 		struct dn_wh *mine = open_wh("never-empty.db");
 		int bad = !mine;
 		long reads = 0;
 		for (; !bad; reads++) {
 			int64_t n = count_rows(mine, "t");
 			if (n != 1000 && n != 2000)
+				bad = 1;
+			if (reads == 0 &&
+			    write(ready[1], "r", 1) != 1) /* reading: loads may start */
 				bad = 1;
 			struct timeval tv = {0, 0};
 			fd_set fds;
@@ -87,6 +92,10 @@ DN_TEST(store_sqlite_replace_never_empty)
 		_exit(bad ? 1 : reads > 0 ? 0 : 2);
 	}
 	close(stop[0]);
+	close(ready[1]);
+	char c;
+	CHECK(read(ready[0], &c, 1) == 1); /* the reader has read once before any load starts */
+	close(ready[0]);
 	for (int i = 0; i < 12; i++)
 		CHECK_OK(load_rows(wh, "t", i % 2 ? 1000 : 2000, DN_WH_REPLACE, &err), &err);
 	close(stop[1]);
