@@ -310,6 +310,16 @@ struct dn_profile {
 	uint64_t *rh; /* batch row hashes */
 	struct dn_profile_result res;
 	int finished;
+	/* A string or bool target: per class, row count and per correlation column n and sum. */
+	int tcol;
+	int ncls;
+	struct tclass {
+		uint64_t key;
+		char text[TEXT_MAX + 1];
+		int64_t count;
+		double n[MAX_CORR], sum[MAX_CORR];
+	} * cls;
+	int64_t other_rows;
 };
 
 static int is_measure(enum dn_type t)
@@ -371,6 +381,11 @@ static void result_release(struct dn_profile_result *r)
 			dn_free(o->patterns[i].text);
 		dn_free(o->patterns);
 	}
+	for (int k = 0; k < r->nclasses; k++) {
+		dn_free(r->classes[k].value);
+		dn_free(r->classes[k].means);
+	}
+	dn_free(r->classes);
 	dn_free(r->columns);
 	dn_free(r->corr_columns);
 	dn_free(r->pearson);
@@ -403,6 +418,7 @@ void dn_profile_free(struct dn_profile *p)
 	}
 	dn_free(p->cols);
 	dn_free(p->rowhash);
+	dn_free(p->cls);
 	dn_free(p->pairs);
 	dn_free(p->scratch);
 	dn_free(p->rh);
@@ -434,6 +450,13 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	if (!p->cols || !p->pairs)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	p->ncols = n;
+	p->tcol = p->opt.target ? dn_schema_find(&b->schema, p->opt.target) : -1;
+	if (p->tcol >= 0 && (b->schema.fields[p->tcol].type == DN_STRING ||
+			     b->schema.fields[p->tcol].type == DN_BOOL)) {
+		p->cls = dn_calloc(DN_PROFILE_CLASSES, sizeof *p->cls);
+		if (!p->cls)
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
 	for (int i = 0; i < n; i++) {
 		struct pcol *c = &p->cols[i];
 		c->name = dn_strdup(b->schema.fields[i].name);
@@ -750,6 +773,88 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	pr->n = nt;
 }
 
+/* The target's classes: the first DN_PROFILE_CLASSES distinct values seen get their own row
+ * counts and sums; rows of later classes count as other_rows. A bool target has two classes;
+ * a string target with many values is better read through its top values. */
+static void add_classes(struct dn_profile *p, const struct dn_column *t, double *const *bx,
+			int64_t nrows)
+{
+	for (int64_t r = 0; r < nrows; r++) {
+		const char *txt;
+		size_t len;
+		if (dn_column_is_null(t, r)) {
+			txt = "null";
+			len = 4;
+		} else if (t->type == DN_BOOL) {
+			txt = dn_column_bool(t, r) ? "true" : "false";
+			len = strlen(txt);
+		} else if (t->type == DN_STRING) {
+			struct dn_str v = dn_column_str(t, r);
+			txt = v.ptr;
+			len = v.len;
+		} else {
+			continue; /* the target widened to another type: classes stop */
+		}
+		uint64_t key = dn_hash64(txt, len, dn_column_is_null(t, r) ? 1 : 2);
+		int k = 0;
+		while (k < p->ncls && p->cls[k].key != key)
+			k++;
+		if (k == p->ncls) {
+			if (k == DN_PROFILE_CLASSES) {
+				p->other_rows++;
+				continue;
+			}
+			p->ncls++;
+			p->cls[k].key = key;
+			len = text_cut(txt, len);
+			memcpy(p->cls[k].text, txt, len);
+			p->cls[k].text[len] = 0;
+		}
+		struct tclass *c = &p->cls[k];
+		c->count++;
+		for (int a = 0; a < p->ncorr; a++)
+			if (!isnan(bx[a][r])) {
+				c->n[a]++;
+				c->sum[a] += bx[a][r];
+			}
+	}
+}
+
+static int cmp_class(const void *a, const void *b)
+{
+	const struct tclass *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
+static int class_results(struct dn_profile *p, struct dn_error *err)
+{
+	struct dn_profile_result *r = &p->res;
+	if (!p->cls)
+		return 0;
+	qsort(p->cls, (size_t)p->ncls, sizeof *p->cls, cmp_class);
+	r->classes = dn_calloc((size_t)(p->ncls ? p->ncls : 1), sizeof *r->classes);
+	if (!r->classes)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->other_rows = p->other_rows;
+	for (int k = 0; k < p->ncls; k++) {
+		struct dn_profile_class *o = &r->classes[k];
+		o->value = dn_strdup(p->cls[k].text);
+		o->means = dn_malloc(sizeof(double) * (size_t)(p->ncorr ? p->ncorr : 1));
+		if (!o->value || !o->means) {
+			dn_free(o->value);
+			dn_free(o->means);
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		}
+		o->count = p->cls[k].count;
+		for (int a = 0; a < p->ncorr; a++)
+			o->means[a] = p->cls[k].n[a] ? p->cls[k].sum[a] / p->cls[k].n[a] : NAN;
+		r->nclasses = k + 1;
+	}
+	return 0;
+}
+
 int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
 {
 	int rc = 0;
@@ -843,6 +948,8 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		if (rc < 0)
 			return rc;
 	}
+	if (p->cls)
+		add_classes(p, &b->columns[p->tcol], bx, nrows);
 	for (int a = 0; a < p->ncorr; a++)
 		for (int c2 = a + 1; c2 < p->ncorr; c2++)
 			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
@@ -1502,6 +1609,7 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 	r->spearman_exact = p->exact;
 	if ((p->exact || p->srows > 1) && n)
 		DN_TRY(spearman(p, err));
+	DN_TRY(class_results(p, err));
 	DN_TRY(make_alerts(p, err));
 	*out = r;
 	return 0;

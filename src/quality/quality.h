@@ -113,6 +113,14 @@ struct dn_profile_column {
 	int patterns_exact;
 };
 
+#define DN_PROFILE_CLASSES 32 /* classes of a string or bool target broken down */
+
+struct dn_profile_class {
+	char *value; /* display text, owned; "null" for rows where the target is null */
+	int64_t count;
+	double *means; /* ncorr entries, in the order of corr_columns */
+};
+
 struct dn_profile_alert {
 	int column;       /* index, or -1 for the whole table */
 	const char *kind; /* static: "missing", "constant", ... (docs/quality.md lists them) */
@@ -131,6 +139,11 @@ struct dn_profile_result {
 	int spearman_exact;     /* 1: over every row; 0: over a uniform sample of rows */
 	int64_t spearman_rows;  /* rows it was computed over */
 	int target;             /* column index of the target, or -1 */
+	/* A string or bool target: its classes (most frequent first) with the mean of every
+	 * correlation column among the class's rows (NaN where it has none). */
+	int nclasses;
+	struct dn_profile_class *classes;
+	int64_t other_rows; /* rows of classes past DN_PROFILE_CLASSES, not broken down */
 	int nalerts;
 	struct dn_profile_alert *alerts;
 };

@@ -239,7 +239,27 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 			json_num(f, r->spearman ? r->spearman[ti * r->ncorr + a] : NAN);
 			fputc('}', f);
 		}
-		fputs("]}", f);
+		fputs("],\"classes\":", f);
+		if (r->classes) {
+			fputc('[', f);
+			for (int k = 0; k < r->nclasses; k++) {
+				fputs(k ? ",{\"value\":" : "{\"value\":", f);
+				json_str(f, r->classes[k].value);
+				fprintf(f, ",\"count\":%lld,\"means\":{",
+					(long long)r->classes[k].count);
+				for (int a = 0; a < r->ncorr; a++) {
+					if (a)
+						fputc(',', f);
+					json_str(f, r->columns[r->corr_columns[a]].name);
+					fputc(':', f);
+					json_num(f, r->classes[k].means[a]);
+				}
+				fputs("}}", f);
+			}
+			fprintf(f, "],\"other_rows\":%lld}", (long long)r->other_rows);
+		} else {
+			fputs("null,\"other_rows\":null}", f);
+		}
 	}
 	fputs(",\n\"alerts\":[", f);
 	for (int i = 0; i < r->nalerts; i++) {
@@ -361,7 +381,7 @@ int dn_profile_write_text(const struct dn_profile_result *r, const char *source,
 		for (int x = 0; x < r->ncorr; x++)
 			if (r->corr_columns[x] == r->target)
 				ti = x;
-		if (ti < 0)
+		if (ti < 0 && !r->classes)
 			fprintf(f, "  not numeric: no correlations\n");
 		for (int x = 0; ti >= 0 && x < r->ncorr; x++) {
 			if (x == ti)
@@ -374,6 +394,24 @@ int dn_profile_write_text(const struct dn_profile_result *r, const char *source,
 			}
 			fputc('\n', f);
 		}
+	}
+	if (r->target >= 0 && r->classes) {
+		fprintf(f, "  classes: rows, and the mean of each numeric column\n");
+		for (int k = 0; k < r->nclasses; k++) {
+			const struct dn_profile_class *cl = &r->classes[k];
+			cell(cl->value, txt, sizeof txt);
+			fprintf(f, "    %s  %lld (%.1f%%)", txt, (long long)cl->count,
+				r->rows ? 100.0 * (double)cl->count / (double)r->rows : 0.0);
+			for (int x = 0; x < r->ncorr; x++) {
+				if (r->corr_columns[x] == r->target)
+					continue;
+				stat_text(DN_FLOAT64, cl->means[x], a, sizeof a);
+				fprintf(f, "  %s %s", r->columns[r->corr_columns[x]].name, a);
+			}
+			fputc('\n', f);
+		}
+		if (r->other_rows)
+			fprintf(f, "    (other classes)  %lld\n", (long long)r->other_rows);
 	}
 	if (r->nalerts) {
 		fprintf(f, "\nalerts\n");
@@ -554,6 +592,28 @@ int dn_profile_write_html(const struct dn_profile_result *r, const char *source,
 			svg_bars(f, c->patterns, c->npatterns, c->count);
 		}
 		fputs("</div></div>\n", f);
+	}
+	if (r->target >= 0 && r->classes) {
+		fputs("<h2>Target ", f);
+		html_esc(f, r->columns[r->target].name);
+		fputs("</h2><table><tr><th>class</th><th>rows</th>", f);
+		for (int x = 0; x < r->ncorr; x++) {
+			fputs("<th>mean ", f);
+			html_esc(f, r->columns[r->corr_columns[x]].name);
+			fputs("</th>", f);
+		}
+		fputs("</tr>", f);
+		for (int k = 0; k < r->nclasses; k++) {
+			fputs("<tr><td>", f);
+			html_esc(f, r->classes[k].value);
+			fprintf(f, "</td><td class=n>%lld</td>", (long long)r->classes[k].count);
+			for (int x = 0; x < r->ncorr; x++) {
+				stat_text(DN_FLOAT64, r->classes[k].means[x], a, sizeof a);
+				fprintf(f, "<td class=n>%s</td>", a);
+			}
+			fputs("</tr>", f);
+		}
+		fputs("</table>\n", f);
 	}
 	if (r->ncorr > 1) {
 		fprintf(f, "<h2>Correlations (Pearson%s",

@@ -116,6 +116,10 @@ expected = {
     "corr_columns": numeric,
     "pearson": [[num(v) for v in row] for row in sub.corr(method="pearson").to_numpy()],
     "spearman": [[num(v) for v in row] for row in sub.corr(method="spearman").to_numpy()],
+    # --target cat: rows and the mean of each numeric column per class
+    "classes_cat": {str(k): {"count": int((df["cat"] == k).sum()),
+                             "means": [num(v) for v in sub[df["cat"] == k].mean().to_numpy()]}
+                    for k in df["cat"].unique()},
     "generator": "pandas %s, numpy %s, scipy %s" % (pd.__version__, np.__version__,
                                                     scipy.__version__),
 }

@@ -184,6 +184,47 @@ out:
 	dn_arena_release(&a);
 }
 
+/* --target cat: each class's rows and numeric means, against pandas' groupby. */
+DN_TEST(profile_target_classes)
+{
+	struct dn_error err;
+	struct dn_arena a;
+	struct dn_buf text = DN_BUF_INIT;
+	struct dn_jv *exp = NULL;
+	struct dn_profile_options po;
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r = NULL;
+	dn_profile_options_init(&po);
+	po.target = "cat";
+	dn_arena_init(&a, 1 << 16);
+	int ok = dn_read_file(dn_test_case_path("profile/expected.json"), &text, 0, &err) == 0 &&
+		 dn_jv_parse(&a, "expected.json", text.data, text.len, &exp, &err) == 0 &&
+		 profile_file(dn_test_case_path("profile/data.csv"), 256, &po, &p, &r, &err) == 0;
+	dn_buf_release(&text);
+	if (!ok) {
+		char buf[1024];
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "%s",
+			     dn_error_format(&err, buf, sizeof buf));
+		goto out;
+	}
+	const struct dn_jv *cls = dn_jv_get(exp, "classes_cat");
+	CHECK_INT(r->nclasses, (int64_t)cls->n);
+	CHECK_INT(r->other_rows, 0);
+	for (int k = 0; k < r->nclasses; k++) {
+		const struct dn_jv *e = dn_jv_get(cls, r->classes[k].value);
+		CHECK(e);
+		CHECK_INT(r->classes[k].count, (int64_t)jnum(e, "count"));
+		if (k > 0)
+			CHECK(r->classes[k].count <= r->classes[k - 1].count);
+		const struct dn_jv *m = dn_jv_get(e, "means");
+		for (int x = 0; x < r->ncorr; x++)
+			CHECK_NEAR(r->classes[k].means[x], m->items[x].num);
+	}
+out:
+	dn_profile_free(p);
+	dn_arena_release(&a);
+}
+
 /* Same file with every bound at its smallest: sketches take over, exact moments do not
  * change, and the results say which statistics are estimates. */
 DN_TEST(profile_sketch_bounds)
