@@ -81,9 +81,6 @@ static void close_sub(struct parts_state *st)
 {
 	if (!st->sub)
 		return;
-	struct dn_read_summary s;
-	dn_reader_summary(st->sub, &s);
-	(void)s;
 	dn_reader_free(st->sub);
 	st->sub = NULL;
 	if (st->local && st->p.done)
@@ -173,15 +170,14 @@ static int shape(struct dn_reader *r, struct parts_state *st, struct dn_batch *i
 	return 0;
 }
 
-static void add_summary(struct dn_reader *r, struct dn_reader *sub)
+/* Count a finished part's rows and bytes in the dataset's summary. */
+static void add_summary(struct dn_reader *r, const struct dn_read_summary *s)
 {
-	struct dn_read_summary s;
-	dn_reader_summary(sub, &s);
-	r->summary.read += s.read;
-	r->summary.skipped += s.skipped;
-	r->summary.quarantined += s.quarantined;
-	r->summary.bytes += s.bytes;
-	r->summary.groups_pruned += s.groups_pruned;
+	r->summary.read += s->read;
+	r->summary.skipped += s->skipped;
+	r->summary.quarantined += s->quarantined;
+	r->summary.bytes += s->bytes;
+	r->summary.groups_pruned += s->groups_pruned;
 }
 
 static int parts_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err)
@@ -200,7 +196,7 @@ static int parts_next(struct dn_reader *r, struct dn_batch **out, struct dn_erro
 		if (rc == 0) {
 			struct dn_read_summary s;
 			dn_reader_summary(st->sub, &s);
-			add_summary(r, st->sub);
+			add_summary(r, &s);
 			st->rows_before_sub += s.read;
 			close_sub(st);
 			st->cur++;

@@ -1180,8 +1180,7 @@ int dn_lake_vacuum(struct dn_lake *lk, const char *ds, int64_t keep_from, int64_
 			keep[nkeep++] = v.files[f].path;
 			v.files[f].path = NULL;
 		}
-		if (rc == 0 || v.files)
-			dn_lake_version_release(&v);
+		dn_lake_version_release(&v); /* zeroed by a failed read too */
 	}
 	if (rc == 0)
 		rc = dn_buf_printf(&prefix, err, "%s/", ds);
