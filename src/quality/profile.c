@@ -320,6 +320,14 @@ struct dn_profile {
 		double n[MAX_CORR], sum[MAX_CORR];
 	} * cls;
 	int64_t other_rows;
+	/* Associations (assoc.c): batch string hashes and target classes, and each stored row's
+	 * target class (row-aligned with vals: all rows while exact, then the sample). */
+	struct dn_assoc *assoc;
+	uint64_t *keys;
+	double **xs;   /* per column: the batch's doubles, or NULL */
+	uint64_t **ks; /* per column: the batch's string hashes, or NULL */
+	uint8_t *tc;
+	uint8_t *tcodes;
 };
 
 static int is_measure(enum dn_type t)
@@ -390,6 +398,9 @@ static void result_release(struct dn_profile_result *r)
 	dn_free(r->corr_columns);
 	dn_free(r->pearson);
 	dn_free(r->spearman);
+	dn_free(r->assoc);
+	dn_free(r->cat_columns);
+	dn_free(r->cramer);
 	for (int i = 0; i < r->nalerts; i++)
 		dn_free(r->alerts[i].message);
 	dn_free(r->alerts);
@@ -419,6 +430,12 @@ void dn_profile_free(struct dn_profile *p)
 	dn_free(p->cols);
 	dn_free(p->rowhash);
 	dn_free(p->cls);
+	dn_assoc_free(p->assoc);
+	dn_free(p->keys);
+	dn_free(p->xs);
+	dn_free(p->ks);
+	dn_free(p->tc);
+	dn_free(p->tcodes);
 	dn_free(p->pairs);
 	dn_free(p->scratch);
 	dn_free(p->rh);
@@ -457,6 +474,11 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 		if (!p->cls)
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 	}
+	p->xs = dn_calloc((size_t)(n ? n : 1), sizeof *p->xs);
+	p->ks = dn_calloc((size_t)(n ? n : 1), sizeof *p->ks);
+	if (!p->xs || !p->ks)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	DN_TRY(dn_assoc_new(&p->assoc, &b->schema, p->tcol, err));
 	for (int i = 0; i < n; i++) {
 		struct pcol *c = &p->cols[i];
 		c->name = dn_strdup(b->schema.fields[i].name);
@@ -491,7 +513,7 @@ static int64_t rand_below(struct dn_profile *p, int64_t n)
 static int leave_exact(struct dn_profile *p, struct dn_error *err)
 {
 	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
-	if (p->ncorr < 2)
+	if (p->ncorr < 2 && p->tcol < 0)
 		keep = 0;
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
@@ -511,6 +533,8 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 			if (c->vals)
 				c->vals[j] = c->vals[t];
 		}
+		if (p->tcodes)
+			p->tcodes[j] = p->tcodes[t];
 	}
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
@@ -545,6 +569,8 @@ static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
 			if (c->vals)
 				c->vals[j] = bx[a][r];
 		}
+		if (p->tcodes)
+			p->tcodes[j] = p->tc[r];
 	}
 }
 
@@ -592,7 +618,7 @@ static size_t pattern_of(const char *s, size_t n, char *out)
 }
 
 static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
-		       int64_t nrows, struct dn_error *err)
+		       int64_t nrows, uint64_t *keys, struct dn_error *err)
 {
 	char pat[PATTERN_MAX];
 	union cval none = {0};
@@ -600,10 +626,12 @@ static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_col
 		if (dn_column_is_null(col, i)) {
 			c->missing++;
 			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			keys[i] = 0;
 			continue;
 		}
 		struct dn_str s = dn_column_str(col, i);
 		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
+		keys[i] = key ? key : 1;
 		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
 		c->count++;
 		c->vcount++;
@@ -880,9 +908,14 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	if ((size_t)nrows > p->scratch_rows) {
 		dn_free(p->scratch);
 		dn_free(p->rh);
+		dn_free(p->keys);
+		dn_free(p->tc);
 		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
 		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
-		if (!p->scratch || !p->rh) {
+		p->keys = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
+				    (size_t)(p->ncols ? p->ncols : 1));
+		p->tc = dn_malloc((size_t)nrows);
+		if (!p->scratch || !p->rh || !p->keys || !p->tc) {
 			p->scratch_rows = 0;
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 		}
@@ -911,6 +944,13 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		if (!nh)
 			return dn_error_set(err, DN_ENOMEM, "out of memory (row hashes)");
 		p->rowhash = nh;
+		if (p->tcol >= 0) {
+			uint8_t *nt = dn_realloc(p->tcodes, ncap);
+			if (!nt)
+				return dn_error_set(err, DN_ENOMEM,
+						    "out of memory (stored values)");
+			p->tcodes = nt;
+		}
 		p->vcap = ncap;
 	}
 	for (int64_t r = 0; r < nrows; r++)
@@ -921,8 +961,10 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		const struct dn_column *col = &b->columns[i];
 		if (col->type != c->type) {
 			enum dn_type to = dn_type_widen(c->type, col->type);
-			if (to != c->type)
+			if (to != c->type) {
 				DN_TRY(pcol_widen(p, c, to, b->first_row));
+				dn_assoc_widen(p->assoc, i, to);
+			}
 			if (col->type != to) {
 				if ((rc = dn_column_cast(col, to, &cast, err)) < 0)
 					return rc;
@@ -935,8 +977,13 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 			rc = add_measures(p, c, col, nrows, x, err);
 			if (c->corr >= 0)
 				bx[c->corr] = x;
+			p->xs[i] = x;
+			p->ks[i] = NULL;
 		} else {
-			rc = add_strings(p, c, col, nrows, err);
+			uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
+			rc = add_strings(p, c, col, nrows, keys, err);
+			p->xs[i] = NULL;
+			p->ks[i] = keys;
 			if (c->corr >= 0) { /* widened to string: no longer correlated */
 				double *x = p->scratch + (size_t)p->ncols * nrows;
 				for (int64_t r = 0; r < nrows; r++)
@@ -950,6 +997,10 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	}
 	if (p->cls)
 		add_classes(p, &b->columns[p->tcol], bx, nrows);
+	DN_TRY(dn_assoc_add(p->assoc, p->tcol >= 0 ? &b->columns[p->tcol] : NULL, p->xs, p->ks,
+			    nrows, p->tc, err));
+	if (p->exact && p->tcodes)
+		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
 	for (int a = 0; a < p->ncorr; a++)
 		for (int c2 = a + 1; c2 < p->ncorr; c2++)
 			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
@@ -1556,6 +1607,27 @@ static int make_alerts(struct dn_profile *p, struct dn_error *err)
 	return 0;
 }
 
+/* Cramér's V and the target's associations; the rank tests walk each column's sorted stored
+ * values with their rows' target classes. */
+static int target_results(struct dn_profile *p, struct dn_error *err)
+{
+	if (!p->assoc)
+		return 0;
+	struct dn_assoc_ranked *rk = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *rk);
+	if (!rk)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int i = 0; i < p->ncols && p->tcodes; i++)
+		if (p->cols[i].sorted) {
+			rk[i].sorted = p->cols[i].sorted;
+			rk[i].order = p->cols[i].order;
+			rk[i].n = p->cols[i].nsorted;
+			rk[i].tcode = p->tcodes;
+		}
+	int rc = dn_assoc_finish(p->assoc, &p->res, rk, err);
+	dn_free(rk);
+	return rc;
+}
+
 int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out,
 		      struct dn_error *err)
 {
@@ -1610,6 +1682,7 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 	if ((p->exact || p->srows > 1) && n)
 		DN_TRY(spearman(p, err));
 	DN_TRY(class_results(p, err));
+	DN_TRY(target_results(p, err));
 	DN_TRY(make_alerts(p, err));
 	*out = r;
 	return 0;

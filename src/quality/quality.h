@@ -121,6 +121,25 @@ struct dn_profile_class {
 	double *means; /* ncorr entries, in the order of corr_columns */
 };
 
+/* One feature's association with the target (docs/quality.md, "Target"): the test that fits
+ * the two types, its p-value, and an effect size on one scale (the share of the target's
+ * variation the feature accounts for: r², η² or Cramér's V²) that ranks the features. Fields
+ * that do not apply are NaN. */
+struct dn_profile_assoc {
+	int column;
+	const char *test;  /* static: "pearson", "welch", "anova", "chi2"; NULL: not computed */
+	double statistic;  /* r, t, F or chi-square */
+	double df1, df2;   /* degrees of freedom (df2 for F only) */
+	double p;          /* two-sided p-value */
+	double effect;     /* r², η² or Cramér's V² */
+	int64_t n;         /* rows where both are known */
+	double mw_u, mw_p; /* binary target, numeric feature: Mann-Whitney U of the higher class */
+	double ks_d, ks_p; /* and the two-sample Kolmogorov-Smirnov D */
+	int64_t rank_rows; /* rows the rank tests used (a uniform sample beyond exact_rows) */
+	int rank;          /* 1 = the strongest association; 0 when not computed */
+	const char *note;  /* static: why it was not computed, or NULL */
+};
+
 struct dn_profile_alert {
 	int column;       /* index, or -1 for the whole table */
 	const char *kind; /* static: "missing", "constant", ... (docs/quality.md lists them) */
@@ -144,6 +163,18 @@ struct dn_profile_result {
 	int nclasses;
 	struct dn_profile_class *classes;
 	int64_t other_rows; /* rows of classes past DN_PROFILE_CLASSES, not broken down */
+	/* Associations with the target, strongest first, then those not computed in column
+	 * order. target_kind is "numeric", "binary" or "categorical" (NULL when none applies);
+	 * a binary target's classes in order (Welch's t is the higher minus the lower). */
+	const char *target_kind;
+	const char *class_lo, *class_hi;
+	int nassoc;
+	struct dn_profile_assoc *assoc;
+	/* Cramér's V between the string and bool columns (the first 16), ncat * ncat, NaN for
+	 * a column with more than 64 distinct values. */
+	int ncat;
+	int *cat_columns;
+	double *cramer;
 	int nalerts;
 	struct dn_profile_alert *alerts;
 };
@@ -171,5 +202,16 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 /* A self-contained HTML page (inline CSS and SVG, no external resources). */
 int dn_profile_write_html(const struct dn_profile_result *r, const char *source, FILE *out,
 			  struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Distributions, for p-values. Upper tails are computed directly (no 1 - cdf), so small
+ * p-values keep their relative precision. NaN for arguments outside the domain. */
+double dn_stat_beta_inc(double a, double b, double x); /* regularized I_x(a, b) */
+double dn_stat_gamma_q(double a, double x);            /* regularized upper Q(a, x) */
+double dn_stat_t_p2(double t, double df);              /* Student's t: P(|T| > |t|) */
+double dn_stat_f_sf(double f, double d1, double d2);   /* F: P(F > f) */
+double dn_stat_chi2_sf(double x, double k);            /* chi-square: P(X > x) */
+double dn_stat_norm_sf(double z);                      /* standard normal: P(Z > z) */
+double dn_stat_kolmogorov_sf(double lambda);           /* Kolmogorov's limit: P(K > lambda) */
 
 #endif

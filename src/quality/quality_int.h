@@ -27,4 +27,24 @@ void dn_q_sort(double *v, size_t n, double *tmp);
 /* Sort n keys ascending carrying idx along (idx may be NULL); tk/ti are scratch of n. */
 void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti);
 
+/* Associations gathered during a profile's pass (assoc.c). dn_assoc_add takes, per column, the
+ * batch's doubles (x[c], NaN for null; numeric and bool columns) or string hashes (keys[c], 0
+ * for null), NULL for the others, and the target column itself; it writes each row's target
+ * class (0..31, 255 for none) to tcode. */
+struct dn_assoc;
+struct dn_assoc_ranked { /* a column's stored values sorted, with their rows' classes */
+	const double *sorted;
+	const uint32_t *order;
+	size_t n;
+	const uint8_t *tcode;
+};
+int dn_assoc_new(struct dn_assoc **out, const struct dn_schema *s, int target,
+		 struct dn_error *err);
+void dn_assoc_free(struct dn_assoc *a);
+void dn_assoc_widen(struct dn_assoc *a, int col, enum dn_type to);
+int dn_assoc_add(struct dn_assoc *a, const struct dn_column *tcol, double *const *x,
+		 uint64_t *const *keys, int64_t nrows, uint8_t *tcode, struct dn_error *err);
+int dn_assoc_finish(struct dn_assoc *a, struct dn_profile_result *r,
+		    const struct dn_assoc_ranked *ranked, struct dn_error *err);
+
 #endif

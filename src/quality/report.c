@@ -124,6 +124,66 @@ static int finish_out(FILE *out, struct dn_error *err)
 	return 0;
 }
 
+static void json_strn(FILE *f, const char *s)
+{
+	if (s)
+		json_str(f, s);
+	else
+		fputs("null", f);
+}
+
+/* The target's associations, strongest first. */
+static void json_assoc(FILE *f, const struct dn_profile_result *r)
+{
+	fputs(",\"kind\":", f);
+	json_strn(f, r->target_kind);
+	fputs(",\"binary_classes\":", f);
+	if (r->class_lo) {
+		fputc('[', f);
+		json_str(f, r->class_lo);
+		fputc(',', f);
+		json_str(f, r->class_hi);
+		fputc(']', f);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"associations\":[", f);
+	for (int i = 0; i < r->nassoc; i++) {
+		const struct dn_profile_assoc *o = &r->assoc[i];
+		fputs(i ? ",\n{\"column\":" : "\n{\"column\":", f);
+		json_str(f, r->columns[o->column].name);
+		fputs(",\"rank\":", f);
+		json_count(f, o->rank ? o->rank : -1);
+		fputs(",\"test\":", f);
+		json_strn(f, o->test);
+		fputs(",\"statistic\":", f);
+		json_num(f, o->statistic);
+		fputs(",\"df\":", f);
+		json_num(f, o->df1);
+		fputs(",\"df2\":", f);
+		json_num(f, o->df2);
+		fputs(",\"p\":", f);
+		json_num(f, o->p);
+		fputs(",\"effect\":", f);
+		json_num(f, o->effect);
+		fprintf(f, ",\"rows\":%lld", (long long)o->n);
+		fputs(",\"mann_whitney_u\":", f);
+		json_num(f, o->mw_u);
+		fputs(",\"mann_whitney_p\":", f);
+		json_num(f, o->mw_p);
+		fputs(",\"ks_d\":", f);
+		json_num(f, o->ks_d);
+		fputs(",\"ks_p\":", f);
+		json_num(f, o->ks_p);
+		fputs(",\"rank_test_rows\":", f);
+		json_count(f, isnan(o->mw_u) && isnan(o->ks_d) ? -1 : o->rank_rows);
+		fputs(",\"note\":", f);
+		json_strn(f, o->note);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 int dn_profile_write_json(const struct dn_profile_result *r, const char *source, FILE *f,
 			  struct dn_error *err)
 {
@@ -213,9 +273,17 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 		json_matrix(f, r->spearman, r->ncorr);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"spearman_exact\":%s,\"spearman_rows\":%lld},\n\"target\":",
+	fprintf(f, ",\"spearman_exact\":%s,\"spearman_rows\":%lld},\n\"cramers_v\":{\"columns\":[",
 		r->spearman_exact ? "true" : "false",
 		(long long)(r->spearman ? r->spearman_rows : 0));
+	for (int a = 0; a < r->ncat; a++) {
+		if (a)
+			fputc(',', f);
+		json_str(f, r->columns[r->cat_columns[a]].name);
+	}
+	fputs("],\"matrix\":", f);
+	json_matrix(f, r->cramer, r->ncat);
+	fputs("},\n\"target\":", f);
 	int ti = -1;
 	for (int a = 0; a < r->ncorr; a++)
 		if (r->corr_columns[a] == r->target)
@@ -256,10 +324,12 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 				}
 				fputs("}}", f);
 			}
-			fprintf(f, "],\"other_rows\":%lld}", (long long)r->other_rows);
+			fprintf(f, "],\"other_rows\":%lld", (long long)r->other_rows);
 		} else {
-			fputs("null,\"other_rows\":null}", f);
+			fputs("null,\"other_rows\":null", f);
 		}
+		json_assoc(f, r);
+		fputc('}', f);
 	}
 	fputs(",\n\"alerts\":[", f);
 	for (int i = 0; i < r->nalerts; i++) {
@@ -412,6 +482,50 @@ int dn_profile_write_text(const struct dn_profile_result *r, const char *source,
 		}
 		if (r->other_rows)
 			fprintf(f, "    (other classes)  %lld\n", (long long)r->other_rows);
+	}
+	if (r->target >= 0 && r->nassoc) {
+		fprintf(f, "  associations (%s target", r->target_kind ? r->target_kind : "no");
+		if (r->class_lo)
+			fprintf(f, ": %s < %s", r->class_lo, r->class_hi);
+		fputs("), strongest first\n", f);
+		for (int i = 0; i < r->nassoc; i++) {
+			const struct dn_profile_assoc *o = &r->assoc[i];
+			const char *name = r->columns[o->column].name;
+			if (!o->test) {
+				fprintf(f, "    -  %s: %s\n", name, o->note ? o->note : "-");
+				continue;
+			}
+			stat_text(DN_FLOAT64, o->statistic, a, sizeof a);
+			stat_text(DN_FLOAT64, o->p, b, sizeof b);
+			fprintf(f, "    %d. %s  %s %s", o->rank, name, o->test, a);
+			if (!isnan(o->df2))
+				fprintf(f, " (df %.6g, %.6g)", o->df1, o->df2);
+			else if (!isnan(o->df1))
+				fprintf(f, " (df %.6g)", o->df1);
+			fprintf(f, "  p %s", b);
+			stat_text(DN_FLOAT64, o->effect, a, sizeof a);
+			fprintf(f, "  effect %s", a);
+			if (!isnan(o->mw_u)) {
+				stat_text(DN_FLOAT64, o->mw_u, a, sizeof a);
+				stat_text(DN_FLOAT64, o->mw_p, b, sizeof b);
+				fprintf(f, "  Mann-Whitney U %s p %s", a, b);
+			}
+			if (!isnan(o->ks_d)) {
+				stat_text(DN_FLOAT64, o->ks_d, a, sizeof a);
+				stat_text(DN_FLOAT64, o->ks_p, b, sizeof b);
+				fprintf(f, "  KS D %s p %s", a, b);
+			}
+			fputc('\n', f);
+		}
+	}
+	if (r->ncat > 1) {
+		fputs("\nCramér's V\n", f);
+		for (int x = 0; x < r->ncat; x++)
+			for (int y = x + 1; y < r->ncat; y++) {
+				stat_text(DN_FLOAT64, r->cramer[x * r->ncat + y], a, sizeof a);
+				fprintf(f, "  %s ~ %s  %s\n", r->columns[r->cat_columns[x]].name,
+					r->columns[r->cat_columns[y]].name, a);
+			}
 	}
 	if (r->nalerts) {
 		fprintf(f, "\nalerts\n");
@@ -610,6 +724,77 @@ int dn_profile_write_html(const struct dn_profile_result *r, const char *source,
 			for (int x = 0; x < r->ncorr; x++) {
 				stat_text(DN_FLOAT64, r->classes[k].means[x], a, sizeof a);
 				fprintf(f, "<td class=n>%s</td>", a);
+			}
+			fputs("</tr>", f);
+		}
+		fputs("</table>\n", f);
+	}
+	if (r->target >= 0 && r->nassoc) {
+		fputs("<h2>Associations with ", f);
+		html_esc(f, r->columns[r->target].name);
+		fprintf(f, " (%s target", r->target_kind ? r->target_kind : "no");
+		if (r->class_lo) {
+			fputs(": ", f);
+			html_esc(f, r->class_lo);
+			fputs(" &lt; ", f);
+			html_esc(f, r->class_hi);
+		}
+		fputs(")</h2><table><tr><th>rank</th><th>column</th><th>test</th><th>statistic</th>"
+		      "<th>p</th><th>effect</th><th></th><th>Mann-Whitney U</th><th>p</th>"
+		      "<th>KS D</th><th>p</th></tr>",
+		      f);
+		for (int i = 0; i < r->nassoc; i++) {
+			const struct dn_profile_assoc *o = &r->assoc[i];
+			fputs("<tr><td class=n>", f);
+			if (o->rank)
+				fprintf(f, "%d", o->rank);
+			fputs("</td><td>", f);
+			html_esc(f, r->columns[o->column].name);
+			fputs("</td><td>", f);
+			if (!o->test) {
+				html_esc(f, o->note ? o->note : "");
+				fputs("</td><td colspan=8></td></tr>", f);
+				continue;
+			}
+			fputs(o->test, f);
+			const double vals[] = {o->statistic, o->p, o->effect};
+			for (int k = 0; k < 3; k++) {
+				stat_text(DN_FLOAT64, vals[k], a, sizeof a);
+				fprintf(f, "</td><td class=n>%s", a);
+			}
+			int w = isnan(o->effect) ? 0 : (int)lround(120 * o->effect);
+			fprintf(f,
+				"</td><td><svg width=124 height=10><rect width=%d height=10 "
+				"fill=\"#4a7ab5\"/></svg>",
+				w);
+			const double more[] = {o->mw_u, o->mw_p, o->ks_d, o->ks_p};
+			for (int k = 0; k < 4; k++) {
+				stat_text(DN_FLOAT64, more[k], a, sizeof a);
+				fprintf(f, "</td><td class=n>%s", a);
+			}
+			fputs("</td></tr>", f);
+		}
+		fputs("</table>\n", f);
+	}
+	if (r->ncat > 1) {
+		fputs("<h2>Cramér's V</h2><table><tr><th></th>", f);
+		for (int x = 0; x < r->ncat; x++) {
+			fputs("<th>", f);
+			html_esc(f, r->columns[r->cat_columns[x]].name);
+			fputs("</th>", f);
+		}
+		fputs("</tr>", f);
+		for (int x = 0; x < r->ncat; x++) {
+			fputs("<tr><th>", f);
+			html_esc(f, r->columns[r->cat_columns[x]].name);
+			fputs("</th>", f);
+			for (int y = 0; y < r->ncat; y++) {
+				double v = r->cramer[x * r->ncat + y];
+				int g = (int)(255 - (isnan(v) ? 0 : v) * 120);
+				stat_text(DN_FLOAT64, v, a, sizeof a);
+				fprintf(f,
+					"<td class=n style=\"background:rgb(%d,%d,255)\">%s</td>",
+					g, g, a);
 			}
 			fputs("</tr>", f);
 		}

@@ -537,3 +537,201 @@ DN_TEST(profile_alloc_failures)
 	CHECK_INT(nb, 4);
 	CHECK(done);
 }
+
+/* p-values: agree with scipy to 1e-9 relative, or 1e-15 absolute near 1 (1 - cdf there). */
+static int p_close(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) && isnan(b);
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-15;
+}
+
+#define CHECK_P(a, b)                                                                              \
+	do {                                                                                       \
+		double a__ = (a), b__ = (b);                                                       \
+		if (!p_close(a__, b__)) {                                                          \
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s == %.17g, expected %.17g", #a, \
+				     a__, b__);                                                    \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+
+/* The distributions behind the p-values, against scipy at points in the bulk and the tails. */
+DN_TEST(profile_distributions)
+{
+	struct dn_error err;
+	struct dn_arena a;
+	struct dn_buf text = DN_BUF_INIT;
+	struct dn_jv *exp = NULL;
+	dn_arena_init(&a, 1 << 16);
+	int ok = dn_read_file(dn_test_case_path("profile/assoc_expected.json"), &text, 0, &err) ==
+			 0 &&
+		 dn_jv_parse(&a, "assoc_expected.json", text.data, text.len, &exp, &err) == 0;
+	dn_buf_release(&text);
+	CHECK(ok);
+	const struct dn_jv *d = dn_jv_get(exp, "distributions");
+	CHECK(d && d->n > 20);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct dn_jv *e = &d->items[i];
+		const char *fn = e->items[0].str;
+		const struct dn_jv *x = &e->items[1];
+		double want = e->items[2].num, got;
+		if (!strcmp(fn, "t_p2"))
+			got = dn_stat_t_p2(x->items[0].num, x->items[1].num);
+		else if (!strcmp(fn, "f_sf"))
+			got = dn_stat_f_sf(x->items[0].num, x->items[1].num, x->items[2].num);
+		else if (!strcmp(fn, "chi2_sf"))
+			got = dn_stat_chi2_sf(x->items[0].num, x->items[1].num);
+		else if (!strcmp(fn, "norm_sf"))
+			got = dn_stat_norm_sf(x->items[0].num);
+		else if (!strcmp(fn, "kolmogorov_sf"))
+			got = dn_stat_kolmogorov_sf(x->items[0].num);
+		else if (!strcmp(fn, "beta_inc"))
+			got = dn_stat_beta_inc(x->items[0].num, x->items[1].num, x->items[2].num);
+		else if (!strcmp(fn, "gamma_q"))
+			got = dn_stat_gamma_q(x->items[0].num, x->items[1].num);
+		else
+			got = NAN;
+		if (!p_close(got, want)) {
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s #%zu == %.17g, expected %.17g",
+				     fn, i, got, want);
+			goto out;
+		}
+	}
+	CHECK(isnan(dn_stat_t_p2(1, 0)));
+	CHECK(dn_stat_chi2_sf(0, 3) == 1);
+	CHECK(dn_stat_f_sf(INFINITY, 2, 3) == 0);
+out:
+	dn_arena_release(&a);
+}
+
+static int check_assoc(struct dn_test_ctx *dn_t_, const struct dn_profile_result *r,
+		       const struct dn_jv *want)
+{
+	int checked = 0;
+	for (int i = 0; i < r->nassoc; i++) {
+		const struct dn_profile_assoc *o = &r->assoc[i];
+		const char *name = r->columns[o->column].name;
+		const struct dn_jv *e = dn_jv_get(want, name);
+		if (!e) {
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s: not expected", name);
+			return -1;
+		}
+		const struct dn_jv *test = dn_jv_get(e, "test");
+		if (!o->test || strcmp(o->test, test->str)) {
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s: test %s, expected %s", name,
+				     o->test ? o->test : "(none)", test->str);
+			return -1;
+		}
+		struct {
+			const char *key;
+			double got;
+			int p;
+		} f[] = {{"statistic", o->statistic, 0},
+			 {"df", o->df1, 0},
+			 {"df2", o->df2, 0},
+			 {"effect", o->effect, 0},
+			 {"p", o->p, 1},
+			 {"mann_whitney_u", o->mw_u, 0},
+			 {"mann_whitney_p", o->mw_p, 1},
+			 {"ks_d", o->ks_d, 0},
+			 {"ks_p", o->ks_p, 1},
+			 {"rows", (double)o->n, 0},
+			 {"rank", o->rank, 0}};
+		for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+			double w = jnum(e, f[k].key);
+			if (!dn_jv_get(e, f[k].key))
+				w = NAN;
+			if (f[k].p ? !p_close(f[k].got, w) : !close_to(f[k].got, w)) {
+				dn_test_fail(dn_t_, __FILE__, __LINE__,
+					     "%s %s == %.17g, expected %.17g", name, f[k].key,
+					     f[k].got, w);
+				return -1;
+			}
+		}
+		checked++;
+	}
+	return checked;
+}
+
+/* Every feature against three targets (binary 0/1 int, three string classes, a float), and
+ * Cramér's V, against scipy: tests/cases/profile/assoc_expected.json. Batches of 97 rows
+ * exercise the merges; the second pass keeps only 500 rows exactly, so the rank tests run on
+ * the sample: then they cover fewer rows and the moment-based tests do not change. */
+DN_TEST(profile_associations)
+{
+	struct dn_error err;
+	struct dn_arena a;
+	struct dn_buf text = DN_BUF_INIT;
+	struct dn_jv *exp = NULL;
+	dn_arena_init(&a, 1 << 16);
+	int ok = dn_read_file(dn_test_case_path("profile/assoc_expected.json"), &text, 0, &err) ==
+			 0 &&
+		 dn_jv_parse(&a, "assoc_expected.json", text.data, text.len, &exp, &err) == 0;
+	dn_buf_release(&text);
+	CHECK(ok);
+	const char *targets[] = {"y_bin", "y_cls", "y_num"};
+	const char *kinds[] = {"binary", "categorical", "numeric"};
+	for (int t = 0; t < 3; t++) {
+		struct dn_profile_options po;
+		struct dn_profile *p = NULL;
+		const struct dn_profile_result *r = NULL;
+		dn_profile_options_init(&po);
+		po.target = targets[t];
+		if (profile_file(dn_test_case_path("profile/assoc.csv"), 97, &po, &p, &r, &err) <
+		    0) {
+			char buf[1024];
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s",
+				     dn_error_format(&err, buf, sizeof buf));
+			dn_profile_free(p);
+			goto out;
+		}
+		CHECK_STR(r->target_kind, kinds[t]);
+		CHECK_INT(r->nassoc, 7);
+		const struct dn_jv *want = dn_jv_get(dn_jv_get(exp, "targets"), targets[t]);
+		int n = check_assoc(dn_t_, r, want);
+		if (t == 0) {
+			CHECK_STR(r->class_lo, "0");
+			CHECK_STR(r->class_hi, "1");
+		}
+		if (t == 0 && n == 7) {
+			/* Cramér's V: x3, x4, y_cls */
+			const struct dn_jv *cv = dn_jv_get(exp, "cramers_v");
+			CHECK_INT(r->ncat, 3);
+			CHECK_NEAR(r->cramer[0 * 3 + 1], jnum(cv, "x3~x4"));
+			CHECK_NEAR(r->cramer[0 * 3 + 2], jnum(cv, "x3~y_cls"));
+			CHECK_NEAR(r->cramer[1 * 3 + 2], jnum(cv, "x4~y_cls"));
+			CHECK_NEAR(r->cramer[2 * 3 + 1], jnum(cv, "x4~y_cls"));
+		}
+		dn_profile_free(p);
+		if (n != 7)
+			goto out;
+	}
+	/* Beyond exact_rows: the rank tests use the uniform sample, the rest stays exact. */
+	{
+		struct dn_profile_options po;
+		struct dn_profile *p = NULL;
+		const struct dn_profile_result *r = NULL;
+		dn_profile_options_init(&po);
+		po.target = "y_bin";
+		po.exact_rows = 500;
+		CHECK(profile_file(dn_test_case_path("profile/assoc.csv"), 97, &po, &p, &r, &err) ==
+		      0);
+		const struct dn_jv *want = dn_jv_get(dn_jv_get(exp, "targets"), "y_bin");
+		for (int i = 0; i < r->nassoc; i++) {
+			const struct dn_profile_assoc *o = &r->assoc[i];
+			const struct dn_jv *e = dn_jv_get(want, r->columns[o->column].name);
+			CHECK_NEAR(o->statistic, jnum(e, "statistic"));
+			CHECK_NEAR(o->p, jnum(e, "p"));
+			if (!isnan(o->mw_u)) {
+				CHECK(o->rank_rows > 0 && o->rank_rows <= 500);
+				/* x1's shift still shows on the sample */
+				if (!strcmp(r->columns[o->column].name, "x1"))
+					CHECK(o->mw_p < 1e-3 && o->ks_d > 0.05);
+			}
+		}
+		dn_profile_free(p);
+	}
+out:
+	dn_arena_release(&a);
+}
