@@ -297,6 +297,8 @@ struct pr_col {
 	int64_t n;
 	int rc;
 	struct dn_error err;
+	size_t data_hint;  /* string bytes of the previous batch */
+	int64_t chunk_len; /* compressed bytes of the current column chunk */
 };
 
 /* A pruning condition: the column (no page cursor, only its leaf and type) and the value. */
@@ -328,6 +330,7 @@ struct pr_state {
 	int64_t rows_left; /* in the current row group */
 	int64_t emitted;
 	struct dn_pool *pool; /* decodes the columns of a batch in parallel; NULL = one thread */
+	int *order;           /* columns by decreasing chunk size: the order jobs are started in */
 	int pool_tried;
 	struct pr_filter *filters; /* opt.filters on columns the file has */
 	int nfilters;
@@ -1881,6 +1884,7 @@ static void read_job(void *user)
 {
 	struct pr_col *c = user;
 	c->rc = read_rows(c->st, c, c->n, c->b, &c->err);
+	c->data_hint = c->b->data.len;
 }
 
 /* The next n rows of every selected column. Columns are independent (each has its own page
@@ -1901,7 +1905,16 @@ static int read_columns(struct pr_state *st, int64_t n, struct dn_error *err)
 		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
 			st->pool = NULL; /* no threads: decode on this one */
 	}
+	/* The batch's buffers are allocated here, on the consumer's thread, which frees them: with
+	 * glibc, memory a worker allocates comes from that thread's arena, and the consumer's
+	 * frees then trim that arena, so every batch would fault in fresh pages. A string column
+	 * reserves as many bytes as its previous batch took. */
 	for (int i = 0; i < st->ncols; i++) {
+		struct pr_col *c = &st->cols[i];
+		DN_TRY(dn_builder_reserve(&st->b[i], n, c->data_hint, err));
+	}
+	for (int k = 0; k < st->ncols; k++) {
+		int i = st->order ? st->order[k] : k;
 		struct pr_col *c = &st->cols[i];
 		c->st = st;
 		c->b = &st->b[i];
@@ -1952,7 +1965,18 @@ static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 			c->end = c->p + ck->len;
 			c->values_left = ck->nvalues;
 			c->codec = ck->codec;
+			c->chunk_len = ck->len;
 		}
+		if (st->order) /* largest first, so that no long job starts last */
+			for (int i = 1; i < st->ncols; i++)
+				for (int j = i;
+				     j > 0 && st->cols[st->order[j]].chunk_len >
+						      st->cols[st->order[j - 1]].chunk_len;
+				     j--) {
+					int t = st->order[j];
+					st->order[j] = st->order[j - 1];
+					st->order[j - 1] = t;
+				}
 	}
 	int64_t n = st->rows_left < r->opt.batch_rows ? st->rows_left : r->opt.batch_rows;
 	DN_TRY(read_columns(st, n, err));
@@ -1976,6 +2000,7 @@ static void pr_free(struct dn_reader *r)
 	if (!st)
 		return;
 	dn_pool_free(st->pool);
+	dn_free(st->order);
 	for (int i = 0; i < st->nfilters; i++)
 		dn_column_release(&st->filters[i].v);
 	dn_free(st->filters);
@@ -2051,11 +2076,13 @@ static int select_columns(struct pr_state *st, struct dn_error *err)
 	int n = r->opt.n_columns > 0 ? r->opt.n_columns : st->ntops;
 	st->cols = dn_calloc((size_t)(n ? n : 1), sizeof *st->cols);
 	st->b = dn_calloc((size_t)(n ? n : 1), sizeof *st->b);
-	if (!st->cols || !st->b)
+	st->order = dn_calloc((size_t)(n ? n : 1), sizeof *st->order);
+	if (!st->cols || !st->b || !st->order)
 		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", r->name);
 	st->ncols = n;
 	for (int i = 0; i < n; i++) {
 		struct pr_col *c = &st->cols[i];
+		st->order[i] = i;
 		int t = i;
 		if (r->opt.n_columns > 0) {
 			t = -1;
