@@ -17,6 +17,9 @@
  * chunk rather than switching mid-chunk (as parquet-mr does) costs a hash pass over the values
  * but keeps each chunk in one encoding. Statistics (min_value, max_value, null_count) are
  * computed on the same pass; floats skip NaN, and strings longer than 4 KiB get no min/max.
+ * The chunks of a row group are independent, so they are encoded at once, one job per column
+ * on a pool of threads, each into a buffer of its own, and then written in column order: a
+ * row group is thus held twice (values and encoded chunks), which the row group bounds.
  *
  * A later batch whose column has a widened type (the CSV reader widens mid-stream) is an error:
  * a Parquet column has one type for the whole file. */
@@ -156,6 +159,29 @@ struct pw_group {
 	struct pw_chunk *chunks; /* one per column */
 };
 
+/* The encoder of one column: it turns the column's values of a row group into a chunk in out
+ * (page headers and pages, offsets relative to the chunk's start), with scratch reused between
+ * pages and chunks. Each column has its own, so the chunks of a row group encode at once on a
+ * pool of threads and are then written in column order. */
+struct pw_enc {
+	const struct dn_writer *w;
+	int codec;         /* PQ_CODEC_* */
+	struct dn_buf out; /* the encoded chunk */
+	struct dn_buf page, comp, hdr, levels;
+	uint32_t *idx; /* dictionary indices of one chunk */
+	size_t cap_idx;
+	uint32_t *slots; /* dictionary hash table: value index + 1 */
+	size_t cap_slots;
+	z_stream z;
+	int z_init;
+	ZSTD_CCtx *zc;
+	/* the job: column col into chunk ck; rc and err are its outcome */
+	struct dn_column col;
+	struct pw_chunk *ck;
+	int rc;
+	struct dn_error err;
+};
+
 struct pw_state {
 	int ncols;
 	struct dn_builder *b; /* the current row group's values */
@@ -165,16 +191,10 @@ struct pw_state {
 	struct pw_group *groups;
 	int ngroups, cap_groups;
 	int64_t total_rows;
-	int codec; /* PQ_CODEC_* */
-	/* scratch reused between pages */
-	struct dn_buf page, comp, hdr, levels;
-	uint32_t *idx; /* dictionary indices of one chunk */
-	size_t cap_idx;
-	uint32_t *slots; /* dictionary hash table: value index + 1 */
-	size_t cap_slots;
-	z_stream z;
-	int z_init;
-	ZSTD_CCtx *zc;
+	int codec;            /* PQ_CODEC_* */
+	struct pw_enc *enc;   /* one per column */
+	struct dn_pool *pool; /* encodes the chunks of a row group in parallel; NULL = one thread */
+	int pool_tried;
 };
 
 static int physical(enum dn_type t)
@@ -212,7 +232,8 @@ static int pw_begin(struct dn_writer *w, const struct dn_batch *first, struct dn
 	w->state = st;
 	st->ncols = first->schema.nfields;
 	st->b = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *st->b);
-	if (!st->b)
+	st->enc = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *st->enc);
+	if (!st->b || !st->enc)
 		return dn_error_set(err, DN_ENOMEM, "out of memory starting Parquet output");
 	for (int c = 0; c < st->ncols; c++)
 		dn_builder_init(&st->b[c], first->schema.fields[c].type);
@@ -237,12 +258,16 @@ static int pw_begin(struct dn_writer *w, const struct dn_batch *first, struct dn
 		w->opt.page_bytes = PW_PAGE_BYTES;
 	if (w->opt.dict_bytes == 0)
 		w->opt.dict_bytes = PW_DICT_BYTES;
+	for (int c = 0; c < st->ncols; c++) {
+		st->enc[c].w = w;
+		st->enc[c].codec = st->codec;
+	}
 	return put(w, "PAR1", 4, err);
 }
 
 /* ---- compression ---- */
 
-static int compress_page(struct pw_state *st, const struct dn_writer *w, const char *p, size_t n,
+static int compress_page(struct pw_enc *st, const struct dn_writer *w, const char *p, size_t n,
 			 struct dn_error *err)
 {
 	struct dn_buf *out = &st->comp;
@@ -289,11 +314,11 @@ static int compress_page(struct pw_state *st, const struct dn_writer *w, const c
 	}
 }
 
-/* Compress st->page and write it with its header. */
-static int write_page(struct dn_writer *w, struct pw_chunk *ck, int type, int64_t nvalues,
+/* Compress st->page and append it with its header to st->out. */
+static int write_page(struct pw_enc *st, struct pw_chunk *ck, int type, int64_t nvalues,
 		      int encoding, struct dn_error *err)
 {
-	struct pw_state *st = w->state;
+	const struct dn_writer *w = st->w;
 	if (st->page.len > INT32_MAX)
 		return dn_error_set(err, DN_ELIMIT,
 				    "a Parquet page over 2 GiB; use a smaller "
@@ -322,14 +347,14 @@ static int write_page(struct dn_writer *w, struct pw_chunk *ck, int type, int64_
 	tc_byte(&e, TC_STOP);
 	DN_TRY(e.rc);
 	if (type == PQ_PAGE_DICTIONARY)
-		ck->dict_off = st->pos;
+		ck->dict_off = (int64_t)st->out.len;
 	else if (ck->data_off < 0)
-		ck->data_off = st->pos;
-	DN_TRY(put(w, st->hdr.data, st->hdr.len, err));
-	DN_TRY(put(w, st->comp.data, st->comp.len, err));
+		ck->data_off = (int64_t)st->out.len;
+	DN_TRY(dn_buf_append(&st->out, st->hdr.data, st->hdr.len, err));
+	DN_TRY(dn_buf_append(&st->out, st->comp.data, st->comp.len, err));
 	ck->comp += (int64_t)(st->hdr.len + st->comp.len);
 	ck->uncomp += (int64_t)(st->hdr.len + st->page.len);
-	return dn_writer_flush(w, (size_t)1 << 20, err);
+	return 0;
 }
 
 /* ---- encodings ---- */
@@ -563,7 +588,7 @@ static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, struct dn
 /* Build the dictionary of c's non-null values into st->idx (one index per non-null value)
  * and *first (value row of each dictionary entry, in st->slots' spare half). Returns the
  * number of entries, or 0 when a dictionary does not pay (too big, or not repetitive). */
-static int64_t build_dict(struct pw_state *st, const struct dn_writer *w, const struct dn_column *c,
+static int64_t build_dict(struct pw_enc *st, const struct dn_writer *w, const struct dn_column *c,
 			  int64_t **first, struct dn_error *err)
 {
 	int64_t nonnull = c->length - c->null_count;
@@ -614,11 +639,11 @@ static int64_t build_dict(struct pw_state *st, const struct dn_writer *w, const 
 	return n;
 }
 
-/* Write column c of the buffered row group as one chunk. */
-static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn_column *c,
+/* Encode column c of the buffered row group as one chunk into st->out. */
+static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_column *c,
 		       struct dn_error *err)
 {
-	struct pw_state *st = w->state;
+	const struct dn_writer *w = st->w;
 	int64_t *dict_rows = NULL;
 	int rc = 0;
 	ck->dict_off = -1;
@@ -635,7 +660,7 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 			rc = put_plain(&st->page, c, dict_rows[k], err);
 		dn_free(dict_rows);
 		DN_TRY(rc);
-		DN_TRY(write_page(w, ck, PQ_PAGE_DICTIONARY, ndict, 0, err));
+		DN_TRY(write_page(st, ck, PQ_PAGE_DICTIONARY, ndict, 0, err));
 		bw = bit_width((uint32_t)(ndict - 1));
 	}
 	/* Data pages: rows [start, i) with their non-null values [vstart, v). */
@@ -689,11 +714,17 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 				if (!dn_column_is_null(c, r))
 					DN_TRY(put_plain(&st->page, c, r, err));
 		}
-		DN_TRY(write_page(w, ck, PQ_PAGE_DATA, n,
+		DN_TRY(write_page(st, ck, PQ_PAGE_DATA, n,
 				  ndict ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN, err));
 		start = i;
 	}
 	return 0;
+}
+
+static void encode_job(void *user)
+{
+	struct pw_enc *e = user;
+	e->rc = write_chunk(e, e->ck, &e->col, &e->err);
 }
 
 static int flush_group(struct dn_writer *w, struct dn_error *err)
@@ -717,16 +748,60 @@ static int flush_group(struct dn_writer *w, struct dn_error *err)
 	st->ngroups++;
 	g->rows = st->rows;
 	g->offset = st->pos;
-	for (int c = 0; c < st->ncols; c++) {
-		struct dn_column col = {0};
-		int rc = dn_builder_finish(&st->b[c], &col, err);
-		if (rc >= 0)
-			rc = write_chunk(w, &g->chunks[c], &col, err);
-		dn_column_release(&col);
-		DN_TRY(rc);
-		g->comp += g->chunks[c].comp;
-		g->uncomp += g->chunks[c].uncomp;
+	if (!st->pool_tried) {
+		int t = dn_cpu_count();
+		st->pool_tried = 1;
+		if (t > st->ncols)
+			t = st->ncols;
+		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
+			st->pool = NULL; /* no threads: encode on this one */
 	}
+	int rc = 0;
+	for (int c = 0; c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		e->ck = &g->chunks[c];
+		e->rc = 0;
+		e->err.code = 0;
+		dn_buf_reset(&e->out);
+		rc = dn_builder_finish(&st->b[c], &e->col, err);
+		if (rc < 0)
+			break;
+	}
+	/* largest first: strings before fixed-width columns, so that no long job starts last */
+	for (int pass = 0; rc >= 0 && pass < 2; pass++)
+		for (int c = 0; c < st->ncols; c++) {
+			struct pw_enc *e = &st->enc[c];
+			if ((e->col.type == DN_STRING) != (pass == 0))
+				continue;
+			if (!st->pool || dn_pool_submit(st->pool, encode_job, e, NULL) < 0)
+				encode_job(e);
+		}
+	if (st->pool)
+		dn_pool_wait(st->pool);
+	for (int c = 0; c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		struct pw_chunk *ck = &g->chunks[c];
+		dn_column_release(&e->col);
+		if (rc < 0)
+			continue;
+		if (e->rc < 0) {
+			rc = e->rc;
+			if (err)
+				*err = e->err;
+			continue;
+		}
+		/* chunk-relative offsets become file offsets */
+		if (ck->dict_off >= 0)
+			ck->dict_off += st->pos;
+		if (ck->data_off >= 0)
+			ck->data_off += st->pos;
+		rc = put(w, e->out.data, e->out.len, err);
+		if (rc >= 0)
+			rc = dn_writer_flush(w, (size_t)1 << 20, err);
+		g->comp += ck->comp;
+		g->uncomp += ck->uncomp;
+	}
+	DN_TRY(rc);
 	st->total_rows += st->rows;
 	st->rows = 0;
 	st->buffered = 0;
@@ -904,15 +979,22 @@ static void pw_free(struct dn_writer *w)
 		dn_free(st->groups[g].chunks);
 	}
 	dn_free(st->groups);
-	dn_buf_release(&st->page);
-	dn_buf_release(&st->comp);
-	dn_buf_release(&st->hdr);
-	dn_buf_release(&st->levels);
-	dn_free(st->idx);
-	dn_free(st->slots);
-	if (st->z_init)
-		deflateEnd(&st->z);
-	ZSTD_freeCCtx(st->zc);
+	dn_pool_free(st->pool);
+	for (int c = 0; st->enc && c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		dn_column_release(&e->col);
+		dn_buf_release(&e->out);
+		dn_buf_release(&e->page);
+		dn_buf_release(&e->comp);
+		dn_buf_release(&e->hdr);
+		dn_buf_release(&e->levels);
+		dn_free(e->idx);
+		dn_free(e->slots);
+		if (e->z_init)
+			deflateEnd(&e->z);
+		ZSTD_freeCCtx(e->zc);
+	}
+	dn_free(st->enc);
 	dn_free(st);
 	w->state = NULL;
 }
