@@ -269,6 +269,50 @@ int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int6
 	return dn_error_set(err, DN_EINTERNAL, "unknown column type");
 }
 
+int dn_builder_append_rows(struct dn_builder *b, const struct dn_column *c, int64_t from, int64_t n,
+			   struct dn_error *err)
+{
+	assert(b->type == c->type && from >= 0 && n >= 0 && from + n <= c->length);
+	int64_t start = b->length, nulls = 0;
+	if (c->validity)
+		for (int64_t i = 0; i < n; i++)
+			nulls += dn_column_is_null(c, from + i);
+	size_t w = width_of(b->type);
+	if (w) {
+		DN_TRY(dn_builder_reserve(b, n, 0, err));
+		memcpy(b->values.data + b->values.len, (const char *)c->values + (size_t)from * w,
+		       (size_t)n * w);
+		b->values.len += (size_t)n * w;
+	} else {
+		int64_t base = c->offsets[from];
+		size_t bytes = (size_t)(c->offsets[from + n] - base);
+		DN_TRY(dn_builder_reserve(b, n, bytes, err));
+		int64_t *o = (int64_t *)(void *)b->offsets.data + start;
+		int64_t at = (int64_t)b->data.len - base;
+		for (int64_t i = 1; i <= n; i++)
+			o[i] = c->offsets[from + i] + at;
+		if (bytes)
+			memcpy(b->data.data + b->data.len, c->data + base, bytes);
+		b->data.len += bytes;
+		b->offsets.len += (size_t)n * 8;
+	}
+	b->length += n;
+	if (nulls && !b->validity.data)
+		DN_TRY(dn_builder_grow_validity_(b, err)); /* sets rows [start, length) valid */
+	if (b->validity.data) {
+		uint8_t *bm = (uint8_t *)b->validity.data;
+		for (int64_t i = 0; i < n; i++) {
+			int64_t r = start + i;
+			if (dn_column_is_null(c, from + i))
+				bm[r >> 3] &= (uint8_t) ~(1u << (r & 7));
+			else
+				bm[r >> 3] |= (uint8_t)(1u << (r & 7));
+		}
+	}
+	b->null_count += nulls;
+	return 0;
+}
+
 int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_error *err)
 {
 	dn_column_release(out);

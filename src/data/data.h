@@ -188,6 +188,10 @@ static inline void dn_builder_added_(struct dn_builder *b, int64_t m, size_t w)
 /* Append value i of column c (same type). */
 int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int64_t i,
 			   struct dn_error *err);
+/* Append rows [from, from + n) of column c (same type), nulls included. Returns 0 or
+ * DN_ENOMEM. */
+int dn_builder_append_rows(struct dn_builder *b, const struct dn_column *c, int64_t from, int64_t n,
+			   struct dn_error *err);
 /* Move the contents into *out (released first) and reset the builder. */
 int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_error *err);
 

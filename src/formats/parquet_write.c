@@ -417,14 +417,19 @@ static int rle_encode(struct dn_buf *b, const uint32_t *v, size_t n, int bw, str
 		size_t nbytes = groups * (size_t)bw;
 		DN_TRY(dn_buf_reserve(b, nbytes, err));
 		uint8_t *o = (uint8_t *)b->data + b->len;
-		memset(o, 0, nbytes);
-		uint64_t bit = 0;
-		for (size_t k = 0; k < groups * 8; k++, bit += (uint64_t)bw) {
-			uint32_t x = i + k < n ? v[i + k] : 0;
-			for (int t = 0; t < bw; t++)
-				if ((x >> t) & 1)
-					o[(bit + (uint64_t)t) >> 3] |=
-						(uint8_t)(1u << ((bit + (uint64_t)t) & 7));
+		/* values enter an accumulator from the low end; whole bytes leave it (8 values of
+		 * bw bits are bw whole bytes, so each group ends on a byte) */
+		uint64_t acc = 0, mask = bw == 32 ? 0xffffffffu : (((uint64_t)1) << bw) - 1;
+		int nb = 0;
+		for (size_t k = 0; k < groups * 8; k++) {
+			uint64_t x = i + k < n ? v[i + k] & mask : 0;
+			acc |= x << nb;
+			nb += bw;
+			while (nb >= 8) {
+				*o++ = (uint8_t)acc;
+				acc >>= 8;
+				nb -= 8;
+			}
 		}
 		b->len += nbytes;
 		i += groups * 8 < n - i ? groups * 8 : n - i;
@@ -468,6 +473,56 @@ static int put_plain(struct dn_buf *b, const struct dn_column *c, int64_t i, str
 		return dn_buf_putc(b, (char)dn_column_bool(c, i), err);
 	}
 	return DN_EINTERNAL;
+}
+
+static uint64_t bits64(const struct dn_column *c, int64_t i);
+
+/* PLAIN encoding of the non-null values of rows [from, to) of c (not booleans), reserved once. */
+static int put_plain_rows(struct dn_buf *b, const struct dn_column *c, int64_t from, int64_t to,
+			  struct dn_error *err)
+{
+	if (c->type == DN_STRING) {
+		size_t bytes =
+			(size_t)(c->offsets[to] - c->offsets[from]) + 4 * (size_t)(to - from);
+		DN_TRY(dn_buf_reserve(b, bytes, err));
+		uint8_t *o = (uint8_t *)b->data + b->len;
+		for (int64_t r = from; r < to; r++) {
+			if (dn_column_is_null(c, r))
+				continue;
+			size_t n = (size_t)(c->offsets[r + 1] - c->offsets[r]);
+			if (n > INT32_MAX)
+				return dn_error_set(err, DN_ELIMIT,
+						    "a string over 2 GiB cannot go to Parquet");
+			o[0] = (uint8_t)n;
+			o[1] = (uint8_t)(n >> 8);
+			o[2] = (uint8_t)(n >> 16);
+			o[3] = (uint8_t)(n >> 24);
+			memcpy(o + 4, c->data + c->offsets[r], n);
+			o += 4 + n;
+		}
+		b->len = (size_t)((char *)o - b->data);
+		b->data[b->len] = 0;
+		return 0;
+	}
+	size_t w = c->type == DN_DATE ? 4 : 8;
+	DN_TRY(dn_buf_reserve(b, w * (size_t)(to - from), err));
+	uint8_t *o = (uint8_t *)b->data + b->len;
+	const uint8_t *v = (const uint8_t *)c->values;
+	for (int64_t r = from; r < to; r++) {
+		if (dn_column_is_null(c, r))
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(o, v + (size_t)r * w, w); /* PLAIN is little-endian */
+#else
+		uint64_t u = w == 4 ? (uint64_t)(uint32_t)dn_column_date(c, r) : bits64(c, r);
+		for (size_t k = 0; k < w; k++)
+			o[k] = (uint8_t)(u >> (8 * k));
+#endif
+		o += w;
+	}
+	b->len = (size_t)((char *)o - b->data);
+	b->data[b->len] = 0;
+	return 0;
 }
 
 static size_t value_size(const struct dn_column *c, int64_t i)
@@ -544,15 +599,35 @@ static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, struct dn
 {
 	int64_t lo = -1, hi = -1;
 	ck->nulls = c->null_count;
-	for (int64_t i = 0; i < c->length; i++) {
-		if (dn_column_is_null(c, i))
-			continue;
-		if (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)))
-			continue;
-		if (lo < 0 || value_cmp(c, i, lo) < 0)
-			lo = i;
-		if (hi < 0 || value_cmp(c, i, hi) > 0)
-			hi = i;
+	if (c->type == DN_INT64 || c->type == DN_TIMESTAMP) { /* the common types, inlined */
+		const int64_t *v = c->values;
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i))
+				continue;
+			if (lo < 0 || v[i] < v[lo])
+				lo = i;
+			if (hi < 0 || v[i] > v[hi])
+				hi = i;
+		}
+	} else if (c->type == DN_FLOAT64) {
+		const double *v = c->values;
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i) || isnan(v[i]))
+				continue;
+			if (lo < 0 || v[i] < v[lo])
+				lo = i;
+			if (hi < 0 || v[i] > v[hi])
+				hi = i;
+		}
+	} else {
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i))
+				continue;
+			if (lo < 0 || value_cmp(c, i, lo) < 0)
+				lo = i;
+			if (hi < 0 || value_cmp(c, i, hi) > 0)
+				hi = i;
+		}
 	}
 	if (lo < 0)
 		return 0;
@@ -710,9 +785,7 @@ static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_c
 			if (nb)
 				DN_TRY(dn_buf_putc(&st->page, (char)acc, err));
 		} else {
-			for (int64_t r = start; r < i; r++)
-				if (!dn_column_is_null(c, r))
-					DN_TRY(put_plain(&st->page, c, r, err));
+			DN_TRY(put_plain_rows(&st->page, c, start, i, err));
 		}
 		DN_TRY(write_page(st, ck, PQ_PAGE_DATA, n,
 				  ndict ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN, err));
@@ -819,13 +892,32 @@ static int pw_write(struct dn_writer *w, const struct dn_batch *b, struct dn_err
 					    "--types or sample more rows (--infer-rows)",
 					    b->schema.fields[c].name, dn_type_name(st->b[c].type),
 					    dn_type_name(b->columns[c].type));
-	for (int64_t i = 0; i < b->nrows; i++) {
-		for (int c = 0; c < st->ncols; c++) {
-			DN_TRY(dn_builder_append_from(&st->b[c], &b->columns[c], i, err));
-			st->buffered += value_size(&b->columns[c], i);
+	/* Rows go to the builders in runs, column by column: a run ends at the batch's end or at
+	 * the row that fills the row group (by rows or by bytes, counted per row as before). */
+	size_t fixed = 0;
+	for (int c = 0; c < st->ncols; c++)
+		fixed += b->columns[c].type == DN_STRING ? 4 : value_size(&b->columns[c], 0);
+	int64_t from = 0;
+	while (from < b->nrows) {
+		int64_t i = from, full = 0;
+		while (i < b->nrows && !full) {
+			size_t row = fixed;
+			for (int c = 0; c < st->ncols; c++) {
+				const struct dn_column *col = &b->columns[c];
+				if (col->type == DN_STRING)
+					row += (size_t)(col->offsets[i + 1] - col->offsets[i]);
+			}
+			st->buffered += row;
+			st->rows++;
+			i++;
+			full = st->rows >= w->opt.row_group_rows ||
+			       st->buffered >= w->opt.row_group_bytes;
 		}
-		st->rows++;
-		if (st->rows >= w->opt.row_group_rows || st->buffered >= w->opt.row_group_bytes)
+		for (int c = 0; c < st->ncols; c++)
+			DN_TRY(dn_builder_append_rows(&st->b[c], &b->columns[c], from, i - from,
+						      err));
+		from = i;
+		if (full)
 			DN_TRY(flush_group(w, err));
 	}
 	return 0;
