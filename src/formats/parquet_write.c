@@ -670,8 +670,13 @@ static int64_t build_dict(struct pw_enc *st, const struct dn_writer *w, const st
 	if (c->type == DN_BOOL || nonnull < 2)
 		return 0;
 	int64_t max_entries = nonnull / 2;
+	/* The table holds at most the entries that fit in dict_bytes (4 bytes or more each), at
+	 * most half full: a unique column gives up after that many, without clearing and
+	 * missing the cache on a table sized for the whole chunk. */
+	size_t fit = w->opt.dict_bytes / (c->type == DN_STRING || c->type == DN_DATE ? 4 : 8) + 1;
+	size_t want = (size_t)max_entries < fit ? (size_t)max_entries : fit;
 	size_t nslots = 16;
-	while (nslots < (size_t)max_entries * 2 && nslots < ((size_t)1 << 30))
+	while (nslots < want * 2 && nslots < ((size_t)1 << 30))
 		nslots <<= 1;
 	if (st->cap_slots < nslots) {
 		uint32_t *s = dn_realloc(st->slots, nslots * sizeof *s);
@@ -746,6 +751,14 @@ static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_c
 		dn_buf_reset(&st->page);
 		int64_t i = start, vstart = v;
 		size_t bytes = 0;
+		if (!c->validity && (ndict || c->type != DN_STRING)) {
+			/* every row counts the same: as many as reach page_bytes */
+			size_t per = 1 + (ndict ? 1 : value_size(c, 0));
+			int64_t k = (int64_t)((w->opt.page_bytes + per - 1) / per);
+			i += k < c->length - start ? k : c->length - start;
+			v += i - start;
+			bytes = (size_t)(i - start) * per;
+		}
 		while (i < c->length && bytes < w->opt.page_bytes) {
 			if (!dn_column_is_null(c, i)) {
 				bytes += ndict ? 1 : value_size(c, i);
@@ -758,8 +771,12 @@ static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_c
 		/* definition levels */
 		DN_TRY(dn_buf_reserve(&st->levels, (size_t)n * 4, err));
 		lv = (uint32_t *)(void *)st->levels.data;
-		for (int64_t r = 0; r < n; r++)
-			lv[r] = !dn_column_is_null(c, start + r);
+		if (c->validity)
+			for (int64_t r = 0; r < n; r++)
+				lv[r] = !dn_column_is_null(c, start + r);
+		else
+			for (int64_t r = 0; r < n; r++)
+				lv[r] = 1;
 		DN_TRY(put_u32(&st->page, 0, err));
 		DN_TRY(rle_encode(&st->page, lv, (size_t)n, 1, err));
 		uint32_t dl = (uint32_t)(st->page.len - 4);
