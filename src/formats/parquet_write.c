@@ -195,6 +195,7 @@ struct pw_state {
 	struct pw_enc *enc;   /* one per column */
 	struct dn_pool *pool; /* encodes the chunks of a row group in parallel; NULL = one thread */
 	int pool_tried;
+	int encoding; /* the last row group is being encoded (flush_group started it) */
 };
 
 static int physical(enum dn_type t)
@@ -817,57 +818,18 @@ static void encode_job(void *user)
 	e->rc = write_chunk(e, e->ck, &e->col, &e->err);
 }
 
-static int flush_group(struct dn_writer *w, struct dn_error *err)
+/* Wait for the row group being encoded, if any, and write its chunks in column order. */
+static int finish_group(struct dn_writer *w, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
-	if (st->rows == 0)
+	if (!st->encoding)
 		return 0;
-	if (st->ngroups == st->cap_groups) {
-		int cap = st->cap_groups ? st->cap_groups * 2 : 8;
-		struct pw_group *g = dn_realloc(st->groups, sizeof *g * (size_t)cap);
-		if (!g)
-			return dn_error_set(err, DN_ENOMEM, "out of memory writing Parquet");
-		st->groups = g;
-		st->cap_groups = cap;
-	}
-	struct pw_group *g = &st->groups[st->ngroups];
-	memset(g, 0, sizeof *g);
-	g->chunks = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *g->chunks);
-	if (!g->chunks)
-		return dn_error_set(err, DN_ENOMEM, "out of memory writing Parquet");
-	st->ngroups++;
-	g->rows = st->rows;
-	g->offset = st->pos;
-	if (!st->pool_tried) {
-		int t = dn_cpu_count();
-		st->pool_tried = 1;
-		if (t > st->ncols)
-			t = st->ncols;
-		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
-			st->pool = NULL; /* no threads: encode on this one */
-	}
-	int rc = 0;
-	for (int c = 0; c < st->ncols; c++) {
-		struct pw_enc *e = &st->enc[c];
-		e->ck = &g->chunks[c];
-		e->rc = 0;
-		e->err.code = 0;
-		dn_buf_reset(&e->out);
-		rc = dn_builder_finish(&st->b[c], &e->col, err);
-		if (rc < 0)
-			break;
-	}
-	/* largest first: strings before fixed-width columns, so that no long job starts last */
-	for (int pass = 0; rc >= 0 && pass < 2; pass++)
-		for (int c = 0; c < st->ncols; c++) {
-			struct pw_enc *e = &st->enc[c];
-			if ((e->col.type == DN_STRING) != (pass == 0))
-				continue;
-			if (!st->pool || dn_pool_submit(st->pool, encode_job, e, NULL) < 0)
-				encode_job(e);
-		}
+	st->encoding = 0;
 	if (st->pool)
 		dn_pool_wait(st->pool);
+	struct pw_group *g = &st->groups[st->ngroups - 1];
+	int rc = 0;
+	g->offset = st->pos;
 	for (int c = 0; c < st->ncols; c++) {
 		struct pw_enc *e = &st->enc[c];
 		struct pw_chunk *ck = &g->chunks[c];
@@ -891,7 +853,64 @@ static int flush_group(struct dn_writer *w, struct dn_error *err)
 		g->comp += ck->comp;
 		g->uncomp += ck->uncomp;
 	}
-	DN_TRY(rc);
+	return rc;
+}
+
+/* Start encoding the buffered row group: its columns leave the builders (which take the next
+ * rows at once) and go to the pool, one job per column; finish_group writes them. Reading the
+ * next row group thus overlaps encoding this one, at the cost of holding up to two row groups. */
+static int flush_group(struct dn_writer *w, struct dn_error *err)
+{
+	struct pw_state *st = w->state;
+	DN_TRY(finish_group(w, err));
+	if (st->rows == 0)
+		return 0;
+	if (st->ngroups == st->cap_groups) {
+		int cap = st->cap_groups ? st->cap_groups * 2 : 8;
+		struct pw_group *g = dn_realloc(st->groups, sizeof *g * (size_t)cap);
+		if (!g)
+			return dn_error_set(err, DN_ENOMEM, "out of memory writing Parquet");
+		st->groups = g;
+		st->cap_groups = cap;
+	}
+	struct pw_group *g = &st->groups[st->ngroups];
+	memset(g, 0, sizeof *g);
+	g->chunks = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *g->chunks);
+	if (!g->chunks)
+		return dn_error_set(err, DN_ENOMEM, "out of memory writing Parquet");
+	st->ngroups++;
+	g->rows = st->rows;
+	if (!st->pool_tried) {
+		int t = dn_cpu_count();
+		st->pool_tried = 1;
+		if (t > st->ncols)
+			t = st->ncols;
+		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
+			st->pool = NULL; /* no threads: encode on this one */
+	}
+	for (int c = 0; c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		e->ck = &g->chunks[c];
+		e->rc = 0;
+		e->err.code = 0;
+		dn_buf_reset(&e->out);
+		int rc = dn_builder_finish(&st->b[c], &e->col, err);
+		if (rc < 0) {
+			for (int k = 0; k < c; k++)
+				dn_column_release(&st->enc[k].col);
+			return rc;
+		}
+	}
+	st->encoding = 1;
+	/* largest first: strings before fixed-width columns, so that no long job starts last */
+	for (int pass = 0; pass < 2; pass++)
+		for (int c = 0; c < st->ncols; c++) {
+			struct pw_enc *e = &st->enc[c];
+			if ((e->col.type == DN_STRING) != (pass == 0))
+				continue;
+			if (!st->pool || dn_pool_submit(st->pool, encode_job, e, NULL) < 0)
+				encode_job(e);
+		}
 	st->total_rows += st->rows;
 	st->rows = 0;
 	st->buffered = 0;
@@ -1017,6 +1036,7 @@ static int pw_end(struct dn_writer *w, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
 	DN_TRY(flush_group(w, err));
+	DN_TRY(finish_group(w, err));
 	const struct dn_schema *s = &w->schema;
 	struct dn_buf foot = DN_BUF_INIT;
 	struct tc_enc e = {&foot, err, 0, 0, {0}};
@@ -1077,6 +1097,7 @@ static void pw_free(struct dn_writer *w)
 	struct pw_state *st = w->state;
 	if (!st)
 		return;
+	dn_pool_free(st->pool); /* first: waits for the jobs of a row group still encoding */
 	for (int c = 0; st->b && c < st->ncols; c++)
 		dn_builder_release(&st->b[c]);
 	dn_free(st->b);
@@ -1088,7 +1109,6 @@ static void pw_free(struct dn_writer *w)
 		dn_free(st->groups[g].chunks);
 	}
 	dn_free(st->groups);
-	dn_pool_free(st->pool);
 	for (int c = 0; st->enc && c < st->ncols; c++) {
 		struct pw_enc *e = &st->enc[c];
 		dn_column_release(&e->col);
