@@ -74,6 +74,29 @@ static uint32_t load32(const uint8_t *p)
 	return v;
 }
 
+/* Length of the match of b[i..blen) with b[cand..), known to be at least 4: 8 bytes compared
+ * at a time while 8 remain, then byte by byte. */
+static size_t match_len(const uint8_t *b, size_t cand, size_t i, size_t blen)
+{
+	size_t len = 4;
+	while (i + len + 8 <= blen) {
+		uint64_t x, y;
+		memcpy(&x, b + cand + len, 8);
+		memcpy(&y, b + i + len, 8);
+		if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return len + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+#else
+			break;
+#endif
+		}
+		len += 8;
+	}
+	while (i + len < blen && b[cand + len] == b[i + len])
+		len++;
+	return len;
+}
+
 size_t dn_snappy_compress(const char *src, size_t n, char *dst)
 {
 	uint8_t *d = (uint8_t *)dst;
@@ -92,9 +115,7 @@ size_t dn_snappy_compress(const char *src, size_t n, char *dst)
 				size_t cand = table[h];
 				table[h] = (uint16_t)i;
 				if (cand < i && load32(b + cand) == v) {
-					size_t len = 4;
-					while (i + len < blen && b[cand + len] == b[i + len])
-						len++;
+					size_t len = match_len(b, cand, i, blen);
 					if (i > lit)
 						d = emit_literal(d, b + lit, i - lit);
 					d = emit_copy(d, i - cand, len);
