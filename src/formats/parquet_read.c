@@ -1179,6 +1179,9 @@ static int parse_page_header(struct tc_dec *d, struct page_hdr *h)
 	return rc;
 }
 
+static int plain_run(struct pr_state *st, struct pr_col *c, const uint8_t **pp, const uint8_t *end,
+		     int *bit, int64_t m, struct dn_builder *b, struct dn_error *err);
+
 /* Load the next data page of c (reading any dictionary page on the way). */
 static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err)
 {
@@ -1223,7 +1226,9 @@ static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err
 			int bit = 0;
 			dn_column_release(&c->dict);
 			dn_builder_reset(&c->dict_b);
-			for (int64_t i = 0; i < h.nvalues; i++)
+			int done;
+			DN_TRY(done = plain_run(st, c, &p, end, &bit, h.nvalues, &c->dict_b, err));
+			for (int64_t i = 0; !done && i < h.nvalues; i++)
 				DN_TRY(plain_value(st, c, &p, end, &bit, &c->dict_b, err));
 			DN_TRY(dn_builder_finish(&c->dict_b, &c->dict, err));
 			c->has_dict = 1;
@@ -1513,6 +1518,8 @@ static int plain_strings(struct pr_state *st, struct pr_col *c, const uint8_t **
 {
 	const uint8_t *p = *pp;
 	int64_t from = b->length;
+	if ((size_t)(end - p) / 4 < (size_t)m) /* each value takes 4 bytes or more */
+		return short_page(st, c, err);
 	DN_TRY(dn_builder_reserve(b, m, 0, err));
 	int64_t *o = (int64_t *)(void *)b->offsets.data;
 	for (int64_t i = 0; i < m; i++) {
