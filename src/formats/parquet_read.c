@@ -1621,8 +1621,8 @@ static int dict_run(struct pr_state *st, struct pr_col *c, int64_t m, struct dn_
 	uint32_t hi = 0;
 	for (int64_t i = 0; i < m; i++)
 		hi = ix[i] > hi ? ix[i] : hi;
-	if ((int64_t)hi >= D->length) {
-		for (int64_t i = 0;; i++)
+	if (m > 0 && (int64_t)hi >= D->length) {
+		for (int64_t i = 0; i < m; i++)
 			if ((int64_t)ix[i] >= D->length)
 				return col_error(st, c, DN_EPARSE, err,
 						 "dictionary index %u out of range (the "
