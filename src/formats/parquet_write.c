@@ -847,9 +847,8 @@ static int finish_group(struct dn_writer *w, struct dn_error *err)
 			ck->dict_off += st->pos;
 		if (ck->data_off >= 0)
 			ck->data_off += st->pos;
-		rc = put(w, e->out.data, e->out.len, err);
-		if (rc >= 0)
-			rc = dn_writer_flush(w, (size_t)1 << 20, err);
+		rc = dn_writer_write_through(w, e->out.data, e->out.len, err);
+		st->pos += (int64_t)e->out.len;
 		g->comp += ck->comp;
 		g->uncomp += ck->uncomp;
 	}
