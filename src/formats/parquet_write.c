@@ -577,6 +577,15 @@ static int value_cmp(const struct dn_column *c, int64_t i, int64_t j)
 	case DN_STRING: {
 		struct dn_str a = dn_column_str(c, i), b = dn_column_str(c, j);
 		size_t n = a.len < b.len ? a.len : b.len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (n >= 8) { /* the first 8 bytes as big-endian numbers order as unsigned bytes */
+			uint64_t x, y;
+			memcpy(&x, a.ptr, 8);
+			memcpy(&y, b.ptr, 8);
+			if (x != y)
+				return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+		}
+#endif
 		int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
 		return r ? r : (a.len > b.len) - (a.len < b.len);
 	}
@@ -596,11 +605,24 @@ static int value_cmp(const struct dn_column *c, int64_t i, int64_t j)
 }
 
 /* Statistics of a chunk: null count, min and max of the non-null (non-NaN) values. */
-static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, struct dn_error *err)
+static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, const int64_t *rows,
+		       int64_t nrows, struct dn_error *err)
 {
 	int64_t lo = -1, hi = -1;
 	ck->nulls = c->null_count;
-	if (c->type == DN_INT64 || c->type == DN_TIMESTAMP) { /* the common types, inlined */
+	if (rows) {
+		/* a dictionary's entries: each distinct value at its first row, in row order, so
+		 * the first row of the least and of the greatest value are the same as below */
+		for (int64_t k = 0; k < nrows; k++) {
+			int64_t i = rows[k];
+			if (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)))
+				continue;
+			if (lo < 0 || value_cmp(c, i, lo) < 0)
+				lo = i;
+			if (hi < 0 || value_cmp(c, i, hi) > 0)
+				hi = i;
+		}
+	} else if (c->type == DN_INT64 || c->type == DN_TIMESTAMP) { /* inlined */
 		const int64_t *v = c->values;
 		for (int64_t i = 0; i < c->length; i++) {
 			if (dn_column_is_null(c, i))
@@ -693,29 +715,40 @@ static int64_t build_dict(struct pw_enc *st, const struct dn_writer *w, const st
 		st->idx = x;
 		st->cap_idx = (size_t)nonnull;
 	}
-	int64_t *rows = dn_malloc((size_t)(max_entries + 1) * sizeof *rows);
-	if (!rows)
+	int64_t *rows = dn_malloc((size_t)(want + 1) * sizeof *rows);
+	/* strings keep each entry's hash, so that a probe compares bytes only on a likely match */
+	uint32_t *hs = c->type == DN_STRING ? dn_malloc((size_t)(want + 1) * sizeof *hs) : NULL;
+	if (!rows || (c->type == DN_STRING && !hs)) {
+		dn_free(rows);
+		dn_free(hs);
 		return dn_error_set(err, DN_ENOMEM, "out of memory building a dictionary");
+	}
 	memset(st->slots, 0, nslots * sizeof *st->slots);
 	int64_t n = 0, k = 0;
 	size_t bytes = 0;
 	for (int64_t i = 0; i < c->length; i++) {
 		if (dn_column_is_null(c, i))
 			continue;
-		size_t h = (size_t)value_hash(c, i) & (nslots - 1);
-		while (st->slots[h] && !value_eq(c, rows[st->slots[h] - 1], i))
+		uint64_t hv = value_hash(c, i);
+		size_t h = (size_t)hv & (nslots - 1);
+		while (st->slots[h] && ((hs && hs[st->slots[h] - 1] != (uint32_t)(hv >> 32)) ||
+					!value_eq(c, rows[st->slots[h] - 1], i)))
 			h = (h + 1) & (nslots - 1);
 		if (!st->slots[h]) {
 			bytes += value_size(c, i);
 			if (n >= max_entries || bytes > w->opt.dict_bytes) {
 				dn_free(rows);
+				dn_free(hs);
 				return 0;
 			}
+			if (hs)
+				hs[n] = (uint32_t)(hv >> 32);
 			rows[n++] = i;
 			st->slots[h] = (uint32_t)n;
 		}
 		st->idx[k++] = st->slots[h] - 1;
 	}
+	dn_free(hs);
 	*first = rows;
 	return n;
 }
@@ -730,10 +763,14 @@ static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_c
 	ck->dict_off = -1;
 	ck->data_off = -1;
 	ck->nvalues = c->length;
-	DN_TRY(chunk_stats(ck, c, err));
 	int64_t ndict = build_dict(st, w, c, &dict_rows, err);
 	if (ndict < 0)
 		return (int)ndict;
+	rc = chunk_stats(ck, c, ndict ? dict_rows : NULL, ndict, err);
+	if (rc < 0) {
+		dn_free(dict_rows);
+		return rc;
+	}
 	int bw = 0;
 	if (ndict > 0) {
 		dn_buf_reset(&st->page);
