@@ -1530,9 +1530,12 @@ static int plain_strings(struct pr_state *st, struct pr_col *c, const uint8_t **
 		p += 4;
 		if (n > (size_t)(end - p))
 			return short_page(st, c, err);
-		if (DN_UNLIKELY(b->data.cap - b->data.len <= n))
-			DN_TRY(dn_buf_reserve(&b->data, n, err));
-		memcpy(b->data.data + b->data.len, p, n);
+		if (DN_UNLIKELY(b->data.cap - b->data.len <= n + 16))
+			DN_TRY(dn_buf_reserve(&b->data, n + 16, err));
+		if (n <= 16 && end - p >= 16) /* short values: one fixed-size copy, inlined */
+			memcpy(b->data.data + b->data.len, p, 16);
+		else
+			memcpy(b->data.data + b->data.len, p, n);
 		b->data.len += n;
 		p += n;
 		o[++b->length] = (int64_t)b->data.len;
@@ -1650,13 +1653,18 @@ static int dict_run(struct pr_state *st, struct pr_col *c, int64_t m, struct dn_
 		size_t bytes = 0;
 		for (int64_t i = 0; i < m; i++)
 			bytes += (size_t)(so[ix[i] + 1] - so[ix[i]]);
-		DN_TRY(dn_buf_reserve(&b->data, bytes, err));
+		DN_TRY(dn_buf_reserve(&b->data, bytes + 16, err));
 		int64_t *o = (int64_t *)(void *)b->offsets.data;
 		char *d = b->data.data;
 		size_t at = b->data.len;
+		int64_t dlen = so[D->length];
 		for (int64_t i = 0; i < m; i++) {
 			size_t n = (size_t)(so[ix[i] + 1] - so[ix[i]]);
-			memcpy(d + at, D->data + so[ix[i]], n);
+			if (n <= 16 &&
+			    so[ix[i]] + 16 <= dlen) /* short values: one fixed-size copy */
+				memcpy(d + at, D->data + so[ix[i]], 16);
+			else
+				memcpy(d + at, D->data + so[ix[i]], n);
 			at += n;
 			o[++b->length] = (int64_t)at;
 		}
