@@ -892,10 +892,11 @@ static int finish_group(struct dn_writer *w, struct dn_error *err)
 	return rc;
 }
 
-/* Start encoding the buffered row group: its columns leave the builders (which take the next
- * rows at once) and go to the pool, one job per column; finish_group writes them. Reading the
- * next row group thus overlaps encoding this one, at the cost of holding up to two row groups. */
-static int flush_group(struct dn_writer *w, struct dn_error *err)
+/* Start encoding the buffered row group (last: no rows follow): its columns leave the builders
+ * (which take the next rows at once) and go to the pool, one job per column; finish_group
+ * writes them. Reading the next row group thus overlaps encoding this one, at the cost of
+ * holding up to two row groups. */
+static int flush_group(struct dn_writer *w, int last, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
 	DN_TRY(finish_group(w, err));
@@ -930,9 +931,13 @@ static int flush_group(struct dn_writer *w, struct dn_error *err)
 		e->rc = 0;
 		e->err.code = 0;
 		dn_buf_reset(&e->out);
+		size_t bytes = st->b[c].data.len;
 		int rc = dn_builder_finish(&st->b[c], &e->col, err);
+		/* the next row group is likely as big: room for it now, not by doubling */
+		if (rc >= 0 && !last)
+			rc = dn_builder_reserve(&st->b[c], st->rows, bytes, err);
 		if (rc < 0) {
-			for (int k = 0; k < c; k++)
+			for (int k = 0; k <= c; k++)
 				dn_column_release(&st->enc[k].col);
 			return rc;
 		}
@@ -990,7 +995,7 @@ static int pw_write(struct dn_writer *w, const struct dn_batch *b, struct dn_err
 						      err));
 		from = i;
 		if (full)
-			DN_TRY(flush_group(w, err));
+			DN_TRY(flush_group(w, 0, err));
 	}
 	return 0;
 }
@@ -1071,7 +1076,7 @@ static void put_chunk(struct tc_enc *e, const struct pw_state *st, const struct 
 static int pw_end(struct dn_writer *w, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
-	DN_TRY(flush_group(w, err));
+	DN_TRY(flush_group(w, 1, err));
 	DN_TRY(finish_group(w, err));
 	const struct dn_schema *s = &w->schema;
 	struct dn_buf foot = DN_BUF_INIT;
