@@ -107,6 +107,89 @@ int dn_builder_put_null(struct dn_builder *b, struct dn_error *err)
 	return 0;
 }
 
+/* Bits [start, start + n) of the bitmap from valid (NULL: all set). */
+static void set_bits(uint8_t *bm, int64_t start, const uint8_t *valid, int64_t n)
+{
+	int64_t i = 0, r = start;
+	for (; i < n && (r & 7); i++, r++) {
+		if (!valid || valid[i])
+			bm[r >> 3] |= (uint8_t)(1u << (r & 7));
+		else
+			bm[r >> 3] &= (uint8_t) ~(1u << (r & 7));
+	}
+	if (!valid) {
+		int64_t whole = (n - i) >> 3;
+		memset(bm + (r >> 3), 0xff, (size_t)whole);
+		i += whole * 8;
+		r += whole * 8;
+	} else {
+		for (; i + 8 <= n; i += 8, r += 8) {
+			unsigned x = 0;
+			for (int k = 0; k < 8; k++)
+				x |= (unsigned)(valid[i + k] != 0) << k;
+			bm[r >> 3] = (uint8_t)x;
+		}
+	}
+	for (; i < n; i++, r++) {
+		if (!valid || valid[i])
+			bm[r >> 3] |= (uint8_t)(1u << (r & 7));
+		else
+			bm[r >> 3] &= (uint8_t) ~(1u << (r & 7));
+	}
+}
+
+/* Walks the run backwards: each value moves to its row (never to an earlier position, so the
+ * move is in place) until the rows left are exactly the values left, which stay where they are. */
+int dn_builder_spread(struct dn_builder *b, int64_t start, const uint8_t *valid, int64_t n,
+		      struct dn_error *err)
+{
+	int64_t m = b->length - start, nulls = n - m;
+	assert(m >= 0 && nulls >= 0 && (valid || !nulls));
+	if (nulls) {
+		DN_TRY(dn_builder_reserve(b, nulls, 0, err));
+		if (!b->validity.data)
+			DN_TRY(dn_builder_grow_validity_(b, err));
+		size_t w = width_of(b->type);
+		int64_t j = m;
+		if (w == 8) {
+			int64_t *v = (int64_t *)(void *)b->values.data + start;
+			for (int64_t i = n; i-- > 0 && j != i + 1;)
+				v[i] = valid[i] ? v[--j] : 0;
+		} else if (w == 4) {
+			int32_t *v = (int32_t *)(void *)b->values.data + start;
+			for (int64_t i = n; i-- > 0 && j != i + 1;)
+				v[i] = valid[i] ? v[--j] : 0;
+		} else if (w == 1) {
+			uint8_t *v = (uint8_t *)b->values.data + start;
+			for (int64_t i = n; i-- > 0 && j != i + 1;)
+				v[i] = valid[i] ? v[--j] : 0;
+		} else {
+			/* offsets: o[i] ends row i - 1; a null ends where the value before ends */
+			int64_t *o = (int64_t *)(void *)b->offsets.data + start;
+			for (int64_t i = n; i > 0 && j != i; i--) {
+				o[i] = o[j];
+				if (valid[i - 1])
+					j--;
+			}
+			b->offsets.len += (size_t)nulls * 8;
+		}
+		if (w)
+			b->values.len += (size_t)nulls * w;
+		b->length += nulls;
+		b->null_count += nulls;
+	}
+	if (b->validity.data) {
+		size_t need = (size_t)((b->length + 7) >> 3);
+		if (need > b->validity.len) { /* rows appended without dn_builder_reserve */
+			DN_TRY(dn_buf_reserve(&b->validity, need - b->validity.len, err));
+			memset(b->validity.data + b->validity.len, 0, need - b->validity.len);
+			b->validity.len = need;
+		}
+		set_bits((uint8_t *)b->validity.data, start, valid, n);
+	}
+	return 0;
+}
+
 static int reserve_one(struct dn_builder *b, size_t bytes, struct dn_error *err)
 {
 	return dn_builder_reserve(b, 1, bytes, err);
@@ -184,6 +267,50 @@ int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int6
 	}
 	}
 	return dn_error_set(err, DN_EINTERNAL, "unknown column type");
+}
+
+int dn_builder_append_rows(struct dn_builder *b, const struct dn_column *c, int64_t from, int64_t n,
+			   struct dn_error *err)
+{
+	assert(b->type == c->type && from >= 0 && n >= 0 && from + n <= c->length);
+	int64_t start = b->length, nulls = 0;
+	if (c->validity)
+		for (int64_t i = 0; i < n; i++)
+			nulls += dn_column_is_null(c, from + i);
+	size_t w = width_of(b->type);
+	if (w) {
+		DN_TRY(dn_builder_reserve(b, n, 0, err));
+		memcpy(b->values.data + b->values.len, (const char *)c->values + (size_t)from * w,
+		       (size_t)n * w);
+		b->values.len += (size_t)n * w;
+	} else {
+		int64_t base = c->offsets[from];
+		size_t bytes = (size_t)(c->offsets[from + n] - base);
+		DN_TRY(dn_builder_reserve(b, n, bytes, err));
+		int64_t *o = (int64_t *)(void *)b->offsets.data + start;
+		int64_t at = (int64_t)b->data.len - base;
+		for (int64_t i = 1; i <= n; i++)
+			o[i] = c->offsets[from + i] + at;
+		if (bytes)
+			memcpy(b->data.data + b->data.len, c->data + base, bytes);
+		b->data.len += bytes;
+		b->offsets.len += (size_t)n * 8;
+	}
+	b->length += n;
+	if (nulls && !b->validity.data)
+		DN_TRY(dn_builder_grow_validity_(b, err)); /* sets rows [start, length) valid */
+	if (b->validity.data) {
+		uint8_t *bm = (uint8_t *)b->validity.data;
+		for (int64_t i = 0; i < n; i++) {
+			int64_t r = start + i;
+			if (dn_column_is_null(c, from + i))
+				bm[r >> 3] &= (uint8_t) ~(1u << (r & 7));
+			else
+				bm[r >> 3] |= (uint8_t)(1u << (r & 7));
+		}
+	}
+	b->null_count += nulls;
+	return 0;
 }
 
 int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_error *err)

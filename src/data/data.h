@@ -169,9 +169,28 @@ static inline void dn_builder_put_str(struct dn_builder *b, const char *p, size_
 }
 /* Null: may allocate the bitmap the first time, so it can fail (DN_ENOMEM). */
 int dn_builder_put_null(struct dn_builder *b, struct dn_error *err);
+/* Bulk appends for decoders that produce a run of values at once (the Parquet reader). A
+ * decoder reserves n rows, appends only the non-null values of the run (with the puts above, or
+ * by writing b->values / b->offsets / b->data directly and then calling dn_builder_added_ for
+ * fixed-width types), and then spreads them: rows [start, length) are the values of the rows
+ * among the next n whose valid[] byte is non-zero (valid NULL: all n are valid). The values
+ * move to their rows, the others become nulls, and the validity bitmap (created at the first
+ * null) is set for all n rows. Returns 0 or DN_ENOMEM. */
+int dn_builder_spread(struct dn_builder *b, int64_t start, const uint8_t *valid, int64_t n,
+		      struct dn_error *err);
+/* Count m fixed-width values of w bytes written straight into b->values as appended. */
+static inline void dn_builder_added_(struct dn_builder *b, int64_t m, size_t w)
+{
+	b->length += m;
+	b->values.len += (size_t)m * w;
+}
 
 /* Append value i of column c (same type). */
 int dn_builder_append_from(struct dn_builder *b, const struct dn_column *c, int64_t i,
+			   struct dn_error *err);
+/* Append rows [from, from + n) of column c (same type), nulls included. Returns 0 or
+ * DN_ENOMEM. */
+int dn_builder_append_rows(struct dn_builder *b, const struct dn_column *c, int64_t from, int64_t n,
 			   struct dn_error *err);
 /* Move the contents into *out (released first) and reset the builder. */
 int dn_builder_finish(struct dn_builder *b, struct dn_column *out, struct dn_error *err);

@@ -616,6 +616,16 @@ int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err)
 	return 0;
 }
 
+int dn_writer_write_through(struct dn_writer *w, const char *p, size_t n, struct dn_error *err)
+{
+	DN_TRY(dn_writer_flush(w, 0, err));
+	if (w->dst)
+		return dn_buf_append(w->dst, p, n, err);
+	if (w->enc)
+		return dn_encoder_write(w->enc, w, p, n, 0, err);
+	return dn_writer_emit(w, p, n, err);
+}
+
 int dn_writer_write(struct dn_writer *w, const struct dn_batch *b, struct dn_error *err)
 {
 	if (w->finished)

@@ -127,6 +127,10 @@ int dn_writer_emit(struct dn_writer *w, const char *p, size_t n, struct dn_error
 /* Flush w->out to the file when it holds more than `threshold` bytes (0 = always). */
 int dn_writer_flush(struct dn_writer *w, size_t threshold, struct dn_error *err);
 
+/* Flush w->out, then write n bytes at p the same way without copying them into w->out (for
+ * large blocks such as Parquet column chunks). */
+int dn_writer_write_through(struct dn_writer *w, const char *p, size_t n, struct dn_error *err);
+
 extern const struct dn_writer_ops dn_csv_writer_ops;
 extern const struct dn_writer_ops dn_ndjson_writer_ops;
 extern const struct dn_writer_ops dn_json_writer_ops;

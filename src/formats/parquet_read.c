@@ -278,6 +278,8 @@ struct pr_col {
 	const uint8_t *vp, *vend;
 	int bit; /* PLAIN booleans: next bit in *vp */
 	struct pr_rle idx;
+	struct dn_buf lv; /* definition levels of a run, a byte each */
+	struct dn_buf ix; /* dictionary indices of a run */
 	/* DELTA_* and BYTE_STREAM_SPLIT pages */
 	struct pr_delta dlt;
 	struct dn_buf lens;   /* int64 value lengths (DELTA_LENGTH / DELTA_BYTE_ARRAY) */
@@ -295,6 +297,8 @@ struct pr_col {
 	int64_t n;
 	int rc;
 	struct dn_error err;
+	size_t data_hint;  /* string bytes of the previous batch */
+	int64_t chunk_len; /* compressed bytes of the current column chunk */
 };
 
 /* A pruning condition: the column (no page cursor, only its leaf and type) and the value. */
@@ -326,6 +330,7 @@ struct pr_state {
 	int64_t rows_left; /* in the current row group */
 	int64_t emitted;
 	struct dn_pool *pool; /* decodes the columns of a batch in parallel; NULL = one thread */
+	int *order;           /* columns by decreasing chunk size: the order jobs are started in */
 	int pool_tried;
 	struct pr_filter *filters; /* opt.filters on columns the file has */
 	int nfilters;
@@ -736,7 +741,9 @@ static void rle_init(struct pr_rle *r, const uint8_t *p, const uint8_t *end, int
 	r->bw = bw;
 }
 
-static int rle_next(struct pr_rle *r, uint32_t *out)
+/* Read run headers until one with values: a repeated value (rle_left) or a bit-packed run
+ * (bp_left values at bp, ending at p). */
+static int rle_load(struct pr_rle *r)
 {
 	while (!r->rle_left && !r->bp_left) {
 		struct tc_dec d = {r->p, r->end};
@@ -774,6 +781,13 @@ static int rle_next(struct pr_rle *r, uint32_t *out)
 			r->p += nb;
 		}
 	}
+	return 0;
+}
+
+static int rle_next(struct pr_rle *r, uint32_t *out)
+{
+	if (!r->rle_left && !r->bp_left && rle_load(r) < 0)
+		return DN_EPARSE;
 	if (r->rle_left) {
 		r->rle_left--;
 		*out = r->rle_val;
@@ -1165,6 +1179,9 @@ static int parse_page_header(struct tc_dec *d, struct page_hdr *h)
 	return rc;
 }
 
+static int plain_run(struct pr_state *st, struct pr_col *c, const uint8_t **pp, const uint8_t *end,
+		     int *bit, int64_t m, struct dn_builder *b, struct dn_error *err);
+
 /* Load the next data page of c (reading any dictionary page on the way). */
 static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err)
 {
@@ -1209,7 +1226,9 @@ static int next_page(struct pr_state *st, struct pr_col *c, struct dn_error *err
 			int bit = 0;
 			dn_column_release(&c->dict);
 			dn_builder_reset(&c->dict_b);
-			for (int64_t i = 0; i < h.nvalues; i++)
+			int done;
+			DN_TRY(done = plain_run(st, c, &p, end, &bit, h.nvalues, &c->dict_b, err));
+			for (int64_t i = 0; !done && i < h.nvalues; i++)
 				DN_TRY(plain_value(st, c, &p, end, &bit, &c->dict_b, err));
 			DN_TRY(dn_builder_finish(&c->dict_b, &c->dict, err));
 			c->has_dict = 1;
@@ -1361,62 +1380,364 @@ static int delta_value(struct pr_state *st, struct pr_col *c, struct dn_builder 
 	return append_bytes(st, c, (const uint8_t *)c->prev.data, c->prev.len, b, err);
 }
 
+/* ---- whole-run decoding ----
+ * read_rows takes the rows of a page in runs (up to the batch's end or the page's): the
+ * definition levels of the run are decoded at once into a byte per row, the run's non-null
+ * values are appended densely by a loop for the page's encoding and type (a memcpy for PLAIN
+ * numbers that need no conversion, a gather for dictionary indices), and dn_builder_spread
+ * then puts the nulls in place. Encodings and conversions without such a loop decode value by
+ * value (one_value). */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PR_LITTLE_ENDIAN 1 /* PLAIN numbers are little-endian: copied as they are */
+#else
+#define PR_LITTLE_ENDIAN 0
+#endif
+
+/* The next n definition levels of c (bit width 1) as bytes in c->lv; *ones = how many are 1. */
+static int def_levels(struct pr_col *c, int64_t n, int64_t *ones, struct dn_error *err)
+{
+	struct pr_rle *r = &c->def;
+	dn_buf_reset(&c->lv);
+	DN_TRY(dn_buf_reserve(&c->lv, (size_t)n, err));
+	uint8_t *out = (uint8_t *)c->lv.data;
+	int64_t k = 0;
+	while (n > 0) {
+		if (!r->rle_left && !r->bp_left && rle_load(r) < 0)
+			return DN_EPARSE;
+		int64_t take;
+		if (r->rle_left) {
+			if (r->rle_val > 1)
+				return DN_EPARSE;
+			take = n < r->rle_left ? n : r->rle_left;
+			memset(out, (int)r->rle_val, (size_t)take);
+			k += r->rle_val ? take : 0;
+			r->rle_left -= (uint32_t)take;
+		} else {
+			take = n < r->bp_left ? n : r->bp_left;
+			uint64_t pos = r->bitpos;
+			for (int64_t i = 0; i < take; i++, pos++) {
+				out[i] = (uint8_t)((r->bp[pos >> 3] >> (pos & 7)) & 1);
+				k += out[i];
+			}
+			r->bitpos = pos;
+			r->bp_left -= (uint32_t)take;
+		}
+		out += take;
+		n -= take;
+	}
+	*ones = k;
+	return 0;
+}
+
+/* The next n values of r (bit width up to 32) into out. */
+static int rle_bulk(struct pr_rle *r, uint32_t *out, int64_t n)
+{
+	while (n > 0) {
+		if (!r->rle_left && !r->bp_left && rle_load(r) < 0)
+			return DN_EPARSE;
+		int64_t take;
+		if (r->rle_left) {
+			take = n < r->rle_left ? n : r->rle_left;
+			for (int64_t i = 0; i < take; i++)
+				out[i] = r->rle_val;
+			r->rle_left -= (uint32_t)take;
+		} else {
+			take = n < r->bp_left ? n : r->bp_left;
+			/* r->p is the end of the bit-packed run: 8-byte loads while they fit */
+			size_t avail = (size_t)(r->p - r->bp);
+			int bw = r->bw;
+			uint64_t mask = bw ? (((uint64_t)1) << bw) - 1 : 0, pos = r->bitpos;
+			for (int64_t i = 0; i < take; i++, pos += (uint64_t)bw) {
+				size_t first = (size_t)(pos >> 3);
+				uint64_t acc = 0;
+				if (avail - first >= 8) {
+					memcpy(&acc, r->bp + first, 8);
+#if !PR_LITTLE_ENDIAN
+					acc = __builtin_bswap64(acc);
+#endif
+				} else {
+					int nb = ((int)(pos & 7) + bw + 7) / 8;
+					for (int j = 0; j < nb; j++)
+						acc |= (uint64_t)r->bp[first + (size_t)j]
+						       << (8 * j);
+				}
+				out[i] = (uint32_t)((acc >> (pos & 7)) & mask);
+			}
+			r->bitpos = pos;
+			r->bp_left -= (uint32_t)take;
+		}
+		out += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static int short_page(struct pr_state *st, struct pr_col *c, struct dn_error *err)
+{
+	return col_error(st, c, DN_EPARSE, err, "truncated page: a value runs past its end");
+}
+
+/* Is [p, p + n) all ASCII? Then every value in it is valid UTF-8 without a closer look. */
+static int all_ascii(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return !(acc & UINT64_C(0x8080808080808080));
+}
+
+/* Check that the strings [from, b->length) of b are UTF-8, naming the first bad value. */
+static int check_utf8(struct pr_state *st, struct pr_col *c, struct dn_builder *b, int64_t from,
+		      struct dn_error *err)
+{
+	const int64_t *o = (const int64_t *)(const void *)b->offsets.data;
+	const uint8_t *d = (const uint8_t *)b->data.data;
+	if (all_ascii(d + o[from], (size_t)(o[b->length] - o[from])))
+		return 0;
+	for (int64_t i = from; i < b->length; i++) {
+		size_t bad;
+		if (!dn_utf8_valid((const char *)d + o[i], (size_t)(o[i + 1] - o[i]), &bad))
+			return col_error(st, c, DN_EPARSE, err,
+					 "a value is not valid UTF-8 (byte %zu); dunya reads "
+					 "binary columns as text",
+					 bad + 1);
+	}
+	return 0;
+}
+
+/* Append m PLAIN BYTE_ARRAY strings from *pp to b. */
+static int plain_strings(struct pr_state *st, struct pr_col *c, const uint8_t **pp,
+			 const uint8_t *end, int64_t m, struct dn_builder *b, struct dn_error *err)
+{
+	const uint8_t *p = *pp;
+	int64_t from = b->length;
+	if ((size_t)(end - p) / 4 < (size_t)m) /* each value takes 4 bytes or more */
+		return short_page(st, c, err);
+	DN_TRY(dn_builder_reserve(b, m, 0, err));
+	int64_t *o = (int64_t *)(void *)b->offsets.data;
+	for (int64_t i = 0; i < m; i++) {
+		if (end - p < 4)
+			return short_page(st, c, err);
+		size_t n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+			   (size_t)p[3] << 24;
+		p += 4;
+		if (n > (size_t)(end - p))
+			return short_page(st, c, err);
+		if (DN_UNLIKELY(b->data.cap - b->data.len <= n + 16))
+			DN_TRY(dn_buf_reserve(&b->data, n + 16, err));
+		if (n <= 16 && end - p >= 16) /* short values: one fixed-size copy, inlined */
+			memcpy(b->data.data + b->data.len, p, 16);
+		else
+			memcpy(b->data.data + b->data.len, p, n);
+		b->data.len += n;
+		p += n;
+		o[++b->length] = (int64_t)b->data.len;
+	}
+	b->offsets.len += (size_t)m * 8;
+	*pp = p;
+	return check_utf8(st, c, b, from, err);
+}
+
+/* Append m PLAIN values from *pp to b with a loop for the whole run; 0 when c's type or
+ * conversion has none (the caller then decodes value by value), 1 when done. */
+static int plain_run(struct pr_state *st, struct pr_col *c, const uint8_t **pp, const uint8_t *end,
+		     int *bit, int64_t m, struct dn_builder *b, struct dn_error *err)
+{
+	const struct pr_leaf *L = c->L;
+	const uint8_t *p = *pp;
+	size_t left = (size_t)(end - p);
+	int unit = L->ts_unit != TS_NONE       ? L->ts_unit :
+		   L->ctype == PQ_CT_TS_MILLIS ? TS_MILLIS :
+						 TS_MICROS;
+	if (L->ptype == PQ_BYTE_ARRAY && c->type == DN_STRING) {
+		DN_TRY(plain_strings(st, c, pp, end, m, b, err));
+		return 1;
+	}
+	if (L->ptype == PQ_BOOLEAN) {
+		int k = *bit;
+		if (left * 8 - (size_t)k < (size_t)m)
+			return short_page(st, c, err);
+		DN_TRY(dn_builder_reserve(b, m, 0, err));
+		uint8_t *v = (uint8_t *)b->values.data + b->values.len;
+		for (int64_t i = 0; i < m; i++) {
+			v[i] = (uint8_t)((*p >> k) & 1);
+			if (++k == 8) {
+				k = 0;
+				p++;
+			}
+		}
+		dn_builder_added_(b, m, 1);
+		*pp = p;
+		*bit = k;
+		return 1;
+	}
+	if (!PR_LITTLE_ENDIAN)
+		return 0;
+	size_t w;
+	if ((L->ptype == PQ_INT64 &&
+	     (c->type == DN_INT64 || (c->type == DN_TIMESTAMP && unit == TS_MICROS))) ||
+	    L->ptype == PQ_DOUBLE)
+		w = 8;
+	else if (L->ptype == PQ_INT32 && (c->type == DN_DATE || c->type == DN_INT64))
+		w = 4;
+	else
+		return 0;
+	if (left / w < (size_t)m)
+		return short_page(st, c, err);
+	DN_TRY(dn_builder_reserve(b, m, 0, err));
+	char *v = b->values.data + b->values.len;
+	if (c->type == DN_INT64 && w == 4) {
+		int64_t *o = (int64_t *)(void *)v;
+		int is_unsigned = L->ctype >= 11 && L->ctype <= 14; /* UINT_8..UINT_64 */
+		for (int64_t i = 0; i < m; i++) {
+			uint32_t u;
+			memcpy(&u, p + 4 * i, 4);
+			o[i] = is_unsigned ? (int64_t)u : (int64_t)(int32_t)u;
+		}
+		dn_builder_added_(b, m, 8);
+	} else {
+		memcpy(v, p, (size_t)m * w);
+		dn_builder_added_(b, m, w);
+	}
+	*pp = p + (size_t)m * w;
+	return 1;
+}
+
+/* Append m dictionary-encoded values of c's page to b: indices in bulk, then a gather. */
+static int dict_run(struct pr_state *st, struct pr_col *c, int64_t m, struct dn_builder *b,
+		    struct dn_error *err)
+{
+	dn_buf_reset(&c->ix);
+	DN_TRY(dn_buf_reserve(&c->ix, (size_t)m * 4, err));
+	uint32_t *ix = (uint32_t *)(void *)c->ix.data;
+	if (rle_bulk(&c->idx, ix, m) < 0)
+		return col_error(st, c, DN_EPARSE, err,
+				 "truncated page: fewer dictionary indices than values");
+	const struct dn_column *D = &c->dict;
+	uint32_t hi = 0;
+	for (int64_t i = 0; i < m; i++)
+		hi = ix[i] > hi ? ix[i] : hi;
+	if (m > 0 && (int64_t)hi >= D->length) {
+		for (int64_t i = 0; i < m; i++)
+			if ((int64_t)ix[i] >= D->length)
+				return col_error(st, c, DN_EPARSE, err,
+						 "dictionary index %u out of range (the "
+						 "dictionary has %lld values)",
+						 ix[i], (long long)D->length);
+	}
+	DN_TRY(dn_builder_reserve(b, m, 0, err));
+	switch (D->type) {
+	case DN_BOOL: {
+		uint8_t *v = (uint8_t *)b->values.data + b->values.len;
+		for (int64_t i = 0; i < m; i++)
+			v[i] = ((const uint8_t *)D->values)[ix[i]];
+		dn_builder_added_(b, m, 1);
+		return 0;
+	}
+	case DN_DATE: {
+		int32_t *v = (int32_t *)(void *)(b->values.data + b->values.len);
+		for (int64_t i = 0; i < m; i++)
+			v[i] = ((const int32_t *)D->values)[ix[i]];
+		dn_builder_added_(b, m, 4);
+		return 0;
+	}
+	case DN_STRING: {
+		const int64_t *so = D->offsets;
+		size_t bytes = 0;
+		for (int64_t i = 0; i < m; i++)
+			bytes += (size_t)(so[ix[i] + 1] - so[ix[i]]);
+		DN_TRY(dn_buf_reserve(&b->data, bytes + 16, err));
+		int64_t *o = (int64_t *)(void *)b->offsets.data;
+		char *d = b->data.data;
+		size_t at = b->data.len;
+		int64_t dlen = so[D->length];
+		for (int64_t i = 0; i < m; i++) {
+			size_t n = (size_t)(so[ix[i] + 1] - so[ix[i]]);
+			if (n <= 16 &&
+			    so[ix[i]] + 16 <= dlen) /* short values: one fixed-size copy */
+				memcpy(d + at, D->data + so[ix[i]], 16);
+			else
+				memcpy(d + at, D->data + so[ix[i]], n);
+			at += n;
+			o[++b->length] = (int64_t)at;
+		}
+		b->data.len = at;
+		b->offsets.len += (size_t)m * 8;
+		return 0;
+	}
+	default: {
+		int64_t *v = (int64_t *)(void *)(b->values.data + b->values.len);
+		for (int64_t i = 0; i < m; i++)
+			v[i] = ((const int64_t *)D->values)[ix[i]];
+		dn_builder_added_(b, m, 8);
+		return 0;
+	}
+	}
+}
+
+/* Append the next non-null value of c's page to b, value by value. */
+static int one_value(struct pr_state *st, struct pr_col *c, struct dn_builder *b,
+		     struct dn_error *err)
+{
+	if (c->enc == PQ_ENC_PLAIN)
+		return plain_value(st, c, &c->vp, c->vend, &c->bit, b, err);
+	if (c->enc >= PQ_ENC_DELTA_BINARY_PACKED && c->enc <= PQ_ENC_DELTA_BYTE_ARRAY)
+		return delta_value(st, c, b, err);
+	if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
+		uint8_t tmp[64];
+		const uint8_t *tp = tmp;
+		int w = (int)((c->vend - c->vp) / c->bss_n), bit = 0;
+		if (c->bss_k >= c->bss_n)
+			return col_error(st, c, DN_EPARSE, err, "truncated page: too few values");
+		for (int j = 0; j < w; j++)
+			tmp[j] = c->vp[(int64_t)j * c->bss_n + c->bss_k];
+		c->bss_k++;
+		return plain_value(st, c, &tp, tmp + w, &bit, b, err);
+	}
+	/* RLE booleans */
+	uint32_t v;
+	if (rle_next(&c->idx, &v) < 0)
+		return col_error(st, c, DN_EPARSE, err, "truncated page: too few values");
+	return dn_builder_append_bool(b, v & 1, err);
+}
+
 /* Append the next n rows of column c to b. */
 static int read_rows(struct pr_state *st, struct pr_col *c, int64_t n, struct dn_builder *b,
 		     struct dn_error *err)
 {
+	DN_TRY(dn_builder_reserve(b, n, 0, err));
 	while (n > 0) {
 		if (c->page_left == 0)
 			DN_TRY(next_page(st, c, err));
-		int64_t k = n < c->page_left ? n : c->page_left;
-		DN_TRY(dn_builder_reserve(b, k, 0, err));
-		for (int64_t i = 0; i < k; i++) {
-			if (c->L->repetition == 1) {
-				uint32_t lv;
-				if (rle_next(&c->def, &lv) < 0 || lv > 1)
-					return col_error(st, c, DN_EPARSE, err,
-							 "corrupt definition levels");
-				if (!lv) {
-					DN_TRY(dn_builder_append_null(b, err));
-					continue;
-				}
-			}
-			if (c->enc == PQ_ENC_PLAIN) {
-				DN_TRY(plain_value(st, c, &c->vp, c->vend, &c->bit, b, err));
-			} else if (c->enc >= PQ_ENC_DELTA_BINARY_PACKED &&
-				   c->enc <= PQ_ENC_DELTA_BYTE_ARRAY) {
-				DN_TRY(delta_value(st, c, b, err));
-			} else if (c->enc == PQ_ENC_BYTE_STREAM_SPLIT) {
-				uint8_t tmp[64];
-				const uint8_t *tp = tmp;
-				int w = (int)((c->vend - c->vp) / c->bss_n), bit = 0;
-				if (c->bss_k >= c->bss_n)
-					return col_error(st, c, DN_EPARSE, err,
-							 "truncated page: too few values");
-				for (int j = 0; j < w; j++)
-					tmp[j] = c->vp[(int64_t)j * c->bss_n + c->bss_k];
-				c->bss_k++;
-				DN_TRY(plain_value(st, c, &tp, tmp + w, &bit, b, err));
-			} else if (c->enc == PQ_ENC_RLE) {
-				uint32_t v;
-				if (rle_next(&c->idx, &v) < 0)
-					return col_error(st, c, DN_EPARSE, err,
-							 "truncated page: too few values");
-				DN_TRY(dn_builder_append_bool(b, v & 1, err));
-			} else {
-				uint32_t ix;
-				if (rle_next(&c->idx, &ix) < 0)
-					return col_error(st, c, DN_EPARSE, err,
-							 "truncated page: fewer dictionary indices "
-							 "than values");
-				if ((int64_t)ix >= c->dict.length)
-					return col_error(st, c, DN_EPARSE, err,
-							 "dictionary index %u out of range (the "
-							 "dictionary has %lld values)",
-							 ix, (long long)c->dict.length);
-				DN_TRY(dn_builder_append_from(b, &c->dict, ix, err));
-			}
+		int64_t k = n < c->page_left ? n : c->page_left, m = k;
+		const uint8_t *valid = NULL;
+		if (c->L->repetition == 1) {
+			int rc = def_levels(c, k, &m, err);
+			if (rc == DN_EPARSE)
+				return col_error(st, c, DN_EPARSE, err,
+						 "corrupt definition levels");
+			DN_TRY(rc);
+			if (m < k)
+				valid = (const uint8_t *)c->lv.data;
 		}
+		int64_t start = b->length;
+		int done = 0;
+		if (c->enc == PQ_ENC_PLAIN) {
+			DN_TRY(done = plain_run(st, c, &c->vp, c->vend, &c->bit, m, b, err));
+		} else if (c->enc == PQ_ENC_PLAIN_DICTIONARY || c->enc == PQ_ENC_RLE_DICTIONARY) {
+			DN_TRY(dict_run(st, c, m, b, err));
+			done = 1;
+		}
+		for (int64_t i = 0; !done && i < m; i++)
+			DN_TRY(one_value(st, c, b, err));
+		DN_TRY(dn_builder_spread(b, start, valid, k, err));
 		c->page_left -= k;
 		n -= k;
 	}
@@ -1578,6 +1899,7 @@ static void read_job(void *user)
 {
 	struct pr_col *c = user;
 	c->rc = read_rows(c->st, c, c->n, c->b, &c->err);
+	c->data_hint = c->b->data.len;
 }
 
 /* The next n rows of every selected column. Columns are independent (each has its own page
@@ -1598,7 +1920,16 @@ static int read_columns(struct pr_state *st, int64_t n, struct dn_error *err)
 		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
 			st->pool = NULL; /* no threads: decode on this one */
 	}
+	/* The batch's buffers are allocated here, on the consumer's thread, which frees them: with
+	 * glibc, memory a worker allocates comes from that thread's arena, and the consumer's
+	 * frees then trim that arena, so every batch would fault in fresh pages. A string column
+	 * reserves as many bytes as its previous batch took. */
 	for (int i = 0; i < st->ncols; i++) {
+		struct pr_col *c = &st->cols[i];
+		DN_TRY(dn_builder_reserve(&st->b[i], n, c->data_hint, err));
+	}
+	for (int k = 0; k < st->ncols; k++) {
+		int i = st->order ? st->order[k] : k;
 		struct pr_col *c = &st->cols[i];
 		c->st = st;
 		c->b = &st->b[i];
@@ -1649,7 +1980,18 @@ static int pr_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *
 			c->end = c->p + ck->len;
 			c->values_left = ck->nvalues;
 			c->codec = ck->codec;
+			c->chunk_len = ck->len;
 		}
+		if (st->order) /* largest first, so that no long job starts last */
+			for (int i = 1; i < st->ncols; i++)
+				for (int j = i;
+				     j > 0 && st->cols[st->order[j]].chunk_len >
+						      st->cols[st->order[j - 1]].chunk_len;
+				     j--) {
+					int t = st->order[j];
+					st->order[j] = st->order[j - 1];
+					st->order[j - 1] = t;
+				}
 	}
 	int64_t n = st->rows_left < r->opt.batch_rows ? st->rows_left : r->opt.batch_rows;
 	DN_TRY(read_columns(st, n, err));
@@ -1673,6 +2015,7 @@ static void pr_free(struct dn_reader *r)
 	if (!st)
 		return;
 	dn_pool_free(st->pool);
+	dn_free(st->order);
 	for (int i = 0; i < st->nfilters; i++)
 		dn_column_release(&st->filters[i].v);
 	dn_free(st->filters);
@@ -1688,6 +2031,8 @@ static void pr_free(struct dn_reader *r)
 		dn_column_release(&st->cols[i].dict);
 		dn_builder_release(&st->cols[i].dict_b);
 		dn_buf_release(&st->cols[i].buf);
+		dn_buf_release(&st->cols[i].lv);
+		dn_buf_release(&st->cols[i].ix);
 		dn_buf_release(&st->cols[i].lens);
 		dn_buf_release(&st->cols[i].prefix);
 		dn_buf_release(&st->cols[i].prev);
@@ -1746,11 +2091,13 @@ static int select_columns(struct pr_state *st, struct dn_error *err)
 	int n = r->opt.n_columns > 0 ? r->opt.n_columns : st->ntops;
 	st->cols = dn_calloc((size_t)(n ? n : 1), sizeof *st->cols);
 	st->b = dn_calloc((size_t)(n ? n : 1), sizeof *st->b);
-	if (!st->cols || !st->b)
+	st->order = dn_calloc((size_t)(n ? n : 1), sizeof *st->order);
+	if (!st->cols || !st->b || !st->order)
 		return dn_error_set(err, DN_ENOMEM, "out of memory opening %s", r->name);
 	st->ncols = n;
 	for (int i = 0; i < n; i++) {
 		struct pr_col *c = &st->cols[i];
+		st->order[i] = i;
 		int t = i;
 		if (r->opt.n_columns > 0) {
 			t = -1;

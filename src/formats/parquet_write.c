@@ -17,6 +17,9 @@
  * chunk rather than switching mid-chunk (as parquet-mr does) costs a hash pass over the values
  * but keeps each chunk in one encoding. Statistics (min_value, max_value, null_count) are
  * computed on the same pass; floats skip NaN, and strings longer than 4 KiB get no min/max.
+ * The chunks of a row group are independent, so they are encoded at once, one job per column
+ * on a pool of threads, each into a buffer of its own, and then written in column order: a
+ * row group is thus held twice (values and encoded chunks), which the row group bounds.
  *
  * A later batch whose column has a widened type (the CSV reader widens mid-stream) is an error:
  * a Parquet column has one type for the whole file. */
@@ -156,6 +159,29 @@ struct pw_group {
 	struct pw_chunk *chunks; /* one per column */
 };
 
+/* The encoder of one column: it turns the column's values of a row group into a chunk in out
+ * (page headers and pages, offsets relative to the chunk's start), with scratch reused between
+ * pages and chunks. Each column has its own, so the chunks of a row group encode at once on a
+ * pool of threads and are then written in column order. */
+struct pw_enc {
+	const struct dn_writer *w;
+	int codec;         /* PQ_CODEC_* */
+	struct dn_buf out; /* the encoded chunk */
+	struct dn_buf page, comp, hdr, levels;
+	uint32_t *idx; /* dictionary indices of one chunk */
+	size_t cap_idx;
+	uint32_t *slots; /* dictionary hash table: value index + 1 */
+	size_t cap_slots;
+	z_stream z;
+	int z_init;
+	ZSTD_CCtx *zc;
+	/* the job: column col into chunk ck; rc and err are its outcome */
+	struct dn_column col;
+	struct pw_chunk *ck;
+	int rc;
+	struct dn_error err;
+};
+
 struct pw_state {
 	int ncols;
 	struct dn_builder *b; /* the current row group's values */
@@ -165,16 +191,11 @@ struct pw_state {
 	struct pw_group *groups;
 	int ngroups, cap_groups;
 	int64_t total_rows;
-	int codec; /* PQ_CODEC_* */
-	/* scratch reused between pages */
-	struct dn_buf page, comp, hdr, levels;
-	uint32_t *idx; /* dictionary indices of one chunk */
-	size_t cap_idx;
-	uint32_t *slots; /* dictionary hash table: value index + 1 */
-	size_t cap_slots;
-	z_stream z;
-	int z_init;
-	ZSTD_CCtx *zc;
+	int codec;            /* PQ_CODEC_* */
+	struct pw_enc *enc;   /* one per column */
+	struct dn_pool *pool; /* encodes the chunks of a row group in parallel; NULL = one thread */
+	int pool_tried;
+	int encoding; /* the last row group is being encoded (flush_group started it) */
 };
 
 static int physical(enum dn_type t)
@@ -212,7 +233,8 @@ static int pw_begin(struct dn_writer *w, const struct dn_batch *first, struct dn
 	w->state = st;
 	st->ncols = first->schema.nfields;
 	st->b = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *st->b);
-	if (!st->b)
+	st->enc = dn_calloc((size_t)(st->ncols ? st->ncols : 1), sizeof *st->enc);
+	if (!st->b || !st->enc)
 		return dn_error_set(err, DN_ENOMEM, "out of memory starting Parquet output");
 	for (int c = 0; c < st->ncols; c++)
 		dn_builder_init(&st->b[c], first->schema.fields[c].type);
@@ -237,12 +259,16 @@ static int pw_begin(struct dn_writer *w, const struct dn_batch *first, struct dn
 		w->opt.page_bytes = PW_PAGE_BYTES;
 	if (w->opt.dict_bytes == 0)
 		w->opt.dict_bytes = PW_DICT_BYTES;
+	for (int c = 0; c < st->ncols; c++) {
+		st->enc[c].w = w;
+		st->enc[c].codec = st->codec;
+	}
 	return put(w, "PAR1", 4, err);
 }
 
 /* ---- compression ---- */
 
-static int compress_page(struct pw_state *st, const struct dn_writer *w, const char *p, size_t n,
+static int compress_page(struct pw_enc *st, const struct dn_writer *w, const char *p, size_t n,
 			 struct dn_error *err)
 {
 	struct dn_buf *out = &st->comp;
@@ -289,11 +315,11 @@ static int compress_page(struct pw_state *st, const struct dn_writer *w, const c
 	}
 }
 
-/* Compress st->page and write it with its header. */
-static int write_page(struct dn_writer *w, struct pw_chunk *ck, int type, int64_t nvalues,
+/* Compress st->page and append it with its header to st->out. */
+static int write_page(struct pw_enc *st, struct pw_chunk *ck, int type, int64_t nvalues,
 		      int encoding, struct dn_error *err)
 {
-	struct pw_state *st = w->state;
+	const struct dn_writer *w = st->w;
 	if (st->page.len > INT32_MAX)
 		return dn_error_set(err, DN_ELIMIT,
 				    "a Parquet page over 2 GiB; use a smaller "
@@ -322,14 +348,14 @@ static int write_page(struct dn_writer *w, struct pw_chunk *ck, int type, int64_
 	tc_byte(&e, TC_STOP);
 	DN_TRY(e.rc);
 	if (type == PQ_PAGE_DICTIONARY)
-		ck->dict_off = st->pos;
+		ck->dict_off = (int64_t)st->out.len;
 	else if (ck->data_off < 0)
-		ck->data_off = st->pos;
-	DN_TRY(put(w, st->hdr.data, st->hdr.len, err));
-	DN_TRY(put(w, st->comp.data, st->comp.len, err));
+		ck->data_off = (int64_t)st->out.len;
+	DN_TRY(dn_buf_append(&st->out, st->hdr.data, st->hdr.len, err));
+	DN_TRY(dn_buf_append(&st->out, st->comp.data, st->comp.len, err));
 	ck->comp += (int64_t)(st->hdr.len + st->comp.len);
 	ck->uncomp += (int64_t)(st->hdr.len + st->page.len);
-	return dn_writer_flush(w, (size_t)1 << 20, err);
+	return 0;
 }
 
 /* ---- encodings ---- */
@@ -392,14 +418,19 @@ static int rle_encode(struct dn_buf *b, const uint32_t *v, size_t n, int bw, str
 		size_t nbytes = groups * (size_t)bw;
 		DN_TRY(dn_buf_reserve(b, nbytes, err));
 		uint8_t *o = (uint8_t *)b->data + b->len;
-		memset(o, 0, nbytes);
-		uint64_t bit = 0;
-		for (size_t k = 0; k < groups * 8; k++, bit += (uint64_t)bw) {
-			uint32_t x = i + k < n ? v[i + k] : 0;
-			for (int t = 0; t < bw; t++)
-				if ((x >> t) & 1)
-					o[(bit + (uint64_t)t) >> 3] |=
-						(uint8_t)(1u << ((bit + (uint64_t)t) & 7));
+		/* values enter an accumulator from the low end; whole bytes leave it (8 values of
+		 * bw bits are bw whole bytes, so each group ends on a byte) */
+		uint64_t acc = 0, mask = bw == 32 ? 0xffffffffu : (((uint64_t)1) << bw) - 1;
+		int nb = 0;
+		for (size_t k = 0; k < groups * 8; k++) {
+			uint64_t x = i + k < n ? v[i + k] & mask : 0;
+			acc |= x << nb;
+			nb += bw;
+			while (nb >= 8) {
+				*o++ = (uint8_t)acc;
+				acc >>= 8;
+				nb -= 8;
+			}
 		}
 		b->len += nbytes;
 		i += groups * 8 < n - i ? groups * 8 : n - i;
@@ -443,6 +474,56 @@ static int put_plain(struct dn_buf *b, const struct dn_column *c, int64_t i, str
 		return dn_buf_putc(b, (char)dn_column_bool(c, i), err);
 	}
 	return DN_EINTERNAL;
+}
+
+static uint64_t bits64(const struct dn_column *c, int64_t i);
+
+/* PLAIN encoding of the non-null values of rows [from, to) of c (not booleans), reserved once. */
+static int put_plain_rows(struct dn_buf *b, const struct dn_column *c, int64_t from, int64_t to,
+			  struct dn_error *err)
+{
+	if (c->type == DN_STRING) {
+		size_t bytes =
+			(size_t)(c->offsets[to] - c->offsets[from]) + 4 * (size_t)(to - from);
+		DN_TRY(dn_buf_reserve(b, bytes, err));
+		uint8_t *o = (uint8_t *)b->data + b->len;
+		for (int64_t r = from; r < to; r++) {
+			if (dn_column_is_null(c, r))
+				continue;
+			size_t n = (size_t)(c->offsets[r + 1] - c->offsets[r]);
+			if (n > INT32_MAX)
+				return dn_error_set(err, DN_ELIMIT,
+						    "a string over 2 GiB cannot go to Parquet");
+			o[0] = (uint8_t)n;
+			o[1] = (uint8_t)(n >> 8);
+			o[2] = (uint8_t)(n >> 16);
+			o[3] = (uint8_t)(n >> 24);
+			memcpy(o + 4, c->data + c->offsets[r], n);
+			o += 4 + n;
+		}
+		b->len = (size_t)((char *)o - b->data);
+		b->data[b->len] = 0;
+		return 0;
+	}
+	size_t w = c->type == DN_DATE ? 4 : 8;
+	DN_TRY(dn_buf_reserve(b, w * (size_t)(to - from), err));
+	uint8_t *o = (uint8_t *)b->data + b->len;
+	const uint8_t *v = (const uint8_t *)c->values;
+	for (int64_t r = from; r < to; r++) {
+		if (dn_column_is_null(c, r))
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(o, v + (size_t)r * w, w); /* PLAIN is little-endian */
+#else
+		uint64_t u = w == 4 ? (uint64_t)(uint32_t)dn_column_date(c, r) : bits64(c, r);
+		for (size_t k = 0; k < w; k++)
+			o[k] = (uint8_t)(u >> (8 * k));
+#endif
+		o += w;
+	}
+	b->len = (size_t)((char *)o - b->data);
+	b->data[b->len] = 0;
+	return 0;
 }
 
 static size_t value_size(const struct dn_column *c, int64_t i)
@@ -496,6 +577,15 @@ static int value_cmp(const struct dn_column *c, int64_t i, int64_t j)
 	case DN_STRING: {
 		struct dn_str a = dn_column_str(c, i), b = dn_column_str(c, j);
 		size_t n = a.len < b.len ? a.len : b.len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (n >= 8) { /* the first 8 bytes as big-endian numbers order as unsigned bytes */
+			uint64_t x, y;
+			memcpy(&x, a.ptr, 8);
+			memcpy(&y, b.ptr, 8);
+			if (x != y)
+				return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+		}
+#endif
 		int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
 		return r ? r : (a.len > b.len) - (a.len < b.len);
 	}
@@ -515,19 +605,52 @@ static int value_cmp(const struct dn_column *c, int64_t i, int64_t j)
 }
 
 /* Statistics of a chunk: null count, min and max of the non-null (non-NaN) values. */
-static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, struct dn_error *err)
+static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, const int64_t *rows,
+		       int64_t nrows, struct dn_error *err)
 {
 	int64_t lo = -1, hi = -1;
 	ck->nulls = c->null_count;
-	for (int64_t i = 0; i < c->length; i++) {
-		if (dn_column_is_null(c, i))
-			continue;
-		if (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)))
-			continue;
-		if (lo < 0 || value_cmp(c, i, lo) < 0)
-			lo = i;
-		if (hi < 0 || value_cmp(c, i, hi) > 0)
-			hi = i;
+	if (rows) {
+		/* a dictionary's entries: each distinct value at its first row, in row order, so
+		 * the first row of the least and of the greatest value are the same as below */
+		for (int64_t k = 0; k < nrows; k++) {
+			int64_t i = rows[k];
+			if (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)))
+				continue;
+			if (lo < 0 || value_cmp(c, i, lo) < 0)
+				lo = i;
+			if (hi < 0 || value_cmp(c, i, hi) > 0)
+				hi = i;
+		}
+	} else if (c->type == DN_INT64 || c->type == DN_TIMESTAMP) { /* inlined */
+		const int64_t *v = c->values;
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i))
+				continue;
+			if (lo < 0 || v[i] < v[lo])
+				lo = i;
+			if (hi < 0 || v[i] > v[hi])
+				hi = i;
+		}
+	} else if (c->type == DN_FLOAT64) {
+		const double *v = c->values;
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i) || isnan(v[i]))
+				continue;
+			if (lo < 0 || v[i] < v[lo])
+				lo = i;
+			if (hi < 0 || v[i] > v[hi])
+				hi = i;
+		}
+	} else {
+		for (int64_t i = 0; i < c->length; i++) {
+			if (dn_column_is_null(c, i))
+				continue;
+			if (lo < 0 || value_cmp(c, i, lo) < 0)
+				lo = i;
+			if (hi < 0 || value_cmp(c, i, hi) > 0)
+				hi = i;
+		}
 	}
 	if (lo < 0)
 		return 0;
@@ -563,15 +686,20 @@ static int chunk_stats(struct pw_chunk *ck, const struct dn_column *c, struct dn
 /* Build the dictionary of c's non-null values into st->idx (one index per non-null value)
  * and *first (value row of each dictionary entry, in st->slots' spare half). Returns the
  * number of entries, or 0 when a dictionary does not pay (too big, or not repetitive). */
-static int64_t build_dict(struct pw_state *st, const struct dn_writer *w, const struct dn_column *c,
+static int64_t build_dict(struct pw_enc *st, const struct dn_writer *w, const struct dn_column *c,
 			  int64_t **first, struct dn_error *err)
 {
 	int64_t nonnull = c->length - c->null_count;
 	if (c->type == DN_BOOL || nonnull < 2)
 		return 0;
 	int64_t max_entries = nonnull / 2;
+	/* The table holds at most the entries that fit in dict_bytes (4 bytes or more each), at
+	 * most half full: a unique column gives up after that many, without clearing and
+	 * missing the cache on a table sized for the whole chunk. */
+	size_t fit = w->opt.dict_bytes / (c->type == DN_STRING || c->type == DN_DATE ? 4 : 8) + 1;
+	size_t want = (size_t)max_entries < fit ? (size_t)max_entries : fit;
 	size_t nslots = 16;
-	while (nslots < (size_t)max_entries * 2 && nslots < ((size_t)1 << 30))
+	while (nslots < want * 2 && nslots < ((size_t)1 << 30))
 		nslots <<= 1;
 	if (st->cap_slots < nslots) {
 		uint32_t *s = dn_realloc(st->slots, nslots * sizeof *s);
@@ -587,47 +715,62 @@ static int64_t build_dict(struct pw_state *st, const struct dn_writer *w, const 
 		st->idx = x;
 		st->cap_idx = (size_t)nonnull;
 	}
-	int64_t *rows = dn_malloc((size_t)(max_entries + 1) * sizeof *rows);
-	if (!rows)
+	int64_t *rows = dn_malloc((size_t)(want + 1) * sizeof *rows);
+	/* strings keep each entry's hash, so that a probe compares bytes only on a likely match */
+	uint32_t *hs = c->type == DN_STRING ? dn_malloc((size_t)(want + 1) * sizeof *hs) : NULL;
+	if (!rows || (c->type == DN_STRING && !hs)) {
+		dn_free(rows);
+		dn_free(hs);
 		return dn_error_set(err, DN_ENOMEM, "out of memory building a dictionary");
+	}
 	memset(st->slots, 0, nslots * sizeof *st->slots);
 	int64_t n = 0, k = 0;
 	size_t bytes = 0;
 	for (int64_t i = 0; i < c->length; i++) {
 		if (dn_column_is_null(c, i))
 			continue;
-		size_t h = (size_t)value_hash(c, i) & (nslots - 1);
-		while (st->slots[h] && !value_eq(c, rows[st->slots[h] - 1], i))
+		uint64_t hv = value_hash(c, i);
+		size_t h = (size_t)hv & (nslots - 1);
+		while (st->slots[h] && ((hs && hs[st->slots[h] - 1] != (uint32_t)(hv >> 32)) ||
+					!value_eq(c, rows[st->slots[h] - 1], i)))
 			h = (h + 1) & (nslots - 1);
 		if (!st->slots[h]) {
 			bytes += value_size(c, i);
 			if (n >= max_entries || bytes > w->opt.dict_bytes) {
 				dn_free(rows);
+				dn_free(hs);
 				return 0;
 			}
+			if (hs)
+				hs[n] = (uint32_t)(hv >> 32);
 			rows[n++] = i;
 			st->slots[h] = (uint32_t)n;
 		}
 		st->idx[k++] = st->slots[h] - 1;
 	}
+	dn_free(hs);
 	*first = rows;
 	return n;
 }
 
-/* Write column c of the buffered row group as one chunk. */
-static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn_column *c,
+/* Encode column c of the buffered row group as one chunk into st->out. */
+static int write_chunk(struct pw_enc *st, struct pw_chunk *ck, const struct dn_column *c,
 		       struct dn_error *err)
 {
-	struct pw_state *st = w->state;
+	const struct dn_writer *w = st->w;
 	int64_t *dict_rows = NULL;
 	int rc = 0;
 	ck->dict_off = -1;
 	ck->data_off = -1;
 	ck->nvalues = c->length;
-	DN_TRY(chunk_stats(ck, c, err));
 	int64_t ndict = build_dict(st, w, c, &dict_rows, err);
 	if (ndict < 0)
 		return (int)ndict;
+	rc = chunk_stats(ck, c, ndict ? dict_rows : NULL, ndict, err);
+	if (rc < 0) {
+		dn_free(dict_rows);
+		return rc;
+	}
 	int bw = 0;
 	if (ndict > 0) {
 		dn_buf_reset(&st->page);
@@ -635,7 +778,7 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 			rc = put_plain(&st->page, c, dict_rows[k], err);
 		dn_free(dict_rows);
 		DN_TRY(rc);
-		DN_TRY(write_page(w, ck, PQ_PAGE_DICTIONARY, ndict, 0, err));
+		DN_TRY(write_page(st, ck, PQ_PAGE_DICTIONARY, ndict, 0, err));
 		bw = bit_width((uint32_t)(ndict - 1));
 	}
 	/* Data pages: rows [start, i) with their non-null values [vstart, v). */
@@ -646,6 +789,14 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 		dn_buf_reset(&st->page);
 		int64_t i = start, vstart = v;
 		size_t bytes = 0;
+		if (!c->validity && (ndict || c->type != DN_STRING)) {
+			/* every row counts the same: as many as reach page_bytes */
+			size_t per = 1 + (ndict ? 1 : value_size(c, 0));
+			int64_t k = (int64_t)((w->opt.page_bytes + per - 1) / per);
+			i += k < c->length - start ? k : c->length - start;
+			v += i - start;
+			bytes = (size_t)(i - start) * per;
+		}
 		while (i < c->length && bytes < w->opt.page_bytes) {
 			if (!dn_column_is_null(c, i)) {
 				bytes += ndict ? 1 : value_size(c, i);
@@ -658,8 +809,12 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 		/* definition levels */
 		DN_TRY(dn_buf_reserve(&st->levels, (size_t)n * 4, err));
 		lv = (uint32_t *)(void *)st->levels.data;
-		for (int64_t r = 0; r < n; r++)
-			lv[r] = !dn_column_is_null(c, start + r);
+		if (c->validity)
+			for (int64_t r = 0; r < n; r++)
+				lv[r] = !dn_column_is_null(c, start + r);
+		else
+			for (int64_t r = 0; r < n; r++)
+				lv[r] = 1;
 		DN_TRY(put_u32(&st->page, 0, err));
 		DN_TRY(rle_encode(&st->page, lv, (size_t)n, 1, err));
 		uint32_t dl = (uint32_t)(st->page.len - 4);
@@ -685,20 +840,66 @@ static int write_chunk(struct dn_writer *w, struct pw_chunk *ck, const struct dn
 			if (nb)
 				DN_TRY(dn_buf_putc(&st->page, (char)acc, err));
 		} else {
-			for (int64_t r = start; r < i; r++)
-				if (!dn_column_is_null(c, r))
-					DN_TRY(put_plain(&st->page, c, r, err));
+			DN_TRY(put_plain_rows(&st->page, c, start, i, err));
 		}
-		DN_TRY(write_page(w, ck, PQ_PAGE_DATA, n,
+		DN_TRY(write_page(st, ck, PQ_PAGE_DATA, n,
 				  ndict ? PQ_ENC_RLE_DICTIONARY : PQ_ENC_PLAIN, err));
 		start = i;
 	}
 	return 0;
 }
 
-static int flush_group(struct dn_writer *w, struct dn_error *err)
+static void encode_job(void *user)
+{
+	struct pw_enc *e = user;
+	e->rc = write_chunk(e, e->ck, &e->col, &e->err);
+}
+
+/* Wait for the row group being encoded, if any, and write its chunks in column order. */
+static int finish_group(struct dn_writer *w, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
+	if (!st->encoding)
+		return 0;
+	st->encoding = 0;
+	if (st->pool)
+		dn_pool_wait(st->pool);
+	struct pw_group *g = &st->groups[st->ngroups - 1];
+	int rc = 0;
+	g->offset = st->pos;
+	for (int c = 0; c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		struct pw_chunk *ck = &g->chunks[c];
+		dn_column_release(&e->col);
+		if (rc < 0)
+			continue;
+		if (e->rc < 0) {
+			rc = e->rc;
+			if (err)
+				*err = e->err;
+			continue;
+		}
+		/* chunk-relative offsets become file offsets */
+		if (ck->dict_off >= 0)
+			ck->dict_off += st->pos;
+		if (ck->data_off >= 0)
+			ck->data_off += st->pos;
+		rc = dn_writer_write_through(w, e->out.data, e->out.len, err);
+		st->pos += (int64_t)e->out.len;
+		g->comp += ck->comp;
+		g->uncomp += ck->uncomp;
+	}
+	return rc;
+}
+
+/* Start encoding the buffered row group (last: no rows follow): its columns leave the builders
+ * (which take the next rows at once) and go to the pool, one job per column; finish_group
+ * writes them. Reading the next row group thus overlaps encoding this one, at the cost of
+ * holding up to two row groups. */
+static int flush_group(struct dn_writer *w, int last, struct dn_error *err)
+{
+	struct pw_state *st = w->state;
+	DN_TRY(finish_group(w, err));
 	if (st->rows == 0)
 		return 0;
 	if (st->ngroups == st->cap_groups) {
@@ -716,17 +917,41 @@ static int flush_group(struct dn_writer *w, struct dn_error *err)
 		return dn_error_set(err, DN_ENOMEM, "out of memory writing Parquet");
 	st->ngroups++;
 	g->rows = st->rows;
-	g->offset = st->pos;
-	for (int c = 0; c < st->ncols; c++) {
-		struct dn_column col = {0};
-		int rc = dn_builder_finish(&st->b[c], &col, err);
-		if (rc >= 0)
-			rc = write_chunk(w, &g->chunks[c], &col, err);
-		dn_column_release(&col);
-		DN_TRY(rc);
-		g->comp += g->chunks[c].comp;
-		g->uncomp += g->chunks[c].uncomp;
+	if (!st->pool_tried) {
+		int t = dn_cpu_count();
+		st->pool_tried = 1;
+		if (t > st->ncols)
+			t = st->ncols;
+		if (t > 1 && dn_pool_new(&st->pool, t, NULL) < 0)
+			st->pool = NULL; /* no threads: encode on this one */
 	}
+	for (int c = 0; c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		e->ck = &g->chunks[c];
+		e->rc = 0;
+		e->err.code = 0;
+		dn_buf_reset(&e->out);
+		size_t bytes = st->b[c].data.len;
+		int rc = dn_builder_finish(&st->b[c], &e->col, err);
+		/* the next row group is likely as big: room for it now, not by doubling */
+		if (rc >= 0 && !last)
+			rc = dn_builder_reserve(&st->b[c], st->rows, bytes, err);
+		if (rc < 0) {
+			for (int k = 0; k <= c; k++)
+				dn_column_release(&st->enc[k].col);
+			return rc;
+		}
+	}
+	st->encoding = 1;
+	/* largest first: strings before fixed-width columns, so that no long job starts last */
+	for (int pass = 0; pass < 2; pass++)
+		for (int c = 0; c < st->ncols; c++) {
+			struct pw_enc *e = &st->enc[c];
+			if ((e->col.type == DN_STRING) != (pass == 0))
+				continue;
+			if (!st->pool || dn_pool_submit(st->pool, encode_job, e, NULL) < 0)
+				encode_job(e);
+		}
 	st->total_rows += st->rows;
 	st->rows = 0;
 	st->buffered = 0;
@@ -744,14 +969,33 @@ static int pw_write(struct dn_writer *w, const struct dn_batch *b, struct dn_err
 					    "--types or sample more rows (--infer-rows)",
 					    b->schema.fields[c].name, dn_type_name(st->b[c].type),
 					    dn_type_name(b->columns[c].type));
-	for (int64_t i = 0; i < b->nrows; i++) {
-		for (int c = 0; c < st->ncols; c++) {
-			DN_TRY(dn_builder_append_from(&st->b[c], &b->columns[c], i, err));
-			st->buffered += value_size(&b->columns[c], i);
+	/* Rows go to the builders in runs, column by column: a run ends at the batch's end or at
+	 * the row that fills the row group (by rows or by bytes, counted per row as before). */
+	size_t fixed = 0;
+	for (int c = 0; c < st->ncols; c++)
+		fixed += b->columns[c].type == DN_STRING ? 4 : value_size(&b->columns[c], 0);
+	int64_t from = 0;
+	while (from < b->nrows) {
+		int64_t i = from, full = 0;
+		while (i < b->nrows && !full) {
+			size_t row = fixed;
+			for (int c = 0; c < st->ncols; c++) {
+				const struct dn_column *col = &b->columns[c];
+				if (col->type == DN_STRING)
+					row += (size_t)(col->offsets[i + 1] - col->offsets[i]);
+			}
+			st->buffered += row;
+			st->rows++;
+			i++;
+			full = st->rows >= w->opt.row_group_rows ||
+			       st->buffered >= w->opt.row_group_bytes;
 		}
-		st->rows++;
-		if (st->rows >= w->opt.row_group_rows || st->buffered >= w->opt.row_group_bytes)
-			DN_TRY(flush_group(w, err));
+		for (int c = 0; c < st->ncols; c++)
+			DN_TRY(dn_builder_append_rows(&st->b[c], &b->columns[c], from, i - from,
+						      err));
+		from = i;
+		if (full)
+			DN_TRY(flush_group(w, 0, err));
 	}
 	return 0;
 }
@@ -832,7 +1076,8 @@ static void put_chunk(struct tc_enc *e, const struct pw_state *st, const struct 
 static int pw_end(struct dn_writer *w, struct dn_error *err)
 {
 	struct pw_state *st = w->state;
-	DN_TRY(flush_group(w, err));
+	DN_TRY(flush_group(w, 1, err));
+	DN_TRY(finish_group(w, err));
 	const struct dn_schema *s = &w->schema;
 	struct dn_buf foot = DN_BUF_INIT;
 	struct tc_enc e = {&foot, err, 0, 0, {0}};
@@ -893,6 +1138,7 @@ static void pw_free(struct dn_writer *w)
 	struct pw_state *st = w->state;
 	if (!st)
 		return;
+	dn_pool_free(st->pool); /* first: waits for the jobs of a row group still encoding */
 	for (int c = 0; st->b && c < st->ncols; c++)
 		dn_builder_release(&st->b[c]);
 	dn_free(st->b);
@@ -904,15 +1150,21 @@ static void pw_free(struct dn_writer *w)
 		dn_free(st->groups[g].chunks);
 	}
 	dn_free(st->groups);
-	dn_buf_release(&st->page);
-	dn_buf_release(&st->comp);
-	dn_buf_release(&st->hdr);
-	dn_buf_release(&st->levels);
-	dn_free(st->idx);
-	dn_free(st->slots);
-	if (st->z_init)
-		deflateEnd(&st->z);
-	ZSTD_freeCCtx(st->zc);
+	for (int c = 0; st->enc && c < st->ncols; c++) {
+		struct pw_enc *e = &st->enc[c];
+		dn_column_release(&e->col);
+		dn_buf_release(&e->out);
+		dn_buf_release(&e->page);
+		dn_buf_release(&e->comp);
+		dn_buf_release(&e->hdr);
+		dn_buf_release(&e->levels);
+		dn_free(e->idx);
+		dn_free(e->slots);
+		if (e->z_init)
+			deflateEnd(&e->z);
+		ZSTD_freeCCtx(e->zc);
+	}
+	dn_free(st->enc);
 	dn_free(st);
 	w->state = NULL;
 }

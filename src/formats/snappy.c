@@ -74,6 +74,29 @@ static uint32_t load32(const uint8_t *p)
 	return v;
 }
 
+/* Length of the match of b[i..blen) with b[cand..), known to be at least 4: 8 bytes compared
+ * at a time while 8 remain, then byte by byte. */
+static size_t match_len(const uint8_t *b, size_t cand, size_t i, size_t blen)
+{
+	size_t len = 4;
+	while (i + len + 8 <= blen) {
+		uint64_t x, y;
+		memcpy(&x, b + cand + len, 8);
+		memcpy(&y, b + i + len, 8);
+		if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return len + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+#else
+			break;
+#endif
+		}
+		len += 8;
+	}
+	while (i + len < blen && b[cand + len] == b[i + len])
+		len++;
+	return len;
+}
+
 size_t dn_snappy_compress(const char *src, size_t n, char *dst)
 {
 	uint8_t *d = (uint8_t *)dst;
@@ -92,9 +115,7 @@ size_t dn_snappy_compress(const char *src, size_t n, char *dst)
 				size_t cand = table[h];
 				table[h] = (uint16_t)i;
 				if (cand < i && load32(b + cand) == v) {
-					size_t len = 4;
-					while (i + len < blen && b[cand + len] == b[i + len])
-						len++;
+					size_t len = match_len(b, cand, i, blen);
 					if (i > lit)
 						d = emit_literal(d, b + lit, i - lit);
 					d = emit_copy(d, i - cand, len);
@@ -126,6 +147,42 @@ int dn_snappy_uncompressed_length(const char *src, size_t n, size_t *out)
 	return DN_EPARSE;
 }
 
+/* Copy len bytes from off bytes back in the output to q. With at least 16 bytes of slack past
+ * len in the output (wide), whole 8- or 16-byte words are copied, which may write up to 15 bytes
+ * past q + len: those bytes are overwritten by what follows. A word is copied whole only when
+ * its source lies entirely before its destination (off at least the word's size); shorter
+ * offsets are runs that repeat a pattern: the first 8 bytes are copied byte by byte, then
+ * words are copied from a whole number of periods back, at least 8 bytes. */
+static void copy_back(uint8_t *q, size_t off, size_t len, int wide)
+{
+	const uint8_t *from = q - off;
+	if (!wide) {
+		for (size_t i = 0; i < len; i++)
+			q[i] = from[i];
+		return;
+	}
+	if (off >= 16) {
+		for (size_t i = 0; i < len; i += 16)
+			memcpy(q + i, from + i, 16);
+		return;
+	}
+	if (off < 8) {
+		size_t i = 0, k = len < 8 ? len : 8;
+		for (; i < k; i++)
+			q[i] = from[i];
+		if (i == len)
+			return;
+		/* the output repeats with period off, so also with the smallest multiple of off
+		 * that is at least 8 (at most 14): far enough back for 8-byte words */
+		off *= (8 + off - 1) / off;
+		from = q + i - off;
+		q += i;
+		len -= i;
+	}
+	for (size_t i = 0; i < len; i += 8)
+		memcpy(q + i, from + i, 8);
+}
+
 int dn_snappy_decompress(const char *src, size_t n, char *dst, size_t dst_len)
 {
 	size_t want;
@@ -141,6 +198,13 @@ int dn_snappy_decompress(const char *src, size_t n, char *dst, size_t dst_len)
 		switch (tag & 3) {
 		case 0:
 			len = (size_t)(tag >> 2) + 1;
+			/* short literals (most): one 16-byte copy when both sides have room */
+			if (len <= 16 && end - s >= 16 && dst_len - o >= 16) {
+				memcpy(d + o, s, 16);
+				s += len;
+				o += len;
+				continue;
+			}
 			if (len > 60) {
 				size_t nb = len - 60;
 				if ((size_t)(end - s) < nb)
@@ -182,9 +246,7 @@ int dn_snappy_decompress(const char *src, size_t n, char *dst, size_t dst_len)
 		}
 		if (off == 0 || off > o || dst_len - o < len)
 			return DN_EPARSE;
-		/* Byte by byte: a copy may overlap its own output (a run). */
-		for (size_t i = 0; i < len; i++)
-			d[o + i] = d[o - off + i];
+		copy_back(d + o, off, len, dst_len - o - len >= 16);
 		o += len;
 	}
 	return o == dst_len ? 0 : DN_EPARSE;

@@ -696,3 +696,114 @@ DN_TEST(data_schema)
 	CHECK(!dn_schema_equal(&a, &b));
 	dn_schema_release(&b);
 }
+
+/* Append value k (a function of k, or a null) to b of any type, value by value. */
+static int put_value(struct dn_builder *b, uint64_t k, int null)
+{
+	if (null)
+		return dn_builder_append_null(b, NULL);
+	char s[32];
+	switch (b->type) {
+	case DN_BOOL:
+		return dn_builder_append_bool(b, (int)(k & 1), NULL);
+	case DN_INT64:
+	case DN_TIMESTAMP:
+		return dn_builder_append_i64(b, (int64_t)k * 7919 - 5000, NULL);
+	case DN_FLOAT64:
+		return dn_builder_append_f64(b, (double)k / 4, NULL);
+	case DN_DATE:
+		return dn_builder_append_date(b, (int32_t)k, NULL);
+	case DN_STRING:
+		snprintf(s, sizeof s, "%.*s", (int)(k % 13), "value-abcdefgh");
+		return dn_builder_append_str(b, s, strlen(s), NULL);
+	}
+	return -1;
+}
+
+/* Same length, null count and text of every value; *why names the first difference. */
+static int same_column(const struct dn_column *a, const struct dn_column *b, char *why, size_t n)
+{
+	if (a->length != b->length || a->null_count != b->null_count) {
+		snprintf(why, n, "length %lld/%lld nulls %lld/%lld", (long long)a->length,
+			 (long long)b->length, (long long)a->null_count, (long long)b->null_count);
+		return 0;
+	}
+	for (int64_t i = 0; i < a->length; i++) {
+		char x[256];
+		snprintf(x, sizeof x, "%s", cell(a, i));
+		if (strcmp(x, cell(b, i))) {
+			snprintf(why, n, "row %lld: %s vs %s", (long long)i, x, cell(b, i));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* dn_builder_spread and dn_builder_append_rows give the columns that appending value by value
+ * gives: runs of every length, all valid or with nulls, before and after the first null. */
+DN_TEST(data_builder_bulk_appends)
+{
+	static const enum dn_type types[] = {DN_BOOL,   DN_INT64, DN_FLOAT64,
+					     DN_STRING, DN_DATE,  DN_TIMESTAMP};
+	uint64_t s = 1;
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+		struct dn_builder ref, sp, ap;
+		struct dn_column want = {0}, got = {0}, got2 = {0};
+		char why[300];
+		uint8_t valid[300];
+		dn_builder_init(&ref, types[t]);
+		dn_builder_init(&sp, types[t]);
+		dn_builder_init(&ap, types[t]);
+		int64_t total = 0;
+		for (int run = 0; run < 40; run++) {
+			int64_t n =
+				(int64_t)((s = s * 6364136223846793005u + 1442695040888963407u) >>
+					  33) %
+				300;
+			int nulls = run >= 3 && run % 4 != 0; /* runs 0-2 without a bitmap */
+			for (int64_t i = 0; i < n; i++) {
+				uint64_t k = (uint64_t)(total + i);
+				valid[i] = !nulls || (k * 2654435761u >> 7) % 3 != 0;
+				CHECK(put_value(&ref, k, !valid[i]) == 0);
+			}
+			int64_t start = sp.length;
+			CHECK(dn_builder_reserve(&sp, n, 0, NULL) == 0);
+			for (int64_t i = 0; i < n; i++)
+				if (valid[i])
+					CHECK(put_value(&sp, (uint64_t)(total + i), 0) == 0);
+			CHECK(dn_builder_spread(&sp, start, nulls ? valid : NULL, n, NULL) == 0);
+			total += n;
+		}
+		CHECK(dn_builder_finish(&ref, &want, NULL) == 0);
+		CHECK(dn_builder_finish(&sp, &got, NULL) == 0);
+		int ok = same_column(&want, &got, why, sizeof why);
+		if (!ok)
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "spread, %s: %s",
+				     dn_type_name(types[t]), why);
+		/* the same rows again, copied in runs of 0-299 rows */
+		for (int64_t from = 0; ok && from < want.length;) {
+			int64_t n =
+				(int64_t)((s = s * 6364136223846793005u + 1442695040888963407u) >>
+					  33) %
+				300;
+			if (n > want.length - from)
+				n = want.length - from;
+			CHECK(dn_builder_append_rows(&ap, &want, from, n, NULL) == 0);
+			from += n;
+		}
+		CHECK(dn_builder_finish(&ap, &got2, NULL) == 0);
+		if (ok && !same_column(&want, &got2, why, sizeof why)) {
+			ok = 0;
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "append_rows, %s: %s",
+				     dn_type_name(types[t]), why);
+		}
+		dn_column_release(&want);
+		dn_column_release(&got);
+		dn_column_release(&got2);
+		dn_builder_release(&ref);
+		dn_builder_release(&sp);
+		dn_builder_release(&ap);
+		if (!ok)
+			return;
+	}
+}

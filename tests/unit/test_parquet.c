@@ -566,14 +566,22 @@ DN_TEST(parquet_snappy_codec)
 	static const size_t sizes[] = {0, 1, 7, 100, 65535, 65536, 70000, 300000};
 	uint64_t s = 42;
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-		for (int kind = 0; kind < 3; kind++) {
+		for (int kind = 0; kind < 4; kind++) {
 			size_t n = sizes[k];
 			char *src = dn_malloc(n + 1), *dst = dn_malloc(dn_snappy_max_compressed(n));
 			char *back = dn_malloc(n + 1);
 			for (size_t i = 0; i < n; i++)
 				src[i] = kind == 0 ? (char)rng(&s) :
 					 kind == 1 ? (char)"abcabcabd"[i % 9] :
-						     (char)('a' + (rng(&s) % 4));
+					 kind == 2 ? (char)('a' + (rng(&s) % 4)) :
+						     0;
+			/* kind 3: runs of random length repeating a random pattern of 1-20 bytes
+			 * (copies that overlap their own output at every distance) */
+			for (size_t i = 0; kind == 3 && i < n;) {
+				size_t per = 1 + rng(&s) % 20, len = 1 + rng(&s) % 200;
+				for (size_t j = 0; j < len && i < n; j++, i++)
+					src[i] = j < per ? (char)rng(&s) : src[i - per];
+			}
 			size_t m = dn_snappy_compress(src, n, dst);
 			int ok = m <= dn_snappy_max_compressed(n) &&
 				 dn_snappy_decompress(dst, m, back, n) == 0 &&
