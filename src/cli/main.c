@@ -7,7 +7,7 @@
 
 static const struct dn_cmd *commands[] = {
 	&dn_cmd_schema, &dn_cmd_head, &dn_cmd_convert, &dn_cmd_count, &dn_cmd_profile,
-	&dn_cmd_version,
+	&dn_cmd_check, &dn_cmd_version,
 	&dn_cmd_cron,
 	&dn_cmd_init, &dn_cmd_validate,
 	&dn_cmd_run, &dn_cmd_trigger, &dn_cmd_backfill, &dn_cmd_clear, &dn_cmd_scheduler,

@@ -356,6 +356,31 @@ int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_er
 int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **rows, int *n,
 		       struct dn_error *err);
 
+/* Quality history: the observed value of each check of a suite on a target at each run
+ * (value absent when the check could not measure it). history returns the newest `limit`
+ * values recorded before `before` (µs UTC), oldest first, as two arrays of *n entries for the
+ * caller to dn_free. */
+int dn_meta_quality_add(struct dn_meta *m, const char *suite, const char *target,
+			const char *check, int64_t at, int has_value, double value,
+			const char *status, struct dn_error *err);
+int dn_meta_quality_history(struct dn_meta *m, const char *suite, const char *target,
+			    const char *check, int64_t before, int limit, double **values,
+			    int64_t **ats, int *n, struct dn_error *err);
+
+/* The index of quality reports written by quality tasks. Listing gives newest first, at most
+ * limit (0 = all), in an array for the caller to dn_free (the pointers point into each row). */
+struct dn_meta_quality_report {
+	const char *suite, *target, *status, *json_path, *html_path, *pipeline, *task, *run_id;
+	int64_t at;
+	double score;
+	char suite_buf[128], target_buf[512], status_buf[16], json_buf[512], html_buf[512];
+	char pipeline_buf[128], task_buf[128], run_buf[160];
+};
+int dn_meta_quality_report_add(struct dn_meta *m, const struct dn_meta_quality_report *q,
+			       struct dn_error *err);
+int dn_meta_quality_reports(struct dn_meta *m, int limit, struct dn_meta_quality_report **rows,
+			    int *n, struct dn_error *err);
+
 /* Paused pipelines create no new runs. */
 int dn_meta_pipeline_set_paused(struct dn_meta *m, const char *pipeline, int paused,
 				struct dn_error *err);

@@ -2,6 +2,8 @@
 #ifndef DN_QUALITY_INT_H
 #define DN_QUALITY_INT_H
 
+#include <stdarg.h>
+
 #include "quality.h"
 
 /* Order-preserving map of a double (not NaN) to an unsigned key. */
@@ -26,5 +28,23 @@ static inline double dn_q_unkey(uint64_t u)
 void dn_q_sort(double *v, size_t n, double *tmp);
 /* Sort n keys ascending carrying idx along (idx may be NULL); tk/ti are scratch of n. */
 void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti);
+
+/* Does a check of kind k count failing rows (and take max_failing_percent)? */
+int dn_q_row_level(enum dn_check_kind k);
+
+/* A duration in µs as short text: "1d 2h 3m 4s", "0s". */
+void dn_q_duration_text(int64_t us, char *out, size_t n);
+
+/* Judge one result whose value, observed text and threshold are set: pass, or the check's
+ * severity's status with message. */
+void dn_q_judge(struct dn_check_result *res, int failed, const char *fmt, ...) DN_PRINTF(3, 4);
+
+/* Finish a suite result: scores, counts, and history from o->meta when o->history. */
+int dn_q_finish_result(struct dn_suite_result *r, const struct dn_check_options *o,
+		       struct dn_error *err);
+
+/* Judge an anomaly check whose current value is res->value, against the history. */
+int dn_q_judge_anomaly(struct dn_check_result *res, const struct dn_suite_result *r,
+		       const struct dn_check_options *o, struct dn_error *err);
 
 #endif
