@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../quality/quality.h"
 #include "cli.h"
 
 static const struct dn_cmd *commands[] = {
@@ -43,6 +44,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	int i = 1;
+	dn_quality_register_tasks(NULL);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (dn_cli_is_help(a)) {

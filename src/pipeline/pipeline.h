@@ -705,12 +705,33 @@ struct dn_task_check {
 	struct dn_problems *problems;
 };
 
+/* What a task type that runs in the runner's process (a `run` callback) is given: the project,
+ * the metadata store, the task and its run. */
+struct dn_task_ctx {
+	struct dn_project *project;
+	struct dn_meta *meta;
+	const struct dn_pipeline *pipeline;
+	const struct dn_task *task;
+	const char *run_id;
+	int64_t interval_start, interval_end; /* the run's data interval (µs UTC) */
+	void *impl;                           /* the runner's */
+};
+
 struct dn_task_type {
 	const char *name;
 	const char *summary;
 	const char *const *params;                    /* NULL-terminated; NULL = takes no params */
 	void (*check)(const struct dn_task_check *c); /* may be NULL */
+	/* Run the task in the runner's process: 1 success, 0 failure with a reason in why (then
+	 * err is clear). NULL for the built-in types, which the runner knows itself. */
+	int (*run)(const struct dn_task_ctx *c, char *why, size_t whylen, struct dn_error *err);
 };
+
+/* For run callbacks: param key of the task rendered (templates), as render does for built-in
+ * types; *present 0 when absent. And a line in the task's log (`::output k=v` publishes). */
+int dn_task_ctx_param(const struct dn_task_ctx *c, const char *key, struct dn_buf *out,
+		      int *present, struct dn_error *err);
+void dn_task_ctx_log(const struct dn_task_ctx *c, const char *fmt, ...) DN_PRINTF(2, 3);
 
 #define DN_TASK_TYPES_MAX 128
 

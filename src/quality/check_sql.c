@@ -8,9 +8,3 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 	(void)s, (void)wh, (void)table, (void)o, (void)r;
 	return dn_error_set(err, DN_ENOTSUP, "not yet");
 }
-
-int dn_quality_register_tasks(struct dn_error *err)
-{
-	(void)err;
-	return 0;
-}
