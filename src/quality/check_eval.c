@@ -183,7 +183,7 @@ static int is_missing(const struct dn_column *c, int64_t i)
 
 /* A value as a double, for numeric comparisons: numbers, bools, dates and timestamps (in µs);
  * strings that read as numbers or ISO times. 0 when it has no numeric reading. */
-static int value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
+int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
 {
 	switch (c->type) {
 	case DN_BOOL:
@@ -421,7 +421,7 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 				double v;
 				if (!ca)
 					cs->other += 1;
-				else if (!is_missing(ca, i) && value_num(ca, i, 0, &v))
+				else if (!is_missing(ca, i) && dn_q_value_num(ca, i, 0, &v))
 					cs->other += v;
 				continue;
 			}
@@ -438,8 +438,9 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 				goto nomem;
 			rv->is_null = (uint8_t)is_missing(cf, i);
 			if (!rv->is_null) {
-				rv->is_num = (uint8_t)(cf->type != DN_STRING &&
-						       value_num(cf, i,
+				rv->is_num =
+					(uint8_t)(cf->type != DN_STRING &&
+						  dn_q_value_num(cf, i,
 								 cf->type == DN_DATE ||
 									 cf->type == DN_TIMESTAMP,
 								 &rv->num));
@@ -530,15 +531,17 @@ void dn_check_run_free(struct dn_check_run *cr)
 	dn_free(cr);
 }
 
-/* Row i of b as a JSON object {"_row": N, "col": value, ...} (strings cut at 200 bytes). */
-static char *row_json(struct dn_check_run *cr, const struct dn_batch *b, int64_t i)
+char *dn_q_row_json(const struct dn_batch *b, int64_t i, int with_row, struct dn_buf *tmp,
+		    struct dn_buf *o)
 {
-	struct dn_buf *o = &cr->row;
 	dn_buf_reset(o);
-	dn_buf_printf(o, NULL, "{\"_row\": %lld", (long long)(b->first_row + i + 1));
+	dn_buf_putc(o, '{', NULL);
+	if (with_row)
+		dn_buf_printf(o, NULL, "\"_row\": %lld", (long long)(b->first_row + i + 1));
 	for (int k = 0; k < b->schema.nfields; k++) {
 		const struct dn_column *c = &b->columns[k];
-		dn_buf_puts(o, ", ", NULL);
+		if (with_row || k)
+			dn_buf_puts(o, ", ", NULL);
 		dn_json_put_string(o, b->schema.fields[k].name, strlen(b->schema.fields[k].name),
 				   NULL);
 		dn_buf_puts(o, ": ", NULL);
@@ -546,7 +549,7 @@ static char *row_json(struct dn_check_run *cr, const struct dn_batch *b, int64_t
 			dn_buf_puts(o, "null", NULL);
 			continue;
 		}
-		struct dn_str t = value_text(c, i, &cr->tmp);
+		struct dn_str t = value_text(c, i, tmp);
 		int num = c->type == DN_INT64 || c->type == DN_BOOL ||
 			  (c->type == DN_FLOAT64 && isfinite(dn_column_f64(c, i)));
 		if (num)
@@ -567,7 +570,7 @@ static int mark(struct dn_check_run *cr, int ci, const struct dn_batch *b, int64
 		if (!cs->samples &&
 		    !(cs->samples = dn_calloc((size_t)cr->s->samples, sizeof *cs->samples)))
 			return DN_ENOMEM;
-		char *j = row_json(cr, b, i);
+		char *j = dn_q_row_json(b, i, 1, &cr->tmp, &cr->row);
 		if (!j)
 			return DN_ENOMEM;
 		cs->samples[cs->nsamples++] = j;
@@ -668,7 +671,7 @@ static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
 			*t = dn_column_str(c, i);
 			return 2;
 		}
-		value_num(c, i, c->type == DN_DATE || c->type == DN_TIMESTAMP, d);
+		dn_q_value_num(c, i, c->type == DN_DATE || c->type == DN_TIMESTAMP, d);
 		return 1;
 	}
 	(void)cr;
@@ -781,7 +784,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
-			if (!value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
+			if (!dn_q_value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
 			    (c->has_max && v > c->max))
 				MARK(i);
 		}
@@ -836,9 +839,10 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			} else if (is_missing(col2, i) || rv->is_null) {
 				bad = !(is_missing(col2, i) && rv->is_null);
 			} else if (rv->is_num && col2->type != DN_STRING &&
-				   value_num(col2, i,
-					     col2->type == DN_DATE || col2->type == DN_TIMESTAMP,
-					     &v)) {
+				   dn_q_value_num(col2, i,
+						  col2->type == DN_DATE ||
+							  col2->type == DN_TIMESTAMP,
+						  &v)) {
 				bad = fabs(v - rv->num) > c->tolerance;
 			} else {
 				struct dn_str t = value_text(col2, i, &cr->tmp);
@@ -885,12 +889,12 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			break;
 		}
 		for (int64_t i = 0; i < n; i++)
-			if (!is_missing(col, i) && value_num(col, i, 0, &v))
+			if (!is_missing(col, i) && dn_q_value_num(col, i, 0, &v))
 				cs->sum += v;
 		break;
 	case DN_CHK_FRESHNESS:
 		for (int64_t i = 0; i < n; i++) {
-			if (is_missing(col, i) || !value_num(col, i, 1, &v))
+			if (is_missing(col, i) || !dn_q_value_num(col, i, 1, &v))
 				continue;
 			if (!cs->has_tmax || (int64_t)v > cs->tmax)
 				cs->tmax = (int64_t)v, cs->has_tmax = 1;
@@ -900,7 +904,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			double ev;
 			if (is_missing(col, i) || is_missing(col2, i) ||
-			    !value_num(col, i, 1, &v) || !value_num(col2, i, 1, &ev))
+			    !dn_q_value_num(col, i, 1, &v) || !dn_q_value_num(col2, i, 1, &ev))
 				continue;
 			/* a date is about its whole day: the delay counts from its end */
 			if (col2->type == DN_DATE ||
@@ -919,8 +923,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				cs->nulls++;
 				continue;
 			}
-			if (!value_num(col, i, col->type == DN_DATE || col->type == DN_TIMESTAMP,
-				       &v))
+			if (!dn_q_value_num(col, i,
+					    col->type == DN_DATE || col->type == DN_TIMESTAMP, &v))
 				continue;
 			cs->n++;
 			cs->sum += v;
@@ -1053,7 +1057,7 @@ void dn_q_judge(struct dn_check_result *res, int failed, const char *fmt, ...)
 	}
 }
 
-static void set_value(struct dn_check_result *res, double v)
+void dn_q_set_value(struct dn_check_result *res, double v)
 {
 	res->has_value = 1;
 	res->value = v;
@@ -1061,11 +1065,42 @@ static void set_value(struct dn_check_result *res, double v)
 }
 
 /* A row-level check: failing rows against max_failing_percent of the rows. */
-static void judge_rows(struct dn_check_result *res, int64_t failing, int64_t rows, const char *what)
+static const char *row_what(enum dn_check_kind k)
 {
+	switch (k) {
+	case DN_CHK_NOT_NULL:
+		return "are null";
+	case DN_CHK_UNIQUE:
+		return "repeat an earlier value";
+	case DN_CHK_UNIQUE_COMBINATION:
+		return "repeat an earlier combination";
+	case DN_CHK_REGEX:
+		return "do not match";
+	case DN_CHK_ACCEPTED_VALUES:
+		return "hold other values";
+	case DN_CHK_RANGE:
+		return "are out of range";
+	case DN_CHK_LENGTH:
+		return "have a length out of range";
+	case DN_CHK_FORMAT:
+		return "are not in the format";
+	case DN_CHK_RELATIONSHIPS:
+		return "have no match in the other dataset";
+	case DN_CHK_EXPRESSION:
+		return "break the condition";
+	case DN_CHK_ACCURACY:
+		return "disagree with the reference";
+	default:
+		return "fail";
+	}
+}
+
+void dn_q_judge_rows(struct dn_check_result *res, int64_t failing, int64_t rows)
+{
+	const char *what = row_what(res->check->kind);
 	const struct dn_check *c = res->check;
 	res->failing = failing;
-	set_value(res, (double)failing);
+	dn_q_set_value(res, (double)failing);
 	double pct = rows ? 100.0 * (double)failing / (double)rows : 0;
 	if (c->max_failing_pct > 0)
 		snprintf(res->threshold, sizeof res->threshold, "failing rows <= %g%%",
@@ -1084,6 +1119,114 @@ static void bounds_text(const struct dn_check *c, char *out, size_t n, const cha
 		snprintf(out, n, "%s >= %s", what, c->min_text);
 	else
 		snprintf(out, n, "%s <= %s", what, c->max_text);
+}
+
+void dn_q_judge_percent(struct dn_check_result *res, double pct, double max, const char *what,
+			int64_t n, int64_t rows)
+{
+	dn_q_set_value(res, pct);
+	snprintf(res->observed, sizeof res->observed, "%.2f%%", pct);
+	snprintf(res->threshold, sizeof res->threshold, "%s <= %g%%", what, max);
+	dn_q_judge(res, pct > max, "%lld of %lld rows are %s", (long long)n, (long long)rows,
+		   !strcmp(what, "missing") ? "missing" : "duplicates of an earlier row");
+}
+
+void dn_q_judge_static(struct dn_check_result *res, const struct dn_schema *sc, int64_t rows,
+		       const char *target)
+{
+	const struct dn_check *c = res->check;
+	if (c->kind == DN_CHK_ROW_COUNT) {
+		dn_q_set_value(res, (double)rows);
+		bounds_text(c, res->threshold, sizeof res->threshold, "rows");
+		dn_q_judge(res,
+			   (c->has_min && (double)rows < c->min) ||
+				   (c->has_max && (double)rows > c->max),
+			   "%lld rows", (long long)rows);
+		return;
+	}
+	if (c->kind == DN_CHK_TYPE) {
+		int col = dn_schema_find(sc, c->column);
+		if (col < 0) {
+			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+			snprintf(res->message, sizeof res->message, "no column '%s' in %s",
+				 c->column, target);
+			return;
+		}
+		enum dn_type t = sc->fields[col].type;
+		snprintf(res->observed, sizeof res->observed, "%s", dn_type_name(t));
+		snprintf(res->threshold, sizeof res->threshold, "%s", dn_type_name(c->type));
+		dn_q_judge(res, t != c->type, "%s is %s, not %s", c->column, dn_type_name(t),
+			   dn_type_name(c->type));
+		return;
+	}
+	struct dn_buf m = DN_BUF_INIT;
+	int bad = 0;
+	for (int k = 0; k < c->ncolumns; k++) {
+		int f = dn_schema_find(sc, c->columns[k]);
+		if (f < 0) {
+			dn_buf_printf(&m, NULL, "%smissing column %s", m.len ? "; " : "",
+				      c->columns[k]);
+			bad++;
+		} else if (c->types && c->types[k][0] &&
+			   strcmp(c->types[k], dn_type_name(sc->fields[f].type))) {
+			dn_buf_printf(&m, NULL, "%s%s is %s, not %s", m.len ? "; " : "",
+				      c->columns[k], dn_type_name(sc->fields[f].type), c->types[k]);
+			bad++;
+		}
+	}
+	for (int f = 0; c->kind == DN_CHK_SCHEMA && c->exact && f < sc->nfields; f++) {
+		int listed = 0;
+		for (int k = 0; k < c->ncolumns; k++)
+			listed |= !strcmp(c->columns[k], sc->fields[f].name);
+		if (!listed) {
+			dn_buf_printf(&m, NULL, "%sunexpected column %s", m.len ? "; " : "",
+				      sc->fields[f].name);
+			bad++;
+		}
+	}
+	dn_q_set_value(res, bad);
+	snprintf(res->threshold, sizeof res->threshold, "%s",
+		 c->kind == DN_CHK_SCHEMA ? "0 differences" : "0 missing columns");
+	dn_q_judge(res, bad > 0, "%s", m.data ? m.data : "");
+	dn_buf_release(&m);
+}
+
+void dn_q_judge_reconcile(struct dn_check_result *res, double here, double other)
+{
+	const struct dn_check *c = res->check;
+	double d = fabs(here - other);
+	double allowed = c->tolerance;
+	if (c->tolerance_pct >= 0)
+		allowed = fabs(other) * c->tolerance_pct / 100.0;
+	dn_q_set_value(res, d);
+	char a[40], b[40];
+	fmt_num(here, a, sizeof a);
+	fmt_num(other, b, sizeof b);
+	snprintf(res->observed, sizeof res->observed, "%s vs %s (difference %g)", a, b, d);
+	if (c->tolerance_pct >= 0)
+		snprintf(res->threshold, sizeof res->threshold, "difference <= %g%%",
+			 c->tolerance_pct);
+	else
+		snprintf(res->threshold, sizeof res->threshold, "difference <= %g", c->tolerance);
+	dn_q_judge(res, d > allowed, "%s %s is %s here and %s in %s", c->metric,
+		   c->column ? c->column : "of rows", a, b, c->other);
+}
+
+void dn_q_judge_freshness(struct dn_check_result *res, int has, int64_t newest, int64_t at)
+{
+	const struct dn_check *c = res->check;
+	snprintf(res->threshold, sizeof res->threshold, "age <= %s", c->max_age_text);
+	if (!has) {
+		res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+		snprintf(res->message, sizeof res->message, "no %s value at all", c->column);
+		return;
+	}
+	int64_t age = at - newest;
+	dn_q_set_value(res, (double)age / 1e6);
+	dn_q_duration_text(age, res->observed, sizeof res->observed);
+	char t[40];
+	dn_timestamp_format(newest, t);
+	dn_q_judge(res, age > c->max_age_us, "the newest %s is %s", c->column, t);
 }
 
 int dn_q_judge_anomaly(struct dn_check_result *res, const struct dn_suite_result *r,
@@ -1183,157 +1326,65 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 				 hint ? hint : "", hint ? "'?)" : "");
 			continue;
 		}
-		int col = c->column ? dn_schema_find(&cr->schema, c->column) : -1;
 		switch (c->kind) {
 		case DN_CHK_ROW_COUNT:
-			set_value(res, (double)cr->rows);
-			bounds_text(c, res->threshold, sizeof res->threshold, "rows");
-			dn_q_judge(res,
-				   (c->has_min && (double)cr->rows < c->min) ||
-					   (c->has_max && (double)cr->rows > c->max),
-				   "%lld rows", (long long)cr->rows);
+		case DN_CHK_REQUIRED_COLUMNS:
+		case DN_CHK_SCHEMA:
+		case DN_CHK_TYPE:
+			dn_q_judge_static(res, &cr->schema, cr->rows, r->target);
 			break;
 		case DN_CHK_NOT_NULL:
-			judge_rows(res, cs->failing, cr->rows, "are null");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
-		case DN_CHK_MISSING_PERCENT: {
-			double pct = cr->rows ? 100.0 * (double)cs->nulls / (double)cr->rows : 0;
-			set_value(res, pct);
-			snprintf(res->observed, sizeof res->observed, "%.2f%%", pct);
-			snprintf(res->threshold, sizeof res->threshold, "missing <= %s%%",
-				 c->max_text);
-			dn_q_judge(res, pct > c->max, "%lld of %lld rows are missing",
-				   (long long)cs->nulls, (long long)cr->rows);
+		case DN_CHK_MISSING_PERCENT:
+			dn_q_judge_percent(res,
+					   cr->rows ? 100.0 * (double)cs->nulls / (double)cr->rows :
+						      0,
+					   c->max, "missing", cs->nulls, cr->rows);
 			break;
-		}
-		case DN_CHK_REQUIRED_COLUMNS:
-		case DN_CHK_SCHEMA: {
-			struct dn_buf m = DN_BUF_INIT;
-			int bad = 0;
-			for (int k = 0; k < c->ncolumns; k++) {
-				int f = dn_schema_find(&cr->schema, c->columns[k]);
-				if (f < 0) {
-					dn_buf_printf(&m, NULL, "%smissing column %s",
-						      m.len ? "; " : "", c->columns[k]);
-					bad++;
-				} else if (c->types && c->types[k][0] &&
-					   strcmp(c->types[k],
-						  dn_type_name(cr->schema.fields[f].type))) {
-					dn_buf_printf(&m, NULL, "%s%s is %s, not %s",
-						      m.len ? "; " : "", c->columns[k],
-						      dn_type_name(cr->schema.fields[f].type),
-						      c->types[k]);
-					bad++;
-				}
-			}
-			for (int f = 0;
-			     c->kind == DN_CHK_SCHEMA && c->exact && f < cr->schema.nfields; f++) {
-				int listed = 0;
-				for (int k = 0; k < c->ncolumns; k++)
-					listed |= !strcmp(c->columns[k], cr->schema.fields[f].name);
-				if (!listed) {
-					dn_buf_printf(&m, NULL, "%sunexpected column %s",
-						      m.len ? "; " : "", cr->schema.fields[f].name);
-					bad++;
-				}
-			}
-			set_value(res, bad);
-			snprintf(res->threshold, sizeof res->threshold, "%s",
-				 c->kind == DN_CHK_SCHEMA ? "0 differences" : "0 missing columns");
-			dn_q_judge(res, bad > 0, "%s", m.data ? m.data : "");
-			dn_buf_release(&m);
-			break;
-		}
 		case DN_CHK_UNIQUE:
-			judge_rows(res, cs->failing, cr->rows, "repeat an earlier value");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_UNIQUE_COMBINATION:
-			judge_rows(res, cs->failing, cr->rows, "repeat an earlier combination");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
-		case DN_CHK_DUPLICATE_PERCENT: {
-			double pct = cr->rows ? 100.0 * (double)cs->failing / (double)cr->rows : 0;
-			set_value(res, pct);
-			snprintf(res->observed, sizeof res->observed, "%.2f%%", pct);
-			snprintf(res->threshold, sizeof res->threshold, "duplicates <= %g%%",
-				 c->max);
-			dn_q_judge(res, pct > c->max, "%lld duplicate rows of %lld",
-				   (long long)cs->failing, (long long)cr->rows);
+		case DN_CHK_DUPLICATE_PERCENT:
+			dn_q_judge_percent(res,
+					   cr->rows ?
+						   100.0 * (double)cs->failing / (double)cr->rows :
+						   0,
+					   c->max, "duplicates", cs->failing, cr->rows);
 			break;
-		}
-		case DN_CHK_TYPE: {
-			enum dn_type t = col >= 0 ? cr->schema.fields[col].type : c->type;
-			snprintf(res->observed, sizeof res->observed, "%s", dn_type_name(t));
-			snprintf(res->threshold, sizeof res->threshold, "%s",
-				 dn_type_name(c->type));
-			dn_q_judge(res, t != c->type, "%s is %s, not %s", c->column,
-				   dn_type_name(t), dn_type_name(c->type));
-			break;
-		}
 		case DN_CHK_REGEX:
-			judge_rows(res, cs->failing, cr->rows, "do not match");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_ACCEPTED_VALUES:
-			judge_rows(res, cs->failing, cr->rows, "hold other values");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_RANGE:
-			judge_rows(res, cs->failing, cr->rows, "are out of range");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_LENGTH:
-			judge_rows(res, cs->failing, cr->rows, "have a length out of range");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_FORMAT:
-			judge_rows(res, cs->failing, cr->rows, "are not in the format");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_RELATIONSHIPS:
-			judge_rows(res, cs->failing, cr->rows,
-				   "have no match in the other dataset");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_EXPRESSION:
-			judge_rows(res, cs->failing, cr->rows, "break the condition");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
 		case DN_CHK_ACCURACY:
-			judge_rows(res, cs->failing, cr->rows, "disagree with the reference");
+			dn_q_judge_rows(res, cs->failing, cr->rows);
 			break;
-		case DN_CHK_RECONCILE: {
-			double d = fabs(cs->sum - cs->other);
-			double allowed = c->tolerance;
-			if (c->tolerance_pct >= 0)
-				allowed = fabs(cs->other) * c->tolerance_pct / 100.0;
-			set_value(res, d);
-			char a[40], b[40];
-			fmt_num(cs->sum, a, sizeof a);
-			fmt_num(cs->other, b, sizeof b);
-			snprintf(res->observed, sizeof res->observed, "%s vs %s (difference %g)", a,
-				 b, d);
-			if (c->tolerance_pct >= 0)
-				snprintf(res->threshold, sizeof res->threshold,
-					 "difference <= %g%%", c->tolerance_pct);
-			else
-				snprintf(res->threshold, sizeof res->threshold, "difference <= %g",
-					 c->tolerance);
-			dn_q_judge(res, d > allowed, "%s %s is %s here and %s in %s", c->metric,
-				   c->column ? c->column : "of rows", a, b, c->other);
+		case DN_CHK_RECONCILE:
+			dn_q_judge_reconcile(res, cs->sum, cs->other);
 			break;
-		}
-		case DN_CHK_FRESHNESS: {
-			snprintf(res->threshold, sizeof res->threshold, "age <= %s",
-				 c->max_age_text);
-			if (!cs->has_tmax) {
-				res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN :
-									   DN_CHECK_FAIL;
-				snprintf(res->message, sizeof res->message, "no %s value at all",
-					 c->column);
-				break;
-			}
-			int64_t age = r->at - cs->tmax;
-			set_value(res, (double)age / 1e6);
-			dn_q_duration_text(age, res->observed, sizeof res->observed);
-			char newest[40];
-			dn_timestamp_format(cs->tmax, newest);
-			dn_q_judge(res, age > c->max_age_us, "the newest %s is %s", c->column,
-				   newest);
+		case DN_CHK_FRESHNESS:
+			dn_q_judge_freshness(res, cs->has_tmax, cs->tmax, r->at);
 			break;
-		}
 		case DN_CHK_ARRIVAL_DELAY:
 			snprintf(res->threshold, sizeof res->threshold, "delay <= %s",
 				 c->max_age_text);
@@ -1343,7 +1394,7 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 					 "no row with both times");
 				break;
 			}
-			set_value(res, (double)cs->dmax / 1e6);
+			dn_q_set_value(res, (double)cs->dmax / 1e6);
 			dn_q_duration_text(cs->dmax, res->observed, sizeof res->observed);
 			dn_q_judge(res, cs->dmax > c->max_age_us,
 				   "the latest row arrived %s after %s", res->observed,
@@ -1377,7 +1428,7 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 					 "no %s value to measure", c->column);
 				break;
 			}
-			set_value(res, v);
+			dn_q_set_value(res, v);
 			DN_TRY(dn_q_judge_anomaly(res, r, &cr->o, err));
 			break;
 		}

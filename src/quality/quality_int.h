@@ -47,4 +47,17 @@ int dn_q_finish_result(struct dn_suite_result *r, const struct dn_check_options 
 int dn_q_judge_anomaly(struct dn_check_result *res, const struct dn_suite_result *r,
 		       const struct dn_check_options *o, struct dn_error *err);
 
+/* Shared by the streaming and the SQL evaluation, so both judge alike. */
+int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *out);
+char *dn_q_row_json(const struct dn_batch *b, int64_t i, int with_row, struct dn_buf *tmp,
+		    struct dn_buf *out);
+void dn_q_set_value(struct dn_check_result *res, double v);
+void dn_q_judge_rows(struct dn_check_result *res, int64_t failing, int64_t rows);
+void dn_q_judge_percent(struct dn_check_result *res, double pct, double max, const char *what,
+			int64_t n, int64_t rows);
+void dn_q_judge_static(struct dn_check_result *res, const struct dn_schema *sc, int64_t rows,
+		       const char *target);
+void dn_q_judge_reconcile(struct dn_check_result *res, double here, double other);
+void dn_q_judge_freshness(struct dn_check_result *res, int has, int64_t newest, int64_t at);
+
 #endif
