@@ -769,7 +769,7 @@ int dn_meta_quality_history(struct dn_meta *m, const char *suite, const char *ta
 	*n = 0;
 	sqlite3_stmt *st = prep(m, err,
 				"SELECT at, value FROM quality_history WHERE suite=? AND target=? "
-				"AND check_name=? AND at<? AND value IS NOT NULL "
+				"AND check_name=? AND at<=? AND value IS NOT NULL "
 				"ORDER BY at DESC, rowid DESC LIMIT ?",
 				"sssii", suite, target, check, before, (int64_t)limit);
 	if (!st)

@@ -304,7 +304,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 		problem(p, item,
 			"a check is a mapping with one key, its kind (e.g. `- not_null: id` or "
 			"`- range: {column: amount, min: 0}`)");
-		return -1;
+		return DN_EPARSE;
 	}
 	const struct dn_yaml_node *kn = item->items[0], *args = item->items[1];
 	const char *kname = kn->str;
@@ -323,7 +323,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 		else
 			problem(p, kn, "unknown check '%s'; docs/quality.md lists the checks",
 				kname);
-		return -1;
+		return DN_EPARSE;
 	}
 	const struct kind_info *ki = &kinds[c->kind];
 	c->severity = DN_SEV_ERROR;
@@ -361,7 +361,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 			ki->sh == SH_COLUMNS   ? " (or just a list of columns)" :
 			ki->sh == SH_CONDITION ? " (or just the condition)" :
 						 ", ...");
-		return -1;
+		return DN_EPARSE;
 	}
 	const struct dn_yaml_node *v;
 #define GET(key) (m ? dn_yaml_get(m, key, NULL) : NULL)
@@ -576,7 +576,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	}
 #undef GET
 	if (p->nproblems > before)
-		return -1;
+		return DN_EPARSE;
 	/* What each kind needs. */
 	const struct dn_yaml_node *at = args;
 	switch (c->kind) {
@@ -672,7 +672,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 		break;
 	}
 	if (p->nproblems > before)
-		return -1;
+		return DN_EPARSE;
 	if (!c->name)
 		c->name = default_name(p, c);
 	return c->name ? 0 : DN_ENOMEM;
