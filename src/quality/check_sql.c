@@ -535,6 +535,13 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 	}
 	if (sub.nchecks) {
 		/* What does not push down streams, in one read of the table. */
+		struct dn_buf names = DN_BUF_INIT;
+		for (int i = 0; i < sub.nchecks; i++)
+			dn_buf_printf(&names, NULL, "%s%s", i ? ", " : "", sub.checks[i].name);
+		dn_info("%d check%s read the rows of %s (not expressible in SQL on %s): %s",
+			sub.nchecks, sub.nchecks == 1 ? "" : "s", table, wh->ops->name,
+			names.data ? names.data : "");
+		dn_buf_release(&names);
 		struct dn_check_options so = *o;
 		so.quarantine = NULL;
 		so.target = r->target;
