@@ -323,7 +323,10 @@ struct cstate {
 	enum dn_type type;
 	char **samples;
 	int nsamples;
-	char *bad_msg; /* a value the check could not judge (first one) */
+	char *bad_msg;          /* a value the check could not judge (first one) */
+	struct dn_buf tmp, row; /* scratch, per check so that checks can run in parallel */
+	int64_t run_lo, run_hi; /* unique on integers: the dense run of values seen */
+	int has_run;
 };
 
 struct dn_check_run {
@@ -341,6 +344,17 @@ struct dn_check_run {
 	int64_t fails_cap;
 	int64_t quarantined;
 	int any_row_level;
+	/* Checks of a batch run as jobs on a pool, one per check, when there is no quarantine
+	 * (whose per-row marks they would share). */
+	struct dn_pool *pool;
+	struct eval_job *jobs;
+};
+
+struct eval_job {
+	struct dn_check_run *cr;
+	int ci;
+	const struct dn_batch *b;
+	int rc;
 };
 
 void dn_check_options_init(struct dn_check_options *o)
@@ -522,7 +536,11 @@ void dn_check_run_free(struct dn_check_run *cr)
 			dn_free(cs->samples[k]);
 		dn_free(cs->samples);
 		dn_free(cs->bad_msg);
+		dn_buf_release(&cs->tmp);
+		dn_buf_release(&cs->row);
 	}
+	dn_pool_free(cr->pool);
+	dn_free(cr->jobs);
 	dn_free(cr->st);
 	dn_free(cr->fails);
 	dn_schema_release(&cr->schema);
@@ -570,7 +588,7 @@ static int mark(struct dn_check_run *cr, int ci, const struct dn_batch *b, int64
 		if (!cs->samples &&
 		    !(cs->samples = dn_calloc((size_t)cr->s->samples, sizeof *cs->samples)))
 			return DN_ENOMEM;
-		char *j = dn_q_row_json(b, i, 1, &cr->tmp, &cr->row);
+		char *j = dn_q_row_json(b, i, 1, &cs->tmp, &cs->row);
 		if (!j)
 			return DN_ENOMEM;
 		cs->samples[cs->nsamples++] = j;
@@ -726,6 +744,25 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
+			if (col->type == DN_INT64) {
+				/* Ids usually come as a dense run (1, 2, 3...): keep the run as an
+				 * interval and only the values outside it in the set. */
+				int64_t x = dn_column_i64(col, i);
+				if (!cs->has_run) {
+					cs->run_lo = cs->run_hi = x;
+					cs->has_run = 1;
+					continue;
+				}
+				if (x >= cs->run_lo && x <= cs->run_hi) {
+					MARK(i);
+					continue;
+				}
+				if (x == cs->run_hi + 1 && x != INT64_MIN &&
+				    !(cs->set.n && hset_has(&cs->set, value_key(col, i)))) {
+					cs->run_hi = x;
+					continue;
+				}
+			}
 			int r = hset_add(&cs->set, value_key(col, i));
 			if (r < 0)
 				return DN_ENOMEM;
@@ -748,7 +785,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		}
 		break;
 	case DN_CHK_REGEX: {
-		struct dn_buf *t = &cr->tmp;
+		struct dn_buf *t = &cs->tmp;
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
@@ -770,11 +807,12 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
-			struct dn_str s = value_text(col, i, &cr->tmp);
+			struct dn_str s = value_text(col, i, &cs->tmp);
 			uint64_t h = dn_hash64(s.ptr, s.len, 7);
 			int ok = 0;
 			for (int k = 0; k < c->nvalues && !ok; k++)
-				ok = h == cs->accepted[k] && dn_str_eq_cstr(s, c->values[k]);
+				ok = h == cs->accepted[k] && !memcmp(s.ptr, c->values[k], s.len) &&
+				     !c->values[k][s.len];
 			if (!ok)
 				MARK(i);
 		}
@@ -794,35 +832,42 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
-			double len = (double)utf8_len(value_text(col, i, &cr->tmp));
+			struct dn_str t = value_text(col, i, &cs->tmp);
+			/* code points lie between bytes / 4 and bytes */
+			if ((!c->has_max || (double)t.len <= c->max) &&
+			    (!c->has_min || (double)(t.len / 4) >= c->min))
+				continue;
+			double len = (double)utf8_len(t);
 			if ((c->has_min && len < c->min) || (c->has_max && len > c->max))
 				MARK(i);
 		}
 		break;
-	case DN_CHK_FORMAT:
+	case DN_CHK_FORMAT: {
+		/* 0 email, 1 url, 2 iso_date, 3 iso_timestamp */
+		int f = !strcmp(c->format, "email")    ? 0 :
+			!strcmp(c->format, "url")      ? 1 :
+			!strcmp(c->format, "iso_date") ? 2 :
+							 3;
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
 			int ok;
-			if (!strcmp(c->format, "iso_date") || !strcmp(c->format, "iso_timestamp")) {
-				int want = !strcmp(c->format, "iso_date") ? DN_TIME_DATE :
-									    DN_TIME_TIMESTAMP;
-				if (col->type == DN_DATE || col->type == DN_TIMESTAMP) {
-					ok = want == DN_TIME_DATE ? col->type == DN_DATE : 1;
-				} else {
-					struct dn_str s = value_text(col, i, &cr->tmp);
-					int64_t us;
-					int k = dn_time_parse(s.ptr, s.len, &us);
-					ok = want == DN_TIME_DATE ? k == DN_TIME_DATE : k > 0;
-				}
+			if (f >= 2 && (col->type == DN_DATE || col->type == DN_TIMESTAMP)) {
+				ok = f == 2 ? col->type == DN_DATE : 1;
+			} else if (f >= 2) {
+				struct dn_str t = value_text(col, i, &cs->tmp);
+				int64_t us;
+				int k = dn_time_parse(t.ptr, t.len, &us);
+				ok = f == 2 ? k == DN_TIME_DATE : k > 0;
 			} else {
-				struct dn_str s = value_text(col, i, &cr->tmp);
-				ok = !strcmp(c->format, "email") ? is_email(s) : is_url(s);
+				struct dn_str t = value_text(col, i, &cs->tmp);
+				ok = f == 0 ? is_email(t) : is_url(t);
 			}
 			if (!ok)
 				MARK(i);
 		}
 		break;
+	}
 	case DN_CHK_RELATIONSHIPS:
 		for (int64_t i = 0; i < n; i++)
 			if (!is_missing(col, i) && !hset_has(&cs->ref, value_key(col, i)))
@@ -845,7 +890,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 						  &v)) {
 				bad = fabs(v - rv->num) > c->tolerance;
 			} else {
-				struct dn_str t = value_text(col2, i, &cr->tmp);
+				struct dn_str t = value_text(col2, i, &cs->tmp);
 				bad = dn_hash64(t.ptr, t.len, 7) != rv->text;
 			}
 			if (bad)
@@ -856,8 +901,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			double a = 0, bb = 0;
 			struct dn_str ta = {"", 0}, tb = {"", 0};
-			int ka = operand(cr, &c->lhs, col, col2, i, &a, &ta, &cr->tmp);
-			int kb = operand(cr, &c->rhs, col2, col, i, &bb, &tb, &cr->tmp);
+			int ka = operand(cr, &c->lhs, col, col2, i, &a, &ta, &cs->tmp);
+			int kb = operand(cr, &c->rhs, col2, col, i, &bb, &tb, &cs->tmp);
 			if (!ka || !kb)
 				continue;
 			int r;
@@ -938,6 +983,12 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	}
 	return 0;
+}
+
+static void eval_job_fn(void *user)
+{
+	struct eval_job *j = user;
+	j->rc = eval_check(j->cr, j->ci, j->b);
 }
 
 /* Copy the marked rows of b to the quarantine callback. */
@@ -1032,10 +1083,40 @@ int dn_check_run_add(struct dn_check_run *cr, const struct dn_batch *b, struct d
 			       (size_t)b->nrows * (size_t)cr->words * sizeof *cr->fails);
 		}
 	}
-	for (int ci = 0; ci < cr->s->nchecks; ci++)
-		if (eval_check(cr, ci, b) < 0)
+	if (!cr->fails && cr->s->nchecks > 1 && !cr->pool && dn_cpu_count() > 1) {
+		int th = dn_cpu_count() < cr->s->nchecks ? dn_cpu_count() : cr->s->nchecks;
+		cr->jobs = dn_calloc((size_t)cr->s->nchecks, sizeof *cr->jobs);
+		if (!cr->jobs || dn_pool_new(&cr->pool, th, err) < 0) {
+			dn_free(cr->jobs);
+			cr->jobs = NULL;
+			cr->pool = NULL;
+			dn_error_clear(err); /* run them in this thread instead */
+		}
+	}
+	if (cr->pool && !cr->fails) {
+		int failed = -1;
+		for (int ci = 0; ci < cr->s->nchecks; ci++) {
+			struct eval_job *j = &cr->jobs[ci];
+			j->cr = cr;
+			j->ci = ci;
+			j->b = b;
+			j->rc = 0;
+			if (dn_pool_submit(cr->pool, eval_job_fn, j, NULL) < 0)
+				j->rc = eval_check(cr, ci, b);
+		}
+		dn_pool_wait(cr->pool);
+		for (int ci = 0; ci < cr->s->nchecks && failed < 0; ci++)
+			if (cr->jobs[ci].rc < 0)
+				failed = ci;
+		if (failed >= 0)
 			return dn_error_set(err, DN_ENOMEM, "out of memory checking %s",
-					    cr->s->checks[ci].name);
+					    cr->s->checks[failed].name);
+	} else {
+		for (int ci = 0; ci < cr->s->nchecks; ci++)
+			if (eval_check(cr, ci, b) < 0)
+				return dn_error_set(err, DN_ENOMEM, "out of memory checking %s",
+						    cr->s->checks[ci].name);
+	}
 	cr->rows += b->nrows;
 	if (cr->fails)
 		DN_TRY(quarantine(cr, b, err));
