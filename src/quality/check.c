@@ -449,7 +449,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 			*d = tk == DN_TIME_DATE ? (double)us * (double)DN_USEC_PER_DAY : (double)us;
 			c->range_time = 1;
 		} else if (c->kind == DN_CHK_ARRIVAL_DELAY && side) {
-			int64_t ms;
+			int64_t ms = 0;
 			if (dn_duration_parse(t, &ms) < 0)
 				problem(p, GET("max"),
 					"max: '%s' is not a duration (e.g. 30m, 6h, 1d)", t);
@@ -525,7 +525,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	    number(p, v, "tolerance_percent", &c->tolerance_pct) == 0 && c->tolerance_pct < 0)
 		problem(p, v, "tolerance_percent: %s is negative", v->str);
 	if ((v = GET("max_age"))) {
-		int64_t ms;
+		int64_t ms = 0;
 		if ((c->max_age_text = scalar(p, v, "max_age")) &&
 		    dn_duration_parse(c->max_age_text, &ms) < 0)
 			problem(p, v, "max_age: '%s' is not a duration (e.g. 30m, 6h, 1d)",

@@ -176,14 +176,14 @@ static uint64_t value_key(const struct dn_column *c, int64_t i)
 	return 0;
 }
 
-static int is_missing(const struct dn_column *c, int64_t i)
+static inline int is_missing(const struct dn_column *c, int64_t i)
 {
 	return dn_column_is_null(c, i) || (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)));
 }
 
 /* A value as a double, for numeric comparisons: numbers, bools, dates and timestamps (in µs);
  * strings that read as numbers or ISO times. 0 when it has no numeric reading. */
-int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
+static inline int value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
 {
 	switch (c->type) {
 	case DN_BOOL:
@@ -218,9 +218,14 @@ int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *
 	return 0;
 }
 
+int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
+{
+	return value_num(c, i, want_time, out);
+}
+
 /* The value as text (strings as they are, others as dunya prints them) into buf; returns a
  * borrowed view valid until buf changes. */
-static struct dn_str value_text(const struct dn_column *c, int64_t i, struct dn_buf *buf)
+static inline struct dn_str value_text(const struct dn_column *c, int64_t i, struct dn_buf *buf)
 {
 	if (c->type == DN_STRING)
 		return dn_column_str(c, i);
@@ -435,7 +440,7 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 				double v;
 				if (!ca)
 					cs->other += 1;
-				else if (!is_missing(ca, i) && dn_q_value_num(ca, i, 0, &v))
+				else if (!is_missing(ca, i) && value_num(ca, i, 0, &v))
 					cs->other += v;
 				continue;
 			}
@@ -452,9 +457,8 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 				goto nomem;
 			rv->is_null = (uint8_t)is_missing(cf, i);
 			if (!rv->is_null) {
-				rv->is_num =
-					(uint8_t)(cf->type != DN_STRING &&
-						  dn_q_value_num(cf, i,
+				rv->is_num = (uint8_t)(cf->type != DN_STRING &&
+						       value_num(cf, i,
 								 cf->type == DN_DATE ||
 									 cf->type == DN_TIMESTAMP,
 								 &rv->num));
@@ -689,7 +693,7 @@ static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
 			*t = dn_column_str(c, i);
 			return 2;
 		}
-		dn_q_value_num(c, i, c->type == DN_DATE || c->type == DN_TIMESTAMP, d);
+		value_num(c, i, c->type == DN_DATE || c->type == DN_TIMESTAMP, d);
 		return 1;
 	}
 	(void)cr;
@@ -757,7 +761,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 					MARK(i);
 					continue;
 				}
-				if (x == cs->run_hi + 1 && x != INT64_MIN &&
+				if (cs->run_hi < INT64_MAX && x == cs->run_hi + 1 &&
 				    !(cs->set.n && hset_has(&cs->set, value_key(col, i)))) {
 					cs->run_hi = x;
 					continue;
@@ -822,7 +826,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i))
 				continue;
-			if (!dn_q_value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
+			if (!value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
 			    (c->has_max && v > c->max))
 				MARK(i);
 		}
@@ -884,10 +888,9 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			} else if (is_missing(col2, i) || rv->is_null) {
 				bad = !(is_missing(col2, i) && rv->is_null);
 			} else if (rv->is_num && col2->type != DN_STRING &&
-				   dn_q_value_num(col2, i,
-						  col2->type == DN_DATE ||
-							  col2->type == DN_TIMESTAMP,
-						  &v)) {
+				   value_num(col2, i,
+					     col2->type == DN_DATE || col2->type == DN_TIMESTAMP,
+					     &v)) {
 				bad = fabs(v - rv->num) > c->tolerance;
 			} else {
 				struct dn_str t = value_text(col2, i, &cs->tmp);
@@ -934,12 +937,12 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			break;
 		}
 		for (int64_t i = 0; i < n; i++)
-			if (!is_missing(col, i) && dn_q_value_num(col, i, 0, &v))
+			if (!is_missing(col, i) && value_num(col, i, 0, &v))
 				cs->sum += v;
 		break;
 	case DN_CHK_FRESHNESS:
 		for (int64_t i = 0; i < n; i++) {
-			if (is_missing(col, i) || !dn_q_value_num(col, i, 1, &v))
+			if (is_missing(col, i) || !value_num(col, i, 1, &v))
 				continue;
 			if (!cs->has_tmax || (int64_t)v > cs->tmax)
 				cs->tmax = (int64_t)v, cs->has_tmax = 1;
@@ -949,7 +952,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		for (int64_t i = 0; i < n; i++) {
 			double ev;
 			if (is_missing(col, i) || is_missing(col2, i) ||
-			    !dn_q_value_num(col, i, 1, &v) || !dn_q_value_num(col2, i, 1, &ev))
+			    !value_num(col, i, 1, &v) || !value_num(col2, i, 1, &ev))
 				continue;
 			/* a date is about its whole day: the delay counts from its end */
 			if (col2->type == DN_DATE ||
@@ -968,8 +971,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				cs->nulls++;
 				continue;
 			}
-			if (!dn_q_value_num(col, i,
-					    col->type == DN_DATE || col->type == DN_TIMESTAMP, &v))
+			if (!value_num(col, i, col->type == DN_DATE || col->type == DN_TIMESTAMP,
+				       &v))
 				continue;
 			cs->n++;
 			cs->sum += v;

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <sqlite3.h>
+
 #include "../../src/pipeline/pipeline.h"
 #include "../../src/quality/quality.h"
 #include "../test.h"
@@ -201,4 +203,43 @@ DN_TEST(quality_history_anomaly)
 	dn_meta_close(m);
 	dn_suite_free(s);
 	dn_problems_release(&probs);
+}
+
+/* A version 3 metadata store (before the quality tables) migrates to version 4 on open. */
+DN_TEST(quality_meta_migrate_v3)
+{
+	struct dn_meta *m = NULL;
+	struct dn_error e;
+	sqlite3 *db = NULL;
+	double *v = NULL;
+	int64_t *at = NULL;
+	int n = 0;
+	const char *path = dn_test_tmp_path("v3.db");
+	remove(path);
+	dn_error_clear(&e);
+	CHECK_INT(dn_meta_open(&m, path, &e), 0);
+	dn_meta_close(m);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "DROP TABLE quality_history; DROP TABLE quality_reports; "
+			   "UPDATE dunya_meta SET value='3' WHERE key='schema'",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(dn_meta_open(&m, path, &e), 0);
+	CHECK_INT(dn_meta_quality_add(m, "s", "t", "c", 10, 1, 2.5, "pass", &e), 0);
+	CHECK_INT(dn_meta_quality_add(m, "s", "t", "c", 20, 1, 3.5, "pass", &e), 0);
+	CHECK_INT(dn_meta_quality_history(m, "s", "t", "c", 30, 10, &v, &at, &n, &e), 0);
+	CHECK_INT(n, 2);
+	CHECK(v[0] == 2.5 && v[1] == 3.5 && at[0] == 10);
+	dn_free(v);
+	dn_free(at);
+	dn_meta_close(m);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	CHECK(sqlite3_prepare_v2(db, "SELECT value FROM dunya_meta WHERE key='schema'", -1, &st,
+				 NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "4");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
