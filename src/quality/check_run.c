@@ -119,6 +119,10 @@ int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *w
 	struct dn_batch *b = NULL;
 	int rc = 0, k;
 	memset(r, 0, sizeof *r);
+	if (quarantine && wh)
+		dn_warn("quarantine %s: not written for a table checked in the database (the rows "
+			"stay there; select them with the failing checks' conditions)",
+			quarantine);
 	if (quarantine && !wh) {
 		if ((rc = dn_quarantine_open(&q, quarantine, o->base_dir, o->lake, err)) < 0)
 			goto out;

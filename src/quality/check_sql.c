@@ -177,18 +177,20 @@ static int fail_where(struct sq *q, const struct dn_check *c, struct dn_buf *w)
 		}
 		col(w, c->column);
 		dn_buf_puts(w, " IS NOT NULL AND (", NULL);
+		int any = 0;
 		for (int side = 0; side < 2; side++) {
-			if (!(side ? c->has_max : c->has_min))
+			double bound = side ? c->max : c->min;
+			if (!(side ? c->has_max : c->has_min) || isinf(bound))
 				continue;
-			if (side && c->has_min)
-				dn_buf_puts(w, " OR ", NULL);
-			dn_buf_printf(w, NULL, "%s %s ", e.data, side ? ">" : "<");
-			const char *lit = side ? c->max_text : c->min_text;
+			dn_buf_printf(w, NULL, "%s%s %s ", any++ ? " OR " : "", e.data,
+				      side ? ">" : "<");
 			if (c->range_time)
-				quote_text(w, lit);
+				quote_text(w, side ? c->max_text : c->min_text);
 			else
-				dn_buf_puts(w, lit, NULL);
+				dn_buf_printf(w, NULL, "%.17g", bound);
 		}
+		if (!any)
+			dn_buf_puts(w, "1 = 0", NULL);
 		dn_buf_putc(w, ')', NULL);
 		dn_buf_release(&e);
 		return 1;
