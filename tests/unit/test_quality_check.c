@@ -243,3 +243,56 @@ DN_TEST(quality_meta_migrate_v3)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
+
+/* Every allocation of a parse and a run failing in turn ends in a clean error, no crash and no
+ * leak (ASan's leak checker reports one at exit). */
+DN_TEST(quality_alloc_torture)
+{
+	static const char text[] = "suite: t\nsamples: 2\nchecks:\n"
+				   "  - not_null: grp\n"
+				   "  - unique: grp\n"
+				   "  - unique_combination: [id, grp]\n"
+				   "  - regex: {column: grp, pattern: '^g[0-5]$'}\n"
+				   "  - accepted_values: {column: grp, values: [g1, g2]}\n"
+				   "  - expression: amount < 30\n"
+				   "  - schema: {columns: {id: int64, nope: string}}\n";
+	int done = 0;
+	for (uint64_t n = 1; n < 5000 && !done; n++) {
+		struct dn_problems probs;
+		struct dn_suite *s = NULL;
+		struct dn_check_run *cr = NULL;
+		struct dn_check_options o;
+		struct dn_suite_result r;
+		struct dn_error err;
+		struct sink k = {0, 0};
+		struct dn_batch *b = batch(0, 100);
+		CHECK(b != NULL);
+		dn_problems_init(&probs);
+		dn_error_clear(&err);
+		dn_check_options_init(&o);
+		o.quarantine = sink_fn;
+		o.quarantine_user = &k;
+		memset(&r, 0, sizeof r);
+		dn_alloc_fail_after(n);
+		int rc = dn_suite_parse(&s, "t.yaml", text, sizeof text - 1, &probs, &err);
+		if (rc == 0)
+			rc = dn_check_run_new(&cr, s, &o, &err);
+		if (rc == 0)
+			rc = dn_check_run_add(cr, b, &err);
+		if (rc == 0)
+			rc = dn_check_run_finish(cr, &r, &err);
+		dn_alloc_fail_after(0);
+		if (rc == 0) {
+			CHECK_INT(r.nresults, 7);
+			done = 1;
+		} else {
+			CHECK(rc < 0);
+		}
+		dn_suite_result_release(&r);
+		dn_check_run_free(cr);
+		dn_suite_free(s);
+		dn_problems_release(&probs);
+		dn_batch_free(b);
+	}
+	CHECK(done);
+}
