@@ -126,8 +126,6 @@ static int check_run(int argc, char **argv)
 	}
 	if (!target)
 		target = s->target ? s->target : s->connection;
-	if (!table)
-		table = s->table;
 	if (!target) {
 		rc = dn_cli_usage("check",
 				  "name a target (a file, lake:ZONE/NAME, a URL, or a warehouse "
@@ -164,6 +162,9 @@ static int check_run(int argc, char **argv)
 		goto fail;
 	}
 	dn_error_clear(&err);
+	/* The suite's table applies to a warehouse target, not to a file named here. */
+	if (!table && is_wh_url(target))
+		table = s->table;
 	co.target = table ? table : target;
 	if (is_wh_url(target)) {
 		if (!table) {

@@ -107,7 +107,7 @@ int dn_q_row_level(enum dn_check_kind k)
 
 static const char *const suite_keys[] = {"suite",      "target",  "table",  "connection",
 					 "quarantine", "samples", "checks", NULL};
-static const char *const common_keys[] = {"name", "severity", "max_failing_percent", NULL};
+static const char *const common_keys[] = {"name", "severity", "max_failing_percent", "where", NULL};
 
 struct parser {
 	struct dn_suite *s;
@@ -210,13 +210,15 @@ static int parse_operand(struct parser *p, const char **cur, struct dn_check_ope
 }
 
 /* "LEFT OP RIGHT": each side a column, a number or a quoted text. */
-static int parse_condition(struct parser *p, struct dn_check *c, const struct dn_yaml_node *n)
+static int parse_cond(struct parser *p, const char *text, const struct dn_yaml_node *n,
+		      struct dn_check_operand *lhs, enum dn_cmp_op *op,
+		      struct dn_check_operand *rhs)
 {
 	static const char *const ops[] = {"==", "!=", "<>", "<=", ">=", "=", "<", ">"};
 	static const enum dn_cmp_op opv[] = {DN_CMP_EQ, DN_CMP_NE, DN_CMP_NE, DN_CMP_LE,
 					     DN_CMP_GE, DN_CMP_EQ, DN_CMP_LT, DN_CMP_GT};
-	const char *s = c->condition;
-	int ok = parse_operand(p, &s, &c->lhs) == 0;
+	const char *s = text;
+	int ok = parse_operand(p, &s, lhs) == 0;
 	while (ok && (*s == ' ' || *s == '\t'))
 		s++;
 	size_t i = 0;
@@ -225,20 +227,25 @@ static int parse_condition(struct parser *p, struct dn_check *c, const struct dn
 			break;
 	ok = ok && i < sizeof ops / sizeof ops[0];
 	if (ok) {
-		c->op = opv[i];
+		*op = opv[i];
 		s += strlen(ops[i]);
-		ok = parse_operand(p, &s, &c->rhs) == 0;
+		ok = parse_operand(p, &s, rhs) == 0;
 	}
 	while (ok && (*s == ' ' || *s == '\t'))
 		s++;
-	if (!ok || *s || (!c->lhs.column && !c->rhs.column)) {
+	if (!ok || *s || (!lhs->column && !rhs->column)) {
 		problem(p, n,
 			"condition '%s' is not COLUMN OP VALUE (OP one of = != < <= > >=; VALUE a "
 			"column, a number or 'text'), e.g. end_date >= start_date",
-			c->condition);
+			text);
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_condition(struct parser *p, struct dn_check *c, const struct dn_yaml_node *n)
+{
+	return parse_cond(p, c->condition, n, &c->lhs, &c->op, &c->rhs);
 }
 
 static const char *default_name(struct parser *p, const struct dn_check *c)
@@ -342,7 +349,8 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 			const struct dn_yaml_node *k = m->items[2 * i];
 			if (!key_known(k->str, ki->keys) &&
 			    !(key_known(k->str, common_keys) &&
-			      (ki->row_level || strcmp(k->str, "max_failing_percent"))))
+			      (ki->row_level ||
+			       (strcmp(k->str, "max_failing_percent") && strcmp(k->str, "where")))))
 				unknown_key(p, k, kname);
 		}
 	} else if (dn_yaml_is_null(args) && ki->sh == SH_NONE &&
@@ -379,6 +387,8 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	    number(p, v, "max_failing_percent", &c->max_failing_pct) == 0 &&
 	    (c->max_failing_pct < 0 || c->max_failing_pct > 100))
 		problem(p, v, "max_failing_percent: %s is not between 0 and 100", v->str);
+	if ((v = GET("where")) && (c->where = scalar(p, v, "where")))
+		parse_cond(p, c->where, v, &c->wlhs, &c->wop, &c->wrhs);
 	if ((v = GET("column")))
 		c->column = scalar(p, v, "column");
 	if ((v = GET("columns"))) {

@@ -331,6 +331,9 @@ struct cstate {
 	char *bad_msg;          /* a value the check could not judge (first one) */
 	struct dn_buf tmp, row; /* scratch, per check so that checks can run in parallel */
 	int64_t run_lo, run_hi; /* unique on integers: the dense run of values seen */
+	uint8_t *sel;           /* where: the rows of the batch it holds for */
+	int64_t sel_cap, selected;
+	int wcol1, wcol2;
 	int has_run;
 };
 
@@ -542,6 +545,7 @@ void dn_check_run_free(struct dn_check_run *cr)
 		dn_free(cs->bad_msg);
 		dn_buf_release(&cs->tmp);
 		dn_buf_release(&cs->row);
+		dn_free(cs->sel);
 	}
 	dn_pool_free(cr->pool);
 	dn_free(cr->jobs);
@@ -643,6 +647,12 @@ static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 						      NULL;
 	if (c->kind == DN_CHK_REQUIRED_COLUMNS || c->kind == DN_CHK_SCHEMA)
 		miss = NULL;
+	cs->wcol1 = c->where && c->wlhs.column ? dn_schema_find(&b->schema, c->wlhs.column) : -1;
+	cs->wcol2 = c->where && c->wrhs.column ? dn_schema_find(&b->schema, c->wrhs.column) : -1;
+	if (!miss && c->where && c->wlhs.column && cs->wcol1 < 0)
+		miss = c->wlhs.column;
+	if (!miss && c->where && c->wrhs.column && cs->wcol2 < 0)
+		miss = c->wrhs.column;
 	if (c->kind == DN_CHK_UNIQUE_COMBINATION || c->kind == DN_CHK_DUPLICATE_PERCENT) {
 		int n = c->ncolumns ? c->ncolumns : b->schema.nfields;
 		cs->cols = dn_calloc((size_t)n + 1, sizeof *cs->cols);
@@ -715,6 +725,69 @@ static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
 	return 2;
 }
 
+/* A condition at row i: 1 true, 0 false, -1 when a side is null (neither true nor false, as
+ * in SQL). cl and cr are the columns of the sides that are columns. */
+static int cond_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
+		     const struct dn_check_operand *rhs, const struct dn_column *cl,
+		     const struct dn_column *crc, int64_t i)
+{
+	double a = 0, bb = 0;
+	struct dn_str ta = {"", 0}, tb = {"", 0};
+	int ka = operand(NULL, lhs, cl, crc, i, &a, &ta, &cs->tmp);
+	int kb = operand(NULL, rhs, crc, cl, i, &bb, &tb, &cs->tmp);
+	if (!ka || !kb)
+		return -1;
+	int r;
+	if (ka == 1 && kb == 1) {
+		r = a < bb ? -1 : a > bb ? 1 : 0;
+	} else {
+		/* text against text (or a number shown as text) */
+		char na[40], nb[40];
+		if (ka == 1) {
+			fmt_num(a, na, sizeof na);
+			ta = dn_str_cstr(na);
+		}
+		if (kb == 1) {
+			fmt_num(bb, nb, sizeof nb);
+			tb = dn_str_cstr(nb);
+		}
+		size_t m = ta.len < tb.len ? ta.len : tb.len;
+		r = m ? memcmp(ta.ptr, tb.ptr, m) : 0;
+		if (!r)
+			r = ta.len < tb.len ? -1 : ta.len > tb.len;
+	}
+	return cmp_holds(op, r);
+}
+
+/* `where:`: which rows of b the check looks at (sel[i] = 1), counted in cs->selected. */
+static int select_rows(struct cstate *cs, const struct dn_check *c, const struct dn_batch *b,
+		       const uint8_t **out)
+{
+	*out = NULL;
+	if (!c->where) {
+		cs->selected += b->nrows;
+		return 0;
+	}
+	if (b->nrows > cs->sel_cap) {
+		dn_free(cs->sel);
+		if (!(cs->sel = dn_malloc((size_t)b->nrows + 1)))
+			return DN_ENOMEM;
+		cs->sel_cap = b->nrows;
+	}
+	const struct dn_column *wl = cs->wcol1 >= 0 ? &b->columns[cs->wcol1] : NULL;
+	const struct dn_column *wr = cs->wcol2 >= 0 ? &b->columns[cs->wcol2] : NULL;
+	for (int64_t i = 0; i < b->nrows; i++) {
+		cs->sel[i] = cond_eval(cs, &c->wlhs, c->wop, &c->wrhs, wl, wr, i) == 1;
+		cs->selected += cs->sel[i];
+	}
+	*out = cs->sel;
+	return 0;
+}
+
+#define SKIP_UNSELECTED(i)                                                                         \
+	if (sel && !sel[i])                                                                        \
+	continue
+
 static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 {
 	const struct dn_check *c = &cr->s->checks[ci];
@@ -725,8 +798,11 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	const struct dn_column *col2 = cs->col2 >= 0 ? &b->columns[cs->col2] : NULL;
 	int64_t n = b->nrows;
 	double v;
+	const uint8_t *sel = NULL;
 	if (col)
 		cs->type = col->type;
+	if (dn_q_row_level(c->kind) && select_rows(cs, c, b, &sel) < 0)
+		return DN_ENOMEM;
 	switch (c->kind) {
 	case DN_CHK_ROW_COUNT:
 	case DN_CHK_REQUIRED_COLUMNS:
@@ -737,15 +813,18 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_MISSING_PERCENT:
 		if (!col->null_count && col->type != DN_FLOAT64)
 			break;
-		for (int64_t i = 0; i < n; i++)
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i)) {
 				cs->nulls++;
 				if (c->kind == DN_CHK_NOT_NULL)
 					MARK(i);
 			}
+		}
 		break;
 	case DN_CHK_UNIQUE:
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			if (col->type == DN_INT64) {
@@ -777,6 +856,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_UNIQUE_COMBINATION:
 	case DN_CHK_DUPLICATE_PERCENT:
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			int r = hset_add(&cs->set, row_key(b, cs->cols, cs->ncols, i));
 			if (r < 0)
 				return DN_ENOMEM;
@@ -791,6 +871,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_REGEX: {
 		struct dn_buf *t = &cs->tmp;
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			struct dn_str s;
@@ -809,6 +890,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	}
 	case DN_CHK_ACCEPTED_VALUES:
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			struct dn_str s = value_text(col, i, &cs->tmp);
@@ -824,6 +906,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_RANGE: {
 		int want_time = c->range_time;
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			if (!value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
@@ -834,6 +917,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	}
 	case DN_CHK_LENGTH:
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			struct dn_str t = value_text(col, i, &cs->tmp);
@@ -853,6 +937,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			!strcmp(c->format, "iso_date") ? 2 :
 							 3;
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			int ok;
@@ -873,12 +958,15 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	}
 	case DN_CHK_RELATIONSHIPS:
-		for (int64_t i = 0; i < n; i++)
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (!is_missing(col, i) && !hset_has(&cs->ref, value_key(col, i)))
 				MARK(i);
+		}
 		break;
 	case DN_CHK_ACCURACY:
 		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
 				continue;
 			const struct refval *rv = hmap_get(&cs->refmap, value_key(col, i));
@@ -902,32 +990,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	case DN_CHK_EXPRESSION:
 		for (int64_t i = 0; i < n; i++) {
-			double a = 0, bb = 0;
-			struct dn_str ta = {"", 0}, tb = {"", 0};
-			int ka = operand(cr, &c->lhs, col, col2, i, &a, &ta, &cs->tmp);
-			int kb = operand(cr, &c->rhs, col2, col, i, &bb, &tb, &cs->tmp);
-			if (!ka || !kb)
-				continue;
-			int r;
-			if (ka == 1 && kb == 1) {
-				r = a < bb ? -1 : a > bb ? 1 : 0;
-			} else {
-				/* text against text (or a number shown as text) */
-				char na[40], nb[40];
-				if (ka == 1) {
-					fmt_num(a, na, sizeof na);
-					ta = dn_str_cstr(na);
-				}
-				if (kb == 1) {
-					fmt_num(bb, nb, sizeof nb);
-					tb = dn_str_cstr(nb);
-				}
-				size_t m = ta.len < tb.len ? ta.len : tb.len;
-				r = m ? memcmp(ta.ptr, tb.ptr, m) : 0;
-				if (!r)
-					r = ta.len < tb.len ? -1 : ta.len > tb.len;
-			}
-			if (!cmp_holds(c->op, r))
+			SKIP_UNSELECTED(i);
+			if (cond_eval(cs, &c->lhs, c->op, &c->rhs, col, col2, i) == 0)
 				MARK(i);
 		}
 		break;
@@ -1418,7 +1482,7 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 			dn_q_judge_static(res, &cr->schema, cr->rows, r->target);
 			break;
 		case DN_CHK_NOT_NULL:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_MISSING_PERCENT:
 			dn_q_judge_percent(res,
@@ -1427,10 +1491,10 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 					   c->max, "missing", cs->nulls, cr->rows);
 			break;
 		case DN_CHK_UNIQUE:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_UNIQUE_COMBINATION:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_DUPLICATE_PERCENT:
 			dn_q_judge_percent(res,
@@ -1440,28 +1504,28 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 					   c->max, "duplicates", cs->failing, cr->rows);
 			break;
 		case DN_CHK_REGEX:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_ACCEPTED_VALUES:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_RANGE:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_LENGTH:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_FORMAT:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_RELATIONSHIPS:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_EXPRESSION:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_ACCURACY:
-			dn_q_judge_rows(res, cs->failing, cr->rows);
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
 			break;
 		case DN_CHK_RECONCILE:
 			dn_q_judge_reconcile(res, cs->sum, cs->other);

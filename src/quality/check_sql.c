@@ -143,9 +143,36 @@ static const char *other_table(const struct dn_check *c)
 	return c->other && !strncmp(c->other, "table:", 6) ? c->other + 6 : NULL;
 }
 
-/* The WHERE condition of the rows that break a row-level check, or 0 when this check does not
- * push down on this database. */
+/* A check's `where:` as SQL (a NULL side makes it not hold, as in the streaming run). */
+static void where_sql(const struct dn_check *c, struct dn_buf *w)
+{
+	dn_buf_putc(w, '(', NULL);
+	operand_sql(w, &c->wlhs);
+	dn_buf_printf(w, NULL, " %s ", op_sql(c->wop));
+	operand_sql(w, &c->wrhs);
+	dn_buf_putc(w, ')', NULL);
+}
+
+static int fail_where_base(struct sq *q, const struct dn_check *c, struct dn_buf *w);
+
+/* The WHERE condition of the rows that break a row-level check (within its `where:`), or 0 when
+ * this check does not push down on this database. */
 static int fail_where(struct sq *q, const struct dn_check *c, struct dn_buf *w)
+{
+	if (!fail_where_base(q, c, w))
+		return 0;
+	if (c->where && w->len) {
+		struct dn_buf t = DN_BUF_INIT;
+		dn_buf_printf(&t, NULL, "(%s) AND ", w->data);
+		where_sql(c, &t);
+		dn_buf_reset(w);
+		dn_buf_puts(w, t.data, NULL);
+		dn_buf_release(&t);
+	}
+	return 1;
+}
+
+static int fail_where_base(struct sq *q, const struct dn_check *c, struct dn_buf *w)
 {
 	dn_buf_reset(w);
 	switch (c->kind) {
@@ -373,11 +400,14 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			continue;
 		}
 		/* columns the check names must exist */
-		const char *names[4] = {c->column, c->kind == DN_CHK_ACCURACY ? c->key : NULL,
+		const char *names[6] = {c->column,
+					c->kind == DN_CHK_ACCURACY ? c->key : NULL,
 					c->kind == DN_CHK_EXPRESSION ? c->lhs.column : NULL,
-					c->kind == DN_CHK_EXPRESSION ? c->rhs.column : NULL};
+					c->kind == DN_CHK_EXPRESSION ? c->rhs.column : NULL,
+					c->where ? c->wlhs.column : NULL,
+					c->where ? c->wrhs.column : NULL};
 		const char *miss = NULL;
-		for (int k = 0; k < 4 && !miss; k++)
+		for (int k = 0; k < 6 && !miss; k++)
 			if (names[k] && dn_schema_find(sc, names[k]) < 0 &&
 			    c->kind != DN_CHK_REQUIRED_COLUMNS && c->kind != DN_CHK_SCHEMA)
 				miss = names[k];
@@ -399,7 +429,14 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			res->failing = (int64_t)v;
 			if (v > 0 && (rc = samples(&q, res, w.data, s->samples, err)) < 0)
 				goto out;
-			dn_q_judge_rows(res, res->failing, r->rows);
+			double rows = (double)r->rows;
+			if (c->where) {
+				dn_buf_reset(&w);
+				where_sql(c, &w);
+				if ((rc = count_where(&q, w.data, &rows, err)) < 0)
+					goto out;
+			}
+			dn_q_judge_rows(res, res->failing, (int64_t)rows);
 			continue;
 		}
 		dn_buf_reset(&q.sql);
@@ -418,34 +455,42 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 					dn_buf_puts(&g, ", ", NULL);
 				col(&g, c->ncolumns ? c->columns[k] : sc->fields[k].name);
 			}
+			struct dn_buf cond = DN_BUF_INIT; /* which rows count */
+			if (c->kind == DN_CHK_UNIQUE)
+				dn_buf_printf(&cond, NULL, "%s IS NOT NULL", g.data);
+			if (c->where && dn_q_row_level(c->kind)) {
+				if (cond.len)
+					dn_buf_puts(&cond, " AND ", NULL);
+				where_sql(c, &cond);
+			}
 			dn_buf_printf(
 				&q.sql, NULL,
 				"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM "
 				"%s%s%s GROUP BY %s) g",
-				q.t.data, c->kind == DN_CHK_UNIQUE ? " WHERE " : "",
-				c->kind == DN_CHK_UNIQUE ? g.data : "", g.data);
-			if (c->kind == DN_CHK_UNIQUE) {
-				/* WHERE c IS NOT NULL */
-				dn_buf_reset(&q.sql);
-				dn_buf_printf(
-					&q.sql, NULL,
-					"SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT "
-					"COUNT(*) AS n FROM %s WHERE %s IS NOT NULL GROUP BY %s) g",
-					q.t.data, g.data, g.data);
-			}
+				q.t.data, cond.len ? " WHERE " : "", cond.len ? cond.data : "",
+				g.data);
 			rc = sql_value(&q, q.sql.data, 0, &v, &isnull, err);
 			if (rc == 0 && c->kind != DN_CHK_DUPLICATE_PERCENT && v > 0) {
 				/* samples: rows of the repeated values */
 				dn_buf_reset(&w);
 				dn_buf_printf(&w, NULL,
-					      "(%s) IN (SELECT %s FROM %s GROUP BY %s HAVING "
-					      "COUNT(*) > 1)",
-					      g.data, g.data, q.t.data, g.data);
+					      "%s%s(%s) IN (SELECT %s FROM %s%s%s GROUP BY %s "
+					      "HAVING COUNT(*) > 1)",
+					      cond.len ? cond.data : "", cond.len ? " AND " : "",
+					      g.data, g.data, q.t.data, cond.len ? " WHERE " : "",
+					      cond.len ? cond.data : "", g.data);
 				if (!q.pg && n > 1)
 					dn_buf_reset(&w); /* SQLite: no row values in IN */
 				if (w.len)
 					rc = samples(&q, res, w.data, s->samples, err);
 			}
+			double rows = (double)r->rows;
+			if (rc == 0 && c->where && c->kind != DN_CHK_DUPLICATE_PERCENT) {
+				dn_buf_reset(&cond);
+				where_sql(c, &cond);
+				rc = count_where(&q, cond.data, &rows, err);
+			}
+			dn_buf_release(&cond);
 			dn_buf_release(&g);
 			if (rc < 0)
 				goto out;
@@ -455,7 +500,7 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 						   r->rows);
 			} else {
 				res->failing = (int64_t)v;
-				dn_q_judge_rows(res, res->failing, r->rows);
+				dn_q_judge_rows(res, res->failing, (int64_t)rows);
 			}
 			break;
 		}

@@ -279,6 +279,9 @@ struct dn_check {
 	struct dn_check_operand lhs, rhs; /* expression */
 	enum dn_cmp_op op;
 	const char *condition; /* expression as written */
+	const char *where;     /* row-level checks: only rows where this holds are checked */
+	struct dn_check_operand wlhs, wrhs;
+	enum dn_cmp_op wop;
 	double max_change_pct; /* anomaly: change against the previous run (-1 = unused) */
 	double stddevs;        /* anomaly: k standard deviations of the window (-1 = unused) */
 	int window;            /* anomaly: runs of history considered (10) */

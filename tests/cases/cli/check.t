@@ -116,6 +116,21 @@ Failing rows go to a quarantine file with the checks they failed; a clean run wr
   $ printf 'checks:\n  - not_null: id\n' > $TMP/clean.yaml && dunya -q check quality/orders.csv --suite $TMP/clean.yaml --quarantine $TMP/none.csv > /dev/null; ls $TMP/none.csv 2>&1 | sed "s#$TMP#TMP#"
   ls: cannot access 'TMP/none.csv': No such file or directory
 
+`where:` limits a row-level check to the rows where a condition holds (dbt's `where`, Soda's
+filter); the percentages are of those rows.
+
+  $ dunya -q check quality/orders.csv --suite quality/where.yaml
+  where on quality/orders.csv: 4 rows
+    pass    not_null(email): 0 (expected failing rows = 0)
+    fail    end_date_small_orders: 1 (expected failing rows = 0) - 1 of 3 rows (33.33%) are null
+            {"_row": 4, "id": 3, "customer_id": 99, "status": "paid", "amount": 20.0, "email": "c@example.com", "start_date": "2024-01-04", "end_date": null, "updated_at": "2024-01-29T00:00:00Z", "sku": "ABC-4"}
+    pass    unique(id): 0 (expected failing rows = 0)
+    pass    range(amount): 1 (expected failing rows <= 50%)
+    pass    accepted_values(status): 0 (expected failing rows = 0)
+    fail    bad_where - no column 'nope' in quality/orders.csv
+  6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
+  [1]
+
 Bad suites: every problem at file:line:column, with suggestions; exit 2.
 
   $ printf 'suite: bad\nchecks:\n  - not_nul: id\n  - unique: {colum: id}\n  - regex: {column: sku, pattern: "a(("}\n  - range: {column: amount, min: low}\n  - anomaly: {metric: rowcount, stddevs: 3}\n  - row_count: {}\n  - accepted_values: {column: status, values: paid, severity: fatal}\nchekcs: 1\n' > $TMP/bad.yaml && cd $TMP && dunya check $OLDPWD/quality/orders.csv --suite bad.yaml

@@ -45,4 +45,16 @@ and formats run in the database too; only arrival delays and references to files
   $ cd quality && dunya -q check "$(head -1 $TMP/pg)" --table orders --suite pass.yaml --now 2024-02-01 | tail -1
   21 checks: 21 passed, 0 warned, 0 failed, 0 skipped; score 100.0%
 
+  $ dunya -q check "$(head -1 $TMP/pg)" --suite quality/where.yaml
+  where on orders: 4 rows (checked in the database)
+    pass    not_null(email): 0 (expected failing rows = 0)
+    fail    end_date_small_orders: 1 (expected failing rows = 0) - 1 of 3 rows (33.33%) are null
+            {"id": 3, "customer_id": 99, "status": "paid", "amount": 20.0, "email": "c@example.com", "start_date": "2024-01-04", "end_date": null, "updated_at": "2024-01-29T00:00:00Z", "sku": "ABC-4"}
+    pass    unique(id): 0 (expected failing rows = 0)
+    pass    range(amount): 1 (expected failing rows <= 50%)
+    pass    accepted_values(status): 0 (expected failing rows = 0)
+    fail    bad_where - no column 'nope' in orders
+  6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
+  [1]
+
   $ ../../pg-server stop "$(sed -n 2p $TMP/pg)"

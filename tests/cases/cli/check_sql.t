@@ -45,6 +45,20 @@ references to files) reads the rows, once for all of them. The results match the
   $ cd quality && dunya -q check sqlite://$TMP/w.db --table customers --suite pass.yaml --now 2024-02-01 --json | grep -o '"pushdown": [a-z]*'
   "pushdown": true
 
+The same `where:` filters, in the database:
+
+  $ dunya -q check sqlite://$TMP/w.db --suite quality/where.yaml
+  where on orders: 4 rows (checked in the database)
+    pass    not_null(email): 0 (expected failing rows = 0)
+    fail    end_date_small_orders: 1 (expected failing rows = 0) - 1 of 3 rows (33.33%) are null
+            {"id": 3, "customer_id": 99, "status": "paid", "amount": 20.0, "email": "c@example.com", "start_date": "2024-01-04", "end_date": null, "updated_at": "2024-01-29T00:00:00.000000Z", "sku": "ABC-4"}
+    pass    unique(id): 0 (expected failing rows = 0)
+    pass    range(amount): 1 (expected failing rows <= 50%)
+    pass    accepted_values(status): 0 (expected failing rows = 0)
+    fail    bad_where - no column 'nope' in orders
+  6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
+  [1]
+
 A missing table is an error of the database; a table needs a warehouse.
 
   $ cd quality && dunya -q check sqlite://$TMP/w.db --table nope --suite sql.yaml
