@@ -235,6 +235,17 @@ static inline struct dn_str value_text(const struct dn_column *c, int64_t i, str
 	return dn_str_make(buf->data ? buf->data : "", buf->len);
 }
 
+/* A cheap key for short texts (accepted values): the length and the first and last 3 bytes.
+ * Equal keys are then compared in full. */
+static inline uint64_t short_key(const char *p, size_t n)
+{
+	uint64_t k = (uint64_t)(n & 0xffff) << 48;
+	for (size_t i = 0; i < 3 && i < n; i++)
+		k |= (uint64_t)(unsigned char)p[i] << (8 * i) |
+		     (uint64_t)(unsigned char)p[n - 1 - i] << (24 + 8 * i);
+	return k;
+}
+
 static size_t utf8_len(struct dn_str s)
 {
 	size_t n = 0;
@@ -243,22 +254,25 @@ static size_t utf8_len(struct dn_str s)
 	return n;
 }
 
+/* local@domain.tld: one '@' after at least one character, a '.' in the domain neither first
+ * nor last, no spaces or control characters. One pass. */
 static int is_email(struct dn_str s)
 {
-	const char *at = memchr(s.ptr, '@', s.len);
-	if (!at || at == s.ptr)
-		return 0;
-	const char *d = at + 1, *e = s.ptr + s.len;
-	if (d >= e || memchr(d, '@', (size_t)(e - d)))
-		return 0;
-	for (size_t i = 0; i < s.len; i++)
-		if ((unsigned char)s.ptr[i] <= ' ')
+	size_t at = SIZE_MAX, dot = SIZE_MAX;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char ch = (unsigned char)s.ptr[i];
+		if (ch <= ' ')
 			return 0;
-	const char *dot = NULL;
-	for (const char *q = d; q < e; q++)
-		if (*q == '.')
-			dot = q;
-	return dot && dot > d && dot < e - 1 && d[0] != '.';
+		if (ch == '@') {
+			if (at != SIZE_MAX)
+				return 0;
+			at = i;
+		} else if (ch == '.' && at != SIZE_MAX) {
+			dot = i;
+		}
+	}
+	return at != SIZE_MAX && at > 0 && dot != SIZE_MAX && dot > at + 1 && dot + 1 < s.len &&
+	       s.ptr[at + 1] != '.';
 }
 
 static int is_url(struct dn_str s)
@@ -506,11 +520,14 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 		cs->max = -INFINITY;
 		cr->any_row_level |= dn_q_row_level(c->kind);
 		if (c->kind == DN_CHK_ACCEPTED_VALUES) {
-			cs->accepted = dn_calloc((size_t)c->nvalues, sizeof *cs->accepted);
+			/* keys, then lengths */
+			cs->accepted = dn_calloc(2 * (size_t)c->nvalues, sizeof *cs->accepted);
 			if (!cs->accepted)
 				goto nomem;
-			for (int k = 0; k < c->nvalues; k++)
-				cs->accepted[k] = dn_hash64(c->values[k], strlen(c->values[k]), 7);
+			for (int k = 0; k < c->nvalues; k++) {
+				cs->accepted[k] = short_key(c->values[k], strlen(c->values[k]));
+				cs->accepted[c->nvalues + k] = strlen(c->values[k]);
+			}
 		}
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
 		    c->kind == DN_CHK_RECONCILE) {
@@ -894,11 +911,12 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			if (is_missing(col, i))
 				continue;
 			struct dn_str s = value_text(col, i, &cs->tmp);
-			uint64_t h = dn_hash64(s.ptr, s.len, 7);
+			uint64_t h = short_key(s.ptr, s.len);
 			int ok = 0;
 			for (int k = 0; k < c->nvalues && !ok; k++)
-				ok = h == cs->accepted[k] && !memcmp(s.ptr, c->values[k], s.len) &&
-				     !c->values[k][s.len];
+				ok = h == cs->accepted[k] &&
+				     s.len == cs->accepted[c->nvalues + k] &&
+				     !memcmp(s.ptr, c->values[k], s.len);
 			if (!ok)
 				MARK(i);
 		}
@@ -1005,6 +1023,14 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				cs->sum += v;
 		break;
 	case DN_CHK_FRESHNESS:
+		if (col->type == DN_TIMESTAMP) {
+			for (int64_t i = 0; i < n; i++) {
+				int64_t x = dn_column_i64(col, i);
+				if (!dn_column_is_null(col, i) && (!cs->has_tmax || x > cs->tmax))
+					cs->tmax = x, cs->has_tmax = 1;
+			}
+			break;
+		}
 		for (int64_t i = 0; i < n; i++) {
 			if (is_missing(col, i) || !value_num(col, i, 1, &v))
 				continue;
