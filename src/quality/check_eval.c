@@ -254,25 +254,37 @@ static size_t utf8_len(struct dn_str s)
 	return n;
 }
 
+/* Does s hold a byte <= ' ' (space or a control character)? Eight bytes at a time: a byte
+ * below 0x21 borrows when 0x21 is subtracted and had its top bit clear (bytes of UTF-8
+ * sequences have it set and never count). */
+static int has_space(const char *p, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		if ((x - ones * 0x21) & ~x & highs)
+			return 1;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] <= ' ')
+			return 1;
+	return 0;
+}
+
 /* local@domain.tld: one '@' after at least one character, a '.' in the domain neither first
- * nor last, no spaces or control characters. One pass. */
+ * nor last, no spaces or control characters. */
 static int is_email(struct dn_str s)
 {
-	size_t at = SIZE_MAX, dot = SIZE_MAX;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char ch = (unsigned char)s.ptr[i];
-		if (ch <= ' ')
-			return 0;
-		if (ch == '@') {
-			if (at != SIZE_MAX)
-				return 0;
-			at = i;
-		} else if (ch == '.' && at != SIZE_MAX) {
-			dot = i;
-		}
-	}
-	return at != SIZE_MAX && at > 0 && dot != SIZE_MAX && dot > at + 1 && dot + 1 < s.len &&
-	       s.ptr[at + 1] != '.';
+	const char *at = memchr(s.ptr, '@', s.len);
+	if (!at || at == s.ptr)
+		return 0;
+	const char *d = at + 1, *e = s.ptr + s.len;
+	if (d >= e || *d == '.' || memchr(d, '@', (size_t)(e - d)))
+		return 0;
+	const char *dot = memrchr(d, '.', (size_t)(e - d));
+	return dot && dot > d && dot < e - 1 && !has_space(s.ptr, s.len);
 }
 
 static int is_url(struct dn_str s)

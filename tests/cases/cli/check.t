@@ -131,6 +131,18 @@ filter); the percentages are of those rows.
   6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
   [1]
 
+Formats on their edge cases: an email has one '@' after something, a dot inside its domain and
+no spaces; a URL a known scheme and a host; ISO dates and timestamps are read as dunya reads
+them (a day that does not exist fails).
+
+  $ printf 'e,u,d\na@b.co,http://x.org/p?q=1,2024-02-29\n"a b@c.de",https:///nohost,2023-02-29\n@b.co,ftp://h,2024-1-5\na@.co,mailto:x@y.z,2024-01-05T10:00:00\na@b.,HTTP://UP.CASE,\na@b@c.d,s3://bucket/key,20240105\n\xc3\xbc@\xc3\xa9.de,http://a b,2024-12-31\n' > $TMP/f.csv && printf 'samples: 0\nchecks:\n  - format: {column: e, format: email}\n  - format: {column: u, format: url}\n  - format: {column: d, format: iso_date}\n  - format: {column: d, format: iso_timestamp, name: d_is_time}\n' > $TMP/f.yaml && dunya -q check $TMP/f.csv --suite $TMP/f.yaml --all-strings | sed "s#$TMP#TMP#"
+  f on TMP/f.csv: 7 rows
+    fail    format(e): 5 (expected failing rows = 0) - 5 of 7 rows (71.43%) are not in the format
+    fail    format(u): 3 (expected failing rows = 0) - 3 of 7 rows (42.86%) are not in the format
+    fail    format(d): 4 (expected failing rows = 0) - 4 of 7 rows (57.14%) are not in the format
+    fail    d_is_time: 3 (expected failing rows = 0) - 3 of 7 rows (42.86%) are not in the format
+  4 checks: 0 passed, 0 warned, 4 failed, 0 skipped; score 0.0%
+
 Bad suites: every problem at file:line:column, with suggestions; exit 2.
 
   $ printf 'suite: bad\nchecks:\n  - not_nul: id\n  - unique: {colum: id}\n  - regex: {column: sku, pattern: "a(("}\n  - range: {column: amount, min: low}\n  - anomaly: {metric: rowcount, stddevs: 3}\n  - row_count: {}\n  - accepted_values: {column: status, values: paid, severity: fatal}\nchekcs: 1\n' > $TMP/bad.yaml && cd $TMP && dunya check $OLDPWD/quality/orders.csv --suite bad.yaml
