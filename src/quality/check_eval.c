@@ -347,8 +347,10 @@ struct cstate {
 	int has_ext;
 	struct hset set, ref;
 	struct hmap refmap;
-	uint64_t *accepted; /* hashes of the accepted values' text */
-	double other;       /* reconcile: the other side's count or sum */
+	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
+	int *acc_tab;       /* accepted values by key */
+	size_t acc_mask;
+	double other; /* reconcile: the other side's count or sum */
 	int64_t tmax, dmax;
 	int has_tmax, has_dmax;
 	enum dn_type type;
@@ -536,9 +538,22 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 			cs->accepted = dn_calloc(2 * (size_t)c->nvalues, sizeof *cs->accepted);
 			if (!cs->accepted)
 				goto nomem;
+			/* an open-addressing table of the values' indexes, at most half full */
+			size_t cap = 4;
+			while (cap < 2 * (size_t)c->nvalues)
+				cap *= 2;
+			cs->acc_mask = cap - 1;
+			if (!(cs->acc_tab = dn_malloc(cap * sizeof *cs->acc_tab)))
+				goto nomem;
+			for (size_t j = 0; j < cap; j++)
+				cs->acc_tab[j] = -1;
 			for (int k = 0; k < c->nvalues; k++) {
 				cs->accepted[k] = short_key(c->values[k], strlen(c->values[k]));
 				cs->accepted[c->nvalues + k] = strlen(c->values[k]);
+				size_t j = dn_hash_u64(cs->accepted[k]) & cs->acc_mask;
+				while (cs->acc_tab[j] >= 0)
+					j = (j + 1) & cs->acc_mask;
+				cs->acc_tab[j] = k;
 			}
 		}
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
@@ -567,6 +582,7 @@ void dn_check_run_free(struct dn_check_run *cr)
 		hset_release(&cs->ref);
 		dn_free(cs->refmap.slot);
 		dn_free(cs->accepted);
+		dn_free(cs->acc_tab);
 		dn_free(cs->cols);
 		for (int k = 0; k < cs->nsamples; k++)
 			dn_free(cs->samples[k]);
@@ -925,10 +941,13 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			struct dn_str s = value_text(col, i, &cs->tmp);
 			uint64_t h = short_key(s.ptr, s.len);
 			int ok = 0;
-			for (int k = 0; k < c->nvalues && !ok; k++)
+			for (size_t j = dn_hash_u64(h) & cs->acc_mask; cs->acc_tab[j] >= 0 && !ok;
+			     j = (j + 1) & cs->acc_mask) {
+				int k = cs->acc_tab[j];
 				ok = h == cs->accepted[k] &&
 				     s.len == cs->accepted[c->nvalues + k] &&
 				     !memcmp(s.ptr, c->values[k], s.len);
+			}
 			if (!ok)
 				MARK(i);
 		}
