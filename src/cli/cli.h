@@ -26,7 +26,7 @@ extern const struct dn_cmd dn_cmd_scheduler, dn_cmd_trigger;
 extern const struct dn_cmd dn_cmd_runs, dn_cmd_status, dn_cmd_logs, dn_cmd_pause, dn_cmd_unpause,
 	dn_cmd_backfill;
 extern const struct dn_cmd dn_cmd_load, dn_cmd_sql, dn_cmd_lake, dn_cmd_models;
-extern const struct dn_cmd dn_cmd_profile;
+extern const struct dn_cmd dn_cmd_profile, dn_cmd_check;
 /* --project DIR (a global option), or NULL: commands then find the project by walking up. */
 extern const char *dn_cli_project;
 

@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../quality/quality.h"
 #include "cli.h"
 
 static const struct dn_cmd *commands[] = {
 	&dn_cmd_schema, &dn_cmd_head, &dn_cmd_convert, &dn_cmd_count, &dn_cmd_profile,
-	&dn_cmd_version,
+	&dn_cmd_check, &dn_cmd_version,
 	&dn_cmd_cron,
 	&dn_cmd_init, &dn_cmd_validate,
 	&dn_cmd_run, &dn_cmd_trigger, &dn_cmd_backfill, &dn_cmd_clear, &dn_cmd_scheduler,
@@ -43,6 +44,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	int i = 1;
+	dn_quality_register_tasks(NULL);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (dn_cli_is_help(a)) {

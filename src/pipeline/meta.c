@@ -15,7 +15,7 @@
 
 #include "pipeline.h"
 
-#define SCHEMA_VERSION 3 /* 2: task_instances.pool; 3: bookmarks */
+#define SCHEMA_VERSION 4 /* 2: task_instances.pool; 3: bookmarks; 4: quality history */
 
 /* Prepared statements are kept per handle, keyed by the address of their SQL text (every
  * statement here is a string literal): preparing costs more than running most of them. */
@@ -168,7 +168,14 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS outputs(run INTEGER NOT NULL, task TEXT NOT NULL,"
 	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run, task, key));"
 	"CREATE TABLE IF NOT EXISTS bookmarks(pipeline TEXT NOT NULL, task TEXT NOT NULL,"
-	" value TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(pipeline, task));";
+	" value TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(pipeline, task));"
+	"CREATE TABLE IF NOT EXISTS quality_history(suite TEXT NOT NULL, target TEXT NOT NULL,"
+	" check_name TEXT NOT NULL, at INTEGER NOT NULL, value REAL, status TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS quality_history_by_check"
+	" ON quality_history(suite, target, check_name, at);"
+	"CREATE TABLE IF NOT EXISTS quality_reports(suite TEXT NOT NULL, target TEXT NOT NULL,"
+	" at INTEGER NOT NULL, status TEXT NOT NULL, score REAL, json_path TEXT, html_path TEXT,"
+	" pipeline TEXT, task TEXT, run_id TEXT);";
 
 int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 {
@@ -210,7 +217,7 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 		goto fail;
 	}
 	if (version == 0 &&
-	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '3')", err)) < 0) {
+	    (rc = exec_sql(m, "INSERT INTO dunya_meta VALUES('schema', '4')", err)) < 0) {
 		exec_sql(m, "ROLLBACK", NULL);
 		goto fail;
 	}
@@ -224,6 +231,12 @@ int dn_meta_open(struct dn_meta **out, const char *path, struct dn_error *err)
 	/* Version 2 stores lack bookmarks; schema_sql above has just created the table. */
 	if ((version == 1 || version == 2) &&
 	    (rc = exec_sql(m, "UPDATE dunya_meta SET value='3' WHERE key='schema'", err)) < 0) {
+		exec_sql(m, "ROLLBACK", NULL);
+		goto fail;
+	}
+	/* Version 3 stores lack the quality tables; schema_sql above has just created them. */
+	if (version >= 1 && version <= 3 &&
+	    (rc = exec_sql(m, "UPDATE dunya_meta SET value='4' WHERE key='schema'", err)) < 0) {
 		exec_sql(m, "ROLLBACK", NULL);
 		goto fail;
 	}
@@ -727,4 +740,146 @@ int dn_meta_attempt_pid(struct dn_meta *m, int64_t run, const char *task, int tr
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(m, err, "reading an attempt");
 	return rc == SQLITE_ROW && *pid > 0;
+}
+
+int dn_meta_quality_add(struct dn_meta *m, const char *suite, const char *target, const char *check,
+			int64_t at, int has_value, double value, const char *status,
+			struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err, "INSERT INTO quality_history VALUES(?,?,?,?,?,?)", "sssi",
+				suite, target, check, at);
+	if (!st)
+		return DN_EIO;
+	if ((has_value ? sqlite3_bind_double(st, 5, value) : sqlite3_bind_null(st, 5)) !=
+		    SQLITE_OK ||
+	    sqlite3_bind_text(st, 6, status, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		release(m, st);
+		return db_error(m, err, "binding a value");
+	}
+	int rc = step_done(m, st, err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_quality_history(struct dn_meta *m, const char *suite, const char *target,
+			    const char *check, int64_t before, int limit, double **values,
+			    int64_t **ats, int *n, struct dn_error *err)
+{
+	*values = NULL;
+	*ats = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT at, value FROM quality_history WHERE suite=? AND target=? "
+				"AND check_name=? AND at<=? AND value IS NOT NULL "
+				"ORDER BY at DESC, rowid DESC LIMIT ?",
+				"sssii", suite, target, check, before, (int64_t)limit);
+	if (!st)
+		return DN_EIO;
+	double *v = dn_calloc((size_t)(limit > 0 ? limit : 1), sizeof *v);
+	int64_t *a = dn_calloc((size_t)(limit > 0 ? limit : 1), sizeof *a);
+	int k = 0, rc;
+	if (!v || !a) {
+		release(m, st);
+		dn_free(v);
+		dn_free(a);
+		return dn_error_set(err, DN_ENOMEM, "out of memory reading quality history");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < limit) {
+		a[k] = sqlite3_column_int64(st, 0);
+		v[k++] = sqlite3_column_double(st, 1);
+	}
+	release(m, st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		dn_free(v);
+		dn_free(a);
+		return db_error(m, err, "reading quality history");
+	}
+	for (int i = 0; i < k / 2; i++) { /* oldest first */
+		double tv = v[i];
+		int64_t ta = a[i];
+		v[i] = v[k - 1 - i];
+		a[i] = a[k - 1 - i];
+		v[k - 1 - i] = tv;
+		a[k - 1 - i] = ta;
+	}
+	*values = v;
+	*ats = a;
+	*n = k;
+	return 0;
+}
+
+int dn_meta_quality_report_add(struct dn_meta *m, const struct dn_meta_quality_report *q,
+			       struct dn_error *err)
+{
+	sqlite3_stmt *st = prep(m, err,
+				"INSERT INTO quality_reports VALUES(?,?,?,?,NULL,?,?,?,?,?)",
+				"ssissssss", q->suite, q->target, q->at, q->status, q->json_path,
+				q->html_path, q->pipeline, q->task, q->run_id);
+	if (!st)
+		return DN_EIO;
+	if (sqlite3_bind_double(st, 5, q->score) != SQLITE_OK) {
+		release(m, st);
+		return db_error(m, err, "binding a value");
+	}
+	int rc = step_done(m, st, err);
+	return rc < 0 ? rc : 0;
+}
+
+int dn_meta_quality_reports(struct dn_meta *m, int limit, struct dn_meta_quality_report **rows,
+			    int *n, struct dn_error *err)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *st = prep(m, err,
+				"SELECT suite, target, at, status, score, json_path, html_path,"
+				" pipeline, task, run_id FROM quality_reports"
+				" ORDER BY at DESC, rowid DESC LIMIT ?",
+				"i", (int64_t)(limit > 0 ? limit : 1000000));
+	if (!st)
+		return DN_EIO;
+	struct dn_meta_quality_report *v = NULL;
+	int k = 0, cap = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct dn_meta_quality_report *nv = dn_realloc(v, (size_t)cap * sizeof *v);
+			if (!nv) {
+				release(m, st);
+				dn_free(v);
+				return dn_error_set(err, DN_ENOMEM,
+						    "out of memory listing reports");
+			}
+			v = nv;
+		}
+		struct dn_meta_quality_report *q = &v[k++];
+		memset(q, 0, sizeof *q);
+		copy_text(q->suite_buf, sizeof q->suite_buf, sqlite3_column_text(st, 0));
+		copy_text(q->target_buf, sizeof q->target_buf, sqlite3_column_text(st, 1));
+		q->at = sqlite3_column_int64(st, 2);
+		copy_text(q->status_buf, sizeof q->status_buf, sqlite3_column_text(st, 3));
+		q->score = sqlite3_column_double(st, 4);
+		copy_text(q->json_buf, sizeof q->json_buf, sqlite3_column_text(st, 5));
+		copy_text(q->html_buf, sizeof q->html_buf, sqlite3_column_text(st, 6));
+		copy_text(q->pipeline_buf, sizeof q->pipeline_buf, sqlite3_column_text(st, 7));
+		copy_text(q->task_buf, sizeof q->task_buf, sqlite3_column_text(st, 8));
+		copy_text(q->run_buf, sizeof q->run_buf, sqlite3_column_text(st, 9));
+	}
+	release(m, st);
+	if (rc != SQLITE_DONE) {
+		dn_free(v);
+		return db_error(m, err, "listing quality reports");
+	}
+	for (int i = 0; i < k; i++) {
+		struct dn_meta_quality_report *q = &v[i];
+		q->suite = q->suite_buf;
+		q->target = q->target_buf;
+		q->status = q->status_buf;
+		q->json_path = q->json_buf;
+		q->html_path = q->html_buf;
+		q->pipeline = q->pipeline_buf;
+		q->task = q->task_buf;
+		q->run_id = q->run_buf;
+	}
+	*rows = v;
+	*n = k;
+	return 0;
 }

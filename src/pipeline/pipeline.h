@@ -356,6 +356,31 @@ int dn_meta_run_params(struct dn_meta *m, int64_t run, char **json, struct dn_er
 int dn_meta_tasks_list(struct dn_meta *m, int64_t run, struct dn_meta_task **rows, int *n,
 		       struct dn_error *err);
 
+/* Quality history: the observed value of each check of a suite on a target at each run
+ * (value absent when the check could not measure it). history returns the newest `limit`
+ * values recorded before `before` (µs UTC), oldest first, as two arrays of *n entries for the
+ * caller to dn_free. */
+int dn_meta_quality_add(struct dn_meta *m, const char *suite, const char *target,
+			const char *check, int64_t at, int has_value, double value,
+			const char *status, struct dn_error *err);
+int dn_meta_quality_history(struct dn_meta *m, const char *suite, const char *target,
+			    const char *check, int64_t before, int limit, double **values,
+			    int64_t **ats, int *n, struct dn_error *err);
+
+/* The index of quality reports written by quality tasks. Listing gives newest first, at most
+ * limit (0 = all), in an array for the caller to dn_free (the pointers point into each row). */
+struct dn_meta_quality_report {
+	const char *suite, *target, *status, *json_path, *html_path, *pipeline, *task, *run_id;
+	int64_t at;
+	double score;
+	char suite_buf[128], target_buf[512], status_buf[16], json_buf[512], html_buf[512];
+	char pipeline_buf[128], task_buf[128], run_buf[160];
+};
+int dn_meta_quality_report_add(struct dn_meta *m, const struct dn_meta_quality_report *q,
+			       struct dn_error *err);
+int dn_meta_quality_reports(struct dn_meta *m, int limit, struct dn_meta_quality_report **rows,
+			    int *n, struct dn_error *err);
+
 /* Paused pipelines create no new runs. */
 int dn_meta_pipeline_set_paused(struct dn_meta *m, const char *pipeline, int paused,
 				struct dn_error *err);
@@ -680,12 +705,33 @@ struct dn_task_check {
 	struct dn_problems *problems;
 };
 
+/* What a task type that runs in the runner's process (a `run` callback) is given: the project,
+ * the metadata store, the task and its run. */
+struct dn_task_ctx {
+	struct dn_project *project;
+	struct dn_meta *meta;
+	const struct dn_pipeline *pipeline;
+	const struct dn_task *task;
+	const char *run_id;
+	int64_t interval_start, interval_end; /* the run's data interval (µs UTC) */
+	void *impl;                           /* the runner's */
+};
+
 struct dn_task_type {
 	const char *name;
 	const char *summary;
 	const char *const *params;                    /* NULL-terminated; NULL = takes no params */
 	void (*check)(const struct dn_task_check *c); /* may be NULL */
+	/* Run the task in the runner's process: 1 success, 0 failure with a reason in why (then
+	 * err is clear). NULL for the built-in types, which the runner knows itself. */
+	int (*run)(const struct dn_task_ctx *c, char *why, size_t whylen, struct dn_error *err);
 };
+
+/* For run callbacks: param key of the task rendered (templates), as render does for built-in
+ * types; *present 0 when absent. And a line in the task's log (`::output k=v` publishes). */
+int dn_task_ctx_param(const struct dn_task_ctx *c, const char *key, struct dn_buf *out,
+		      int *present, struct dn_error *err);
+void dn_task_ctx_log(const struct dn_task_ctx *c, const char *fmt, ...) DN_PRINTF(2, 3);
 
 #define DN_TASK_TYPES_MAX 128
 

@@ -1284,6 +1284,39 @@ out:
 	return ok;
 }
 
+/* ---- task types registered by later modules (quality, ...) run through their callback ---- */
+
+int dn_task_ctx_param(const struct dn_task_ctx *c, const char *key, struct dn_buf *out,
+		      int *present, struct dn_error *err)
+{
+	struct rt *r = c->impl;
+	return render_param(r, (size_t)(c->task - r->pl->tasks), key, out, present, err);
+}
+
+void dn_task_ctx_log(const struct dn_task_ctx *c, const char *fmt, ...)
+{
+	struct rt *r = c->impl;
+	char line[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_line(&r->t[c->task - r->pl->tasks], "%s", line);
+}
+
+static int run_registered(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	struct dn_task_ctx c = {r->proj,   r->meta,     r->pl,     &r->pl->tasks[ti],
+				r->run_id, r->start_us, r->end_us, r};
+	int ok = r->pl->tasks[ti].type->run(&c, why, whylen, err);
+	if (ok < 0) {
+		dn_error_format(err, why, whylen);
+		dn_error_clear(err);
+		ok = 0;
+	}
+	return ok;
+}
+
 static int sensor_found(const char *pattern)
 {
 	glob_t g;
@@ -1399,6 +1432,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 		t->next_poke_mono = t->started_mono; /* poke at once */
 		log_line(t, "waiting for %s", t->sensor_path);
 		return 0;
+	}
+	if (task->type && task->type->run) {
+		why[0] = 0;
+		int ok = run_registered(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	/* shell */
 	struct dn_buf cmd = DN_BUF_INIT, cwd = DN_BUF_INIT, val = DN_BUF_INIT;

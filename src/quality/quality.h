@@ -214,4 +214,256 @@ double dn_stat_chi2_sf(double x, double k);            /* chi-square: P(X > x) *
 double dn_stat_norm_sf(double z);                      /* standard normal: P(Z > z) */
 double dn_stat_kolmogorov_sf(double lambda);           /* Kolmogorov's limit: P(K > lambda) */
 
+/* ---------------------------------------------------------------------------------------------
+ * Checks. A suite is a YAML file of checks (docs/quality.md has the reference): each check has
+ * a kind, a dimension, a severity (warn or error) and its own keys. A check run evaluates every
+ * check of a suite over one stream of batches (one pass: each check keeps an accumulator), or
+ * pushes them down to a warehouse as SQL (dn_check_run_sql), and gives one result per check:
+ * pass, warn (a failed warn-level check), fail (a failed error-level check) or skipped.
+ *
+ * Uses: core, data, formats, store (quarantine, references, pushdown), extract (URLs), pipeline
+ * (YAML, the metadata store for history). */
+enum dn_check_kind {
+	DN_CHK_ROW_COUNT = 1,
+	DN_CHK_NOT_NULL,
+	DN_CHK_MISSING_PERCENT,
+	DN_CHK_REQUIRED_COLUMNS,
+	DN_CHK_UNIQUE,
+	DN_CHK_UNIQUE_COMBINATION,
+	DN_CHK_DUPLICATE_PERCENT,
+	DN_CHK_TYPE,
+	DN_CHK_REGEX,
+	DN_CHK_ACCEPTED_VALUES,
+	DN_CHK_RANGE,
+	DN_CHK_LENGTH,
+	DN_CHK_FORMAT,
+	DN_CHK_SCHEMA,
+	DN_CHK_RELATIONSHIPS,
+	DN_CHK_EXPRESSION,
+	DN_CHK_RECONCILE,
+	DN_CHK_ACCURACY,
+	DN_CHK_FRESHNESS,
+	DN_CHK_ARRIVAL_DELAY,
+	DN_CHK_ANOMALY,
+	DN_CHK_NKINDS
+};
+
+enum dn_dimension {
+	DN_DIM_COMPLETENESS = 0,
+	DN_DIM_UNIQUENESS,
+	DN_DIM_VALIDITY,
+	DN_DIM_CONSISTENCY,
+	DN_DIM_ACCURACY,
+	DN_DIM_TIMELINESS,
+	DN_DIM_ANOMALIES,
+	DN_NDIMS
+};
+
+enum dn_severity { DN_SEV_WARN = 1, DN_SEV_ERROR };
+enum dn_check_status { DN_CHECK_PASS = 0, DN_CHECK_WARN, DN_CHECK_FAIL, DN_CHECK_SKIPPED };
+
+const char *dn_check_kind_name(enum dn_check_kind k);
+enum dn_dimension dn_check_kind_dimension(enum dn_check_kind k);
+const char *dn_dimension_name(enum dn_dimension d);
+const char *dn_check_status_name(enum dn_check_status s);
+
+enum dn_cmp_op { DN_CMP_EQ = 0, DN_CMP_NE, DN_CMP_LT, DN_CMP_LE, DN_CMP_GT, DN_CMP_GE };
+
+/* One side of an expression check: a column name or a literal (number or 'text'). */
+struct dn_check_operand {
+	const char *column; /* NULL for a literal */
+	const char *text;   /* the literal as written (quotes removed) */
+	int is_number;
+	double number;
+};
+
+enum dn_anomaly_metric {
+	DN_AM_ROW_COUNT = 1,
+	DN_AM_MISSING_PERCENT,
+	DN_AM_MEAN,
+	DN_AM_SUM,
+	DN_AM_MIN,
+	DN_AM_MAX
+};
+
+/* A parsed check. Strings are borrowed from the suite (valid until dn_suite_free). */
+struct dn_check {
+	enum dn_check_kind kind;
+	enum dn_severity severity;
+	const char *name;     /* unique within the suite; the default is kind(column) */
+	int64_t line, col;    /* where the check starts in the suite file */
+	const char *column;   /* the checked column, or NULL */
+	const char **columns; /* required_columns, unique_combination, duplicate_percent, schema */
+	int ncolumns;
+	const char **types;  /* schema: expected type name per column ("" = any) */
+	int exact;           /* schema: no other columns allowed */
+	const char **values; /* accepted_values */
+	int nvalues;
+	int has_min, has_max;
+	double min, max; /* row_count, missing_percent (max), range, length, reconcile... */
+	const char *min_text, *max_text; /* range bounds as written (dates, timestamps) */
+	int range_time;         /* range: the bounds are dates or timestamps (min, max in µs) */
+	double max_failing_pct; /* row-level checks: failing rows allowed, in % of rows (0) */
+	enum dn_type type;      /* type */
+	const char *pattern;    /* regex (POSIX extended) */
+	void *regex;            /* compiled (regex_t), owned by the suite */
+	const char *format;     /* email, url, iso_date */
+	const char *other;      /* relationships `to`, reconcile `with`, accuracy `reference` */
+	const char *field;      /* relationships `field`, accuracy `reference_column` */
+	const char *key;        /* accuracy */
+	const char *metric;     /* reconcile: count or sum; anomaly: the metric's name */
+	enum dn_anomaly_metric ametric;
+	double tolerance;     /* reconcile (absolute), accuracy (absolute per value) */
+	double tolerance_pct; /* reconcile: relative, in % of the other side (-1 = unused) */
+	int64_t max_age_us;   /* freshness, arrival_delay */
+	const char *max_age_text;
+	const char *event_column;         /* arrival_delay */
+	struct dn_check_operand lhs, rhs; /* expression */
+	enum dn_cmp_op op;
+	const char *condition; /* expression as written */
+	const char *where;     /* row-level checks: only rows where this holds are checked */
+	struct dn_check_operand wlhs, wrhs;
+	enum dn_cmp_op wop;
+	double max_change_pct; /* anomaly: change against the previous run (-1 = unused) */
+	double stddevs;        /* anomaly: k standard deviations of the window (-1 = unused) */
+	int window;            /* anomaly: runs of history considered (10) */
+	int min_history;       /* anomaly: runs needed before it judges (3) */
+};
+
+struct dn_suite {
+	const char *file;       /* as given to dn_suite_parse */
+	const char *name;       /* `suite:` or the file's base name without extension */
+	const char *target;     /* `target:` (a file, lake:ZONE/NAME, URL) or NULL */
+	const char *table;      /* `table:` (a warehouse table) or NULL */
+	const char *connection; /* `connection:` (a project connection or URL) or NULL */
+	const char *quarantine; /* `quarantine:` (a file or lake:ZONE/NAME) or NULL */
+	int samples;            /* failing rows kept per check (`samples:`, default 5) */
+	struct dn_check *checks;
+	int nchecks;
+	struct dn_arena arena;
+};
+
+/* Parse a suite. Every problem (unknown keys and check kinds with a suggestion, missing or
+ * malformed values, bad regular expressions) is added to probs as file:line:column; the return
+ * is 0 with *out set when there were none, DN_EPARSE when there were (nothing returned), or
+ * DN_ENOMEM / DN_ELIMIT (YAML limits) with err set. Free with dn_suite_free. */
+struct dn_problems;
+int dn_suite_parse(struct dn_suite **out, const char *file, const char *text, size_t len,
+		   struct dn_problems *probs, struct dn_error *err);
+/* Read the file and parse it. */
+int dn_suite_load(struct dn_suite **out, const char *path, struct dn_problems *probs,
+		  struct dn_error *err);
+void dn_suite_free(struct dn_suite *s);
+
+/* One check's outcome. */
+struct dn_check_result {
+	const struct dn_check *check;
+	enum dn_check_status status;
+	int has_value; /* value is the observed metric (failing rows for row-level checks) */
+	double value;
+	char observed[160]; /* the observed value as text ("" = none) */
+	char threshold[160];
+	char message[400]; /* why it failed or was skipped; "" when it passed */
+	int64_t failing;   /* failing rows, or -1 when the check is not row-level */
+	int nsamples;
+	char **samples; /* failing rows as JSON objects ({"_row": N, "col": value, ...}) */
+	int nhistory;   /* earlier observed values, oldest first (from the metadata store) */
+	double *history;
+	int64_t *history_at;
+};
+
+struct dn_suite_result {
+	const struct dn_suite *suite;
+	char *target;
+	int64_t at;   /* when the run started (µs UTC) */
+	int64_t rows; /* rows read (or counted by the database) */
+	int pushdown; /* 1: evaluated in the database */
+	int nresults; /* = suite->nchecks, in suite order */
+	struct dn_check_result *results;
+	double score[DN_NDIMS]; /* % of the dimension's judged checks that passed; NaN if none */
+	double overall;
+	int passed, warned, failed, skipped;
+	int64_t quarantined; /* rows written to the quarantine */
+};
+
+void dn_suite_result_release(struct dn_suite_result *r);
+
+struct dn_meta;
+struct dn_lake_options;
+struct dn_read_options;
+struct dn_reader;
+struct dn_wh;
+
+/* Open a reader over a target: lake:ZONE/NAME[@V][/COL=VALUE] (needs lake), an http(s), ftp(s)
+ * or sftp URL, or a file (relative to base_dir when not absolute; NULL = working directory). */
+int dn_quality_open_target(const char *target, const char *base_dir,
+			   const struct dn_lake_options *lake, const struct dn_read_options *ro,
+			   struct dn_reader **out, struct dn_error *err);
+
+struct dn_check_options {
+	int64_t now_us;       /* freshness and arrival are judged against this (0 = the clock) */
+	const char *target;   /* the name of the target in reports and history */
+	const char *base_dir; /* references (to:, with:, reference:) relative to this */
+	const struct dn_lake_options *lake; /* for lake: references and quarantine; may be NULL */
+	struct dn_meta *meta; /* history: read for anomalies and charts, written by record */
+	int history;          /* 1: read history (meta must be set) */
+	/* Quarantine: every row failing a row-level check is given to this callback as part of a
+	 * batch with the target's columns plus `_row` (int64, 1-based) and `_failed_checks`
+	 * (string). NULL = no quarantine. */
+	int (*quarantine)(void *user, const struct dn_batch *b, struct dn_error *err);
+	void *quarantine_user;
+};
+
+void dn_check_options_init(struct dn_check_options *o);
+
+struct dn_check_run;
+
+/* A streaming evaluation of suite s: references (relationships, reconcile, accuracy) are read
+ * here, before the first batch. Returns 0, DN_ENOMEM, or the error of reading a reference. */
+int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
+		     const struct dn_check_options *o, struct dn_error *err);
+void dn_check_run_free(struct dn_check_run *cr);
+/* Account for one batch of the target (batches of one source; columns may widen). */
+int dn_check_run_add(struct dn_check_run *cr, const struct dn_batch *b, struct dn_error *err);
+/* Judge every check. r is filled (release with dn_suite_result_release). */
+int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, struct dn_error *err);
+
+/* Evaluate the suite on warehouse table `table` of wh: each check becomes an aggregate query
+ * (or a few) run by the database; checks SQL cannot express the same way on this database
+ * (regular expressions and formats on SQLite, arrival delays, references outside the
+ * warehouse) stream only the columns they need. */
+int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *table,
+		     const struct dn_check_options *o, struct dn_suite_result *r,
+		     struct dn_error *err);
+
+/* Record every judged check's observed value in the metadata store's history (suite, target,
+ * check name). */
+int dn_check_record(struct dn_meta *m, const struct dn_suite_result *r, struct dn_error *err);
+
+/* Reports: JSON (docs/quality.md) and a self-contained HTML page. */
+int dn_check_write_json(const struct dn_suite_result *r, FILE *out, struct dn_error *err);
+int dn_check_write_html(const struct dn_suite_result *r, FILE *out, struct dn_error *err);
+/* A short text summary, one line per check. */
+int dn_check_write_text(const struct dn_suite_result *r, FILE *out, struct dn_error *err);
+
+/* A quarantine: failing rows to a file (any format writers take, by extension; relative to
+ * base_dir) or to `lake:ZONE/NAME` (one new version per run). Opened lazily: a run with no
+ * failing row writes nothing. dn_quarantine_write is a dn_check_options.quarantine callback. */
+struct dn_quarantine;
+int dn_quarantine_open(struct dn_quarantine **out, const char *dest, const char *base_dir,
+		       const struct dn_lake_options *lake, struct dn_error *err);
+int dn_quarantine_write(void *user, const struct dn_batch *b, struct dn_error *err);
+int dn_quarantine_commit(struct dn_quarantine *q, struct dn_error *err);
+void dn_quarantine_free(struct dn_quarantine *q);
+
+/* Run suite s on a reader (streamed) or on table of wh (pushed down; rd NULL), quarantining
+ * failing rows of a streamed run to `quarantine` (may be NULL) and recording the results in
+ * o->meta's history when o->history. r is filled on success (release it). */
+int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *wh,
+		 const char *table, const char *quarantine, struct dn_check_options *o,
+		 struct dn_suite_result *r, struct dn_error *err);
+
+/* Register the `quality` and `profile` task types with the pipeline module (idempotent). */
+int dn_quality_register_tasks(struct dn_error *err);
+
 #endif

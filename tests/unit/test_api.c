@@ -221,7 +221,7 @@ DN_TEST(api_meta_bookmarks_migrate_v2)
 	CHECK(sqlite3_prepare_v2(db, "SELECT value FROM dunya_meta WHERE key='schema'", -1, &st,
 				 NULL) == SQLITE_OK);
 	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK_STR((const char *)sqlite3_column_text(st, 0), "3");
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "4");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }

@@ -1,0 +1,1708 @@
+/* Checks over a stream of batches: every check of a suite in one pass.
+ *
+ * Each check keeps a small accumulator (counts, sums, extremes, the newest timestamp) and, where
+ * its answer needs every value, a hash set: unique and unique_combination keep one 8-byte key
+ * per distinct value (or combination), duplicate_percent one per distinct row. Integer, date,
+ * timestamp and bool values map to keys by a bijection, so those checks are exact; strings and
+ * rows are 64-bit hashes, so two different values are taken as equal with probability about
+ * n^2 / 2^65 (1e-6 at 10M distinct values). The tables grow at 70% load: about 12-23 bytes per
+ * distinct value, 230 MB for 10M distinct strings. References (the `to:` of relationships, the
+ * `reference:` of accuracy, the `with:` of reconcile) are read in full before the first batch
+ * into the same kind of set (or a key -> value map).
+ *
+ * A row-level check counts its failing rows, keeps the first few as samples (JSON objects of
+ * the whole row) and, when a quarantine is asked for, marks the row; the marked rows of each
+ * batch are copied out with the names of the checks they failed. */
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../extract/extract.h"
+#include "../pipeline/pipeline.h"
+#include "../store/store.h"
+#include "quality_int.h"
+
+/* ---- hash sets of 64-bit keys (0 is kept aside: slots use it as "empty") ---- */
+struct hset {
+	uint64_t *slot;
+	size_t cap, n;
+	int has_zero;
+};
+
+/* Insert k: 1 when new, 0 when present, DN_ENOMEM. */
+static int hset_add(struct hset *h, uint64_t k)
+{
+	if (!k) {
+		int was = h->has_zero;
+		h->has_zero = 1;
+		return !was;
+	}
+	if ((h->n + 1) * 10 > h->cap * 7) {
+		size_t nc = h->cap ? h->cap * 2 : 1024;
+		uint64_t *ns = dn_calloc(nc, sizeof *ns);
+		if (!ns)
+			return DN_ENOMEM;
+		for (size_t i = 0; i < h->cap; i++) {
+			uint64_t x = h->slot[i];
+			if (!x)
+				continue;
+			size_t j = (size_t)(x & (nc - 1));
+			while (ns[j])
+				j = (j + 1) & (nc - 1);
+			ns[j] = x;
+		}
+		dn_free(h->slot);
+		h->slot = ns;
+		h->cap = nc;
+	}
+	size_t j = (size_t)(k & (h->cap - 1));
+	while (h->slot[j]) {
+		if (h->slot[j] == k)
+			return 0;
+		j = (j + 1) & (h->cap - 1);
+	}
+	h->slot[j] = k;
+	h->n++;
+	return 1;
+}
+
+static int hset_has(const struct hset *h, uint64_t k)
+{
+	if (!k)
+		return h->has_zero;
+	if (!h->cap)
+		return 0;
+	size_t j = (size_t)(k & (h->cap - 1));
+	while (h->slot[j]) {
+		if (h->slot[j] == k)
+			return 1;
+		j = (j + 1) & (h->cap - 1);
+	}
+	return 0;
+}
+
+static void hset_release(struct hset *h)
+{
+	dn_free(h->slot);
+	memset(h, 0, sizeof *h);
+}
+
+/* ---- key -> value map for accuracy: the reference's value (a number or a text hash) ---- */
+struct refval {
+	uint64_t key;
+	double num;
+	uint64_t text;
+	uint8_t is_null, is_num, used;
+};
+
+struct hmap {
+	struct refval *slot;
+	size_t cap, n;
+};
+
+static struct refval *hmap_put(struct hmap *h, uint64_t k)
+{
+	if ((h->n + 1) * 10 > h->cap * 7) {
+		size_t nc = h->cap ? h->cap * 2 : 1024;
+		struct refval *ns = dn_calloc(nc, sizeof *ns);
+		if (!ns)
+			return NULL;
+		for (size_t i = 0; i < h->cap; i++) {
+			if (!h->slot[i].used)
+				continue;
+			size_t j = (size_t)(h->slot[i].key & (nc - 1));
+			while (ns[j].used)
+				j = (j + 1) & (nc - 1);
+			ns[j] = h->slot[i];
+		}
+		dn_free(h->slot);
+		h->slot = ns;
+		h->cap = nc;
+	}
+	size_t j = (size_t)(k & (h->cap - 1));
+	while (h->slot[j].used && h->slot[j].key != k)
+		j = (j + 1) & (h->cap - 1);
+	if (!h->slot[j].used) {
+		h->slot[j].used = 1;
+		h->slot[j].key = k;
+		h->n++;
+	}
+	return &h->slot[j];
+}
+
+static const struct refval *hmap_get(const struct hmap *h, uint64_t k)
+{
+	if (!h->cap)
+		return NULL;
+	size_t j = (size_t)(k & (h->cap - 1));
+	while (h->slot[j].used) {
+		if (h->slot[j].key == k)
+			return &h->slot[j];
+		j = (j + 1) & (h->cap - 1);
+	}
+	return NULL;
+}
+
+/* ---- values ---- */
+
+/* The key of a non-null value: numbers by value (2 and 2.0 are one value), exact for integers
+ * (a bijective mix); strings by a 64-bit hash. */
+static uint64_t value_key(const struct dn_column *c, int64_t i)
+{
+	switch (c->type) {
+	case DN_BOOL:
+		return dn_hash_u64((uint64_t)dn_column_bool(c, i));
+	case DN_INT64:
+	case DN_TIMESTAMP:
+		return dn_hash_u64((uint64_t)dn_column_i64(c, i));
+	case DN_DATE:
+		return dn_hash_u64((uint64_t)(int64_t)dn_column_date(c, i));
+	case DN_FLOAT64: {
+		double d = dn_column_f64(c, i);
+		if (d == floor(d) && fabs(d) < 9.2e18)
+			return dn_hash_u64((uint64_t)(int64_t)d);
+		uint64_t u;
+		if (d == 0)
+			d = 0;
+		memcpy(&u, &d, 8);
+		return dn_hash_u64(u ^ UINT64_C(0x9e3779b97f4a7c15));
+	}
+	case DN_STRING: {
+		struct dn_str s = dn_column_str(c, i);
+		return dn_hash64(s.ptr, s.len, 0x51);
+	}
+	}
+	return 0;
+}
+
+static inline int is_missing(const struct dn_column *c, int64_t i)
+{
+	return dn_column_is_null(c, i) || (c->type == DN_FLOAT64 && isnan(dn_column_f64(c, i)));
+}
+
+/* A value as a double, for numeric comparisons: numbers, bools, dates and timestamps (in µs);
+ * strings that read as numbers or ISO times. 0 when it has no numeric reading. */
+static inline int value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
+{
+	switch (c->type) {
+	case DN_BOOL:
+		*out = dn_column_bool(c, i);
+		return !want_time;
+	case DN_INT64:
+		*out = (double)dn_column_i64(c, i);
+		return !want_time;
+	case DN_FLOAT64:
+		*out = dn_column_f64(c, i);
+		return !want_time && !isnan(*out);
+	case DN_DATE:
+		*out = (double)dn_column_date(c, i) * (double)DN_USEC_PER_DAY;
+		return want_time;
+	case DN_TIMESTAMP:
+		*out = (double)dn_column_i64(c, i);
+		return want_time;
+	case DN_STRING: {
+		struct dn_str s = dn_str_trim(dn_column_str(c, i));
+		int64_t us;
+		if (want_time) {
+			int k = dn_time_parse(s.ptr, s.len, &us);
+			if (k <= 0)
+				return 0;
+			*out = k == DN_TIME_DATE ? (double)us * (double)DN_USEC_PER_DAY :
+						   (double)us;
+			return 1;
+		}
+		return dn_parse_f64(s.ptr, s.len, out) == 0 && !isnan(*out);
+	}
+	}
+	return 0;
+}
+
+int dn_q_value_num(const struct dn_column *c, int64_t i, int want_time, double *out)
+{
+	return value_num(c, i, want_time, out);
+}
+
+/* The value as text (strings as they are, others as dunya prints them) into buf; returns a
+ * borrowed view valid until buf changes. */
+static inline struct dn_str value_text(const struct dn_column *c, int64_t i, struct dn_buf *buf)
+{
+	if (c->type == DN_STRING)
+		return dn_column_str(c, i);
+	int isnull;
+	dn_buf_reset(buf);
+	dn_column_format(c, i, buf, &isnull, NULL);
+	return dn_str_make(buf->data ? buf->data : "", buf->len);
+}
+
+/* A cheap key for short texts (accepted values): the length and the first and last 3 bytes.
+ * Equal keys are then compared in full. */
+static inline uint64_t short_key(const char *p, size_t n)
+{
+	uint64_t k = (uint64_t)(n & 0xffff) << 48;
+	for (size_t i = 0; i < 3 && i < n; i++)
+		k |= (uint64_t)(unsigned char)p[i] << (8 * i) |
+		     (uint64_t)(unsigned char)p[n - 1 - i] << (24 + 8 * i);
+	return k;
+}
+
+static size_t utf8_len(struct dn_str s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s.len; i++)
+		n += ((unsigned char)s.ptr[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* Does s hold a byte <= ' ' (space or a control character)? Eight bytes at a time: a byte
+ * below 0x21 borrows when 0x21 is subtracted and had its top bit clear (bytes of UTF-8
+ * sequences have it set and never count). */
+static int has_space(const char *p, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, p + i, 8);
+		if ((x - ones * 0x21) & ~x & highs)
+			return 1;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)p[i] <= ' ')
+			return 1;
+	return 0;
+}
+
+/* local@domain.tld: one '@' after at least one character, a '.' in the domain neither first
+ * nor last, no spaces or control characters. */
+static int is_email(struct dn_str s)
+{
+	const char *at = memchr(s.ptr, '@', s.len);
+	if (!at || at == s.ptr)
+		return 0;
+	const char *d = at + 1, *e = s.ptr + s.len;
+	if (d >= e || *d == '.' || memchr(d, '@', (size_t)(e - d)))
+		return 0;
+	const char *dot = memrchr(d, '.', (size_t)(e - d));
+	return dot && dot > d && dot < e - 1 && !has_space(s.ptr, s.len);
+}
+
+static int is_url(struct dn_str s)
+{
+	static const char *const schemes[] = {"http://", "https://", "ftp://",
+					      "ftps://", "sftp://",  "s3://"};
+	for (size_t k = 0; k < sizeof schemes / sizeof schemes[0]; k++) {
+		size_t n = strlen(schemes[k]);
+		if (s.len > n && !strncasecmp(s.ptr, schemes[k], n)) {
+			if (s.ptr[n] == '/' || s.ptr[n] == '?' || s.ptr[n] == '#')
+				return 0;
+			for (size_t i = n; i < s.len; i++)
+				if ((unsigned char)s.ptr[i] <= ' ')
+					return 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void dn_q_duration_text(int64_t us, char *out, size_t n)
+{
+	int neg = us < 0;
+	uint64_t s = (uint64_t)(neg ? -(us / 1000000) : us / 1000000);
+	uint64_t d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
+	size_t k = 0;
+	out[0] = 0;
+	if (neg && k < n)
+		k += (size_t)snprintf(out + k, n - k, "-");
+	if (d && k < n)
+		k += (size_t)snprintf(out + k, n - k, "%llud", (unsigned long long)d);
+	if (h && k < n)
+		k += (size_t)snprintf(out + k, n - k, "%s%lluh", k > (size_t)neg ? " " : "",
+				      (unsigned long long)h);
+	if (m && k < n)
+		k += (size_t)snprintf(out + k, n - k, "%s%llum", k > (size_t)neg ? " " : "",
+				      (unsigned long long)m);
+	if ((sec || k == (size_t)neg) && k < n)
+		snprintf(out + k, n - k, "%s%llus", k > (size_t)neg ? " " : "",
+			 (unsigned long long)sec);
+}
+
+static void fmt_num(double v, char *out, size_t n)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(out, n, "%.0f", v);
+	else
+		snprintf(out, n, "%.6g", v);
+}
+
+/* ---- the run ---- */
+struct cstate {
+	int col, col2; /* column indexes in the current batch, -1 when absent */
+	int *cols;     /* unique_combination, duplicate_percent */
+	int ncols;
+	int missing; /* a named column is not in the target: the check fails */
+	char missing_name[128];
+	int64_t failing, nonnull, nulls, n;
+	double sum, min, max;
+	int has_ext;
+	struct hset set, ref;
+	struct hmap refmap;
+	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
+	int *acc_tab;       /* accepted values by key */
+	size_t acc_mask;
+	double other; /* reconcile: the other side's count or sum */
+	int64_t tmax, dmax;
+	int has_tmax, has_dmax;
+	enum dn_type type;
+	char **samples;
+	int nsamples;
+	char *bad_msg;          /* a value the check could not judge (first one) */
+	struct dn_buf tmp, row; /* scratch, per check so that checks can run in parallel */
+	int64_t run_lo, run_hi; /* unique on integers: the dense run of values seen */
+	uint8_t *sel;           /* where: the rows of the batch it holds for */
+	int64_t sel_cap, selected;
+	int wcol1, wcol2;
+	int has_run;
+};
+
+struct dn_check_run {
+	const struct dn_suite *s;
+	struct dn_check_options o;
+	struct cstate *st;
+	int64_t rows;
+	int64_t at;
+	struct dn_schema schema; /* of the first batch */
+	int have_schema;
+	struct dn_buf tmp, row;
+	/* quarantine: per-row bitmaps of failed checks (words per row) */
+	uint64_t *fails;
+	int words;
+	int64_t fails_cap;
+	int64_t quarantined;
+	int any_row_level;
+	/* Checks of a batch run as jobs on a pool, one per check, when there is no quarantine
+	 * (whose per-row marks they would share). */
+	struct dn_pool *pool;
+	struct eval_job *jobs;
+};
+
+struct eval_job {
+	struct dn_check_run *cr;
+	int ci;
+	const struct dn_batch *b;
+	int rc;
+};
+
+void dn_check_options_init(struct dn_check_options *o)
+{
+	memset(o, 0, sizeof *o);
+}
+
+int dn_quality_open_target(const char *target, const char *base_dir,
+			   const struct dn_lake_options *lake, const struct dn_read_options *ro,
+			   struct dn_reader **out, struct dn_error *err)
+{
+	struct dn_read_options def;
+	if (!ro) {
+		dn_read_options_init(&def);
+		ro = &def;
+	}
+	if (!strncmp(target, "lake:", 5)) {
+		struct dn_lake *lk = NULL;
+		struct dn_lake_options lo;
+		if (!lake) {
+			dn_lake_options_init(&lo);
+			lo.root = getenv("DUNYA_LAKE");
+			if (!lo.root)
+				return dn_error_set(err, DN_EINVAL,
+						    "%s: no lake here (run inside a project, or "
+						    "set DUNYA_LAKE)",
+						    target);
+			lake = &lo;
+		}
+		int rc = dn_lake_open(&lk, lake, err);
+		if (rc == 0)
+			rc = dn_lake_reader_open(lk, target + 5, ro, out, err);
+		dn_lake_close(lk);
+		return rc;
+	}
+	if (dn_extract_is_url(target))
+		return dn_extract_open_reader(target, DN_FORMAT_UNKNOWN, ro, out, err);
+	struct dn_buf p = DN_BUF_INIT;
+	if (target[0] != '/' && base_dir && strcmp(base_dir, "."))
+		dn_buf_printf(&p, NULL, "%s/", base_dir);
+	dn_buf_puts(&p, target, NULL);
+	if (!p.data)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	int rc = dn_reader_open(out, p.data, DN_FORMAT_UNKNOWN, ro, err);
+	dn_buf_release(&p);
+	return rc;
+}
+
+/* Read a reference target: its column `field` into the check's set (relationships), its
+ * `key` -> `field` map (accuracy), or its count or sum (reconcile). */
+static int read_reference(struct dn_check_run *cr, const struct dn_check *c, struct cstate *cs,
+			  struct dn_error *err)
+{
+	struct dn_reader *rd = NULL;
+	struct dn_batch *b = NULL;
+	int rc, k;
+	if ((rc = dn_quality_open_target(c->other, cr->o.base_dir, cr->o.lake, NULL, &rd, err)) < 0)
+		goto out;
+	const struct dn_schema *sc = dn_reader_schema(rd);
+	const char *need[2] = {c->kind == DN_CHK_ACCURACY ? c->key : c->field,
+			       c->kind == DN_CHK_ACCURACY ? c->field : NULL};
+	if (c->kind == DN_CHK_RECONCILE)
+		need[0] = !strcmp(c->metric, "sum") ? c->column : NULL;
+	for (int i = 0; i < 2; i++)
+		if (need[i] && dn_schema_find(sc, need[i]) < 0) {
+			rc = dn_error_set(err, DN_ENOTFOUND, "check %s: %s has no column '%s'",
+					  c->name, c->other, need[i]);
+			goto out;
+		}
+	cs->other = 0;
+	while ((k = dn_reader_next(rd, &b, err)) > 0) {
+		int a = need[0] ? dn_schema_find(&b->schema, need[0]) : -1;
+		int f = need[1] ? dn_schema_find(&b->schema, need[1]) : -1;
+		const struct dn_column *ca = a >= 0 ? &b->columns[a] : NULL;
+		const struct dn_column *cf = f >= 0 ? &b->columns[f] : NULL;
+		for (int64_t i = 0; i < b->nrows; i++) {
+			if (c->kind == DN_CHK_RECONCILE) {
+				double v;
+				if (!ca)
+					cs->other += 1;
+				else if (!is_missing(ca, i) && value_num(ca, i, 0, &v))
+					cs->other += v;
+				continue;
+			}
+			if (is_missing(ca, i))
+				continue;
+			uint64_t key = value_key(ca, i);
+			if (c->kind == DN_CHK_RELATIONSHIPS) {
+				if (hset_add(&cs->ref, key) < 0)
+					goto nomem;
+				continue;
+			}
+			struct refval *rv = hmap_put(&cs->refmap, key);
+			if (!rv)
+				goto nomem;
+			rv->is_null = (uint8_t)is_missing(cf, i);
+			if (!rv->is_null) {
+				rv->is_num = (uint8_t)(cf->type != DN_STRING &&
+						       value_num(cf, i,
+								 cf->type == DN_DATE ||
+									 cf->type == DN_TIMESTAMP,
+								 &rv->num));
+				struct dn_str t = value_text(cf, i, &cr->tmp);
+				rv->text = dn_hash64(t.ptr, t.len, 7);
+			}
+		}
+		dn_batch_free(b);
+		b = NULL;
+	}
+	rc = k < 0 ? k : 0;
+	goto out;
+nomem:
+	rc = dn_error_set(err, DN_ENOMEM, "out of memory reading %s", c->other);
+out:
+	dn_batch_free(b);
+	dn_reader_free(rd);
+	if (rc < 0 && rc != DN_ENOMEM && !strstr(err ? err->msg : "", c->name))
+		dn_error_prefix(err, "check %s, reading %s: ", c->name, c->other);
+	return rc;
+}
+
+int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
+		     const struct dn_check_options *o, struct dn_error *err)
+{
+	struct dn_check_run *cr = dn_calloc(1, sizeof *cr);
+	*out = NULL;
+	if (!cr || !(cr->st = dn_calloc((size_t)s->nchecks + 1, sizeof *cr->st))) {
+		dn_free(cr);
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	cr->s = s;
+	cr->o = *o;
+	cr->at = o->now_us ? o->now_us : dn_now_us();
+	cr->words = (s->nchecks + 63) / 64;
+	dn_schema_init(&cr->schema);
+	for (int i = 0; i < s->nchecks; i++) {
+		const struct dn_check *c = &s->checks[i];
+		struct cstate *cs = &cr->st[i];
+		cs->col = cs->col2 = -1;
+		cs->min = INFINITY;
+		cs->max = -INFINITY;
+		cr->any_row_level |= dn_q_row_level(c->kind);
+		if (c->kind == DN_CHK_ACCEPTED_VALUES) {
+			/* keys, then lengths */
+			cs->accepted = dn_calloc(2 * (size_t)c->nvalues, sizeof *cs->accepted);
+			if (!cs->accepted)
+				goto nomem;
+			/* an open-addressing table of the values' indexes, at most half full */
+			size_t cap = 4;
+			while (cap < 2 * (size_t)c->nvalues)
+				cap *= 2;
+			cs->acc_mask = cap - 1;
+			if (!(cs->acc_tab = dn_malloc(cap * sizeof *cs->acc_tab)))
+				goto nomem;
+			for (size_t j = 0; j < cap; j++)
+				cs->acc_tab[j] = -1;
+			for (int k = 0; k < c->nvalues; k++) {
+				cs->accepted[k] = short_key(c->values[k], strlen(c->values[k]));
+				cs->accepted[c->nvalues + k] = strlen(c->values[k]);
+				size_t j = dn_hash_u64(cs->accepted[k]) & cs->acc_mask;
+				while (cs->acc_tab[j] >= 0)
+					j = (j + 1) & cs->acc_mask;
+				cs->acc_tab[j] = k;
+			}
+		}
+		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
+		    c->kind == DN_CHK_RECONCILE) {
+			int rc = read_reference(cr, c, cs, err);
+			if (rc < 0) {
+				dn_check_run_free(cr);
+				return rc;
+			}
+		}
+	}
+	*out = cr;
+	return 0;
+nomem:
+	dn_check_run_free(cr);
+	return dn_error_set(err, DN_ENOMEM, "out of memory");
+}
+
+void dn_check_run_free(struct dn_check_run *cr)
+{
+	if (!cr)
+		return;
+	for (int i = 0; cr->s && i < cr->s->nchecks; i++) {
+		struct cstate *cs = &cr->st[i];
+		hset_release(&cs->set);
+		hset_release(&cs->ref);
+		dn_free(cs->refmap.slot);
+		dn_free(cs->accepted);
+		dn_free(cs->acc_tab);
+		dn_free(cs->cols);
+		for (int k = 0; k < cs->nsamples; k++)
+			dn_free(cs->samples[k]);
+		dn_free(cs->samples);
+		dn_free(cs->bad_msg);
+		dn_buf_release(&cs->tmp);
+		dn_buf_release(&cs->row);
+		dn_free(cs->sel);
+	}
+	dn_pool_free(cr->pool);
+	dn_free(cr->jobs);
+	dn_free(cr->st);
+	dn_free(cr->fails);
+	dn_schema_release(&cr->schema);
+	dn_buf_release(&cr->tmp);
+	dn_buf_release(&cr->row);
+	dn_free(cr);
+}
+
+char *dn_q_row_json(const struct dn_batch *b, int64_t i, int with_row, struct dn_buf *tmp,
+		    struct dn_buf *o)
+{
+	dn_buf_reset(o);
+	dn_buf_putc(o, '{', NULL);
+	if (with_row)
+		dn_buf_printf(o, NULL, "\"_row\": %lld", (long long)(b->first_row + i + 1));
+	for (int k = 0; k < b->schema.nfields; k++) {
+		const struct dn_column *c = &b->columns[k];
+		if (with_row || k)
+			dn_buf_puts(o, ", ", NULL);
+		dn_json_put_string(o, b->schema.fields[k].name, strlen(b->schema.fields[k].name),
+				   NULL);
+		dn_buf_puts(o, ": ", NULL);
+		if (dn_column_is_null(c, i)) {
+			dn_buf_puts(o, "null", NULL);
+			continue;
+		}
+		struct dn_str t = value_text(c, i, tmp);
+		int num = c->type == DN_INT64 || c->type == DN_BOOL ||
+			  (c->type == DN_FLOAT64 && isfinite(dn_column_f64(c, i)));
+		if (num)
+			dn_buf_append(o, t.ptr, t.len, NULL);
+		else
+			dn_json_put_string(o, t.ptr, t.len > 200 ? 200 : t.len, NULL);
+	}
+	dn_buf_putc(o, '}', NULL);
+	return o->data ? dn_strdup(o->data) : NULL;
+}
+
+/* Row i failed check ci. */
+static int mark(struct dn_check_run *cr, int ci, const struct dn_batch *b, int64_t i)
+{
+	struct cstate *cs = &cr->st[ci];
+	cs->failing++;
+	if (cs->nsamples < cr->s->samples) {
+		if (!cs->samples &&
+		    !(cs->samples = dn_calloc((size_t)cr->s->samples, sizeof *cs->samples)))
+			return DN_ENOMEM;
+		char *j = dn_q_row_json(b, i, 1, &cs->tmp, &cs->row);
+		if (!j)
+			return DN_ENOMEM;
+		cs->samples[cs->nsamples++] = j;
+	}
+	if (cr->fails)
+		cr->fails[i * cr->words + ci / 64] |= UINT64_C(1) << (ci % 64);
+	return 0;
+}
+
+#define MARK(i)                                                                                    \
+	do {                                                                                       \
+		if (mark(cr, ci, b, (i)) < 0)                                                      \
+			return DN_ENOMEM;                                                          \
+	} while (0)
+
+static uint64_t row_key(const struct dn_batch *b, const int *cols, int ncols, int64_t i)
+{
+	uint64_t h = 0x12345;
+	for (int k = 0; k < ncols; k++) {
+		const struct dn_column *c = &b->columns[cols[k]];
+		uint64_t v = is_missing(c, i) ? UINT64_C(0xa5a5a5a5a5a5a5a5) : value_key(c, i);
+		h = dn_hash_u64(h ^ v) + (uint64_t)k;
+	}
+	return dn_hash_u64(h);
+}
+
+static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
+{
+	const struct dn_check *c = &cr->s->checks[ci];
+	struct cstate *cs = &cr->st[ci];
+	const char *first = c->column;
+	if (c->kind == DN_CHK_ACCURACY)
+		first = c->key;
+	if (c->kind == DN_CHK_EXPRESSION)
+		first = c->lhs.column;
+	if (c->kind == DN_CHK_RECONCILE && strcmp(c->metric, "sum"))
+		first = NULL;
+	if (c->kind == DN_CHK_ANOMALY && c->ametric == DN_AM_ROW_COUNT)
+		first = NULL;
+	const char *second = c->kind == DN_CHK_ACCURACY      ? c->column :
+			     c->kind == DN_CHK_EXPRESSION    ? c->rhs.column :
+			     c->kind == DN_CHK_ARRIVAL_DELAY ? c->event_column :
+							       NULL;
+	cs->col = first ? dn_schema_find(&b->schema, first) : -1;
+	cs->col2 = second ? dn_schema_find(&b->schema, second) : -1;
+	const char *miss = (first && cs->col < 0)   ? first :
+			   (second && cs->col2 < 0) ? second :
+						      NULL;
+	if (c->kind == DN_CHK_REQUIRED_COLUMNS || c->kind == DN_CHK_SCHEMA)
+		miss = NULL;
+	cs->wcol1 = c->where && c->wlhs.column ? dn_schema_find(&b->schema, c->wlhs.column) : -1;
+	cs->wcol2 = c->where && c->wrhs.column ? dn_schema_find(&b->schema, c->wrhs.column) : -1;
+	if (!miss && c->where && c->wlhs.column && cs->wcol1 < 0)
+		miss = c->wlhs.column;
+	if (!miss && c->where && c->wrhs.column && cs->wcol2 < 0)
+		miss = c->wrhs.column;
+	if (c->kind == DN_CHK_UNIQUE_COMBINATION || c->kind == DN_CHK_DUPLICATE_PERCENT) {
+		int n = c->ncolumns ? c->ncolumns : b->schema.nfields;
+		cs->cols = dn_calloc((size_t)n + 1, sizeof *cs->cols);
+		if (!cs->cols)
+			return DN_ENOMEM;
+		cs->ncols = n;
+		for (int k = 0; k < n; k++) {
+			cs->cols[k] = c->ncolumns ? dn_schema_find(&b->schema, c->columns[k]) : k;
+			if (cs->cols[k] < 0 && !miss)
+				miss = c->columns[k];
+		}
+	}
+	if (miss) {
+		cs->missing = 1;
+		snprintf(cs->missing_name, sizeof cs->missing_name, "%s", miss);
+	}
+	return 0;
+}
+
+static int cmp_holds(enum dn_cmp_op op, int c)
+{
+	switch (op) {
+	case DN_CMP_EQ:
+		return c == 0;
+	case DN_CMP_NE:
+		return c != 0;
+	case DN_CMP_LT:
+		return c < 0;
+	case DN_CMP_LE:
+		return c <= 0;
+	case DN_CMP_GT:
+		return c > 0;
+	case DN_CMP_GE:
+		return c >= 0;
+	}
+	return 0;
+}
+
+/* One side of an expression at row i: 1 number/time in *d, 2 text in *t, 0 null. */
+static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
+		   const struct dn_column *c, const struct dn_column *peer, int64_t i, double *d,
+		   struct dn_str *t, struct dn_buf *buf)
+{
+	if (c) {
+		if (is_missing(c, i))
+			return 0;
+		if (c->type == DN_STRING) {
+			*t = dn_column_str(c, i);
+			return 2;
+		}
+		value_num(c, i, c->type == DN_DATE || c->type == DN_TIMESTAMP, d);
+		return 1;
+	}
+	(void)cr;
+	int want_time = peer && (peer->type == DN_DATE || peer->type == DN_TIMESTAMP);
+	if (want_time) {
+		int64_t us;
+		int k = dn_time_parse(o->text, strlen(o->text), &us);
+		if (k > 0) {
+			*d = k == DN_TIME_DATE ? (double)us * (double)DN_USEC_PER_DAY : (double)us;
+			return 1;
+		}
+	}
+	if (o->is_number && !(peer && peer->type == DN_STRING)) {
+		*d = o->number;
+		return 1;
+	}
+	(void)buf;
+	*t = dn_str_cstr(o->text);
+	return 2;
+}
+
+/* A condition at row i: 1 true, 0 false, -1 when a side is null (neither true nor false, as
+ * in SQL). cl and cr are the columns of the sides that are columns. */
+static int cond_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
+		     const struct dn_check_operand *rhs, const struct dn_column *cl,
+		     const struct dn_column *crc, int64_t i)
+{
+	double a = 0, bb = 0;
+	struct dn_str ta = {"", 0}, tb = {"", 0};
+	int ka = operand(NULL, lhs, cl, crc, i, &a, &ta, &cs->tmp);
+	int kb = operand(NULL, rhs, crc, cl, i, &bb, &tb, &cs->tmp);
+	if (!ka || !kb)
+		return -1;
+	int r;
+	if (ka == 1 && kb == 1) {
+		r = a < bb ? -1 : a > bb ? 1 : 0;
+	} else {
+		/* text against text (or a number shown as text) */
+		char na[40], nb[40];
+		if (ka == 1) {
+			fmt_num(a, na, sizeof na);
+			ta = dn_str_cstr(na);
+		}
+		if (kb == 1) {
+			fmt_num(bb, nb, sizeof nb);
+			tb = dn_str_cstr(nb);
+		}
+		size_t m = ta.len < tb.len ? ta.len : tb.len;
+		r = m ? memcmp(ta.ptr, tb.ptr, m) : 0;
+		if (!r)
+			r = ta.len < tb.len ? -1 : ta.len > tb.len;
+	}
+	return cmp_holds(op, r);
+}
+
+/* `where:`: which rows of b the check looks at (sel[i] = 1), counted in cs->selected. */
+static int select_rows(struct cstate *cs, const struct dn_check *c, const struct dn_batch *b,
+		       const uint8_t **out)
+{
+	*out = NULL;
+	if (!c->where) {
+		cs->selected += b->nrows;
+		return 0;
+	}
+	if (b->nrows > cs->sel_cap) {
+		dn_free(cs->sel);
+		if (!(cs->sel = dn_malloc((size_t)b->nrows + 1)))
+			return DN_ENOMEM;
+		cs->sel_cap = b->nrows;
+	}
+	const struct dn_column *wl = cs->wcol1 >= 0 ? &b->columns[cs->wcol1] : NULL;
+	const struct dn_column *wr = cs->wcol2 >= 0 ? &b->columns[cs->wcol2] : NULL;
+	for (int64_t i = 0; i < b->nrows; i++) {
+		cs->sel[i] = cond_eval(cs, &c->wlhs, c->wop, &c->wrhs, wl, wr, i) == 1;
+		cs->selected += cs->sel[i];
+	}
+	*out = cs->sel;
+	return 0;
+}
+
+#define SKIP_UNSELECTED(i)                                                                         \
+	if (sel && !sel[i])                                                                        \
+	continue
+
+static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
+{
+	const struct dn_check *c = &cr->s->checks[ci];
+	struct cstate *cs = &cr->st[ci];
+	if (cs->missing)
+		return 0;
+	const struct dn_column *col = cs->col >= 0 ? &b->columns[cs->col] : NULL;
+	const struct dn_column *col2 = cs->col2 >= 0 ? &b->columns[cs->col2] : NULL;
+	int64_t n = b->nrows;
+	double v;
+	const uint8_t *sel = NULL;
+	if (col)
+		cs->type = col->type;
+	if (dn_q_row_level(c->kind) && select_rows(cs, c, b, &sel) < 0)
+		return DN_ENOMEM;
+	switch (c->kind) {
+	case DN_CHK_ROW_COUNT:
+	case DN_CHK_REQUIRED_COLUMNS:
+	case DN_CHK_SCHEMA:
+	case DN_CHK_TYPE:
+		break;
+	case DN_CHK_NOT_NULL:
+	case DN_CHK_MISSING_PERCENT:
+		if (!col->null_count && col->type != DN_FLOAT64)
+			break;
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i)) {
+				cs->nulls++;
+				if (c->kind == DN_CHK_NOT_NULL)
+					MARK(i);
+			}
+		}
+		break;
+	case DN_CHK_UNIQUE:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			if (col->type == DN_INT64) {
+				/* Ids usually come as a dense run (1, 2, 3...): keep the run as an
+				 * interval and only the values outside it in the set. */
+				int64_t x = dn_column_i64(col, i);
+				if (!cs->has_run) {
+					cs->run_lo = cs->run_hi = x;
+					cs->has_run = 1;
+					continue;
+				}
+				if (x >= cs->run_lo && x <= cs->run_hi) {
+					MARK(i);
+					continue;
+				}
+				if (cs->run_hi < INT64_MAX && x == cs->run_hi + 1 &&
+				    !(cs->set.n && hset_has(&cs->set, value_key(col, i)))) {
+					cs->run_hi = x;
+					continue;
+				}
+			}
+			int r = hset_add(&cs->set, value_key(col, i));
+			if (r < 0)
+				return DN_ENOMEM;
+			if (!r)
+				MARK(i);
+		}
+		break;
+	case DN_CHK_UNIQUE_COMBINATION:
+	case DN_CHK_DUPLICATE_PERCENT:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			int r = hset_add(&cs->set, row_key(b, cs->cols, cs->ncols, i));
+			if (r < 0)
+				return DN_ENOMEM;
+			if (!r) {
+				if (c->kind == DN_CHK_UNIQUE_COMBINATION)
+					MARK(i);
+				else
+					cs->failing++;
+			}
+		}
+		break;
+	case DN_CHK_REGEX: {
+		struct dn_buf *t = &cs->tmp;
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			struct dn_str s;
+			if (col->type == DN_STRING) {
+				s = dn_column_str(col, i);
+				dn_buf_reset(t);
+				if (dn_buf_append(t, s.ptr, s.len, NULL) < 0)
+					return DN_ENOMEM;
+			} else {
+				value_text(col, i, t);
+			}
+			if (regexec(c->regex, t->data ? t->data : "", 0, NULL, 0) != 0)
+				MARK(i);
+		}
+		break;
+	}
+	case DN_CHK_ACCEPTED_VALUES:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			struct dn_str s = value_text(col, i, &cs->tmp);
+			uint64_t h = short_key(s.ptr, s.len);
+			int ok = 0;
+			for (size_t j = dn_hash_u64(h) & cs->acc_mask; cs->acc_tab[j] >= 0 && !ok;
+			     j = (j + 1) & cs->acc_mask) {
+				int k = cs->acc_tab[j];
+				ok = h == cs->accepted[k] &&
+				     s.len == cs->accepted[c->nvalues + k] &&
+				     !memcmp(s.ptr, c->values[k], s.len);
+			}
+			if (!ok)
+				MARK(i);
+		}
+		break;
+	case DN_CHK_RANGE: {
+		int want_time = c->range_time;
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			if (!value_num(col, i, want_time, &v) || (c->has_min && v < c->min) ||
+			    (c->has_max && v > c->max))
+				MARK(i);
+		}
+		break;
+	}
+	case DN_CHK_LENGTH:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			struct dn_str t = value_text(col, i, &cs->tmp);
+			/* code points lie between bytes / 4 and bytes */
+			if ((!c->has_max || (double)t.len <= c->max) &&
+			    (!c->has_min || (double)(t.len / 4) >= c->min))
+				continue;
+			double len = (double)utf8_len(t);
+			if ((c->has_min && len < c->min) || (c->has_max && len > c->max))
+				MARK(i);
+		}
+		break;
+	case DN_CHK_FORMAT: {
+		/* 0 email, 1 url, 2 iso_date, 3 iso_timestamp */
+		int f = !strcmp(c->format, "email")    ? 0 :
+			!strcmp(c->format, "url")      ? 1 :
+			!strcmp(c->format, "iso_date") ? 2 :
+							 3;
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			int ok;
+			if (f >= 2 && (col->type == DN_DATE || col->type == DN_TIMESTAMP)) {
+				ok = f == 2 ? col->type == DN_DATE : 1;
+			} else if (f >= 2) {
+				struct dn_str t = value_text(col, i, &cs->tmp);
+				int64_t us;
+				int k = dn_time_parse(t.ptr, t.len, &us);
+				ok = f == 2 ? k == DN_TIME_DATE : k > 0;
+			} else {
+				struct dn_str t = value_text(col, i, &cs->tmp);
+				ok = f == 0 ? is_email(t) : is_url(t);
+			}
+			if (!ok)
+				MARK(i);
+		}
+		break;
+	}
+	case DN_CHK_RELATIONSHIPS:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (!is_missing(col, i) && !hset_has(&cs->ref, value_key(col, i)))
+				MARK(i);
+		}
+		break;
+	case DN_CHK_ACCURACY:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (is_missing(col, i))
+				continue;
+			const struct refval *rv = hmap_get(&cs->refmap, value_key(col, i));
+			int bad;
+			if (!rv) {
+				bad = 1;
+			} else if (is_missing(col2, i) || rv->is_null) {
+				bad = !(is_missing(col2, i) && rv->is_null);
+			} else if (rv->is_num && col2->type != DN_STRING &&
+				   value_num(col2, i,
+					     col2->type == DN_DATE || col2->type == DN_TIMESTAMP,
+					     &v)) {
+				bad = fabs(v - rv->num) > c->tolerance;
+			} else {
+				struct dn_str t = value_text(col2, i, &cs->tmp);
+				bad = dn_hash64(t.ptr, t.len, 7) != rv->text;
+			}
+			if (bad)
+				MARK(i);
+		}
+		break;
+	case DN_CHK_EXPRESSION:
+		for (int64_t i = 0; i < n; i++) {
+			SKIP_UNSELECTED(i);
+			if (cond_eval(cs, &c->lhs, c->op, &c->rhs, col, col2, i) == 0)
+				MARK(i);
+		}
+		break;
+	case DN_CHK_RECONCILE:
+		if (!col) {
+			cs->sum += (double)n;
+			break;
+		}
+		for (int64_t i = 0; i < n; i++)
+			if (!is_missing(col, i) && value_num(col, i, 0, &v))
+				cs->sum += v;
+		break;
+	case DN_CHK_FRESHNESS:
+		if (col->type == DN_TIMESTAMP) {
+			for (int64_t i = 0; i < n; i++) {
+				int64_t x = dn_column_i64(col, i);
+				if (!dn_column_is_null(col, i) && (!cs->has_tmax || x > cs->tmax))
+					cs->tmax = x, cs->has_tmax = 1;
+			}
+			break;
+		}
+		for (int64_t i = 0; i < n; i++) {
+			if (is_missing(col, i) || !value_num(col, i, 1, &v))
+				continue;
+			if (!cs->has_tmax || (int64_t)v > cs->tmax)
+				cs->tmax = (int64_t)v, cs->has_tmax = 1;
+		}
+		break;
+	case DN_CHK_ARRIVAL_DELAY:
+		for (int64_t i = 0; i < n; i++) {
+			double ev;
+			if (is_missing(col, i) || is_missing(col2, i) ||
+			    !value_num(col, i, 1, &v) || !value_num(col2, i, 1, &ev))
+				continue;
+			/* a date is about its whole day: the delay counts from its end */
+			if (col2->type == DN_DATE ||
+			    (col2->type == DN_STRING && dn_column_str(col2, i).len == 10))
+				ev += (double)DN_USEC_PER_DAY;
+			int64_t d = (int64_t)(v - ev);
+			if (!cs->has_dmax || d > cs->dmax)
+				cs->dmax = d, cs->has_dmax = 1;
+		}
+		break;
+	case DN_CHK_ANOMALY:
+		if (!col)
+			break;
+		for (int64_t i = 0; i < n; i++) {
+			if (is_missing(col, i)) {
+				cs->nulls++;
+				continue;
+			}
+			if (!value_num(col, i, col->type == DN_DATE || col->type == DN_TIMESTAMP,
+				       &v))
+				continue;
+			cs->n++;
+			cs->sum += v;
+			if (v < cs->min)
+				cs->min = v;
+			if (v > cs->max)
+				cs->max = v;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void eval_job_fn(void *user)
+{
+	struct eval_job *j = user;
+	j->rc = eval_check(j->cr, j->ci, j->b);
+}
+
+/* Copy the marked rows of b to the quarantine callback. */
+static int quarantine(struct dn_check_run *cr, const struct dn_batch *b, struct dn_error *err)
+{
+	int64_t n = 0;
+	for (int64_t i = 0; i < b->nrows; i++)
+		for (int w = 0; w < cr->words; w++)
+			if (cr->fails[i * cr->words + w]) {
+				n++;
+				break;
+			}
+	if (!n)
+		return 0;
+	int nf = b->schema.nfields;
+	struct dn_schema sc;
+	struct dn_builder *bl = dn_calloc((size_t)nf + 2, sizeof *bl);
+	struct dn_batch *out = NULL;
+	int rc = 0;
+	dn_schema_init(&sc);
+	if (!bl)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int k = 0; k < nf; k++) {
+		dn_builder_init(&bl[k], b->columns[k].type);
+		if ((rc = dn_schema_add(&sc, b->schema.fields[k].name,
+					strlen(b->schema.fields[k].name), b->columns[k].type,
+					err)) < 0)
+			goto out;
+	}
+	dn_builder_init(&bl[nf], DN_INT64);
+	dn_builder_init(&bl[nf + 1], DN_STRING);
+	if ((rc = dn_schema_add(&sc, "_row", 4, DN_INT64, err)) < 0 ||
+	    (rc = dn_schema_add(&sc, "_failed_checks", 14, DN_STRING, err)) < 0)
+		goto out;
+	for (int64_t i = 0; i < b->nrows; i++) {
+		const uint64_t *f = &cr->fails[i * cr->words];
+		struct dn_buf *names = &cr->tmp;
+		dn_buf_reset(names);
+		for (int ci = 0; ci < cr->s->nchecks; ci++)
+			if (f[ci / 64] >> (ci % 64) & 1)
+				dn_buf_printf(names, NULL, "%s%s", names->len ? "; " : "",
+					      cr->s->checks[ci].name);
+		if (!names->len)
+			continue;
+		for (int k = 0; k < nf; k++)
+			if ((rc = dn_builder_append_from(&bl[k], &b->columns[k], i, err)) < 0)
+				goto out;
+		if ((rc = dn_builder_append_i64(&bl[nf], b->first_row + i + 1, err)) < 0 ||
+		    (rc = dn_builder_append_str(&bl[nf + 1], names->data, names->len, err)) < 0)
+			goto out;
+	}
+	if (!(out = dn_batch_from_builders(&sc, bl, err))) {
+		rc = err && err->code ? err->code : DN_ENOMEM;
+		goto out;
+	}
+	out->first_row = cr->quarantined;
+	if ((rc = cr->o.quarantine(cr->o.quarantine_user, out, err)) == 0)
+		cr->quarantined += n;
+out:
+	dn_batch_free(out);
+	for (int k = 0; k < nf + 2; k++)
+		dn_builder_release(&bl[k]);
+	dn_free(bl);
+	dn_schema_release(&sc);
+	return rc;
+}
+
+int dn_check_run_add(struct dn_check_run *cr, const struct dn_batch *b, struct dn_error *err)
+{
+	if (!cr->have_schema) {
+		DN_TRY(dn_schema_copy(&cr->schema, &b->schema, err));
+		cr->have_schema = 1;
+		for (int ci = 0; ci < cr->s->nchecks; ci++)
+			if (resolve(cr, b, ci) < 0)
+				return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	if (b->schema.nfields != cr->schema.nfields)
+		return dn_error_set(err, DN_EINVAL, "a batch with %d columns after %d",
+				    b->schema.nfields, cr->schema.nfields);
+	for (int k = 0; k < b->schema.nfields; k++)
+		cr->schema.fields[k].type = b->columns[k].type; /* widening */
+	if (cr->o.quarantine && cr->any_row_level) {
+		if (b->nrows > cr->fails_cap) {
+			dn_free(cr->fails);
+			cr->fails =
+				dn_calloc((size_t)b->nrows * (size_t)cr->words, sizeof *cr->fails);
+			if (!cr->fails)
+				return dn_error_set(err, DN_ENOMEM, "out of memory");
+			cr->fails_cap = b->nrows;
+		} else {
+			memset(cr->fails, 0,
+			       (size_t)b->nrows * (size_t)cr->words * sizeof *cr->fails);
+		}
+	}
+	if (!cr->fails && cr->s->nchecks > 1 && !cr->pool && dn_cpu_count() > 1) {
+		int th = dn_cpu_count() < cr->s->nchecks ? dn_cpu_count() : cr->s->nchecks;
+		cr->jobs = dn_calloc((size_t)cr->s->nchecks, sizeof *cr->jobs);
+		if (!cr->jobs || dn_pool_new(&cr->pool, th, err) < 0) {
+			dn_free(cr->jobs);
+			cr->jobs = NULL;
+			cr->pool = NULL;
+			dn_error_clear(err); /* run them in this thread instead */
+		}
+	}
+	if (cr->pool && !cr->fails) {
+		int failed = -1;
+		for (int ci = 0; ci < cr->s->nchecks; ci++) {
+			struct eval_job *j = &cr->jobs[ci];
+			j->cr = cr;
+			j->ci = ci;
+			j->b = b;
+			j->rc = 0;
+			if (dn_pool_submit(cr->pool, eval_job_fn, j, NULL) < 0)
+				j->rc = eval_check(cr, ci, b);
+		}
+		dn_pool_wait(cr->pool);
+		for (int ci = 0; ci < cr->s->nchecks && failed < 0; ci++)
+			if (cr->jobs[ci].rc < 0)
+				failed = ci;
+		if (failed >= 0)
+			return dn_error_set(err, DN_ENOMEM, "out of memory checking %s",
+					    cr->s->checks[failed].name);
+	} else {
+		for (int ci = 0; ci < cr->s->nchecks; ci++)
+			if (eval_check(cr, ci, b) < 0)
+				return dn_error_set(err, DN_ENOMEM, "out of memory checking %s",
+						    cr->s->checks[ci].name);
+	}
+	cr->rows += b->nrows;
+	if (cr->fails)
+		DN_TRY(quarantine(cr, b, err));
+	return 0;
+}
+
+void dn_q_judge(struct dn_check_result *res, int failed, const char *fmt, ...)
+{
+	if (!failed) {
+		res->status = DN_CHECK_PASS;
+		return;
+	}
+	res->status = res->check->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(res->message, sizeof res->message, fmt, ap);
+		va_end(ap);
+	}
+}
+
+void dn_q_set_value(struct dn_check_result *res, double v)
+{
+	res->has_value = 1;
+	res->value = v;
+	fmt_num(v, res->observed, sizeof res->observed);
+}
+
+/* A row-level check: failing rows against max_failing_percent of the rows. */
+static const char *row_what(enum dn_check_kind k)
+{
+	switch (k) {
+	case DN_CHK_NOT_NULL:
+		return "are null";
+	case DN_CHK_UNIQUE:
+		return "repeat an earlier value";
+	case DN_CHK_UNIQUE_COMBINATION:
+		return "repeat an earlier combination";
+	case DN_CHK_REGEX:
+		return "do not match";
+	case DN_CHK_ACCEPTED_VALUES:
+		return "hold other values";
+	case DN_CHK_RANGE:
+		return "are out of range";
+	case DN_CHK_LENGTH:
+		return "have a length out of range";
+	case DN_CHK_FORMAT:
+		return "are not in the format";
+	case DN_CHK_RELATIONSHIPS:
+		return "have no match in the other dataset";
+	case DN_CHK_EXPRESSION:
+		return "break the condition";
+	case DN_CHK_ACCURACY:
+		return "disagree with the reference";
+	default:
+		return "fail";
+	}
+}
+
+void dn_q_judge_rows(struct dn_check_result *res, int64_t failing, int64_t rows)
+{
+	const char *what = row_what(res->check->kind);
+	const struct dn_check *c = res->check;
+	res->failing = failing;
+	dn_q_set_value(res, (double)failing);
+	double pct = rows ? 100.0 * (double)failing / (double)rows : 0;
+	if (c->max_failing_pct > 0)
+		snprintf(res->threshold, sizeof res->threshold, "failing rows <= %g%%",
+			 c->max_failing_pct);
+	else
+		snprintf(res->threshold, sizeof res->threshold, "failing rows = 0");
+	dn_q_judge(res, pct > c->max_failing_pct, "%lld of %lld rows (%.2f%%) %s",
+		   (long long)failing, (long long)rows, pct, what);
+}
+
+static void bounds_text(const struct dn_check *c, char *out, size_t n, const char *what)
+{
+	if (c->has_min && c->has_max)
+		snprintf(out, n, "%s <= %s <= %s", c->min_text, what, c->max_text);
+	else if (c->has_min)
+		snprintf(out, n, "%s >= %s", what, c->min_text);
+	else
+		snprintf(out, n, "%s <= %s", what, c->max_text);
+}
+
+void dn_q_judge_percent(struct dn_check_result *res, double pct, double max, const char *what,
+			int64_t n, int64_t rows)
+{
+	dn_q_set_value(res, pct);
+	snprintf(res->observed, sizeof res->observed, "%.2f%%", pct);
+	snprintf(res->threshold, sizeof res->threshold, "%s <= %g%%", what, max);
+	dn_q_judge(res, pct > max, "%lld of %lld rows are %s", (long long)n, (long long)rows,
+		   !strcmp(what, "missing") ? "missing" : "duplicates of an earlier row");
+}
+
+void dn_q_judge_static(struct dn_check_result *res, const struct dn_schema *sc, int64_t rows,
+		       const char *target)
+{
+	const struct dn_check *c = res->check;
+	if (c->kind == DN_CHK_ROW_COUNT) {
+		dn_q_set_value(res, (double)rows);
+		bounds_text(c, res->threshold, sizeof res->threshold, "rows");
+		dn_q_judge(res,
+			   (c->has_min && (double)rows < c->min) ||
+				   (c->has_max && (double)rows > c->max),
+			   "%lld rows", (long long)rows);
+		return;
+	}
+	if (c->kind == DN_CHK_TYPE) {
+		int col = dn_schema_find(sc, c->column);
+		if (col < 0) {
+			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+			snprintf(res->message, sizeof res->message, "no column '%s' in %s",
+				 c->column, target);
+			return;
+		}
+		enum dn_type t = sc->fields[col].type;
+		snprintf(res->observed, sizeof res->observed, "%s", dn_type_name(t));
+		snprintf(res->threshold, sizeof res->threshold, "%s", dn_type_name(c->type));
+		dn_q_judge(res, t != c->type, "%s is %s, not %s", c->column, dn_type_name(t),
+			   dn_type_name(c->type));
+		return;
+	}
+	struct dn_buf m = DN_BUF_INIT;
+	int bad = 0;
+	for (int k = 0; k < c->ncolumns; k++) {
+		int f = dn_schema_find(sc, c->columns[k]);
+		if (f < 0) {
+			dn_buf_printf(&m, NULL, "%smissing column %s", m.len ? "; " : "",
+				      c->columns[k]);
+			bad++;
+		} else if (c->types && c->types[k][0] &&
+			   strcmp(c->types[k], dn_type_name(sc->fields[f].type))) {
+			dn_buf_printf(&m, NULL, "%s%s is %s, not %s", m.len ? "; " : "",
+				      c->columns[k], dn_type_name(sc->fields[f].type), c->types[k]);
+			bad++;
+		}
+	}
+	for (int f = 0; c->kind == DN_CHK_SCHEMA && c->exact && f < sc->nfields; f++) {
+		int listed = 0;
+		for (int k = 0; k < c->ncolumns; k++)
+			listed |= !strcmp(c->columns[k], sc->fields[f].name);
+		if (!listed) {
+			dn_buf_printf(&m, NULL, "%sunexpected column %s", m.len ? "; " : "",
+				      sc->fields[f].name);
+			bad++;
+		}
+	}
+	dn_q_set_value(res, bad);
+	snprintf(res->threshold, sizeof res->threshold, "%s",
+		 c->kind == DN_CHK_SCHEMA ? "0 differences" : "0 missing columns");
+	dn_q_judge(res, bad > 0, "%s", m.data ? m.data : "");
+	dn_buf_release(&m);
+}
+
+void dn_q_judge_reconcile(struct dn_check_result *res, double here, double other)
+{
+	const struct dn_check *c = res->check;
+	double d = fabs(here - other);
+	double allowed = c->tolerance;
+	if (c->tolerance_pct >= 0)
+		allowed = fabs(other) * c->tolerance_pct / 100.0;
+	dn_q_set_value(res, d);
+	char a[40], b[40];
+	fmt_num(here, a, sizeof a);
+	fmt_num(other, b, sizeof b);
+	snprintf(res->observed, sizeof res->observed, "%s vs %s (difference %g)", a, b, d);
+	if (c->tolerance_pct >= 0)
+		snprintf(res->threshold, sizeof res->threshold, "difference <= %g%%",
+			 c->tolerance_pct);
+	else
+		snprintf(res->threshold, sizeof res->threshold, "difference <= %g", c->tolerance);
+	dn_q_judge(res, d > allowed, "%s %s is %s here and %s in %s", c->metric,
+		   c->column ? c->column : "of rows", a, b, c->other);
+}
+
+void dn_q_judge_freshness(struct dn_check_result *res, int has, int64_t newest, int64_t at)
+{
+	const struct dn_check *c = res->check;
+	snprintf(res->threshold, sizeof res->threshold, "age <= %s", c->max_age_text);
+	if (!has) {
+		res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+		snprintf(res->message, sizeof res->message, "no %s value at all", c->column);
+		return;
+	}
+	int64_t age = at - newest;
+	dn_q_set_value(res, (double)age / 1e6);
+	dn_q_duration_text(age, res->observed, sizeof res->observed);
+	char t[40];
+	dn_timestamp_format(newest, t);
+	dn_q_judge(res, age > c->max_age_us, "the newest %s is %s", c->column, t);
+}
+
+int dn_q_judge_anomaly(struct dn_check_result *res, const struct dn_suite_result *r,
+		       const struct dn_check_options *o, struct dn_error *err)
+{
+	const struct dn_check *c = res->check;
+	double *hv = NULL;
+	int64_t *ha = NULL;
+	int n = 0;
+	char t[80] = "";
+	if (c->max_change_pct >= 0)
+		snprintf(t, sizeof t, "change <= %g%%", c->max_change_pct);
+	if (c->stddevs > 0)
+		snprintf(t + strlen(t), sizeof t - strlen(t), "%swithin %g sd of the last %d runs",
+			 t[0] ? ", " : "", c->stddevs, c->window);
+	snprintf(res->threshold, sizeof res->threshold, "%s", t);
+	if (o->meta && o->history)
+		DN_TRY(dn_meta_quality_history(o->meta, r->suite->name, r->target, c->name, r->at,
+					       c->window, &hv, &ha, &n, err));
+	if (n < c->min_history) {
+		res->status = DN_CHECK_SKIPPED;
+		snprintf(res->message, sizeof res->message,
+			 "needs %d earlier run%s in the history to judge, has %d%s", c->min_history,
+			 c->min_history == 1 ? "" : "s", n,
+			 o->meta && o->history ? "" : " (no metadata store)");
+		dn_free(hv);
+		dn_free(ha);
+		return 0;
+	}
+	double v = res->value, prev = hv[n - 1];
+	int bad = 0;
+	char msg[300] = "";
+	if (c->max_change_pct >= 0) {
+		double ch = prev != 0 ? 100.0 * fabs(v - prev) / fabs(prev) :
+					(v != 0 ? INFINITY : 0);
+		if (ch > c->max_change_pct) {
+			bad = 1;
+			snprintf(msg, sizeof msg, "changed %.2f%% from %g in the previous run", ch,
+				 prev);
+		}
+	}
+	if (c->stddevs > 0) {
+		double mean = 0, m2 = 0;
+		for (int i = 0; i < n; i++)
+			mean += hv[i];
+		mean /= n;
+		for (int i = 0; i < n; i++)
+			m2 += (hv[i] - mean) * (hv[i] - mean);
+		double sd = n > 1 ? sqrt(m2 / (n - 1)) : 0;
+		double z = sd > 0 ? fabs(v - mean) / sd : (v != mean ? INFINITY : 0);
+		if (z > c->stddevs) {
+			bad = 1;
+			snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+				 "%s%.2f standard deviations from the mean %g of the last %d runs",
+				 msg[0] ? "; " : "", z, mean, n);
+		}
+	}
+	dn_q_judge(res, bad, "%s", msg);
+	dn_free(hv);
+	dn_free(ha);
+	return 0;
+}
+
+int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, struct dn_error *err)
+{
+	const struct dn_suite *s = cr->s;
+	memset(r, 0, sizeof *r);
+	r->suite = s;
+	r->at = cr->at;
+	r->rows = cr->rows;
+	r->quarantined = cr->quarantined;
+	r->target = dn_strdup(cr->o.target ? cr->o.target : (s->target ? s->target : "-"));
+	r->results = dn_calloc((size_t)s->nchecks + 1, sizeof *r->results);
+	if (!r->target || !r->results)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	r->nresults = s->nchecks;
+	for (int ci = 0; ci < s->nchecks; ci++) {
+		const struct dn_check *c = &s->checks[ci];
+		struct cstate *cs = &cr->st[ci];
+		struct dn_check_result *res = &r->results[ci];
+		res->check = c;
+		res->failing = -1;
+		res->samples = cs->samples;
+		res->nsamples = cs->nsamples;
+		cs->samples = NULL;
+		cs->nsamples = 0;
+		if (cs->missing) {
+			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+			const char *cands[257];
+			int k = 0;
+			for (; k < cr->schema.nfields && k < 256; k++)
+				cands[k] = cr->schema.fields[k].name;
+			cands[k] = NULL;
+			const char *hint = dn_suggest(cs->missing_name, cands);
+			snprintf(res->message, sizeof res->message, "no column '%s' in %s%s%s%s",
+				 cs->missing_name, r->target, hint ? " (did you mean '" : "",
+				 hint ? hint : "", hint ? "'?)" : "");
+			continue;
+		}
+		switch (c->kind) {
+		case DN_CHK_ROW_COUNT:
+		case DN_CHK_REQUIRED_COLUMNS:
+		case DN_CHK_SCHEMA:
+		case DN_CHK_TYPE:
+			dn_q_judge_static(res, &cr->schema, cr->rows, r->target);
+			break;
+		case DN_CHK_NOT_NULL:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_MISSING_PERCENT:
+			dn_q_judge_percent(res,
+					   cr->rows ? 100.0 * (double)cs->nulls / (double)cr->rows :
+						      0,
+					   c->max, "missing", cs->nulls, cr->rows);
+			break;
+		case DN_CHK_UNIQUE:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_UNIQUE_COMBINATION:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_DUPLICATE_PERCENT:
+			dn_q_judge_percent(res,
+					   cr->rows ?
+						   100.0 * (double)cs->failing / (double)cr->rows :
+						   0,
+					   c->max, "duplicates", cs->failing, cr->rows);
+			break;
+		case DN_CHK_REGEX:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_ACCEPTED_VALUES:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_RANGE:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_LENGTH:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_FORMAT:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_RELATIONSHIPS:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_EXPRESSION:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_ACCURACY:
+			dn_q_judge_rows(res, cs->failing, c->where ? cs->selected : cr->rows);
+			break;
+		case DN_CHK_RECONCILE:
+			dn_q_judge_reconcile(res, cs->sum, cs->other);
+			break;
+		case DN_CHK_FRESHNESS:
+			dn_q_judge_freshness(res, cs->has_tmax, cs->tmax, r->at);
+			break;
+		case DN_CHK_ARRIVAL_DELAY:
+			snprintf(res->threshold, sizeof res->threshold, "delay <= %s",
+				 c->max_age_text);
+			if (!cs->has_dmax) {
+				res->status = DN_CHECK_SKIPPED;
+				snprintf(res->message, sizeof res->message,
+					 "no row with both times");
+				break;
+			}
+			dn_q_set_value(res, (double)cs->dmax / 1e6);
+			dn_q_duration_text(cs->dmax, res->observed, sizeof res->observed);
+			dn_q_judge(res, cs->dmax > c->max_age_us,
+				   "the latest row arrived %s after %s", res->observed,
+				   c->event_column);
+			break;
+		case DN_CHK_ANOMALY: {
+			double v = 0;
+			switch (c->ametric) {
+			case DN_AM_ROW_COUNT:
+				v = (double)cr->rows;
+				break;
+			case DN_AM_MISSING_PERCENT:
+				v = cr->rows ? 100.0 * (double)cs->nulls / (double)cr->rows : 0;
+				break;
+			case DN_AM_MEAN:
+				v = cs->n ? cs->sum / (double)cs->n : NAN;
+				break;
+			case DN_AM_SUM:
+				v = cs->sum;
+				break;
+			case DN_AM_MIN:
+				v = cs->n ? cs->min : NAN;
+				break;
+			case DN_AM_MAX:
+				v = cs->n ? cs->max : NAN;
+				break;
+			}
+			if (isnan(v)) {
+				res->status = DN_CHECK_SKIPPED;
+				snprintf(res->message, sizeof res->message,
+					 "no %s value to measure", c->column);
+				break;
+			}
+			dn_q_set_value(res, v);
+			DN_TRY(dn_q_judge_anomaly(res, r, &cr->o, err));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return dn_q_finish_result(r, &cr->o, err);
+}
+
+int dn_q_finish_result(struct dn_suite_result *r, const struct dn_check_options *o,
+		       struct dn_error *err)
+{
+	int pass[DN_NDIMS] = {0}, judged[DN_NDIMS] = {0}, tp = 0, tj = 0;
+	for (int i = 0; i < r->nresults; i++) {
+		struct dn_check_result *res = &r->results[i];
+		enum dn_dimension d = dn_check_kind_dimension(res->check->kind);
+		switch (res->status) {
+		case DN_CHECK_PASS:
+			r->passed++;
+			break;
+		case DN_CHECK_WARN:
+			r->warned++;
+			break;
+		case DN_CHECK_FAIL:
+			r->failed++;
+			break;
+		case DN_CHECK_SKIPPED:
+			r->skipped++;
+			break;
+		}
+		if (res->status != DN_CHECK_SKIPPED) {
+			judged[d]++;
+			tj++;
+			pass[d] += res->status == DN_CHECK_PASS;
+			tp += res->status == DN_CHECK_PASS;
+		}
+		if (o->meta && o->history && res->has_value)
+			DN_TRY(dn_meta_quality_history(o->meta, r->suite->name, r->target,
+						       res->check->name, r->at, 30, &res->history,
+						       &res->history_at, &res->nhistory, err));
+	}
+	for (int d = 0; d < DN_NDIMS; d++)
+		r->score[d] = judged[d] ? 100.0 * pass[d] / judged[d] : NAN;
+	r->overall = tj ? 100.0 * tp / tj : NAN;
+	return 0;
+}
+
+void dn_suite_result_release(struct dn_suite_result *r)
+{
+	for (int i = 0; r->results && i < r->nresults; i++) {
+		for (int k = 0; k < r->results[i].nsamples; k++)
+			dn_free(r->results[i].samples[k]);
+		dn_free(r->results[i].samples);
+		dn_free(r->results[i].history);
+		dn_free(r->results[i].history_at);
+	}
+	dn_free(r->results);
+	dn_free(r->target);
+	memset(r, 0, sizeof *r);
+}
+
+int dn_check_record(struct dn_meta *m, const struct dn_suite_result *r, struct dn_error *err)
+{
+	for (int i = 0; i < r->nresults; i++) {
+		const struct dn_check_result *res = &r->results[i];
+		DN_TRY(dn_meta_quality_add(m, r->suite->name, r->target, res->check->name, r->at,
+					   res->has_value, res->value,
+					   dn_check_status_name(res->status), err));
+	}
+	return 0;
+}

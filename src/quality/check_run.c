@@ -1,0 +1,159 @@
+/* Running a suite end to end, as `dunya check` and the quality task do: the target is a reader
+ * (streamed through dn_check_run) or a warehouse table (dn_check_run_sql); failing rows go to a
+ * quarantine (a file, or a lake dataset committed as one new version); every observed value is
+ * recorded in the metadata store's history.
+ *
+ * The quarantine is opened at its first failing row, so a clean run writes nothing: no empty
+ * file, no empty lake version. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pipeline/pipeline.h"
+#include "../store/store.h"
+#include "quality_int.h"
+
+struct dn_quarantine {
+	char *dest;
+	char *path; /* a file: the resolved path */
+	const struct dn_lake_options *lake;
+	struct dn_writer *w;
+	struct dn_lake *lk;
+	struct dn_lake_writer *lw;
+	int64_t rows;
+};
+
+int dn_quarantine_open(struct dn_quarantine **out, const char *dest, const char *base_dir,
+		       const struct dn_lake_options *lake, struct dn_error *err)
+{
+	struct dn_quarantine *q = dn_calloc(1, sizeof *q);
+	struct dn_buf p = DN_BUF_INIT;
+	*out = NULL;
+	if (!q)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	q->lake = lake;
+	if (!(q->dest = dn_strdup(dest)))
+		goto nomem;
+	if (!strncmp(dest, "lake:", 5)) {
+		int rc = dn_lake_dataset_check(dest + 5, err);
+		if (rc < 0) {
+			dn_error_prefix(err, "quarantine %s: ", dest);
+			dn_quarantine_free(q);
+			return rc;
+		}
+	} else {
+		if (dest[0] != '/' && base_dir && strcmp(base_dir, "."))
+			dn_buf_printf(&p, NULL, "%s/", base_dir);
+		dn_buf_puts(&p, dest, NULL);
+		if (!(q->path = dn_buf_take(&p, NULL)))
+			goto nomem;
+	}
+	*out = q;
+	return 0;
+nomem:
+	dn_quarantine_free(q);
+	return dn_error_set(err, DN_ENOMEM, "out of memory");
+}
+
+int dn_quarantine_write(void *user, const struct dn_batch *b, struct dn_error *err)
+{
+	struct dn_quarantine *q = user;
+	if (q->path && !q->w) {
+		struct dn_write_options wo;
+		dn_write_options_init(&wo);
+		DN_TRY(dn_writer_open(&q->w, q->path, DN_FORMAT_UNKNOWN, &wo, err));
+	}
+	if (!q->path && !q->lw) {
+		struct dn_lake_write_options wo;
+		struct dn_lake_options lo;
+		dn_lake_write_options_init(&wo);
+		wo.message = "quality quarantine";
+		if (!q->lake) {
+			dn_lake_options_init(&lo);
+			lo.root = getenv("DUNYA_LAKE");
+			if (!lo.root)
+				return dn_error_set(err, DN_EINVAL,
+						    "quarantine %s: no lake here (run inside a "
+						    "project, or set DUNYA_LAKE)",
+						    q->dest);
+		}
+		DN_TRY(dn_lake_open(&q->lk, q->lake ? q->lake : &lo, err));
+		DN_TRY(dn_lake_write_begin(q->lk, &q->lw, q->dest + 5, &wo, err));
+	}
+	q->rows += b->nrows;
+	return q->w ? dn_writer_write(q->w, b, err) : dn_lake_write_batch(q->lw, b, err);
+}
+
+int dn_quarantine_commit(struct dn_quarantine *q, struct dn_error *err)
+{
+	int rc = 0;
+	if (q->w) {
+		rc = dn_writer_finish(q->w, err);
+		dn_writer_free(q->w);
+		q->w = NULL;
+	}
+	if (q->lw) {
+		rc = dn_lake_write_commit(q->lw, NULL, err);
+		q->lw = NULL;
+	}
+	return rc;
+}
+
+void dn_quarantine_free(struct dn_quarantine *q)
+{
+	if (!q)
+		return;
+	dn_writer_free(q->w);
+	dn_lake_write_abort(q->lw);
+	dn_lake_close(q->lk);
+	dn_free(q->dest);
+	dn_free(q->path);
+	dn_free(q);
+}
+
+int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *wh,
+		 const char *table, const char *quarantine, struct dn_check_options *o,
+		 struct dn_suite_result *r, struct dn_error *err)
+{
+	struct dn_check_run *cr = NULL;
+	struct dn_quarantine *q = NULL;
+	struct dn_batch *b = NULL;
+	int rc = 0, k;
+	memset(r, 0, sizeof *r);
+	if (quarantine && wh)
+		dn_warn("quarantine %s: not written for a table checked in the database (the rows "
+			"stay there; select them with the failing checks' conditions)",
+			quarantine);
+	if (quarantine && !wh) {
+		if ((rc = dn_quarantine_open(&q, quarantine, o->base_dir, o->lake, err)) < 0)
+			goto out;
+		o->quarantine = dn_quarantine_write;
+		o->quarantine_user = q;
+	}
+	if (wh) {
+		if ((rc = dn_check_run_sql(s, wh, table, o, r, err)) < 0)
+			goto out;
+	} else {
+		if ((rc = dn_check_run_new(&cr, s, o, err)) < 0)
+			goto out;
+		while ((k = dn_reader_next(rd, &b, err)) > 0) {
+			rc = dn_check_run_add(cr, b, err);
+			dn_batch_free(b);
+			if (rc < 0)
+				goto out;
+		}
+		if ((rc = k) < 0 || (rc = dn_check_run_finish(cr, r, err)) < 0)
+			goto out;
+		if (q && (rc = dn_quarantine_commit(q, err)) < 0)
+			goto out;
+	}
+	if (o->meta && o->history)
+		rc = dn_check_record(o->meta, r, err);
+out:
+	if (rc < 0)
+		dn_suite_result_release(r);
+	o->quarantine = NULL;
+	o->quarantine_user = NULL;
+	dn_quarantine_free(q);
+	dn_check_run_free(cr);
+	return rc;
+}

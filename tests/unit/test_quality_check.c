@@ -1,0 +1,298 @@
+/* Quality checks: the suite parser's problems, the streaming evaluation across batch
+ * boundaries (accumulators, hash sets, samples, quarantine), and history-based anomalies
+ * through the metadata store. */
+#include <math.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "../../src/pipeline/pipeline.h"
+#include "../../src/quality/quality.h"
+#include "../test.h"
+
+static int parse(struct dn_suite **s, const char *text, struct dn_problems *probs)
+{
+	struct dn_error err;
+	dn_error_clear(&err);
+	return dn_suite_parse(s, "suite.yaml", text, strlen(text), probs, &err);
+}
+
+/* n rows: id = i, grp = i % 7 (null when i % 11 == 0), amount = i / 2.0. */
+static struct dn_batch *batch(int64_t first, int64_t n)
+{
+	struct dn_schema sc;
+	struct dn_builder b[3];
+	static const char *const names[] = {"id", "grp", "amount"};
+	static const enum dn_type types[] = {DN_INT64, DN_STRING, DN_FLOAT64};
+	dn_schema_init(&sc);
+	for (int k = 0; k < 3; k++) {
+		dn_schema_add(&sc, names[k], strlen(names[k]), types[k], NULL);
+		dn_builder_init(&b[k], types[k]);
+	}
+	for (int64_t i = first; i < first + n; i++) {
+		char g[8];
+		snprintf(g, sizeof g, "g%d", (int)(i % 7));
+		dn_builder_append_i64(&b[0], i, NULL);
+		if (i % 11 == 0)
+			dn_builder_append_null(&b[1], NULL);
+		else
+			dn_builder_append_str(&b[1], g, strlen(g), NULL);
+		dn_builder_append_f64(&b[2], (double)i / 2.0, NULL);
+	}
+	struct dn_batch *out = dn_batch_from_builders(&sc, b, NULL);
+	out->first_row = first;
+	for (int k = 0; k < 3; k++)
+		dn_builder_release(&b[k]);
+	dn_schema_release(&sc);
+	return out;
+}
+
+struct sink {
+	int64_t rows;
+	int batches;
+};
+
+static int sink_fn(void *user, const struct dn_batch *b, struct dn_error *err)
+{
+	struct sink *k = user;
+	(void)err;
+	k->rows += b->nrows;
+	k->batches++;
+	return 0;
+}
+
+DN_TEST(quality_suite_problems)
+{
+	struct dn_problems probs;
+	struct dn_suite *s = NULL;
+	dn_problems_init(&probs);
+	CHECK_INT(parse(&s, "checks:\n  - uniqe: id\n  - range: {column: a, mni: 1}\n", &probs),
+		  DN_EPARSE);
+	CHECK(s == NULL);
+	CHECK_INT(probs.n, 2);
+	CHECK_INT(probs.v[0].line, 2);
+	CHECK_INT(probs.v[0].column, 5);
+	CHECK(strstr(probs.v[0].msg, "did you mean 'unique'"));
+	CHECK_INT(probs.v[1].line, 3);
+	CHECK(strstr(probs.v[1].msg, "did you mean 'min'"));
+	dn_problems_release(&probs);
+
+	dn_problems_init(&probs);
+	CHECK_INT(parse(&s, "checks:\n  - not_null: a\n  - not_null: a\n", &probs), DN_EPARSE);
+	CHECK(strstr(probs.v[0].msg, "a second check named 'not_null(a)'"));
+	dn_problems_release(&probs);
+
+	dn_problems_init(&probs);
+	CHECK_INT(parse(&s, "suite: x\nchecks:\n  - freshness: {column: t, max_age: 36h}\n",
+			&probs),
+		  0);
+	CHECK_INT(s->checks[0].max_age_us, INT64_C(36) * 3600 * 1000000);
+	CHECK_STR(s->name, "x");
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+}
+
+/* Accumulators carry across batches: 100,000 rows in batches of 777. */
+DN_TEST(quality_streaming_across_batches)
+{
+	struct dn_problems probs;
+	struct dn_suite *s = NULL;
+	struct dn_error err;
+	struct dn_check_run *cr = NULL;
+	struct dn_check_options o;
+	struct dn_suite_result r;
+	struct sink k = {0, 0};
+	dn_problems_init(&probs);
+	dn_error_clear(&err);
+	CHECK_INT(parse(&s,
+			"samples: 2\nchecks:\n"
+			"  - row_count: {min: 100000, max: 100000}\n"
+			"  - not_null: grp\n"
+			"  - unique: id\n"
+			"  - unique: {column: grp, name: grp_unique}\n"
+			"  - range: {column: amount, max: 49999}\n"
+			"  - accepted_values: {column: grp, values: [g0, g1, g2, g3, g4, g5]}\n"
+			"  - missing_percent: {column: grp, max: 9.1}\n"
+			"  - duplicate_percent: {columns: [grp], max: 1}\n",
+			&probs),
+		  0);
+	dn_check_options_init(&o);
+	o.quarantine = sink_fn;
+	o.quarantine_user = &k;
+	CHECK_INT(dn_check_run_new(&cr, s, &o, &err), 0);
+	for (int64_t first = 0; first < 100000; first += 777) {
+		struct dn_batch *b = batch(first, first + 777 > 100000 ? 100000 - first : 777);
+		CHECK_INT(dn_check_run_add(cr, b, &err), 0);
+		dn_batch_free(b);
+	}
+	CHECK_INT(dn_check_run_finish(cr, &r, &err), 0);
+	CHECK_INT(r.rows, 100000);
+	CHECK_INT(r.results[0].status, DN_CHECK_PASS);
+	/* nulls: multiples of 11 in [0, 100000): 9091 */
+	CHECK_INT(r.results[1].failing, 9091);
+	CHECK_INT(r.results[1].status, DN_CHECK_FAIL);
+	CHECK_INT(r.results[1].nsamples, 2);
+	CHECK(strstr(r.results[1].samples[1], "\"_row\": 12, \"id\": 11"));
+	CHECK_INT(r.results[2].failing, 0);
+	/* 7 distinct groups among 90909 non-null values */
+	CHECK_INT(r.results[3].failing, 90909 - 7);
+	/* amount = i / 2 > 49999 for i = 99999 only */
+	CHECK_INT(r.results[4].failing, 1);
+	/* g6: i % 7 == 6 and i % 11 != 0 */
+	int64_t g6 = 0;
+	for (int64_t i = 0; i < 100000; i++)
+		g6 += i % 7 == 6 && i % 11 != 0;
+	CHECK_INT(r.results[5].failing, g6);
+	CHECK_INT(r.results[6].status, DN_CHECK_PASS); /* 9.091% */
+	CHECK(fabs(r.results[6].value - 9.091) < 1e-9);
+	CHECK_INT(r.results[7].value * 1000, 99992); /* 99992 duplicate rows of 8 values */
+	/* every row fails a row-level check but the first of each of g0..g5 (g6 is not accepted) */
+	CHECK_INT(r.quarantined, 100000 - 6);
+	CHECK_INT(k.rows, r.quarantined);
+	CHECK(isnan(r.score[DN_DIM_ACCURACY]));
+	CHECK_INT(r.passed, 3);
+	dn_suite_result_release(&r);
+	dn_check_run_free(cr);
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+}
+
+/* Anomalies read the history of earlier runs from the metadata store. */
+DN_TEST(quality_history_anomaly)
+{
+	struct dn_problems probs;
+	struct dn_suite *s = NULL;
+	struct dn_error err;
+	struct dn_meta *m = NULL;
+	char path[1024];
+	dn_problems_init(&probs);
+	dn_error_clear(&err);
+	snprintf(path, sizeof path, "%s", dn_test_tmp_path("quality_meta.db"));
+	remove(path);
+	CHECK_INT(dn_meta_open(&m, path, &err), 0);
+	CHECK_INT(parse(&s,
+			"suite: h\nchecks:\n  - anomaly: {metric: row_count, stddevs: 3, "
+			"max_change_percent: 50, window: 4, min_history: 2}\n",
+			&probs),
+		  0);
+	int64_t sizes[] = {100, 110, 105, 95, 100, 400};
+	int want[] = {DN_CHECK_SKIPPED, DN_CHECK_SKIPPED, DN_CHECK_PASS,
+		      DN_CHECK_PASS,    DN_CHECK_PASS,    DN_CHECK_FAIL};
+	for (int run = 0; run < 6; run++) {
+		struct dn_check_options o;
+		struct dn_check_run *cr = NULL;
+		struct dn_suite_result r;
+		dn_check_options_init(&o);
+		o.meta = m;
+		o.history = 1;
+		o.target = "t";
+		o.now_us = INT64_C(1700000000000000) + run * INT64_C(86400000000);
+		CHECK_INT(dn_check_run_new(&cr, s, &o, &err), 0);
+		struct dn_batch *b = batch(0, sizes[run]);
+		CHECK_INT(dn_check_run_add(cr, b, &err), 0);
+		dn_batch_free(b);
+		CHECK_INT(dn_check_run_finish(cr, &r, &err), 0);
+		CHECK_INT(r.results[0].status, want[run]);
+		CHECK_INT(r.results[0].nhistory, run); /* the report's chart shows them all */
+		CHECK_INT(dn_check_record(m, &r, &err), 0);
+		if (run == 5)
+			CHECK(strstr(r.results[0].message, "changed 300.00% from 100"));
+		dn_suite_result_release(&r);
+		dn_check_run_free(cr);
+	}
+	dn_meta_close(m);
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+}
+
+/* A version 3 metadata store (before the quality tables) migrates to version 4 on open. */
+DN_TEST(quality_meta_migrate_v3)
+{
+	struct dn_meta *m = NULL;
+	struct dn_error e;
+	sqlite3 *db = NULL;
+	double *v = NULL;
+	int64_t *at = NULL;
+	int n = 0;
+	const char *path = dn_test_tmp_path("v3.db");
+	remove(path);
+	dn_error_clear(&e);
+	CHECK_INT(dn_meta_open(&m, path, &e), 0);
+	dn_meta_close(m);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "DROP TABLE quality_history; DROP TABLE quality_reports; "
+			   "UPDATE dunya_meta SET value='3' WHERE key='schema'",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK_INT(dn_meta_open(&m, path, &e), 0);
+	CHECK_INT(dn_meta_quality_add(m, "s", "t", "c", 10, 1, 2.5, "pass", &e), 0);
+	CHECK_INT(dn_meta_quality_add(m, "s", "t", "c", 20, 1, 3.5, "pass", &e), 0);
+	CHECK_INT(dn_meta_quality_history(m, "s", "t", "c", 30, 10, &v, &at, &n, &e), 0);
+	CHECK_INT(n, 2);
+	CHECK(v[0] == 2.5 && v[1] == 3.5 && at[0] == 10);
+	dn_free(v);
+	dn_free(at);
+	dn_meta_close(m);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	CHECK(sqlite3_prepare_v2(db, "SELECT value FROM dunya_meta WHERE key='schema'", -1, &st,
+				 NULL) == SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "4");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Every allocation of a parse and a run failing in turn ends in a clean error, no crash and no
+ * leak (ASan's leak checker reports one at exit). */
+DN_TEST(quality_alloc_torture)
+{
+	static const char text[] = "suite: t\nsamples: 2\nchecks:\n"
+				   "  - not_null: grp\n"
+				   "  - unique: grp\n"
+				   "  - unique_combination: [id, grp]\n"
+				   "  - regex: {column: grp, pattern: '^g[0-5]$'}\n"
+				   "  - accepted_values: {column: grp, values: [g1, g2]}\n"
+				   "  - expression: amount < 30\n"
+				   "  - schema: {columns: {id: int64, nope: string}}\n";
+	int done = 0;
+	for (uint64_t n = 1; n < 5000 && !done; n++) {
+		struct dn_problems probs;
+		struct dn_suite *s = NULL;
+		struct dn_check_run *cr = NULL;
+		struct dn_check_options o;
+		struct dn_suite_result r;
+		struct dn_error err;
+		struct sink k = {0, 0};
+		struct dn_batch *b = batch(0, 100);
+		CHECK(b != NULL);
+		dn_problems_init(&probs);
+		dn_error_clear(&err);
+		dn_check_options_init(&o);
+		o.quarantine = sink_fn;
+		o.quarantine_user = &k;
+		memset(&r, 0, sizeof r);
+		dn_alloc_fail_after(n);
+		int rc = dn_suite_parse(&s, "t.yaml", text, sizeof text - 1, &probs, &err);
+		if (rc == 0)
+			rc = dn_check_run_new(&cr, s, &o, &err);
+		if (rc == 0)
+			rc = dn_check_run_add(cr, b, &err);
+		if (rc == 0)
+			rc = dn_check_run_finish(cr, &r, &err);
+		dn_alloc_fail_after(0);
+		if (rc == 0) {
+			CHECK_INT(r.nresults, 7);
+			done = 1;
+		} else {
+			CHECK(rc < 0);
+		}
+		dn_suite_result_release(&r);
+		dn_check_run_free(cr);
+		dn_suite_free(s);
+		dn_problems_release(&probs);
+		dn_batch_free(b);
+	}
+	CHECK(done);
+}
