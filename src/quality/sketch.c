@@ -147,6 +147,10 @@ static int qs_level(struct dn_qsketch *s, int h, struct dn_error *err)
 	return 0;
 }
 
+/* Compact level h while it is full: every other value of the sorted level, from a random
+ * offset, moves up with twice the weight. Only level 0 is ever sorted: what moves up is in
+ * order, and merging it into the (sorted) level above keeps that level sorted too, so the
+ * levels above level 0 cost a merge instead of a sort. */
 static int qs_compact(struct dn_qsketch *s, int h, struct dn_error *err)
 {
 	double tmp[2 * DN_QSKETCH_K];
@@ -154,15 +158,24 @@ static int qs_compact(struct dn_qsketch *s, int h, struct dn_error *err)
 		DN_TRY(qs_level(s, h + 1, err));
 		double *v = s->level[h];
 		int n = s->len[h];
-		dn_q_sort(v, (size_t)n, tmp);
+		if (h == 0)
+			dn_q_sort(v, (size_t)n, tmp);
 		s->rng = s->rng * 6364136223846793005ULL + 1442695040888963407ULL;
 		int off = (int)(s->rng >> 63);
 		int keep = n & 1; /* an odd one out stays at this level */
-		double *up = s->level[h + 1];
-		int m = s->len[h + 1];
+		int p = 0;
 		for (int i = off; i < n - keep; i += 2)
-			up[m++] = v[i];
-		s->len[h + 1] = m;
+			tmp[p++] = v[i];
+		/* Merge the p moved values into the level above from the back, in place. */
+		double *up = s->level[h + 1];
+		int m = s->len[h + 1], a = m - 1, b = p - 1, out = m + p - 1;
+		while (b >= 0) {
+			if (a >= 0 && up[a] > tmp[b])
+				up[out--] = up[a--];
+			else
+				up[out--] = tmp[b--];
+		}
+		s->len[h + 1] = m + p;
 		if (keep) {
 			v[0] = v[n - 1];
 			s->len[h] = 1;
