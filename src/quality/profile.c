@@ -19,6 +19,7 @@
  * values, then HyperLogLog for the count and Misra-Gries for the frequent values. String
  * patterns use a second counter without the HyperLogLog. */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0
 #define MG_PATTERNS 256 /* and for patterns */
 #define PATTERNS_EXACT 4096
 #define MAX_CORR 64 /* numeric columns in the correlation matrices */
+
+static void pattern_init(void);
 
 /* ---- counters ---- */
 
@@ -368,6 +371,8 @@ int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt
 		p->opt.hist_bins = 20;
 	if (p->opt.top < 1)
 		p->opt.top = 10;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, pattern_init);
 	p->exact = 1;
 	p->ncols = -1;
 	p->rng = UINT64_C(0x9E3779B97F4A7C15);
@@ -590,6 +595,20 @@ static inline uint64_t key_f64(double d)
 	return dn_hash_u64(dn_q_key(d) ^ UINT64_C(0x13198a2e03707344));
 }
 
+/* The class of each byte in a pattern: 'A' upper-case letter, 'a' lower-case letter or any
+ * non-ASCII byte, '9' digit, ' ' tab or line break; 0 for a byte that stands for itself. */
+static unsigned char pattern_class[256];
+
+static void pattern_init(void)
+{
+	for (int ch = 0; ch < 256; ch++)
+		pattern_class[ch] = ch >= 'A' && ch <= 'Z'                 ? 'A' :
+				    (ch >= 'a' && ch <= 'z') || ch >= 0x80 ? 'a' :
+				    ch >= '0' && ch <= '9'                 ? '9' :
+				    ch == '\t' || ch == '\n' || ch == '\r' ? ' ' :
+									     0;
+}
+
 /* Pattern of a string: runs of upper-case letters -> A, lower-case (and non-ASCII) -> a,
  * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. */
 static size_t pattern_of(const char *s, size_t n, char *out)
@@ -598,23 +617,31 @@ static size_t pattern_of(const char *s, size_t n, char *out)
 	char last = 0;
 	for (size_t i = 0; i < n && m < PATTERN_MAX; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		char k;
-		if (ch >= 'A' && ch <= 'Z')
-			k = 'A';
-		else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
-			k = 'a';
-		else if (ch >= '0' && ch <= '9')
-			k = '9';
-		else if (ch == '\t' || ch == '\n' || ch == '\r')
-			k = ' ';
-		else
-			k = (char)ch;
-		if ((k == 'A' || k == 'a' || k == '9' || k == ' ') && k == last)
-			continue;
-		out[m++] = k;
+		char k = (char)pattern_class[ch];
+		if (k && k == last)
+			continue; /* the run goes on */
+		out[m++] = k ? k : (char)ch;
 		last = k;
 	}
 	return m;
+}
+
+/* Unicode code points in UTF-8 text: ASCII eight bytes at a time, then continuation bytes
+ * left out. */
+static int64_t code_points(const char *s, size_t n)
+{
+	size_t i = 0;
+	int64_t len = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+		len += 8;
+	}
+	for (; i < n; i++)
+		len += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return len;
 }
 
 static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
@@ -636,9 +663,7 @@ static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_col
 		c->count++;
 		c->vcount++;
 		DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, err));
-		int64_t len = 0;
-		for (size_t k = 0; k < s.len; k++)
-			len += ((unsigned char)s.ptr[k] & 0xC0) != 0x80;
+		int64_t len = code_points(s.ptr, s.len);
 		c->len_sum += (double)len;
 		if (len < c->len_min)
 			c->len_min = len;
