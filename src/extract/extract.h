@@ -215,6 +215,7 @@ struct dn_xfer_options {
 	const char *host_key_sha256;     /* sftp: base64 SHA-256 of the host key */
 	const char *ca_file;             /* extra CA bundle for TLS */
 	int insecure;                    /* no TLS or host key verification */
+	int ftp_tls;                     /* ftp://: 0 AUTH TLS when offered, 1 required, -1 never */
 	int64_t connect_timeout_ms;      /* 0 = 30 s */
 	int64_t timeout_ms;              /* one transfer; 0 = none (stalls still end) */
 	int64_t stall_ms;                /* below 1 byte/s this long fails; 0 = 60 s */

@@ -179,6 +179,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 		j->stopped = 1;
 		return 0;
 	}
+	if (!j->fp && !j->mem)
+		return len; /* a probe: FTP sends its facts as "headers" through here */
 	if (j->http && j->status >= 300)
 		return len; /* an error page or a redirect body: not the file */
 	if (j->http && j->status != 206 && j->status != 0 && j->resume_from > 0 && j->fp &&
@@ -312,6 +314,10 @@ static void common_opts(CURL *c, const struct dn_xfer_options *o, struct job *j,
 	/* ftps:// is implicit TLS; an ftp:// URL asks for explicit TLS (AUTH TLS) when the server
 	 * has it and goes on in the clear otherwise, unless the caller insisted. */
 	curl_easy_setopt(c, CURLOPT_FTP_USE_EPSV, 1L);
+	curl_easy_setopt(c, CURLOPT_USE_SSL,
+			 (long)(o->ftp_tls > 0  ? CURLUSESSL_ALL :
+				o->ftp_tls == 0 ? CURLUSESSL_TRY :
+						  CURLUSESSL_NONE));
 }
 
 static int check_url(const char *url, const struct dn_xfer_options *o, const char *shown,

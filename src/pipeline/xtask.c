@@ -110,6 +110,14 @@ static int xfer_options(const struct dn_xt_ctx *c, struct dn_xfer_options *o, ch
 	o->host_key_sha256 = param(c, "host_key_sha256");
 	o->ca_file = param(c, "ca_file");
 	o->user_agent = param(c, "user_agent");
+	if ((v = param(c, "tls"))) {
+		if (!strcasecmp(v, "required"))
+			o->ftp_tls = 1;
+		else if (!strcasecmp(v, "off"))
+			o->ftp_tls = -1;
+		else if (strcasecmp(v, "try"))
+			return 1 + bad(why, whylen, "tls: '%s' is not required, try or off", v);
+	}
 	if ((v = param(c, "insecure")))
 		o->insecure = !strcasecmp(v, "true") || !strcasecmp(v, "yes");
 	struct {
@@ -711,31 +719,19 @@ int dn_xt_run(const struct dn_xt_ctx *c, char *why, size_t whylen)
 
 /* ---- checks for `dunya validate` ---- */
 
-const char *const dn_xt_file_params[] = {"url",
-					 "urls",
-					 "pattern",
-					 "dataset",
-					 "partition",
-					 "mode",
-					 "format",
-					 "compression",
-					 "parse",
-					 "auth",
-					 "known_hosts",
-					 "host_key_sha256",
-					 "ca_file",
-					 "insecure",
-					 "user_agent",
-					 "retries",
-					 "retry_backoff",
-					 "max_wait",
-					 "connect_timeout",
-					 "timeout",
-					 "stall_timeout",
-					 "max_bytes",
-					 "max_files",
-					 "full_refresh",
-					 NULL};
+const char *const dn_xt_file_params[] = {"url",          "urls",
+					 "pattern",      "dataset",
+					 "partition",    "mode",
+					 "format",       "compression",
+					 "parse",        "auth",
+					 "known_hosts",  "host_key_sha256",
+					 "ca_file",      "tls",
+					 "insecure",     "user_agent",
+					 "retries",      "retry_backoff",
+					 "max_wait",     "connect_timeout",
+					 "timeout",      "stall_timeout",
+					 "max_bytes",    "max_files",
+					 "full_refresh", NULL};
 
 const char *const dn_xt_scrape_params[] = {"url",
 					   "seeds",
@@ -865,6 +861,11 @@ void dn_xt_check_file(const struct dn_task_check *c)
 	check_num(c, "max_bytes", 1);
 	check_num(c, "max_files", 1);
 	check_bool(c, "full_refresh");
+	const struct dn_yaml_node *tls = dn_task_check_string(c, "tls", 0);
+	if (tls && strcmp(tls->str, "required") && strcmp(tls->str, "try") &&
+	    strcmp(tls->str, "off"))
+		dn_task_check_problem(c, tls, "tls: '%s' is not required, try or off",
+				      dn_yaml_shown(tls));
 	const struct dn_yaml_node *a = dn_yaml_get(params, "auth", NULL);
 	if (a && !dn_yaml_is_null(a) && a->kind != DN_YAML_MAP)
 		dn_task_check_problem(c, a,
