@@ -191,7 +191,12 @@ static int put_field(struct dn_buf *out, xmlXPathContextPtr ctx, xmlNodePtr node
 			rc = dn_buf_puts(out, "null", err);
 			break;
 		}
-		int len = dn_format_f64(r->floatval, num);
+		/* A count or a whole number reads as an integer column. */
+		double f = r->floatval;
+		int whole = f > -9007199254740992.0 && f < 9007199254740992.0 &&
+			    f == (double)(int64_t)f;
+		int len = whole ? snprintf(num, sizeof num, "%lld", (long long)f) :
+				  dn_format_f64(f, num);
 		rc = dn_buf_append(out, num, (size_t)len, err);
 		break;
 	}
