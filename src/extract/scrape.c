@@ -37,7 +37,7 @@ struct host {
 	char name[256];
 	int have_robots;
 	struct dn_robots robots;
-	int64_t next_ok_us; /* monotonic: the earliest next request */
+	int64_t last_us; /* monotonic: when the last request to it started (0 = none) */
 };
 
 struct item {
@@ -177,16 +177,17 @@ static int host_turn(struct crawl *c, struct host *h, struct dn_error *err)
 	if (h->have_robots && h->robots.crawl_delay >= 0 &&
 	    (int64_t)(h->robots.crawl_delay * 1e6) > delay)
 		delay = (int64_t)(h->robots.crawl_delay * 1e6);
+	/* The delay is taken now, so a Crawl-delay read since the last request counts too. */
 	for (;;) {
 		if (c->o->xfer.stop && c->o->xfer.stop(c->o->xfer.stop_user))
 			return dn_error_set(err, DN_EIO, "stopped while crawling");
 		int64_t now = dn_monotonic_us();
-		if (now >= h->next_ok_us)
+		if (!h->last_us || now >= h->last_us + delay)
 			break;
-		int64_t w = h->next_ok_us - now;
+		int64_t w = h->last_us + delay - now;
 		usleep((useconds_t)(w > 100000 ? 100000 : w));
 	}
-	h->next_ok_us = dn_monotonic_us() + delay;
+	h->last_us = dn_monotonic_us();
 	c->res->requests++;
 	return 0;
 }
