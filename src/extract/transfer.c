@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -63,6 +64,113 @@ void dn_xfer_shown_url(const char *url, char *out, size_t cap)
 	snprintf(out, cap, "%.*s%s%s", (int)(colon - url), url, colon < at ? ":***" : "", at);
 }
 
+/* SHA-256 of a file being written, computed by a second thread that reads the file behind the
+ * writer (from the page cache), so hashing overlaps the transfer instead of adding to it: a
+ * download runs at the network's speed as long as a core is free, and a resumed download needs
+ * no separate pass over the bytes it already had. The writer publishes how many bytes are in
+ * the file; the hasher digests up to there and sleeps briefly when it has caught up. */
+struct hasher {
+	pthread_t th;
+	int fd;
+	EVP_MD_CTX *md;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int64_t avail; /* bytes written so far */
+	int done;      /* no more bytes will come */
+	int failed;
+};
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+	static const size_t chunk = 1 << 20;
+	char *buf = dn_malloc(chunk);
+	int64_t pos = 0;
+	if (!buf)
+		h->failed = 1;
+	for (; buf;) {
+		pthread_mutex_lock(&h->mu);
+		while (pos >= h->avail && !h->done)
+			pthread_cond_wait(&h->cv, &h->mu);
+		int64_t avail = h->avail;
+		int done = h->done;
+		pthread_mutex_unlock(&h->mu);
+		if (pos >= avail && done)
+			break;
+		while (pos < avail) {
+			size_t want = avail - pos > (int64_t)chunk ? chunk : (size_t)(avail - pos);
+			ssize_t got = pread(h->fd, buf, want, pos);
+			if (got <= 0) {
+				if (got < 0 && errno == EINTR)
+					continue;
+				h->failed = 1;
+				pos = avail;
+				break;
+			}
+			EVP_DigestUpdate(h->md, buf, (size_t)got);
+			pos += got;
+		}
+		if (h->failed)
+			break;
+	}
+	dn_free(buf);
+	return NULL;
+}
+
+static struct hasher *hasher_start(int fd, int64_t avail)
+{
+	struct hasher *h = dn_calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->fd = fd;
+	h->avail = avail;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	if (!(h->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) ||
+	    pthread_create(&h->th, NULL, hasher_main, h) != 0) {
+		EVP_MD_CTX_free(h->md);
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->cv);
+		dn_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void hasher_add(struct hasher *h, int64_t n)
+{
+	pthread_mutex_lock(&h->mu);
+	h->avail += n;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* End the thread; with hex != NULL (65 bytes) write the digest. 0, or -1 when the file could
+ * not be read back. Frees h. */
+static int hasher_end(struct hasher *h, char *hex)
+{
+	if (!h)
+		return -1;
+	pthread_mutex_lock(&h->mu);
+	h->done = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->th, NULL);
+	int rc = h->failed ? -1 : 0;
+	if (hex && rc == 0) {
+		unsigned char md[32];
+		unsigned mdlen = 0;
+		EVP_DigestFinal_ex(h->md, md, &mdlen);
+		for (unsigned i = 0; i < mdlen && i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	}
+	EVP_MD_CTX_free(h->md);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	dn_free(h);
+	return rc;
+}
+
 /* One transfer's state: the sink (a file or memory), the headers seen, the hash. */
 struct job {
 	const struct dn_xfer_options *o;
@@ -72,14 +180,14 @@ struct job {
 	long status;
 	char etag[256], last_modified[64], ctype[128], retry_after[64];
 	/* sink */
-	FILE *fp;
+	int fd; /* the .part, or -1 */
+	struct hasher *hs;
 	struct dn_buf *mem;
 	size_t mem_max;
 	int too_big;
 	int64_t resume_from; /* bytes already in the .part */
 	int64_t written;     /* bytes in the sink */
 	int restarted;       /* the server sent the whole file despite a range: start over */
-	EVP_MD_CTX *md;
 	int stopped;
 	uint64_t rng;
 };
@@ -179,17 +287,18 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 		j->stopped = 1;
 		return 0;
 	}
-	if (!j->fp && !j->mem)
+	if (j->fd < 0 && !j->mem)
 		return len; /* a probe: FTP sends its facts as "headers" through here */
 	if (j->http && j->status >= 300)
 		return len; /* an error page or a redirect body: not the file */
-	if (j->http && j->status != 206 && j->status != 0 && j->resume_from > 0 && j->fp &&
+	if (j->http && j->status != 206 && j->status != 0 && j->resume_from > 0 && j->fd >= 0 &&
 	    !j->restarted) {
 		/* A range was asked for and the whole body comes: start the file over. */
-		if (fflush(j->fp) != 0 || ftruncate(fileno(j->fp), 0) != 0 ||
-		    fseeko(j->fp, 0, SEEK_SET) != 0)
+		hasher_end(j->hs, NULL);
+		j->hs = NULL;
+		if (ftruncate(j->fd, 0) != 0 || lseek(j->fd, 0, SEEK_SET) != 0 ||
+		    !(j->hs = hasher_start(j->fd, 0)))
 			return 0;
-		EVP_DigestInit_ex(j->md, EVP_sha256(), NULL);
 		j->written = 0;
 		j->restarted = 1;
 	}
@@ -202,11 +311,17 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 			j->too_big = 1;
 			return 0;
 		}
-	} else if (fwrite(p, 1, len, j->fp) != len) {
-		return 0;
+	} else {
+		for (size_t off = 0; off < len;) {
+			ssize_t w = write(j->fd, p + off, len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return 0;
+			off += (size_t)w;
+		}
+		hasher_add(j->hs, (int64_t)len);
 	}
-	if (j->md)
-		EVP_DigestUpdate(j->md, p, len);
 	j->written += (int64_t)len;
 	return len;
 }
@@ -373,23 +488,6 @@ static void write_validator(const char *part, const char *val)
 	fclose(f);
 }
 
-/* Hash the first n bytes already in fp (a resumed .part). */
-static int hash_existing(FILE *fp, EVP_MD_CTX *md, int64_t n)
-{
-	char buf[1 << 16];
-	if (fseeko(fp, 0, SEEK_SET) != 0)
-		return -1;
-	while (n > 0) {
-		size_t want = n > (int64_t)sizeof buf ? sizeof buf : (size_t)n;
-		size_t got = fread(buf, 1, want, fp);
-		if (got == 0)
-			return -1;
-		EVP_DigestUpdate(md, buf, got);
-		n -= (int64_t)got;
-	}
-	return fseeko(fp, 0, SEEK_END);
-}
-
 /* FTP and SFTP: the remote size and time, without the body. */
 static int probe(const char *url, const struct dn_xfer_options *o, struct job *j,
 		 struct dn_xfer_meta *m, struct dn_error *err)
@@ -441,6 +539,7 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 	int64_t max_wait_us = (o->max_wait_ms > 0 ? o->max_wait_ms : 300000) * 1000;
 	int rc = 0;
 	memset(&j, 0, sizeof j);
+	j.fd = -1;
 	j.o = o;
 	j.rng = (uint64_t)dn_now_us() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
 	dn_xfer_shown_url(url, j.shown, sizeof j.shown);
@@ -462,8 +561,6 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 			return 0;
 		}
 	}
-	if (!(j.md = EVP_MD_CTX_new()))
-		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	for (int attempt = 0;; attempt++) {
 		CURL *c = NULL;
 		struct curl_slist *hdrs = NULL;
@@ -474,7 +571,6 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 		j.restarted = 0;
 		j.too_big = 0;
 		j.etag[0] = j.last_modified[0] = j.ctype[0] = j.retry_after[0] = 0;
-		EVP_DigestInit_ex(j.md, EVP_sha256(), NULL);
 		if (path) {
 			struct stat st;
 			read_validator(part, validator, sizeof validator);
@@ -488,27 +584,24 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 					 (long long)remote.mtime);
 				can_resume = !strcmp(validator, want) && st.st_size < remote.size;
 			}
-			j.fp = fopen(part, can_resume ? "r+b" : "wb");
-			if (!j.fp) {
+			j.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | (can_resume ? 0 : O_TRUNC),
+				    0644);
+			if (j.fd < 0) {
 				rc = fail(o, err, DN_EIO, "cannot write %s: %s", part,
 					  strerror(errno));
 				goto out;
 			}
-			setvbuf(j.fp, NULL, _IOFBF, 1 << 20);
-			if (can_resume) {
-				if (hash_existing(j.fp, j.md, st.st_size) < 0) {
-					fclose(j.fp);
-					j.fp = fopen(part, "wb");
-					EVP_DigestInit_ex(j.md, EVP_sha256(), NULL);
-					if (!j.fp) {
-						rc = fail(o, err, DN_EIO, "cannot write %s: %s",
-							  part, strerror(errno));
-						goto out;
-					}
-				} else {
-					j.resume_from = st.st_size;
-					j.written = st.st_size;
-				}
+			if (can_resume && lseek(j.fd, 0, SEEK_END) == st.st_size) {
+				j.resume_from = st.st_size;
+				j.written = st.st_size;
+			} else if (can_resume && ftruncate(j.fd, 0) != 0) {
+				rc = fail(o, err, DN_EIO, "cannot write %s: %s", part,
+					  strerror(errno));
+				goto out;
+			}
+			if (!(j.hs = hasher_start(j.fd, j.resume_from))) {
+				rc = dn_error_set(err, DN_ENOMEM, "cannot start hashing %s", part);
+				goto out;
 			}
 			if (!j.resume_from) {
 				char vp[4200];
@@ -558,16 +651,22 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 		curl_slist_free_all(hdrs);
 		if (j.http)
 			j.status = status;
-		if (j.fp && fflush(j.fp) != 0 && cr == CURLE_OK)
-			cr = CURLE_WRITE_ERROR;
 		/* Keep what came for the next try, with the validator it belongs to. */
 		if (path && j.http && j.written > 0 && (j.etag[0] || j.last_modified[0]) &&
 		    (j.status == 200 || j.status == 206))
 			write_validator(part, j.etag[0] ? j.etag : j.last_modified);
+		/* A complete file is made durable before it can be renamed into place. */
+		char hex[65] = "";
 		int closed = 0;
-		if (j.fp) {
-			closed = fclose(j.fp);
-			j.fp = NULL;
+		if (j.fd >= 0) {
+			if (cr == CURLE_OK && !(j.http && status >= 300) && fsync(j.fd) != 0)
+				closed = -1;
+			if (hasher_end(j.hs, hex) < 0 && cr == CURLE_OK)
+				closed = -1;
+			j.hs = NULL;
+			if (close(j.fd) != 0)
+				closed = -1;
+			j.fd = -1;
 		}
 		if (j.stopped) {
 			rc = fail(o, err, DN_EIO, "%s: stopped", j.shown);
@@ -651,11 +750,7 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 			goto out;
 		}
 		/* Done. */
-		unsigned char md[32];
-		unsigned mdlen = 0;
-		EVP_DigestFinal_ex(j.md, md, &mdlen);
-		for (unsigned i = 0; i < mdlen && i < 32; i++)
-			snprintf(m->sha256 + 2 * i, 3, "%02x", md[i]);
+		snprintf(m->sha256, sizeof m->sha256, "%s", hex);
 		m->size = j.written;
 		m->mtime = ft >= 0 ? ft : remote.mtime;
 		snprintf(m->etag, sizeof m->etag, "%s", j.etag);
@@ -674,9 +769,10 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 		goto out;
 	}
 out:
-	if (j.fp)
-		fclose(j.fp);
-	EVP_MD_CTX_free(j.md);
+	if (j.hs)
+		hasher_end(j.hs, NULL);
+	if (j.fd >= 0)
+		close(j.fd);
 	return rc;
 }
 
@@ -788,6 +884,7 @@ int dn_xfer_list(const char *dir_url, const char *pattern, const struct dn_xfer_
 		DN_TRY(check_url(dir_url, o, shown, err));
 		struct job j;
 		memset(&j, 0, sizeof j);
+		j.fd = -1;
 		j.o = o;
 		j.mem = &body;
 		j.mem_max = MAX_LISTING;
