@@ -551,7 +551,9 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 	/* FTP and SFTP: an unchanged size and time means nothing to fetch. */
 	struct dn_xfer_meta remote;
 	dn_xfer_meta_init(&remote);
-	if (path && !j.http) {
+	struct stat pst;
+	int have_part = path && stat(part, &pst) == 0 && pst.st_size > 0;
+	if (path && !j.http && ((prev && prev->size >= 0) || have_part)) {
 		DN_TRY(probe(url, o, &j, &remote, err));
 		if (prev && prev->size >= 0 && prev->mtime >= 0 && prev->size == remote.size &&
 		    prev->mtime == remote.mtime) {
@@ -608,7 +610,7 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 				snprintf(vp, sizeof vp, "%s.v", part);
 				unlink(vp);
 			}
-			if (!j.http) {
+			if (!j.http && remote.size >= 0) {
 				snprintf(validator, sizeof validator, "%lld %lld",
 					 (long long)remote.size, (long long)remote.mtime);
 				write_validator(part, validator);
@@ -645,9 +647,22 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 		m->requests++;
 		CURLcode cr = curl_easy_perform(c);
 		long status = 0, ft = -1;
+		curl_off_t clen = -1;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_getinfo(c, CURLINFO_FILETIME, &ft);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
 		curl_easy_cleanup(c);
+		/* FTP/SFTP without a probe first: what the transfer said identifies the file, so a
+		 * partial download can be resumed only against the same one. */
+		if (path && !j.http && remote.size < 0 && clen >= 0 && j.resume_from == 0) {
+			remote.size = clen;
+			remote.mtime = ft;
+			if (j.written > 0 && cr != CURLE_OK) {
+				snprintf(validator, sizeof validator, "%lld %lld",
+					 (long long)remote.size, (long long)remote.mtime);
+				write_validator(part, validator);
+			}
+		}
 		curl_slist_free_all(hdrs);
 		if (j.http)
 			j.status = status;
