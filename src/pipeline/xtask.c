@@ -10,13 +10,15 @@
  * Parquet) and their rows committed in one commit.
  *
  * What each URL looked like when it was last landed (ETag, Last-Modified, size, time, digest)
- * is kept as one JSON object in the metadata store's bookmark of the task, written only after
+ * is kept as one JSON object in the metadata store's bookmark of the task (keyed by the URL as
+ * shown, secrets redacted, so no secret is stored), written only after
  * the commit; the next run asks the server whether anything changed (If-None-Match,
  * If-Modified-Since; FTP and SFTP: size and time) and lands only what did.
  *
  * extract.scrape crawls (dn_scrape) and commits the records like extract.api does. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -52,9 +54,19 @@ static int param_list(const struct dn_xt_ctx *c, const char *key, const char **o
 	return n;
 }
 
-struct xlog {
-	const struct dn_xt_ctx *c;
-};
+/* Replace each secret in text by ***, in place. */
+static void redact(const struct dn_xt_ctx *c, char *text)
+{
+	for (int i = 0; i < c->nsecrets; i++) {
+		const char *s = c->secrets[i];
+		size_t n = strlen(s);
+		char *hit;
+		while (n >= 3 && (hit = strstr(text, s)) != NULL) {
+			memcpy(hit, "***", 3);
+			memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+		}
+	}
+}
 
 static void logf_(const struct dn_xt_ctx *c, const char *fmt, ...) DN_PRINTF(2, 3);
 static void logf_(const struct dn_xt_ctx *c, const char *fmt, ...)
@@ -64,15 +76,7 @@ static void logf_(const struct dn_xt_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	for (int i = 0; i < c->nsecrets; i++) {
-		const char *s = c->secrets[i];
-		size_t n = strlen(s);
-		char *hit;
-		while (n >= 3 && (hit = strstr(line, s)) != NULL) {
-			memcpy(hit, "***", 3);
-			memmove(hit + 3, hit + n, strlen(hit + n) + 1);
-		}
-	}
+	redact(c, line);
 	if (c->log)
 		c->log(c->log_user, line);
 }
@@ -271,6 +275,7 @@ static void url_name(const char *url, char *out, size_t cap)
 
 struct got {
 	char *url;
+	char key[1024]; /* the URL as shown (secrets as ***): the key of its saved state */
 	char name[256];
 	char *path; /* staging path */
 	struct dn_xfer_meta m;
@@ -410,13 +415,15 @@ static int run_file(const struct dn_xt_ctx *c, char *why, size_t whylen)
 		g->url = urls[i];
 		url_name(g->url, g->name, sizeof g->name);
 		dn_xfer_shown_url(g->url, shown, sizeof shown);
+		redact(c, shown);
 		struct dn_buf p = DN_BUF_INIT;
 		if (dn_buf_printf(&p, &err, "%s/%016llx-%s", c->staging,
 				  (unsigned long long)dn_hash64(g->url, strlen(g->url), 1),
 				  g->name) < 0)
 			goto fail;
 		g->path = dn_buf_take(&p, NULL);
-		const struct seen *s = seen_find(prev, nprev, g->url);
+		snprintf(g->key, sizeof g->key, "%s", shown);
+		const struct seen *s = seen_find(prev, nprev, g->key);
 		int64_t t0 = dn_monotonic_us();
 		int rc = dn_xfer_get(g->url, g->path, s ? &s->m : NULL, &xo, &g->m, &err);
 		if (rc < 0)
@@ -453,6 +460,7 @@ static int run_file(const struct dn_xt_ctx *c, char *why, size_t whylen)
 			if (!g->changed)
 				continue;
 			dn_xfer_shown_url(g->url, shown, sizeof shown);
+			redact(c, shown);
 			if (parsing) {
 				struct dn_read_options ro;
 				struct dn_batch *b;
@@ -564,10 +572,10 @@ static int run_file(const struct dn_xt_ctx *c, char *why, size_t whylen)
 		for (size_t i = 0; i < ngot; i++) {
 			if (!got[i].changed)
 				continue;
-			struct seen *s = seen_find(prev, n, got[i].url);
+			struct seen *s = seen_find(prev, n, got[i].key);
 			if (!s) {
 				s = &prev[n++];
-				s->url = dn_strdup(got[i].url);
+				s->url = dn_strdup(got[i].key);
 				if (!s->url) {
 					bad(why, whylen, "out of memory");
 					nprev = n - 1;
@@ -596,8 +604,13 @@ out:
 	dn_lake_write_abort(w);
 	dn_reader_free(rd);
 	dn_lake_version_release(&v);
-	for (size_t i = 0; i < ngot; i++)
+	/* Complete downloads not landed go (a failed run fetches them again); a .part stays to be
+	 * resumed. */
+	for (size_t i = 0; i < ngot; i++) {
+		if (got[i].path)
+			unlink(got[i].path);
 		dn_free(got[i].path);
+	}
 	dn_free(got);
 	for (size_t i = 0; i < nurls; i++)
 		dn_free(urls[i]);

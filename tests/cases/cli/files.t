@@ -4,7 +4,7 @@ misbehaves on purpose, and logs every request, so the cases below check the exac
 dunya made. Ports and times are cut from the output.
 
   $ mkdir -p $TMP/srv/data && printf 'id,name\n1,ann\n2,bob\n' > $TMP/srv/data/a.csv && printf 'id,name\n3,cy\n' > $TMP/srv/data/b.csv && echo '{"x": 1}' > $TMP/srv/data/c.json && head -c 300000 /dev/urandom > $TMP/srv/data/big.bin
-  $ cp -r projects/files $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && cd $TMP/p && dunya validate 2>&1 | tail -n 1
+  $ cp -r projects/files $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && printf 'FILE_TOKEN=t0ps3cret-token\nFILE_PASSWORD=hunter2-pw\n' >> $TMP/p/.env && cd $TMP/p && dunya validate 2>&1 | tail -n 1
   11 problems in 1 file
 
 One file, the CSV files of a folder (its index page's links), two files parsed into rows, a
@@ -118,6 +118,15 @@ list is missing, the others are not committed either.
   $ cd $TMP/p && ls lake/raw | grep -c 'broken\|partial'
   0
   [1]
+
+No secret shows in a log, a row of the dataset or the metadata store: a token in the URL and a
+password are written as ***.
+
+  $ cd $TMP/p && dunya -q run secret --date 2024-01-01 > /dev/null 2>&1; dunya logs secret latest fetch | head -1 | sed 's/:[0-9][0-9]*\//:PORT\//; s/in [0-9.]* s/in T s/; s/sha256 [0-9a-f]*/sha256 H/' && dunya -q convert lake:raw/secret - --to csv | cut -d, -f2 | sed 's/:[0-9][0-9]*\//:PORT\//' && grep -rl -e t0ps3cret -e hunter2-pw .dunya lake | wc -l
+  downloaded http://127.0.0.1:PORT/data/a.csv?token=***: 20 bytes in T s, sha256 H
+  url
+  http://127.0.0.1:PORT/data/a.csv?token=***
+  0
 
 `dunya validate` checks the params.
 
