@@ -2,9 +2,10 @@
 """A file server for dunya's extract.file and extract.scrape tests, on 127.0.0.1 only.
 Standard library only.
 
-    file_server.py LOGFILE PORTFILE DIR
+    file_server.py LOGFILE PORTFILE DIR [OWNER_PID]
 
-Binds a free port, writes it to PORTFILE, and appends one JSON line per request to LOGFILE:
+With OWNER_PID the server exits once that process has (a test that fails half-way leaves no
+server behind). Binds a free port, writes it to PORTFILE, and appends one JSON line per request to LOGFILE:
 {"t": seconds (monotonic), "method", "path", "query", "range", "if_range", "if_none_match",
 "if_modified_since", "ua"}, so tests assert exact request sequences.
 
@@ -191,6 +192,17 @@ class H(BaseHTTPRequestHandler):
         self.handle_any()
 
 
+def watch(pid):
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            os._exit(0)
+
+
+if len(sys.argv) > 4:
+    threading.Thread(target=watch, args=(int(sys.argv[4]),), daemon=True).start()
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 srv.daemon_threads = True
 with open(PORTFILE + ".tmp", "w") as f:

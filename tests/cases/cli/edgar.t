@@ -2,7 +2,7 @@ The scraping example (examples/edgar): an EDGAR-style daily index of filings, st
 served by python3's http.server on 127.0.0.1 on a port the kernel picks, crawled by the
 example's pipeline into raw/filings.
 
-  $ cp -r ../../../examples/edgar $TMP/e && cd $TMP/e && rm -rf lake .dunya .env && (python3 -u -m http.server 0 --bind 127.0.0.1 --directory site > $TMP/web.log 2>&1 & echo $! > $TMP/web.pid) && for i in $(seq 100); do grep -qs "port [0-9]" $TMP/web.log && break; sleep 0.1; done; echo "EDGAR=http://127.0.0.1:$(grep -o 'port [0-9]*' $TMP/web.log | cut -d' ' -f2)" > .env && dunya validate
+  $ cp -r ../../../examples/edgar $TMP/e && cd $TMP/e && rm -rf lake .dunya .env && (timeout 300 python3 -u -m http.server 0 --bind 127.0.0.1 --directory site > $TMP/web.log 2>&1 & echo $! > $TMP/web.pid) && for i in $(seq 100); do grep -qs "port [0-9]" $TMP/web.log && break; sleep 0.1; done; echo "EDGAR=http://127.0.0.1:$(grep -o 'port [0-9]*' $TMP/web.log | cut -d' ' -f2)" > .env && dunya validate
   ok: 1 pipeline, 1 task
   $ cd $TMP/e && dunya run filings --date 2024-01-05 2>&1 | tail -1 | sed 's/ in [0-9.]* s / in T s /'
   run manual__2024-01-05T00:00:00Z of filings: success in T s (1 succeeded, 0 failed, 0 skipped)

@@ -4,7 +4,7 @@ misbehaves on purpose, and logs every request, so the cases below check the exac
 dunya made. Ports and times are cut from the output.
 
   $ mkdir -p $TMP/srv/data && printf 'id,name\n1,ann\n2,bob\n' > $TMP/srv/data/a.csv && printf 'id,name\n3,cy\n' > $TMP/srv/data/b.csv && echo '{"x": 1}' > $TMP/srv/data/c.json && head -c 300000 /dev/urandom > $TMP/srv/data/big.bin
-  $ cp -r projects/files $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && printf 'FILE_TOKEN=t0ps3cret-token\nFILE_PASSWORD=hunter2-pw\n' >> $TMP/p/.env && cd $TMP/p && dunya validate 2>&1 | tail -n 1
+  $ cp -r projects/files $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv $PPID > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && printf 'FILE_TOKEN=t0ps3cret-token\nFILE_PASSWORD=hunter2-pw\n' >> $TMP/p/.env && cd $TMP/p && dunya validate 2>&1 | tail -n 1
   11 problems in 1 file
 
 One file, the CSV files of a folder (its index page's links), two files parsed into rows, a

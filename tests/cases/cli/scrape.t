@@ -2,7 +2,7 @@ Crawling web pages into the lake (extract.scrape). The file server of the extrac
 (tests/extract/file_server.py, on 127.0.0.1) serves a small shop with a robots.txt and logs
 every request, so the cases below check which pages were fetched, and when.
 
-  $ cp -r projects/scrape_site $TMP/srv && mkdir -p $TMP/srv/data && echo 'a,b' > $TMP/srv/data/a.csv && cp -r projects/scrape $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && cd $TMP/p && dunya validate
+  $ cp -r projects/scrape_site $TMP/srv && mkdir -p $TMP/srv/data && echo 'a,b' > $TMP/srv/data/a.csv && cp -r projects/scrape $TMP/p && (python3 ../../extract/file_server.py $TMP/req.log $TMP/port $TMP/srv $PPID > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "WEB=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && cd $TMP/p && dunya validate
   ok: 2 pipelines, 3 tasks
 
 The crawler reads robots.txt first. Its group for dunya-test applies (and the '*' group does
