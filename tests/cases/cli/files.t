@@ -100,8 +100,8 @@ nothing; once a file changes, only that one is downloaded and committed.
 
 Bad answers fail the task with the URL and land nothing: an HTML page where a CSV file was
 expected, a truncated body (retried, then given up), a redirect loop, 500s until the retries
-run out (2 retries = 3 requests), a stalled transfer, a missing file; and when one file of a
-list is missing, the others are not committed either.
+run out (2 retries = 3 requests), a stalled transfer, a missing file, a folder whose index page
+is missing; and when one file of a list is missing, the others are not committed either.
 
   $ : > $TMP/req.log && cd $TMP/p && for x in htmlpage/x.csv truncated/x.csv loop/x.csv always500/x.csv stall/data/a.csv:0 nosuch.csv; do dunya run broken --date 2024-01-01 --param path=${x%%:*} --param retries=$(echo $x: | cut -d: -f2 | sed 's/^$/2/') 2>&1 | grep 'failed:' | sed 's/^ *[0-9.]*s  //; s/:[0-9][0-9]*\//:PORT\//'; done | sort -u
   fetch        failed: http://127.0.0.1:PORT/always500/x.csv: the server answered HTTP 500 after 3 attempts
@@ -110,12 +110,13 @@ list is missing, the others are not committed either.
   fetch        failed: http://127.0.0.1:PORT/nosuch.csv: the server answered HTTP 404 (not found)
   fetch        failed: http://127.0.0.1:PORT/stall/data/a.csv: Timeout was reached: Operation too slow. Less than 1 bytes/sec transferred the last 1 seconds (after 1 attempt)
   fetch        failed: http://127.0.0.1:PORT/truncated/x.csv: Transferred a partial file: transfer closed with 988 bytes remaining to read (after 3 attempts)
+  no_folder    failed: http://127.0.0.1:PORT/nosuch/: the server answered HTTP 404 (not found)
   some_listed  failed: http://127.0.0.1:PORT/data/missing.csv: the server answered HTTP 404 (not found)
   $ python3 ../../extract/file_log.py $TMP/req.log /always500
   GET /always500/x.csv
   GET /always500/x.csv
   GET /always500/x.csv
-  $ cd $TMP/p && ls lake/raw | grep -c 'broken\|partial'
+  $ cd $TMP/p && ls lake/raw | grep -c 'broken\|partial\|no_folder'
   0
   [1]
 
