@@ -98,6 +98,19 @@ nothing; once a file changes, only that one is downloaded and committed.
   wrote 1 file rows from 1 file to raw/listed version 2
   3
 
+A download cut off with no retries left fails the run but keeps its .part (and the ETag it
+came with); the next run asks only for the rest.
+
+  $ cd $TMP/p && dunya run later --date 2024-01-01 2>&1 | grep 'failed:' | sed 's/^ *[0-9.]*s  //; s/:[0-9][0-9]*\//:PORT\//' && ls .dunya/downloads/later/fetch/ | sed 's/^[0-9a-f]*-//'
+  fetch  failed: http://127.0.0.1:PORT/cut/data/big.bin?k=later: Transferred a partial file: transfer closed with 150000 bytes remaining to read (after 1 attempt)
+  big.bin.part
+  big.bin.part.v
+  $ : > $TMP/req.log && (cd $TMP/p && dunya -q run later --date 2024-01-02 > /dev/null 2>&1); python3 ../../extract/file_log.py $TMP/req.log /cut && cd $TMP/p && dunya logs later latest fetch | head -2 | sed 's/:[0-9][0-9]*\//:PORT\//; s/in [0-9.]* s/in T s/; s/sha256 [0-9a-f]*/sha256 H/' && cmp lake/raw/later/_files/*/big.bin $TMP/srv/data/big.bin && ls .dunya/downloads/later/fetch/ | wc -l
+  GET /cut/data/big.bin Range: bytes=150000- If-Range: ETAG
+  http://127.0.0.1:PORT/cut/data/big.bin?k=later: resuming at byte 150000
+  downloaded http://127.0.0.1:PORT/cut/data/big.bin?k=later: 300000 bytes in T s (resumed), sha256 H
+  0
+
 Bad answers fail the task with the URL and land nothing: an HTML page where a CSV file was
 expected, a truncated body (retried, then given up), a redirect loop, 500s until the retries
 run out (2 retries = 3 requests), a stalled transfer, a missing file, a folder whose index page
