@@ -1326,8 +1326,14 @@ static int xt_flatten(struct rt *r, const char *key, const struct dn_yaml_node *
 		dn_error_prefix(err, "param %s: ", key);
 		return rc;
 	}
-	(*v)[*nv].key = dn_strdup(key);
-	(*v)[*nv].value = dn_buf_take(&val, NULL);
+	char *k = dn_strdup(key), *value = dn_buf_take(&val, NULL);
+	if (!k || !value) {
+		dn_free(k);
+		dn_free(value);
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	(*v)[*nv].key = k;
+	(*v)[*nv].value = value;
 	(*nv)++;
 	return 0;
 }
