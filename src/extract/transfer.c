@@ -724,6 +724,16 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 				  attempt ? "s" : "");
 			goto out;
 		}
+		if (j.http && status == 304 && (!path || !prev)) {
+			/* Nothing was asked conditionally: a 304 says nothing about the file. */
+			if (path)
+				rm_part(part);
+			rc = fail(o, err, DN_EIO,
+				  "%s: the server answered HTTP 304 (not modified) to a "
+				  "request that was not conditional",
+				  j.shown);
+			goto out;
+		}
 		if (j.http && status == 304) {
 			*m = *prev;
 			m->requests = attempt + 1;

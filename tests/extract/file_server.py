@@ -22,6 +22,7 @@ path and `k` query param:
   /stall/PATH          sends a few bytes, then nothing for 30 s
   /loop/PATH           redirects to itself
   /htmlpage/PATH       an HTML login page (text/html) with status 200
+  /always304/PATH      304 Not Modified, asked or not
   /ctype/TYPE/PATH     the file with that Content-Type (e.g. /ctype/text-html/x)
 """
 import email.utils
@@ -177,6 +178,11 @@ class H(BaseHTTPRequestHandler):
         if head == "loop":
             self.send_response(302)
             self.send_header("Location", u.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if head == "always304":
+            self.send_response(304)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

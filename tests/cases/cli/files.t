@@ -112,11 +112,13 @@ came with); the next run asks only for the rest.
   0
 
 Bad answers fail the task with the URL and land nothing: an HTML page where a CSV file was
-expected, a truncated body (retried, then given up), a redirect loop, 500s until the retries
-run out (2 retries = 3 requests), a stalled transfer, a missing file, a folder whose index page
-is missing; and when one file of a list is missing, the others are not committed either.
+expected, a 304 to a request that asked nothing, a truncated body (retried, then given up), a
+redirect loop, 500s until the retries run out (2 retries = 3 requests), a stalled transfer, a
+missing file, a folder whose index page is missing; and when one file of a list is missing, the
+others are not committed either.
 
-  $ : > $TMP/req.log && cd $TMP/p && for x in htmlpage/x.csv truncated/x.csv loop/x.csv always500/x.csv stall/data/a.csv:0 nosuch.csv; do dunya run broken --date 2024-01-01 --param path=${x%%:*} --param retries=$(echo $x: | cut -d: -f2 | sed 's/^$/2/') 2>&1 | grep 'failed:' | sed 's/^ *[0-9.]*s  //; s/:[0-9][0-9]*\//:PORT\//'; done | sort -u
+  $ : > $TMP/req.log && cd $TMP/p && for x in htmlpage/x.csv always304/x.csv truncated/x.csv loop/x.csv always500/x.csv stall/data/a.csv:0 nosuch.csv; do dunya run broken --date 2024-01-01 --param path=${x%%:*} --param retries=$(echo $x: | cut -d: -f2 | sed 's/^$/2/') 2>&1 | grep 'failed:' | sed 's/^ *[0-9.]*s  //; s/:[0-9][0-9]*\//:PORT\//'; done | sort -u
+  fetch        failed: http://127.0.0.1:PORT/always304/x.csv: the server answered HTTP 304 (not modified) to a request that was not conditional
   fetch        failed: http://127.0.0.1:PORT/always500/x.csv: the server answered HTTP 500 after 3 attempts
   fetch        failed: http://127.0.0.1:PORT/htmlpage/x.csv: the server sent an HTML page (Content-Type text/html; charset=utf-8), not CSV; check the URL and the credentials
   fetch        failed: http://127.0.0.1:PORT/loop/x.csv: Number of redirects hit maximum amount: Maximum (10) redirects followed (after 1 attempt)
