@@ -13,7 +13,7 @@ CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 LDFLAGS += -pthread $(SAN)
 LDLIBS  += -lm
 
-PKGS    := yaml-0.1 sqlite3 libpq libcurl libzstd zlib libcrypto
+PKGS    := yaml-0.1 sqlite3 libpq libcurl libzstd zlib libcrypto libxml-2.0
 ifneq ($(PKGS),)
 CFLAGS  += $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS))

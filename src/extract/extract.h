@@ -192,4 +192,183 @@ int dn_api_jv_write(struct dn_buf *out, const struct dn_jv *v, struct dn_error *
  * of one format sort as text). <0, 0, >0. */
 int dn_api_bookmark_cmp(const char *a, const char *b);
 
+/* ---------------------------------------------------------------------------------------------
+ * File transfers (transfer.c): one file by URL over http, https, ftp, ftps or sftp into a local
+ * file, with what the server says about it; and the names in a remote folder. A download goes
+ * to PATH.part first and is renamed to PATH only when complete, so PATH is never partial. A
+ * .part left by an interrupted try (or run) is resumed with a range request: HTTP sends If-Range
+ * with the validator the partial body came with (kept in PATH.part.v), so a changed file starts
+ * over; FTP and SFTP resume by offset when the remote size and time still match.
+ *
+ * Every request retries network errors, 5xx, 429 and 503 with exponential backoff and jitter
+ * (429 and 503 wait as Retry-After says, up to max_wait). TLS certificates are verified unless
+ * `insecure`; SFTP host keys are checked against known_hosts or a SHA-256 fingerprint, and a
+ * transfer with neither is refused unless `insecure`.
+ *
+ * Nothing here is global; each call uses its own curl handle. Thread safety: any thread. */
+struct dn_xfer_options {
+	const char *username, *password; /* NULL = those in the URL, if any */
+	const char *ssh_private_key;     /* sftp: a key file instead of a password */
+	const char *ssh_public_key;      /* NULL = libcurl derives it */
+	const char *ssh_passphrase;      /* of the private key */
+	const char *known_hosts;         /* sftp: an OpenSSH known_hosts file */
+	const char *host_key_sha256;     /* sftp: base64 SHA-256 of the host key */
+	const char *ca_file;             /* extra CA bundle for TLS */
+	int insecure;                    /* no TLS or host key verification */
+	int ftp_tls;                     /* ftp://: 0 AUTH TLS when offered, 1 required, -1 never */
+	int64_t connect_timeout_ms;      /* 0 = 30 s */
+	int64_t timeout_ms;              /* one transfer; 0 = none (stalls still end) */
+	int64_t stall_ms;                /* below 1 byte/s this long fails; 0 = 60 s */
+	int retries;                     /* retries of one transfer; -1 = 3 */
+	int64_t backoff_ms;              /* first retry delay, doubling; 0 = 500 ms */
+	int64_t max_wait_ms;             /* longest Retry-After accepted; 0 = 5 min */
+	int64_t max_bytes;               /* one file; 0 = none */
+	const char *user_agent;          /* NULL = "dunya/VERSION" */
+	const char *secrets[8];          /* texts to redact from messages and logs */
+	int nsecrets;
+	int (*stop)(void *user); /* polled in waits and transfers; may be NULL */
+	void *stop_user;
+	void (*log)(void *user, const char *line); /* may be NULL */
+	void *log_user;
+};
+
+void dn_xfer_options_init(struct dn_xfer_options *o);
+
+/* What is known of a remote file. Texts are "" when the server did not say. */
+struct dn_xfer_meta {
+	int64_t size;           /* bytes; -1 unknown */
+	int64_t mtime;          /* Unix seconds (Last-Modified or the remote time); -1 unknown */
+	char etag[256];         /* as sent, quotes included */
+	char last_modified[64]; /* as sent */
+	char content_type[128];
+	char sha256[65];  /* of the bytes downloaded */
+	int64_t requests; /* made for this file, retries included */
+	int resumed;      /* the download went on from a .part */
+};
+
+void dn_xfer_meta_init(struct dn_xfer_meta *m);
+
+/* Download url to path (see above). prev (may be NULL) is what the last download saw: with an
+ * ETag or Last-Modified, HTTP asks If-None-Match / If-Modified-Since, and a 304 means
+ * unchanged; FTP and SFTP compare the remote size and time first and skip an unchanged file.
+ * Returns 1 (downloaded; *meta filled), 0 (unchanged: nothing written, *meta = prev with the
+ * requests counted), or DN_EIO (HTTP status, network, TLS, host key, retries or waits used up,
+ * stopped), DN_ELIMIT (max_bytes), DN_EINVAL (a scheme not listed). Messages name the URL with
+ * secrets redacted. */
+int dn_xfer_get(const char *url, const char *path, const struct dn_xfer_meta *prev,
+		const struct dn_xfer_options *o, struct dn_xfer_meta *meta, struct dn_error *err);
+
+/* Fetch url into out (up to max bytes; more is DN_ELIMIT), with the same retries. *meta (may
+ * be NULL) gets the headers' facts. */
+int dn_xfer_get_mem(const char *url, size_t max, const struct dn_xfer_options *o,
+		    struct dn_buf *out, struct dn_xfer_meta *meta, struct dn_error *err);
+
+/* The files in the remote folder dir_url (ending in '/') whose names match the glob pattern
+ * (fnmatch; NULL = all): FTP and SFTP list names; HTTP reads the index page and takes its links
+ * to names directly inside the folder. *urls gets their full URLs, sorted (free each and the
+ * array). A listing that fails (404, not a folder) is an error naming it. */
+int dn_xfer_list(const char *dir_url, const char *pattern, const struct dn_xfer_options *o,
+		 char ***urls, size_t *n, struct dn_error *err);
+
+/* The URL as it may be shown: a password in it becomes ***. */
+void dn_xfer_shown_url(const char *url, char *out, size_t cap);
+
+/* ---------------------------------------------------------------------------------------------
+ * HTML (html.c, libxml2's HTML parser and XPath). Pages are parsed leniently, as browsers do. */
+
+/* Links of a page (href of a and area elements), resolved against base_url, fragments dropped,
+ * in page order (repeats kept). *urls: free each and the array. */
+int dn_html_links(const char *html, size_t n, const char *base_url, char ***urls, size_t *nurls,
+		  struct dn_error *err);
+
+/* Records of a page: the nodes the XPath `records` selects, each one record whose fields are
+ * the string values of the relative XPaths fields[i].value (the first node's text, spaces
+ * collapsed; an href or src attribute resolved against base_url; a number or string result as
+ * it is; no match: null). Appends one JSON object a line to out; *count gets how many. A bad
+ * XPath is DN_EINVAL naming it. */
+int dn_html_records(const char *html, size_t n, const char *base_url, const char *records,
+		    const struct dn_api_kv *fields, int nfields, const char *url_field,
+		    struct dn_buf *out, int64_t *count, struct dn_error *err);
+
+/* Check an XPath expression compiles: 0 or DN_EINVAL with libxml2's reason. */
+int dn_html_xpath_check(const char *xpath, struct dn_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * robots.txt (robots.c), RFC 9309: the groups whose user-agent lines name the crawler's product
+ * token (case-insensitive) are combined, else those of '*'; a path is allowed unless the
+ * longest matching rule (in octets; '*' matches any run of characters, a final '$' anchors the
+ * end) is a Disallow; on a tie Allow wins; no rule matching means allowed; /robots.txt is
+ * always allowed. Crawl-delay (not in the RFC, widely used) is taken from the chosen groups.
+ * At most DN_ROBOTS_MAX_BYTES are parsed; lines that are not rules are ignored. */
+#define DN_ROBOTS_MAX_BYTES (512 * 1024)
+
+struct dn_robots_rule {
+	char *pattern;
+	int allow;
+};
+
+struct dn_robots {
+	struct dn_robots_rule *rules;
+	size_t n;
+	double crawl_delay; /* seconds; -1 when none */
+};
+
+/* Parse text for the crawler whose User-Agent is agent (its product token is the text before
+ * the first '/' or space). r must be zeroed; release it in every case. 0 or DN_ENOMEM. */
+int dn_robots_parse(struct dn_robots *r, const char *text, size_t n, const char *agent,
+		    struct dn_error *err);
+/* Everything allowed (no rules) or everything disallowed: for 4xx and 5xx robots.txt answers. */
+int dn_robots_set_all(struct dn_robots *r, int allow, struct dn_error *err);
+void dn_robots_release(struct dn_robots *r);
+/* Is path (with its query, starting with '/') allowed? 1 or 0. */
+int dn_robots_allowed(const struct dn_robots *r, const char *path);
+/* Does a robots pattern match path? 1 or 0 (exposed for tests). */
+int dn_robots_match(const char *pattern, const char *path);
+
+/* ---------------------------------------------------------------------------------------------
+ * Scraping (scrape.c): a polite crawl from seed URLs, breadth first, within allowed hosts and
+ * URL patterns, depth and page limits; robots.txt obeyed per host (fetched once); a delay
+ * between two requests to one host (the larger of `delay` and the host's Crawl-delay); records
+ * extracted from pages with XPath (dn_html_records) and returned as NDJSON like an API's. */
+#define DN_SCRAPE_MAX_LIST 32
+
+struct dn_scrape_options {
+	const char *seeds[DN_SCRAPE_MAX_LIST];
+	int nseeds;
+	const char *hosts[DN_SCRAPE_MAX_LIST]; /* hosts to stay on; none = the seeds' hosts */
+	int nhosts;
+	const char *follow[DN_SCRAPE_MAX_LIST]; /* POSIX extended regexes: follow only URLs matching
+						 * one (none = all within the hosts) */
+	int nfollow;
+	const char *deny[DN_SCRAPE_MAX_LIST]; /* never fetch URLs matching one */
+	int ndeny;
+	const char *extract;    /* regex: only pages whose URL matches give records; NULL = all */
+	int max_depth;          /* links followed from a seed; -1 = 2 */
+	int64_t max_pages;      /* pages fetched at most (robots.txt not counted); 0 = 100 */
+	int64_t delay_ms;       /* between two requests to one host; -1 = 1000 ms */
+	int ignore_robots;      /* never the default */
+	const char *user_agent; /* NULL = "dunya/VERSION (+https://dunya.dev/bot)" */
+	const char *records;    /* XPath selecting record nodes; NULL = no records */
+	struct dn_api_kv fields[DN_SCRAPE_MAX_LIST]; /* name -> relative XPath */
+	int nfields;
+	const char *url_field;       /* a field holding the page URL; NULL = none */
+	size_t max_page_bytes;       /* 0 = 16 MiB */
+	struct dn_xfer_options xfer; /* timeouts, retries, TLS, stop, log */
+};
+
+void dn_scrape_options_init(struct dn_scrape_options *o);
+
+struct dn_scrape_result {
+	struct dn_buf ndjson;
+	int64_t records, pages, skipped_robots, requests;
+};
+
+void dn_scrape_result_release(struct dn_scrape_result *r);
+
+/* Crawl. res must be zeroed; release it in every case. Errors: DN_EINVAL (bad options, a bad
+ * regex or XPath), DN_EIO (a seed that cannot be fetched, stopped), DN_ELIMIT. A page other
+ * than a seed that fails (404, not HTML) is logged and skipped. */
+int dn_scrape(const struct dn_scrape_options *o, struct dn_scrape_result *res,
+	      struct dn_error *err);
+
 #endif

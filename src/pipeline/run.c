@@ -30,6 +30,7 @@
 #include "../formats/formats.h"
 #include "../store/store.h"
 #include "pipeline.h"
+#include "xtask.h"
 
 /* Set from a signal handler (dn_run_request_stop): end the run now. */
 static volatile sig_atomic_t stop_requested;
@@ -1317,6 +1318,117 @@ static int run_registered(struct rt *r, size_t ti, char *why, size_t whylen, str
 	return ok;
 }
 
+/* ---- extract.file, extract.scrape (xtask.c) ---- */
+
+/* Render every scalar of node n into flat names: key, key.name (mappings), key.N (lists). */
+static int xt_flatten(struct rt *r, const char *key, const struct dn_yaml_node *n,
+		      struct dn_xt_param **v, size_t *nv, size_t *cap, int depth,
+		      struct dn_error *err)
+{
+	if (!n || dn_yaml_is_null(n) || depth > 3)
+		return 0;
+	if (n->kind != DN_YAML_SCALAR) {
+		int map = n->kind == DN_YAML_MAP;
+		for (size_t i = 0; i < n->len; i++) {
+			struct dn_buf k = DN_BUF_INIT;
+			int rc = map ? dn_buf_printf(&k, err, "%s.%s", key, n->items[2 * i]->str) :
+				       dn_buf_printf(&k, err, "%s.%zu", key, i);
+			if (rc == 0)
+				rc = xt_flatten(r, k.data, map ? n->items[2 * i + 1] : n->items[i],
+						v, nv, cap, depth + 1, err);
+			dn_buf_release(&k);
+			DN_TRY(rc);
+		}
+		return 0;
+	}
+	if (*nv == *cap) {
+		size_t nc = *cap ? *cap * 2 : 32;
+		struct dn_xt_param *p = dn_realloc(*v, nc * sizeof *p);
+		if (!p)
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		*v = p;
+		*cap = nc;
+	}
+	struct tctx c = {r};
+	struct dn_buf val = DN_BUF_INIT;
+	int rc = dn_template_render(n->str, lookup, &c, &val, err);
+	if (rc == 0)
+		rc = dn_buf_putc(&val, 0, err);
+	if (rc < 0) {
+		dn_buf_release(&val);
+		dn_error_prefix(err, "param %s: ", key);
+		return rc;
+	}
+	char *k = dn_strdup(key), *value = dn_buf_take(&val, NULL);
+	if (!k || !value) {
+		dn_free(k);
+		dn_free(value);
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	(*v)[*nv].key = k;
+	(*v)[*nv].value = value;
+	(*nv)++;
+	return 0;
+}
+
+static int run_xtask(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
+{
+	const struct dn_task *task = &r->pl->tasks[ti];
+	const struct dn_yaml_node *params = task->params;
+	struct dn_xt_param *v = NULL;
+	size_t nv = 0, cap = 0;
+	struct dn_buf wkeep = DN_BUF_INIT, stage = DN_BUF_INIT;
+	struct dn_lake *lk = NULL;
+	struct dn_lake_write_options wo;
+	struct dn_api_options sec;
+	int ok = 0, rc = 0;
+	dn_api_options_init(&sec);
+	collect_secrets(r, params, &sec);
+	for (size_t i = 0; rc == 0 && params && params->kind == DN_YAML_MAP && i < params->len; i++)
+		rc = xt_flatten(r, params->items[2 * i]->str, params->items[2 * i + 1], &v, &nv,
+				&cap, 0, err);
+	if (rc == 0)
+		rc = dn_buf_printf(&stage, err, "%s/.dunya/downloads/%s/%s", r->proj->root,
+				   r->pl->id, task->id);
+	if (rc == 0)
+		rc = mkdirs(stage.data, err);
+	if (rc == 0)
+		rc = open_lake(r, &lk, &wo, err);
+	if (rc == 0)
+		rc = lake_write_params(r, ti, &wo, &wkeep, why, whylen, err);
+	if (rc == 0) {
+		struct dn_xt_ctx c = {task->type_name,
+				      r->pl->id,
+				      task->id,
+				      v,
+				      nv,
+				      {0},
+				      0,
+				      r->meta,
+				      lk,
+				      &wo,
+				      stage.data,
+				      api_stop,
+				      api_log,
+				      &r->t[ti]};
+		for (int i = 0; i < sec.nsecrets; i++)
+			c.secrets[c.nsecrets++] = sec.secrets[i];
+		ok = dn_xt_run(&c, why, whylen);
+	} else if (rc < 0) {
+		dn_error_format(err, why, whylen);
+		dn_error_clear(err);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		dn_free(v[i].key);
+		dn_free(v[i].value);
+	}
+	dn_free(v);
+	dn_lake_close(lk);
+	dn_buf_release(&wkeep);
+	dn_buf_release(&stage);
+	return ok;
+}
+
 static int sensor_found(const char *pattern)
 {
 	glob_t g;
@@ -1391,6 +1503,11 @@ static int start_task(struct rt *r, size_t ti, struct dn_error *err)
 	if (!strcmp(type, "extract.api")) {
 		why[0] = 0;
 		int ok = run_extract_api(r, ti, why, sizeof why, err);
+		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
+	}
+	if (!strcmp(type, "extract.file") || !strcmp(type, "extract.scrape")) {
+		why[0] = 0;
+		int ok = run_xtask(r, ti, why, sizeof why, err);
 		return finish(r, ti, ok, ok ? 0 : 1, ok ? NULL : why, err);
 	}
 	if (!strcmp(type, "load")) {

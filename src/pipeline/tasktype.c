@@ -17,6 +17,7 @@
 #include "../extract/extract.h"
 #include "../store/store.h"
 #include "pipeline.h"
+#include "xtask.h"
 
 static int env_name_ok(const char *s)
 {
@@ -467,6 +468,10 @@ static const struct dn_task_type builtins[] = {
 	{"models", "builds the project's SQL models (or a selection)", models_params, check_models},
 	{"extract.api", "extracts records from a REST or GraphQL API into a lake dataset",
 	 api_params, check_extract_api},
+	{"extract.file", "downloads files (http, ftp, sftp) into a lake dataset", dn_xt_file_params,
+	 dn_xt_check_file},
+	{"extract.scrape", "crawls web pages and extracts records with XPath", dn_xt_scrape_params,
+	 dn_xt_check_scrape},
 };
 #define NBUILTIN (sizeof builtins / sizeof builtins[0])
 

@@ -1191,7 +1191,7 @@ int dn_lake_vacuum(struct dn_lake *lk, const char *ds, int64_t keep_from, int64_
 	int64_t now = dn_now_us();
 	for (size_t i = 0; rc == 0 && i < nobj; i++) {
 		const char *rel = objs[i].key + prefix.len;
-		if (!strncmp(rel, "_dunya/", 7))
+		if (!strncmp(rel, "_dunya/", 7) || !strncmp(rel, "_files/", 7))
 			continue;
 		if (nkeep && bsearch(&rel, keep, nkeep, sizeof *keep, name_cmp))
 			continue;
@@ -1217,5 +1217,36 @@ int dn_lake_vacuum(struct dn_lake *lk, const char *ds, int64_t keep_from, int64_
 	dn_buf_release(&prefix);
 	if (removed)
 		*removed = gone;
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Files kept as they are (extract.file): content-addressed under _files/. */
+
+int dn_lake_put_blob(struct dn_lake *lk, const char *ds, const char *local_path, const char *sha256,
+		     const char *name, char **key, struct dn_error *err)
+{
+	char clean[201];
+	size_t k = 0;
+	if (key)
+		*key = NULL;
+	DN_TRY(dn_lake_dataset_check(ds, err));
+	if (strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
+		return dn_error_set(err, DN_EINVAL, "'%s' is not a SHA-256 hex digest", sha256);
+	for (const char *p = name; *p && k < sizeof clean - 1; p++)
+		clean[k++] = name_char(*p) ? *p : '_';
+	clean[k] = 0;
+	if (!k || clean[0] == '.')
+		snprintf(clean, sizeof clean, "file");
+	struct dn_buf rel = DN_BUF_INIT, full = DN_BUF_INIT;
+	int rc = dn_buf_printf(&rel, err, "_files/%s/%s", sha256, clean);
+	if (rc == 0)
+		rc = dn_buf_printf(&full, err, "%s/%s", ds, rel.data);
+	if (rc == 0)
+		rc = lk->fs->ops->put_file(lk->fs, full.data, local_path, err);
+	dn_buf_release(&full);
+	if (rc == 0 && key)
+		*key = dn_buf_take(&rel, NULL);
+	dn_buf_release(&rel);
 	return rc;
 }

@@ -320,6 +320,16 @@ int dn_lake_write_reader(struct dn_lake *lk, struct dn_reader *rd, const char *d
 			 const struct dn_lake_write_options *o, struct dn_lake_version *v,
 			 struct dn_error *err);
 
+/* Store the local file at local_path as a file of dataset, outside its rows: under the key
+ * ZONE/NAME/_files/SHA256/NAME (sha256 is the file's hex digest, name its plain file name, other
+ * characters than [A-Za-z0-9._-] made '_'). Content-addressed, so the same bytes are stored once
+ * and a put that is never referenced by a commit is harmless. A local lake moves the file in
+ * when it can (same file system), so local_path may be gone afterwards. *key (may be NULL) gets
+ * the key relative to the dataset folder ("_files/..."; dn_free it). Vacuum keeps these files.
+ * Errors: DN_EINVAL (bad dataset or digest), the storage's DN_EIO. */
+int dn_lake_put_blob(struct dn_lake *lk, const char *dataset, const char *local_path,
+		     const char *sha256, const char *name, char **key, struct dn_error *err);
+
 /* Datasets under prefix ("" = all, "raw" = a zone), sorted. *names: free each and the array. */
 int dn_lake_datasets(struct dn_lake *lk, const char *prefix, char ***names, size_t *n,
 		     struct dn_error *err);

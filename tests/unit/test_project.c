@@ -798,7 +798,8 @@ DN_TEST(project_task_types_and_deps)
 				    "  - just text\n"),
 		  "p.yaml:3:11: unknown task type 'shel' (did you mean 'shell'?)\n"
 		  "p.yaml:5:11: unknown task type 'spark' (known: noop, shell, sql, "
-		  "sensor.file, load, export, lake.write, models, extract.api)\n"
+		  "sensor.file, load, export, lake.write, models, extract.api, extract.file, "
+		  "extract.scrape)\n"
 		  "p.yaml:6:18: task 'load' depends on 'extrct', which is not a task in this "
 		  "pipeline (did you mean 'extract'?)\n"
 		  "p.yaml:6:26: task 'load' depends on 'nothere', which is not a task in this "
