@@ -195,6 +195,12 @@ int dn_parse_f64(const char *p, size_t n, double *out);
  * "1e+300", "nan", "inf", "-inf". out needs 32 bytes; returns the length. */
 int dn_format_f64(double v, char *out);
 
+/* Refuse a POSIX extended regular expression that would make regcomp build a huge tree or
+ * regexec take exponential time: stacked quantifiers (a++), counts over 255, repetitions
+ * multiplying past 20,000 parts, back-references. Call before regcomp on any pattern from
+ * outside. Returns 0, or -1 with the reason in why. */
+int dn_regex_check(const char *pat, char *why, size_t n);
+
 /* ---------------------------------------------------------------------------------------------
  * Hashing. A fast 64-bit non-cryptographic hash (good avalanche, stable across runs and
  * platforms for the same seed), for hash tables, dedup and sketches. */

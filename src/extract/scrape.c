@@ -253,6 +253,10 @@ static struct host *get_host(struct crawl *c, const char *hostport, const char *
 
 static int compile(regex_t *re, const char *what, const char *pat, struct dn_error *err)
 {
+	char unsafe[160];
+	if (dn_regex_check(pat, unsafe, sizeof unsafe) < 0)
+		return dn_error_set(err, DN_EINVAL, "%s: '%s' is refused: %s; simplify it", what,
+				    pat, unsafe);
 	int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		char msg[256];

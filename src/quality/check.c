@@ -478,7 +478,11 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 				"timestamp)",
 				dn_yaml_shown(v));
 	}
-	if ((v = GET("pattern")) && (c->pattern = scalar(p, v, "pattern"))) {
+	char unsafe[160];
+	if ((v = GET("pattern")) && (c->pattern = scalar(p, v, "pattern")) &&
+	    dn_regex_check(c->pattern, unsafe, sizeof unsafe) < 0) {
+		problem(p, v, "pattern '%s' is refused: %s; simplify it", c->pattern, unsafe);
+	} else if (v && c->pattern) {
 		regex_t *re = dn_malloc(sizeof *re);
 		if (!re)
 			return DN_ENOMEM;

@@ -2,6 +2,7 @@
  * number parsing and formatting, hashing, logging, the thread pool and atomic files.
  * (Time has its own file, test_time.c.) */
 #include <math.h>
+#include <regex.h>
 #include <stdatomic.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -1156,4 +1157,46 @@ DN_TEST(core_read_file_stdin)
 	int same = strcmp(b.data, "piped data") == 0;
 	dn_buf_release(&b);
 	CHECK(same);
+}
+
+/* Patterns from users' files: everyday ones pass, ones that would blow up regcomp's tree or
+ * regexec's time are refused with a reason, and whatever passes compiles. */
+DN_TEST(core_regex_check)
+{
+	const char *ok[] = {"^[A-Z]{3}-[0-9]+$",
+			    "^[^@]+@[^@]+\\.[a-z]{2,}$",
+			    "(ab|cd)*x?",
+			    "[[:alpha:]]+[]a-]*",
+			    "a{2,5}b{3}",
+			    "\\.csv$",
+			    "^https?://[a-z.]+/edgar/.*\\.html$",
+			    "x{255}",
+			    ""};
+	const char *bad[] = {"a++",
+			     "[0-9]++++++",
+			     "a*?",
+			     "(a{200}){200}",
+			     "a{300}",
+			     "(x)\\1",
+			     "(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))",
+			     "((a{100}){100}){100}"};
+	char why[160];
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		regex_t re;
+		if (dn_regex_check(ok[i], why, sizeof why) != 0) {
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "'%s' refused: %s", ok[i], why);
+			return;
+		}
+		CHECK(regcomp(&re, ok[i], REG_EXTENDED | REG_NOSUB) == 0);
+		regfree(&re);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		why[0] = 0;
+		if (dn_regex_check(bad[i], why, sizeof why) != -1 || !why[0]) {
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "'%s' passed", bad[i]);
+			return;
+		}
+	}
+	CHECK(dn_regex_check("a++", why, sizeof why) == -1);
+	CHECK_STR(why, "a quantifier follows another one at character 3");
 }
