@@ -300,6 +300,23 @@ int dn_api_jv_write(struct dn_buf *out, const struct dn_jv *v, struct dn_error *
 	return 0;
 }
 
+/* A record as one NDJSON line: its own bytes from the page, already checked by the parser,
+ * with line breaks turned into spaces (outside strings they can only be whitespace; inside,
+ * JSON escapes them). Copying is cheaper than writing the tree back out. */
+static int put_record(struct dn_buf *out, const struct dn_jv *rec, struct dn_error *err)
+{
+	if (!rec->src)
+		return dn_api_jv_write(out, rec, err);
+	size_t at = out->len;
+	DN_TRY(dn_buf_append(out, rec->src, rec->src_len, err));
+	char *q = out->data + at, *end = out->data + out->len;
+	for (char *nl; (nl = memchr(q, '\n', (size_t)(end - q))); q = nl + 1)
+		*nl = ' ';
+	for (q = out->data + at; (q = memchr(q, '\r', (size_t)(end - q))); q++)
+		*q = ' ';
+	return 0;
+}
+
 static int number_text(const char *s, double *d)
 {
 	size_t n = strlen(s);
@@ -940,7 +957,7 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 				    "%s (page %lld): record %zu is a%s %s, not an object", url,
 				    (long long)a->page, k + 1, rec->kind == DN_JV_ARR ? "n" : "",
 				    kind_name(rec));
-		int rc = dn_api_jv_write(&a->res->ndjson, rec, err);
+		int rc = put_record(&a->res->ndjson, rec, err);
 		if (rc == 0)
 			rc = dn_buf_putc(&a->res->ndjson, '\n', err);
 		if (rc < 0)

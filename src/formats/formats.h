@@ -242,6 +242,8 @@ struct dn_jv {
 	size_t n;        /* ARR, OBJ: items */
 	struct dn_jv *items;
 	const char **keys; /* OBJ: n keys */
+	const char *src;   /* ARR, OBJ: its text in the parsed document (valid while that is) */
+	size_t src_len;
 };
 
 /* Parse text; errors are DN_EPARSE with name, line and column. */

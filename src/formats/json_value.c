@@ -216,8 +216,13 @@ static int parse_value(struct jp *j, struct dn_jv *v, struct dn_error *err)
 	if (j->p >= j->end)
 		return jp_fail(j, "unexpected end of the document", err);
 	char c = *j->p;
-	if (c == '{' || c == '[')
-		return parse_container(j, v, c == '{', err);
+	if (c == '{' || c == '[') {
+		const char *start = j->p;
+		DN_TRY(parse_container(j, v, c == '{', err));
+		v->src = start;
+		v->src_len = (size_t)(j->p - start);
+		return 0;
+	}
 	if (c == '"') {
 		v->kind = DN_JV_STR;
 		return parse_string(j, &v->str, &v->len, err);

@@ -1006,3 +1006,25 @@ DN_TEST(json_fuzz_corpus)
 	closedir(d);
 	CHECK(files >= 15);
 }
+
+/* Arrays and objects keep their text in the document: extract.api copies records from it. */
+DN_TEST(json_value_source_spans)
+{
+	struct dn_arena a;
+	struct dn_error err;
+	struct dn_jv *doc = NULL;
+	const char *text = "{\"data\": [\r\n  {\"id\": 1, \"s\": \"a\\nb\"},\r\n  {\"id\": 2, "
+			   "\"o\": {\"x\": [1, 2]}}\r\n]}";
+	dn_arena_init(&a, 1 << 12);
+	CHECK_OK(dn_jv_parse(&a, "doc", text, strlen(text), &doc, &err), &err);
+	const struct dn_jv *data = dn_jv_get(doc, "data");
+	CHECK(data && data->n == 2);
+	CHECK(doc->src == text && doc->src_len == strlen(text));
+	CHECK_MEM(data->items[0].src, data->items[0].src_len, "{\"id\": 1, \"s\": \"a\\nb\"}");
+	CHECK_MEM(data->items[1].src, data->items[1].src_len,
+		  "{\"id\": 2, \"o\": {\"x\": [1, 2]}}");
+	const struct dn_jv *x = dn_jv_get(dn_jv_get(&data->items[1], "o"), "x");
+	CHECK_MEM(x->src, x->src_len, "[1, 2]");
+	CHECK(dn_jv_get(&data->items[0], "id")->src == NULL); /* scalars keep none */
+	dn_arena_release(&a);
+}
