@@ -1009,14 +1009,6 @@ static int resolve(struct api *a, const char *base, const char *ref, char **out,
 	return rc;
 }
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static CURLcode init_rc;
-
-static void init(void)
-{
-	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 int dn_api_extract(const struct dn_api_options *o, struct dn_api_result *res, struct dn_error *err)
 {
 	struct api a;
@@ -1067,12 +1059,8 @@ int dn_api_extract(const struct dn_api_options *o, struct dn_api_result *res, st
 		rc = dn_error_set(err, DN_EINVAL, "oauth2: token_url is not an http or https URL");
 		goto out;
 	}
-	pthread_once(&once, init);
-	if (init_rc != CURLE_OK) {
-		rc = dn_error_set(err, DN_EIO, "cannot start libcurl: %s",
-				  curl_easy_strerror(init_rc));
+	if ((rc = dn_extract_curl_init(err)) < 0)
 		goto out;
-	}
 	int graphql = o->graphql_query != NULL;
 	const char *param = o->param && o->param[0]           ? o->param :
 			    o->paging == DN_API_PAGING_PAGE   ? "page" :

@@ -17,6 +17,10 @@
 /* Is s a URL this module fetches (http://, https://, ftp://, ftps://, sftp://)? */
 int dn_extract_is_url(const char *s);
 
+/* Start libcurl once per process (every transfer of this module calls it first). Returns 0 or
+ * DN_EIO naming libcurl's reason. */
+int dn_extract_curl_init(struct dn_error *err);
+
 struct dn_fetch_options {
 	long connect_timeout_ms; /* 0 = 30 s */
 	long timeout_ms;         /* whole transfer; 0 = none (a stalled transfer still ends: below

@@ -33,20 +33,13 @@ static void init(void)
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-/* The URL as it may be shown: user:password@ becomes user:***@. */
-static void shown_url(const char *url, char *out, size_t cap)
+int dn_extract_curl_init(struct dn_error *err)
 {
-	const char *sep = strstr(url, "://");
-	const char *at = sep ? strchr(sep + 3, '@') : NULL;
-	const char *slash = sep ? strchr(sep + 3, '/') : NULL;
-	if (!at || (slash && at > slash)) {
-		snprintf(out, cap, "%s", url);
-		return;
-	}
-	const char *colon = memchr(sep + 3, ':', (size_t)(at - sep - 3));
-	if (!colon)
-		colon = at;
-	snprintf(out, cap, "%.*s%s%s", (int)(colon - url), url, colon < at ? ":***" : "", at);
+	pthread_once(&once, init);
+	if (init_rc != CURLE_OK)
+		return dn_error_set(err, DN_EIO, "cannot start libcurl: %s",
+				    curl_easy_strerror(init_rc));
+	return 0;
 }
 
 static size_t on_data(char *p, size_t size, size_t n, void *user)
@@ -65,16 +58,13 @@ int dn_fetch_to_file(const char *url, const char *path, const struct dn_fetch_op
 	else
 		dn_fetch_options_init(&o);
 	int retries = o.retries < 0 ? 2 : o.retries;
-	shown_url(url, shown, sizeof shown);
+	dn_xfer_shown_url(url, shown, sizeof shown);
 	if (bytes)
 		*bytes = 0;
 	if (!dn_extract_is_url(url))
 		return dn_error_set(err, DN_EINVAL,
 				    "'%s' is not an http, https, ftp, ftps or sftp URL", shown);
-	pthread_once(&once, init);
-	if (init_rc != CURLE_OK)
-		return dn_error_set(err, DN_EIO, "cannot start libcurl: %s",
-				    curl_easy_strerror(init_rc));
+	DN_TRY(dn_extract_curl_init(err));
 	for (int attempt = 0;; attempt++) {
 		struct dn_afile f = {0};
 		DN_TRY(dn_afile_open(&f, path, err));
@@ -192,7 +182,7 @@ int dn_extract_open_reader(const char *url, enum dn_format fmt, const struct dn_
 		o = *opt;
 	else
 		dn_read_options_init(&o);
-	shown_url(url, shown, sizeof shown);
+	dn_xfer_shown_url(url, shown, sizeof shown);
 	DN_TRY(dn_fetch_to_temp(url, NULL, &local, err));
 	if (fmt == DN_FORMAT_UNKNOWN)
 		fmt = dn_format_from_path(local, o.delimiter ? NULL : &o.delimiter);

@@ -41,14 +41,6 @@ void dn_xfer_meta_init(struct dn_xfer_meta *m)
 	m->mtime = -1;
 }
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static CURLcode init_rc;
-
-static void init(void)
-{
-	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 void dn_xfer_shown_url(const char *url, char *out, size_t cap)
 {
 	const char *sep = strstr(url, "://");
@@ -450,11 +442,7 @@ static int check_url(const char *url, const struct dn_xfer_options *o, const cha
 			    "%s: the server's host key would not be checked; give known_hosts (a "
 			    "file) or host_key_sha256 (its fingerprint), or insecure: true",
 			    shown);
-	pthread_once(&once, init);
-	if (init_rc != CURLE_OK)
-		return dn_error_set(err, DN_EIO, "cannot start libcurl: %s",
-				    curl_easy_strerror(init_rc));
-	return 0;
+	return dn_extract_curl_init(err);
 }
 
 static void rm_part(const char *part)
