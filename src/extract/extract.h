@@ -1,12 +1,15 @@
 /* extract: getting data from elsewhere. Two things: fetching a file by URL (http, https, ftp,
  * ftps, sftp, through libcurl) into a local file, so that every command and task that reads a
  * file also reads a URL (fetch.c); and extracting records from a REST or GraphQL API, page by
- * page, with auth, pagination, rate limits and retries (api.c, below). Fetching: TLS
+ * page, with auth, pagination, rate limits and retries (api.c, below); file transfers with
+ * resume and change detection (transfer.c), HTML links and XPath records (html.c), robots.txt
+ * (robots.c) and a polite crawler (scrape.c), each below. Fetching: TLS
  * certificates are verified; redirects are followed (at most 10); an HTTP status of 400 or more
  * is an error naming the status; the download lands atomically (temporary file, then rename), so
  * a failed fetch leaves nothing behind.
  *
- * Uses: core, data, formats (and libcurl). Thread safety: any thread; calls share nothing. */
+ * Uses: core, data, formats (and libcurl, libxml2). Thread safety: any thread; calls share
+ * nothing but libcurl's process-wide start-up (dn_extract_curl_init). */
 #ifndef DN_EXTRACT_H
 #define DN_EXTRACT_H
 

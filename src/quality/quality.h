@@ -1,13 +1,19 @@
-/* quality: data profiling (per-column statistics, correlations, duplicate rows and alerts over a
- * stream of batches) and the sketches it rests on. docs/quality.md defines every statistic.
+/* quality: what data holds and whether it meets its contract. Three parts, one pass each:
  *
- * A profile reads batches once, in order, and keeps memory bounded by its limits rather than by
- * the input's size: statistics are exact while a column's values fit the bounds of
- * dn_profile_options (distinct values, stored values, row hashes) and come from sketches beyond
- * (HyperLogLog for distinct counts, a compacting quantile sketch for quantiles and histograms,
- * Misra-Gries for the most frequent values); the result says which.
+ * - Profiles: per-column statistics, correlations (Pearson, Spearman, Cramér's V), duplicate
+ *   rows, alerts, and with a target every column's association with it (tests, p-values, a
+ *   ranking), over a stream of batches, with the sketches they rest on. A profile keeps memory
+ *   bounded by its limits rather than by the input's size: statistics are exact while a
+ *   column's values fit the bounds of dn_profile_options and come from sketches beyond
+ *   (HyperLogLog, a compacting quantile sketch, Misra-Gries); the result says which.
+ * - Checks: YAML suites evaluated in one streaming pass or pushed down to a warehouse as SQL,
+ *   with reports, history in the metadata store and quarantine (below).
+ * - Distributions for p-values (dn_stat_*), pure functions.
+ * docs/quality.md defines every statistic and check.
  *
- * Uses: core, data. Thread safety: none; distinct objects may be used from different threads.
+ * Uses: core, data, formats, store, extract, pipeline. Errors: DN_ENOMEM, DN_EINVAL for batches
+ * or suites that do not fit (suites name file:line:column), DN_EIO from readers and reports.
+ * Thread safety: none per object; distinct objects may be used from different threads.
  * Ownership: dn_profile_new returns a heap object freed by dn_profile_free; the result structs it
  * exposes are borrowed from it and valid until dn_profile_free. */
 #ifndef DN_QUALITY_H
