@@ -353,6 +353,8 @@ struct api {
 	int nescaped;
 	int64_t page; /* 1-based, for messages */
 	struct dn_api_result *res;
+	CURL *curl; /* one handle for the whole extraction: its connections stay open between
+		     * pages (keep-alive, TLS sessions), as a browser's would */
 };
 
 struct resp {
@@ -540,9 +542,11 @@ static CURLcode perform(struct api *a, const char *url, const char *json, const 
 	const struct dn_api_options *o = a->o;
 	struct curl_slist *hl = NULL;
 	struct dn_buf h = DN_BUF_INIT;
-	CURL *c = curl_easy_init();
-	if (!c)
+	if (a->curl)
+		curl_easy_reset(a->curl); /* options go, the connection cache stays */
+	else if (!(a->curl = curl_easy_init()))
 		return CURLE_OUT_OF_MEMORY;
+	CURL *c = a->curl;
 	dn_buf_reset(&r->body);
 	r->body.max = o->max_response_bytes ? o->max_response_bytes : (size_t)64 << 20;
 	r->too_big = 0;
@@ -607,7 +611,8 @@ static CURLcode perform(struct api *a, const char *url, const char *json, const 
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	CURLcode rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(c);
+	/* The header list must not outlive the handle's use of it. */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);
 	dn_buf_release(&h);
 	return rc;
@@ -1204,6 +1209,8 @@ out:
 	dn_free(cursor);
 	dn_free(next_url);
 	dn_free(a.access_token);
+	if (a.curl)
+		curl_easy_cleanup(a.curl);
 	for (int i = 0; i < a.nescaped; i++)
 		dn_free(a.escaped[i]);
 	return rc;
