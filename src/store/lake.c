@@ -370,6 +370,7 @@ struct dn_lake_writer {
 	struct dn_buf partition;      /* "ds=2024-01-31" */
 	struct dn_schema schema;      /* columns of the batches so far */
 	struct dn_schema part_schema; /* columns of the part being written */
+	struct dn_buf typed;          /* per column of schema: 1 once a value was seen */
 	int started;
 	struct dn_writer *cur;
 	struct dn_buf cur_path; /* local path being written */
@@ -398,6 +399,7 @@ static void writer_free(struct dn_lake_writer *w)
 	dn_buf_release(&w->cur_key);
 	dn_schema_release(&w->schema);
 	dn_schema_release(&w->part_schema);
+	dn_buf_release(&w->typed);
 	if (w->tmpdir)
 		rmdir(w->tmpdir);
 	dn_free(w->tmpdir);
@@ -603,52 +605,157 @@ static int close_part(struct dn_lake_writer *w, struct dn_error *err)
 	return 0;
 }
 
+/* Does column c of b hold no value (rows, all null)? Its type then says nothing: a reader gives
+ * such a column whatever type it defaults to. */
+static int col_empty(const struct dn_batch *b, int c)
+{
+	return b->nrows > 0 && b->columns[c].null_count == b->nrows;
+}
+
+/* Add b's columns to the write's schema: new ones at the end, types widened. A column seen only
+ * empty so far is "untyped": its first value's type replaces its placeholder. */
+static int learn_schema(struct dn_lake_writer *w, const struct dn_batch *b, struct dn_error *err)
+{
+	for (int c = 0; c < b->schema.nfields; c++) {
+		const struct dn_field *f = &b->schema.fields[c];
+		int empty = col_empty(b, c);
+		int k = dn_schema_find(&w->schema, f->name);
+		if (k < 0) {
+			for (int p = 0; p < w->o.npcols; p++)
+				if (!strcmp(f->name, w->o.pcol_names[p]))
+					return dn_error_set(
+						err, DN_EINVAL,
+						"%s: partition column '%s' is also a column of the "
+						"data; rename one of them",
+						w->ds, f->name);
+			DN_TRY(dn_buf_putc(&w->typed, !empty, err));
+			DN_TRY(dn_schema_add(&w->schema, f->name, strlen(f->name), f->type, err));
+		} else if (!empty && !w->typed.data[k]) {
+			w->typed.data[k] = 1;
+			w->schema.fields[k].type = f->type;
+		} else if (!empty) {
+			w->schema.fields[k].type = dn_type_widen(w->schema.fields[k].type, f->type);
+		}
+	}
+	return 0;
+}
+
+/* Can the part being written take b's values: each column with a value is one of the part's,
+ * of its type or one that widens to it? (Empty columns fit: a part lacks only columns that
+ * had no value when it began, and those read as nulls.) */
+static int part_fits(const struct dn_lake_writer *w, const struct dn_batch *b)
+{
+	for (int c = 0; c < b->schema.nfields; c++) {
+		if (col_empty(b, c))
+			continue;
+		int k = dn_schema_find(&w->part_schema, b->schema.fields[c].name);
+		if (k < 0)
+			return 0;
+		enum dn_type pt = w->part_schema.fields[k].type, bt = b->schema.fields[c].type;
+		if (bt != pt && dn_type_widen(pt, bt) != pt)
+			return 0;
+	}
+	return 1;
+}
+
+/* An all-null column of type t and n rows. */
+static int null_column(enum dn_type t, int64_t n, struct dn_column *out, struct dn_error *err)
+{
+	struct dn_builder bl;
+	dn_builder_init(&bl, t);
+	int rc = 0;
+	for (int64_t i = 0; rc == 0 && i < n; i++)
+		rc = dn_builder_append_null(&bl, err);
+	if (rc == 0)
+		rc = dn_builder_finish(&bl, out, err);
+	dn_builder_release(&bl);
+	return rc;
+}
+
+/* b's rows with the part's columns: missing and empty columns become nulls of the part's type,
+ * narrower types are cast. Columns taken as they are are borrowed (owned[c] = 0). */
+static int align_batch(const struct dn_lake_writer *w, const struct dn_batch *b, struct dn_batch *a,
+		       uint8_t *owned, struct dn_error *err)
+{
+	const struct dn_schema *ps = &w->part_schema;
+	a->schema = *ps; /* borrowed */
+	a->nrows = b->nrows;
+	a->first_row = b->first_row;
+	for (int k = 0; k < ps->nfields; k++) {
+		int c = dn_schema_find(&b->schema, ps->fields[k].name);
+		enum dn_type t = ps->fields[k].type;
+		struct dn_column *dst = &a->columns[k];
+		owned[k] = 1;
+		if (c < 0 || col_empty(b, c))
+			DN_TRY(null_column(t, b->nrows, dst, err));
+		else if (b->schema.fields[c].type != t)
+			DN_TRY(dn_column_cast(&b->columns[c], t, dst, err));
+		else {
+			*dst = b->columns[c];
+			owned[k] = 0;
+		}
+	}
+	return 0;
+}
+
+/* Batches may differ in their columns and types (a stream of JSON pages does): the write's
+ * schema is their union, widened. A part keeps one set of columns with one type each, so a
+ * batch that brings a new column or a wider type starts a new part, and the others are written
+ * into the current part with its columns (readers cast older parts, and a column a part lacks
+ * reads as nulls). */
 int dn_lake_write_batch(struct dn_lake_writer *w, const struct dn_batch *b, struct dn_error *err)
 {
-	if (!w->started) {
-		DN_TRY(dn_schema_copy(&w->schema, &b->schema, err));
-		for (int c = 0; c < w->o.npcols; c++)
-			if (dn_schema_find(&w->schema, w->o.pcol_names[c]) >= 0)
-				return dn_error_set(
-					err, DN_EINVAL,
-					"%s: partition column '%s' is also a column of the data; "
-					"rename one of them",
-					w->ds, w->o.pcol_names[c]);
-		w->started = 1;
-	}
-	for (int c = 0; c < b->schema.nfields && c < w->schema.nfields; c++)
-		w->schema.fields[c].type =
-			dn_type_widen(w->schema.fields[c].type, b->schema.fields[c].type);
+	DN_TRY(learn_schema(w, b, err));
+	w->started = 1;
 	int64_t limit = w->o.rows_per_file > 0 ? w->o.rows_per_file : 1000000;
-	/* A Parquet file has one type per column: a batch whose types widened starts a new part
-	 * (the dataset's schema widens; readers cast older parts). */
-	int retyped = 0;
-	for (int c = 0; w->o.format == DN_FORMAT_PARQUET && c < b->schema.nfields &&
-			c < w->part_schema.nfields;
-	     c++)
-		retyped |= b->schema.fields[c].type != w->part_schema.fields[c].type;
-	if (w->cur && (w->cur_rows >= limit || retyped))
+	if (w->cur && (w->cur_rows >= limit || !part_fits(w, b)))
 		DN_TRY(close_part(w, err));
 	if (!w->cur) {
+		/* A new part takes every column that had a value so far, at its widest. */
 		dn_schema_release(&w->part_schema);
-		DN_TRY(dn_schema_copy(&w->part_schema, &b->schema, err));
-	}
-	if (!w->cur)
+		dn_schema_init(&w->part_schema);
+		for (int c = 0; c < w->schema.nfields; c++)
+			if (w->typed.data[c])
+				DN_TRY(dn_schema_add(&w->part_schema, w->schema.fields[c].name,
+						     strlen(w->schema.fields[c].name),
+						     w->schema.fields[c].type, err));
 		DN_TRY(open_part(w, err));
-	DN_TRY(dn_writer_write(w->cur, b, err));
+	}
+	if (dn_schema_equal(&b->schema, &w->part_schema))
+		DN_TRY(dn_writer_write(w->cur, b, err));
+	else {
+		int n = w->part_schema.nfields;
+		struct dn_batch a;
+		struct dn_column *cols = dn_calloc((size_t)(n ? n : 1), sizeof *cols);
+		uint8_t *owned = dn_calloc((size_t)(n ? n : 1), 1);
+		int rc = cols && owned ? 0 : dn_error_set(err, DN_ENOMEM, "out of memory");
+		a.columns = cols;
+		if (rc == 0)
+			rc = align_batch(w, b, &a, owned, err);
+		if (rc == 0)
+			rc = dn_writer_write(w->cur, &a, err);
+		for (int k = 0; cols && owned && k < n; k++)
+			if (owned[k])
+				dn_column_release(&cols[k]);
+		dn_free(cols);
+		dn_free(owned);
+		DN_TRY(rc);
+	}
 	w->cur_rows += b->nrows;
 	return 0;
 }
 
-/* The schema of the new version: the old one widened by the new columns and types. */
-static int merge_schema(struct dn_schema *dst, const struct dn_schema *add, struct dn_error *err)
+/* The schema of the new version: the old one widened by the new columns and types. A column
+ * this write only saw empty (typed[c] == 0) keeps its old type. */
+static int merge_schema(struct dn_schema *dst, const struct dn_schema *add, const char *typed,
+			struct dn_error *err)
 {
 	for (int c = 0; c < add->nfields; c++) {
 		int k = dn_schema_find(dst, add->fields[c].name);
 		if (k < 0)
 			DN_TRY(dn_schema_add(dst, add->fields[c].name, strlen(add->fields[c].name),
 					     add->fields[c].type, err));
-		else
+		else if (typed[c])
 			dst->fields[k].type =
 				dn_type_widen(dst->fields[k].type, add->fields[c].type);
 	}
@@ -710,7 +817,7 @@ static int try_commit(struct dn_lake_writer *w, const struct dn_lake_version *he
 			DN_TRY(add_file(nv, &head->files[i], &cap, err));
 		}
 	}
-	DN_TRY(merge_schema(&nv->schema, &w->schema, err));
+	DN_TRY(merge_schema(&nv->schema, &w->schema, w->typed.data, err));
 	for (int c = 0; c < w->o.npcols; c++)
 		if (!(nv->pcols[nv->npcols++] = dn_strdup(w->o.pcol_names[c])))
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
