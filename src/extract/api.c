@@ -284,6 +284,8 @@ int dn_api_jv_write(struct dn_buf *out, const struct dn_jv *v, struct dn_error *
 		return dn_json_put_string(out, v->str, v->len, err);
 	case DN_JV_ARR:
 	case DN_JV_OBJ:
+		if (v->lazy)
+			return dn_buf_append(out, v->src, v->src_len, err);
 		DN_TRY(dn_buf_putc(out, v->kind == DN_JV_ARR ? '[' : '{', err));
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
@@ -307,6 +309,17 @@ static int put_record(struct dn_buf *out, const struct dn_jv *rec, struct dn_err
 {
 	if (!rec->src)
 		return dn_api_jv_write(out, rec, err);
+	if (rec->lazy &&
+	    (memchr(rec->src, '\n', rec->src_len) || memchr(rec->src, '\r', rec->src_len))) {
+		/* Unchecked text with line breaks: only outside strings may they become spaces
+		 * (inside one a raw line break is an error the JSON reader must still see). */
+		struct dn_arena ar;
+		struct dn_jv *v;
+		dn_arena_init(&ar, 0);
+		int rc = dn_jv_parse(&ar, "record", rec->src, rec->src_len, &v, err);
+		dn_arena_release(&ar);
+		DN_TRY(rc);
+	}
 	size_t at = out->len;
 	DN_TRY(dn_buf_append(out, rec->src, rec->src_len, err));
 	char *q = out->data + at, *end = out->data + out->len;
@@ -353,6 +366,8 @@ struct api {
 	int nescaped;
 	int64_t page; /* 1-based, for messages */
 	struct dn_api_result *res;
+	size_t sent;            /* bytes of records given to o->records_cb */
+	struct dn_buf page_buf; /* a page's records for o->records_cb */
 	CURL *curl; /* one handle for the whole extraction: its connections stay open between
 		     * pages (keep-alive, TLS sessions), as a browser's would */
 };
@@ -919,7 +934,16 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 			    "%s (page %lld): the response is HTML, not JSON (Content-Type %s; "
 			    "check the URL)",
 			    url, (long long)a->page, r->ctype.len ? r->ctype.data : "not given");
-	if (dn_jv_parse(ar, "response", body, r->body.len, doc, err) < 0) {
+	/* Records go on as their own bytes, and the JSON reader checks them: here they are only
+	 * delimited, unless a bookmark needs their values. */
+	int lazy = 0;
+	if (!(o->bookmark_field && o->bookmark_field[0])) {
+		lazy = 1;
+		for (const char *q = o->records; q && *q; q++)
+			lazy += *q == '.';
+		lazy += o->records && o->records[0];
+	}
+	if (dn_jv_parse_shallow(ar, "response", body, r->body.len, lazy, doc, err) < 0) {
 		char inner[DN_ERROR_MSG_MAX + 64];
 		if (err && err->line > 0)
 			snprintf(inner, sizeof inner, "line %lld, column %lld: %s",
@@ -962,9 +986,19 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 				    "%s (page %lld): record %zu is a%s %s, not an object", url,
 				    (long long)a->page, k + 1, rec->kind == DN_JV_ARR ? "n" : "",
 				    kind_name(rec));
-		int rc = put_record(&a->res->ndjson, rec, err);
+	}
+	/* Records as NDJSON: to the callback a page at a time, or all of them in the result. */
+	struct dn_buf *out = o->records_cb ? &a->page_buf : &a->res->ndjson;
+	if (o->records_cb) {
+		dn_buf_reset(out);
+		size_t left = a->res->ndjson.max - a->sent;
+		out->max = left ? left : 1; /* 0 would mean no ceiling */
+	}
+	for (size_t k = 0; k < recs->n; k++) {
+		const struct dn_jv *rec = &recs->items[k];
+		int rc = put_record(out, rec, err);
 		if (rc == 0)
-			rc = dn_buf_putc(&a->res->ndjson, '\n', err);
+			rc = dn_buf_putc(out, '\n', err);
 		if (rc < 0)
 			return rc == DN_ELIMIT ? fail(a, err, DN_ELIMIT,
 						      "%s (page %lld): the records pass %zu bytes "
@@ -981,6 +1015,12 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 				dn_free(bv);
 			}
 		}
+	}
+	if (o->records_cb && recs->n) {
+		a->sent += out->len;
+		int rc = o->records_cb(o->records_user, out->data, out->len, a->page, err);
+		if (rc < 0)
+			return refail(a, err, rc);
 	}
 	*count = (int64_t)recs->n;
 	a->res->records += (int64_t)recs->n;
@@ -1211,6 +1251,7 @@ out:
 	dn_free(a.access_token);
 	if (a.curl)
 		curl_easy_cleanup(a.curl);
+	dn_buf_release(&a.page_buf);
 	for (int i = 0; i < a.nescaped; i++)
 		dn_free(a.escaped[i]);
 	return rc;

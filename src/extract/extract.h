@@ -137,12 +137,18 @@ struct dn_api_options {
 	/* Called with each line worth logging (already redacted); may be NULL. */
 	void (*log)(void *user, const char *line);
 	void *log_user;
+	/* Called with each page's records as NDJSON (one object a line, each its own bytes from
+	 * the page), instead of collecting them all in the result's ndjson; a negative return
+	 * stops the extraction with that error. May be NULL. */
+	int (*records_cb)(void *user, const char *json, size_t len, int64_t page,
+			  struct dn_error *err);
+	void *records_user;
 };
 
 void dn_api_options_init(struct dn_api_options *o);
 
 struct dn_api_result {
-	struct dn_buf ndjson; /* the records, one JSON object a line */
+	struct dn_buf ndjson; /* the records, one JSON object a line (without o->records) */
 	int64_t records;
 	int64_t pages;
 	int64_t requests; /* to the API, retries included (token requests not counted) */

@@ -244,11 +244,17 @@ struct dn_jv {
 	const char **keys; /* OBJ: n keys */
 	const char *src;   /* ARR, OBJ: its text in the parsed document (valid while that is) */
 	size_t src_len;
+	int lazy; /* ARR, OBJ left unparsed by dn_jv_parse_shallow: n is 0, only src is set */
 };
 
 /* Parse text; errors are DN_EPARSE with name, line and column. */
 int dn_jv_parse(struct dn_arena *a, const char *name, const char *text, size_t len,
 		struct dn_jv **out, struct dn_error *err);
+/* The same, but containers nested depth or more levels deep (the root's items are at level 1)
+ * are only delimited by their brackets, for a reader that takes their text (lazy set); their
+ * contents are not checked. depth 0 parses everything. */
+int dn_jv_parse_shallow(struct dn_arena *a, const char *name, const char *text, size_t len,
+			int depth, struct dn_jv **out, struct dn_error *err);
 const struct dn_jv *dn_jv_get(const struct dn_jv *obj, const char *key); /* NULL if absent */
 const char *dn_jv_str(const struct dn_jv *v);       /* a string's text, else NULL */
 int dn_jv_i64(const struct dn_jv *v, int64_t *out); /* 0, or DN_ETYPE if not an integer */

@@ -37,6 +37,7 @@
 #define JSON_MAX_DEPTH 512
 #define JSON_EOF 256 /* win_peek: no more input */
 #define JSON_SLOT_TOMB UINT32_MAX
+#define JSON_TAPE_MAX ((size_t)512 << 20)
 
 enum jkind { JK_NULL = 0, JK_BOOL, JK_INT, JK_FLOAT, JK_STRING, JK_ARRAY };
 
@@ -59,6 +60,23 @@ struct jmember {
 		int64_t i;
 		double f;
 	} v; /* converted value, set by convert() */
+};
+
+/* A record on the tape; nm struct tmem follow. A bad record (bad = 1, nm = 0) is parsed again
+ * in pass 2, which reports it. */
+struct trec {
+	const char *rec;
+	size_t len;
+	int64_t line, col;
+	uint32_t nm, bad;
+};
+
+/* A member on the tape: its text is in the input (aux = 0) or in taux at off. */
+struct tmem {
+	const char *ptr;
+	size_t off, len;
+	int32_t col;
+	uint8_t kind, bval, aux;
 };
 
 /* The key of a nested object in the current record (its members become columns, the key
@@ -146,6 +164,13 @@ struct jstate {
 	struct dn_buf onames;
 	int64_t rec_id;
 	struct jctx x;
+	/* Memory input: pass 1 keeps each record's members on a tape (struct trec, then its
+	 * struct tmem entries; decoded texts in taux) so that pass 2 builds the rows without
+	 * parsing again. Past JSON_TAPE_MAX the tape is dropped and pass 2 parses. */
+	int tape_on;
+	struct dn_buf tape, taux;
+	uint64_t tape_bytes; /* input pass 1 consumed */
+	size_t tape_pos;
 	/* pass 2 */
 	struct dn_builder *b;
 	int nb;
@@ -1044,6 +1069,82 @@ static int append_member(struct jstate *st, const struct jmember *m, struct dn_e
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * The tape (memory input) */
+
+/* Keep the record just parsed (pass 1). */
+static int tape_record(struct jstate *st, const char *rec, size_t len, int64_t line, int64_t col,
+		       int bad, struct dn_error *err)
+{
+	struct trec t = {rec, len, line, col, bad ? 0 : (uint32_t)st->nm, bad != 0};
+	if (st->tape.len + sizeof t + st->nm * sizeof(struct tmem) + st->scratch.len >
+	    JSON_TAPE_MAX) {
+		/* Too big to keep: pass 2 parses everything again. */
+		st->tape_on = 0;
+		dn_buf_release(&st->tape);
+		dn_buf_release(&st->taux);
+		return 0;
+	}
+	DN_TRY(dn_buf_append(&st->tape, &t, sizeof t, err));
+	for (size_t i = 0; !bad && i < st->nm; i++) {
+		const struct jmember *m = &st->m[i];
+		struct tmem e = {m->ptr, 0, m->len, m->col, m->kind, m->bval, 0};
+		if (!m->ptr && m->kind != JK_NULL) {
+			e.aux = 1;
+			e.off = st->taux.len;
+			DN_TRY(dn_buf_append(&st->taux, st->scratch.data + m->off, m->len, err));
+		}
+		DN_TRY(dn_buf_append(&st->tape, &e, sizeof e, err));
+	}
+	return 0;
+}
+
+/* Pass 2: the next record from the tape as a row. Returns 1 (a row or a bad row reported), 0
+ * when the tape is done, or < 0. */
+static int do_record(struct jstate *st, const char *rec, size_t len, int64_t line, int64_t col,
+		     struct dn_error *err);
+static int tape_next(struct jstate *st, struct dn_error *err)
+{
+	if (st->tape_pos >= st->tape.len)
+		return 0;
+	struct trec t;
+	memcpy(&t, st->tape.data + st->tape_pos, sizeof t);
+	const char *mp = st->tape.data + st->tape_pos + sizeof t;
+	st->tape_pos += sizeof t + t.nm * sizeof(struct tmem);
+	st->r->summary.bytes = (uint64_t)(t.rec + t.len - st->in.data);
+	int rc;
+	if (t.bad)
+		return (rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0 ? rc : 1;
+	st->nm = 0;
+	for (uint32_t i = 0; i < t.nm; i++) {
+		struct tmem e;
+		memcpy(&e, mp + i * sizeof e, sizeof e);
+		DN_TRY(member_push(st, err));
+		struct jmember *m = &st->m[st->nm++];
+		m->col = e.col;
+		m->kind = e.kind;
+		m->bval = e.bval;
+		m->ptr = e.aux ? st->taux.data + e.off : e.ptr;
+		m->len = e.len;
+		if (m->kind != JK_NULL && convert(st, m, final_type(st, &st->cols[m->col])) != 0)
+			/* Cannot happen with inferred types; the parse names the problem. */
+			return (rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0 ? rc : 1;
+	}
+	st->r->summary.read++;
+	st->rec_id++;
+	for (size_t i = 0; i < st->nm; i++) {
+		st->cols[st->m[i].col].stamp = st->rec_id;
+		DN_TRY(append_member(st, &st->m[i], err));
+	}
+	if (st->nm != (size_t)st->ncols) {
+		for (int c = 0; c < st->ncols; c++)
+			if (st->cols[c].stamp != st->rec_id)
+				DN_TRY(dn_builder_append_null(&st->b[c], err));
+	}
+	st->rows++;
+	return 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Records */
 
 static const char *what_value(char c)
@@ -1131,6 +1232,8 @@ static int do_record(struct jstate *st, const char *rec, size_t len, int64_t lin
 			c->declared ? "declared " : "", dn_type_name(t));
 	}
 	if (st->pass == 1) {
+		if (st->tape_on)
+			DN_TRY(tape_record(st, rec, len, line, col, x->bad, err));
 		if (x->bad) {
 			cols_rollback(st, keep);
 			return REC_BAD;
@@ -1635,6 +1738,8 @@ static void json_free(struct dn_reader *r)
 	dn_free(st->objs);
 	dn_free(st->oslots);
 	dn_buf_release(&st->onames);
+	dn_buf_release(&st->tape);
+	dn_buf_release(&st->taux);
 	dn_free(st->in.buf);
 	if (st->spool_fd >= 0)
 		close(st->spool_fd);
@@ -1647,6 +1752,16 @@ static int json_next(struct dn_reader *r, struct dn_batch **out, struct dn_error
 	struct jstate *st = r->state;
 	*out = NULL;
 	while (!st->finished && st->rows < r->opt.batch_rows) {
+		if (st->tape_on) {
+			int rc = tape_next(st, err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0) {
+				st->finished = 1;
+				r->summary.bytes = st->tape_bytes;
+			}
+			continue;
+		}
 		const char *rec;
 		size_t len;
 		int64_t line, col;
@@ -1697,6 +1812,7 @@ int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err)
 		r->opt.max_record_bytes = (size_t)64 << 20;
 	if (r->src.fd < 0 && !r->src.dec) {
 		st->mem = 1;
+		st->tape_on = 1;
 	} else if (!dn_source_seekable(r) && (rc = open_spool(st, err)) < 0) {
 		goto out;
 	}
@@ -1726,6 +1842,7 @@ int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err)
 	if (rc < 0)
 		goto out;
 	st->limit = stopped ? UINT64_MAX : st->nread;
+	st->tape_bytes = st->in.base + st->in.pos;
 
 	for (int c = 0; c < st->ncols; c++) {
 		rc = dn_schema_add(&r->schema, st->cols[c].name, st->cols[c].len,

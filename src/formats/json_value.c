@@ -12,6 +12,7 @@ struct jp {
 	const char *p, *end, *start;
 	const char *name;
 	int depth;
+	int lazy_depth; /* containers this deep are only delimited (0: none) */
 };
 
 static int jp_fail(struct jp *j, const char *what, struct dn_error *err)
@@ -209,6 +210,38 @@ static int parse_container(struct jp *j, struct dn_jv *v, int obj, struct dn_err
 	}
 }
 
+/* Find the end of the container at j->p by its brackets, stepping over strings, and build
+ * nothing: whoever reads the span checks it. */
+static int skip_container(struct jp *j, struct dn_error *err)
+{
+	const char *p = j->p, *e = j->end;
+	int depth = 0;
+	while (p < e) {
+		unsigned char c = (unsigned char)*p++;
+		if (c == '"') {
+			for (;;) {
+				const char *q = memchr(p, '"', (size_t)(e - p)), *b;
+				if (!q) {
+					j->p = e;
+					return jp_fail(j, "unterminated string", err);
+				}
+				for (b = q; b > p && b[-1] == '\\'; b--)
+					;
+				p = q + 1;
+				if (((q - b) & 1) == 0)
+					break; /* not escaped */
+			}
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if ((c == '}' || c == ']') && --depth == 0) {
+			j->p = p;
+			return 0;
+		}
+	}
+	j->p = e;
+	return jp_fail(j, "unexpected end of the document", err);
+}
+
 static int parse_value(struct jp *j, struct dn_jv *v, struct dn_error *err)
 {
 	memset(v, 0, sizeof *v);
@@ -218,7 +251,17 @@ static int parse_value(struct jp *j, struct dn_jv *v, struct dn_error *err)
 	char c = *j->p;
 	if (c == '{' || c == '[') {
 		const char *start = j->p;
-		DN_TRY(parse_container(j, v, c == '{', err));
+		if (j->lazy_depth && j->depth >= j->lazy_depth) {
+			v->kind = c == '{' ? DN_JV_OBJ : DN_JV_ARR;
+			v->lazy = 1;
+			if (skip_container(j, NULL) < 0) {
+				/* Parse it after all, for the precise error. */
+				j->p = start;
+				DN_TRY(parse_container(j, v, c == '{', err));
+			}
+		} else {
+			DN_TRY(parse_container(j, v, c == '{', err));
+		}
 		v->src = start;
 		v->src_len = (size_t)(j->p - start);
 		return 0;
@@ -283,7 +326,13 @@ static int parse_value(struct jp *j, struct dn_jv *v, struct dn_error *err)
 int dn_jv_parse(struct dn_arena *a, const char *name, const char *text, size_t len,
 		struct dn_jv **out, struct dn_error *err)
 {
-	struct jp j = {a, text, text + len, text, name ? name : "<json>", 0};
+	return dn_jv_parse_shallow(a, name, text, len, 0, out, err);
+}
+
+int dn_jv_parse_shallow(struct dn_arena *a, const char *name, const char *text, size_t len,
+			int depth, struct dn_jv **out, struct dn_error *err)
+{
+	struct jp j = {a, text, text + len, text, name ? name : "<json>", 0, depth};
 	*out = NULL;
 	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
 		j.p += 3;

@@ -1183,6 +1183,11 @@ static int api_options(struct rt *r, size_t ti, struct dn_api_options *o, struct
 	return 0;
 }
 
+static int api_records(void *user, const char *json, size_t len, int64_t page, struct dn_error *err)
+{
+	return dn_pagesink_put(user, json, len, page, err);
+}
+
 /* Run an extract.api task: every page of an API, committed as one new version of a lake
  * dataset, then the bookmark. A failure anywhere commits nothing and keeps the bookmark. */
 static int run_extract_api(struct rt *r, size_t ti, char *why, size_t whylen, struct dn_error *err)
@@ -1192,7 +1197,7 @@ static int run_extract_api(struct rt *r, size_t ti, char *why, size_t whylen, st
 	struct dn_api_options o;
 	struct dn_api_result res;
 	struct dn_lake *lk = NULL;
-	struct dn_reader *rd = NULL;
+	struct dn_pagesink *sink = NULL;
 	struct dn_lake_write_options wo;
 	struct dn_lake_version v;
 	char *prev = NULL;
@@ -1233,27 +1238,29 @@ static int run_extract_api(struct rt *r, size_t ti, char *why, size_t whylen, st
 	o.log = api_log;
 	o.log_user = &r->t[ti];
 	o.stop = api_stop;
-	if (dn_api_extract(&o, &res, err) < 0)
+	char name[256];
+	snprintf(name, sizeof name, "extract.api task %s", task->id);
+	if (dn_pagesink_start(&sink, lk, ds.data ? ds.data : "", &wo, name, err) < 0)
 		goto fail_err;
+	o.records_cb = api_records;
+	o.records_user = sink;
 	int64_t rows = 0, version = 0;
-	if (res.records > 0) {
-		struct dn_read_options ro;
-		dn_read_options_init(&ro);
-		char name[256];
-		snprintf(name, sizeof name, "extract.api task %s", task->id);
-		if (dn_reader_open_mem(&rd, name, res.ndjson.data, res.ndjson.len, DN_FORMAT_NDJSON,
-				       &ro, err) < 0 ||
-		    dn_lake_write_reader(lk, rd, ds.data ? ds.data : "", &wo, &v, err) < 0)
+	rc = dn_api_extract(&o, &res, err);
+	if (rc < 0 || res.records == 0) {
+		dn_pagesink_finish(sink, 0, NULL, NULL, NULL);
+		sink = NULL;
+		if (rc < 0)
 			goto fail_err;
-		struct dn_read_summary sum;
-		dn_reader_summary(rd, &sum);
-		rows = sum.loaded;
+		log_line(&r->t[ti], "no records in %lld page%s: nothing committed to %s",
+			 (long long)res.pages, res.pages == 1 ? "" : "s", ds.data);
+	} else {
+		rc = dn_pagesink_finish(sink, 1, &v, &rows, err);
+		sink = NULL;
+		if (rc < 0)
+			goto fail_err;
 		version = v.version;
 		log_line(&r->t[ti], "wrote %lld records from %lld pages to %s version %lld",
 			 (long long)rows, (long long)res.pages, ds.data, (long long)version);
-	} else {
-		log_line(&r->t[ti], "no records in %lld page%s: nothing committed to %s",
-			 (long long)res.pages, res.pages == 1 ? "" : "s", ds.data);
 	}
 	/* The bookmark moves only once the records it covers are committed. */
 	if (inc && !dn_yaml_is_null(inc) && res.bookmark &&
@@ -1273,8 +1280,8 @@ fail_err:
 out:
 	r->in_api = 0;
 	r->bookmark = NULL;
+	dn_pagesink_finish(sink, 0, NULL, NULL, NULL);
 	dn_lake_version_release(&v);
-	dn_reader_free(rd);
 	dn_lake_close(lk);
 	dn_api_result_release(&res);
 	dn_free(prev);

@@ -889,6 +889,22 @@ void dn_lake_write_abort(struct dn_lake_writer *w)
 		dn_writer_free(w->cur); /* removes its temporary file */
 		w->cur = NULL;
 	}
+	/* And the folders its parts made, when nothing else is in them (rmdir fails otherwise):
+	 * a write that never committed leaves no dataset folder behind. */
+	if (w->nfiles + (size_t)w->seq > 0 && w->lk->fs->local_root) {
+		struct dn_buf d = DN_BUF_INIT;
+		if (dn_buf_printf(&d, NULL, "%s/%s/%s", w->lk->fs->local_root, w->ds,
+				  w->partition.data) == 0) {
+			size_t stop = strlen(w->lk->fs->local_root) + 1 + strlen(w->ds);
+			for (char *slash; rmdir(d.data) == 0 && d.len > stop;) {
+				if (!(slash = strrchr(d.data, '/')))
+					break;
+				*slash = 0;
+				d.len = (size_t)(slash - d.data);
+			}
+		}
+		dn_buf_release(&d);
+	}
 	writer_free(w);
 }
 
