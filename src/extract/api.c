@@ -305,10 +305,12 @@ int dn_api_jv_write(struct dn_buf *out, const struct dn_jv *v, struct dn_error *
 /* A record as one NDJSON line: its own bytes from the page, already checked by the parser,
  * with line breaks turned into spaces (outside strings they can only be whitespace; inside,
  * JSON escapes them). Copying is cheaper than writing the tree back out. */
-static int put_record(struct dn_buf *out, const struct dn_jv *rec, struct dn_error *err)
+static int put_record(struct dn_buf *out, const struct dn_jv *rec, int clean, struct dn_error *err)
 {
 	if (!rec->src)
 		return dn_api_jv_write(out, rec, err);
+	if (clean) /* no line breaks anywhere in the records: a plain copy */
+		return dn_buf_append(out, rec->src, rec->src_len, err);
 	if (rec->lazy &&
 	    (memchr(rec->src, '\n', rec->src_len) || memchr(rec->src, '\r', rec->src_len))) {
 		/* Unchecked text with line breaks: only outside strings may they become spaces
@@ -994,11 +996,21 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 		size_t left = a->res->ndjson.max - a->sent;
 		out->max = left ? left : 1; /* 0 would mean no ceiling */
 	}
+	int clean = recs->src && !memchr(recs->src, '\n', recs->src_len) &&
+		    !memchr(recs->src, '\r', recs->src_len);
 	for (size_t k = 0; k < recs->n; k++) {
 		const struct dn_jv *rec = &recs->items[k];
-		int rc = put_record(out, rec, err);
+		int rc = put_record(out, rec, clean, err);
 		if (rc == 0)
 			rc = dn_buf_putc(out, '\n', err);
+		if (rc == DN_EPARSE && err) {
+			char inner[DN_ERROR_MSG_MAX + 64];
+			snprintf(inner, sizeof inner, "line %lld, column %lld: %s",
+				 (long long)err->line, (long long)err->column, err->msg);
+			return fail(a, err, DN_EPARSE,
+				    "%s (page %lld): record %zu is not valid JSON (%.600s)", url,
+				    (long long)a->page, k + 1, inner);
+		}
 		if (rc < 0)
 			return rc == DN_ELIMIT ? fail(a, err, DN_ELIMIT,
 						      "%s (page %lld): the records pass %zu bytes "

@@ -45,7 +45,7 @@ static int sink_page(struct dn_pagesink *s, const struct sink_page *p, struct dn
 	char name[256];
 	int rc;
 	dn_read_options_init(&ro);
-	snprintf(name, sizeof name, "%s, the records of page %lld", s->name, (long long)p->page);
+	snprintf(name, sizeof name, "%s, page %lld", s->name, (long long)p->page);
 	DN_TRY(dn_reader_open_mem(&rd, name, p->data, p->len, DN_FORMAT_NDJSON, &ro, err));
 	while ((rc = dn_reader_next(rd, &b, err)) > 0) {
 		rc = dn_lake_write_batch(s->w, b, err);
@@ -55,6 +55,18 @@ static int sink_page(struct dn_pagesink *s, const struct sink_page *p, struct dn
 			break;
 	}
 	dn_reader_free(rd);
+	if (rc < 0 && err && err->line > 0) {
+		/* Lines of a page's NDJSON are its records: say so, in the task's terms (the
+		 * reader's hint about --bad-rows is for files). */
+		char msg[DN_ERROR_MSG_MAX];
+		char *hint = strstr(err->msg, " (--bad-rows");
+		if (hint)
+			*hint = 0;
+		snprintf(msg, sizeof msg, "page %lld, record %lld, column %lld: %.600s",
+			 (long long)p->page, (long long)err->line, (long long)err->column,
+			 err->msg);
+		dn_error_set(err, rc, "%.150s: %.800s", s->name, msg);
+	}
 	return rc < 0 ? rc : 0;
 }
 

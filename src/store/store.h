@@ -306,9 +306,12 @@ const char *dn_lake_root(const struct dn_lake *lk); /* "/abs/lake" or "s3://buck
  * '.')? 0 or DN_EINVAL saying what is wrong. */
 int dn_lake_dataset_check(const char *dataset, struct dn_error *err);
 
-/* Write a new version of dataset. Batches must keep their columns; the dataset's schema widens
- * (and gains new columns) as needed. Raw datasets only take appends. Nothing is visible until
- * dn_lake_write_commit; abort (or a crash) leaves only unreferenced files behind. */
+/* Write a new version of dataset. Batches may differ in their columns and types: the version's
+ * schema is their union with types widened (a column that is all null in a batch fixes no
+ * type), and the dataset's schema widens and gains new columns as needed. A batch with a new
+ * column or a wider type starts a new part file. Raw datasets only take appends. Nothing is
+ * visible until dn_lake_write_commit; abort (or a crash) leaves only unreferenced files
+ * behind, and abort removes the empty folders it made. */
 int dn_lake_write_begin(struct dn_lake *lk, struct dn_lake_writer **out, const char *dataset,
 			const struct dn_lake_write_options *o, struct dn_error *err);
 int dn_lake_write_batch(struct dn_lake_writer *w, const struct dn_batch *b, struct dn_error *err);
