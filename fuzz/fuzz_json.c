@@ -1,10 +1,12 @@
-/* libFuzzer target for the JSON and NDJSON reader and writer.
+/* libFuzzer target for the JSON and NDJSON reader and writer, and the tree parser.
  *
  * The input is read as NDJSON and as a JSON array with bad rows skipped. Errors are fine (they
  * must only be clean); a crash, a leak or a sanitizer report is a bug. Whatever reads without
  * error is written as NDJSON and read back, and the two reads must give equal batches: the
  * writer must say exactly what the reader understood. Crashes found go to fuzz/corpus/json/,
- * which the unit test json_fuzz_corpus replays. */
+ * which the unit test json_fuzz_corpus replays. The tree parser's shallow mode must accept every
+ * document the full parse accepts, and each container it leaves unparsed must be one the full
+ * parse reads. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +86,41 @@ static void one(const char *data, size_t len, enum dn_format fmt)
 	dn_buf_release(&out);
 }
 
+/* Every unparsed container under v parses whole, as the kind the shallow parse said. */
+static void check_lazy(struct dn_arena *a, const struct dn_jv *v)
+{
+	struct dn_jv *w = NULL;
+	if (v->lazy) {
+		if (dn_jv_parse(a, "lazy", v->src, v->src_len, &w, NULL) < 0 || w->kind != v->kind)
+			abort();
+		return;
+	}
+	for (size_t i = 0; (v->kind == DN_JV_ARR || v->kind == DN_JV_OBJ) && i < v->n; i++)
+		check_lazy(a, &v->items[i]);
+}
+
+static void trees(const char *data, size_t len)
+{
+	struct dn_arena a;
+	struct dn_jv *full = NULL, *sh = NULL;
+	dn_arena_init(&a, 0);
+	int ok = dn_jv_parse(&a, "fuzz", data, len, &full, NULL) == 0;
+	for (int depth = 1; depth <= 3; depth++) {
+		int sok = dn_jv_parse_shallow(&a, "fuzz", data, len, depth, &sh, NULL) == 0;
+		if (ok && !sok)
+			abort();
+		if (ok)
+			check_lazy(&a, sh);
+	}
+	dn_arena_release(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	one((const char *)data, size, DN_FORMAT_NDJSON);
 	one((const char *)data, size, DN_FORMAT_JSON);
+	trees((const char *)data, size);
 	return 0;
 }
