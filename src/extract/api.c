@@ -993,6 +993,9 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 	struct dn_buf *out = o->records_cb ? &a->page_buf : &a->res->ndjson;
 	if (o->records_cb) {
 		dn_buf_reset(out);
+		/* NDJSON is never longer than the array's text plus a newline a record. */
+		if (recs->src)
+			DN_TRY(dn_buf_reserve(out, recs->src_len + recs->n, err));
 		size_t left = a->res->ndjson.max - a->sent;
 		out->max = left ? left : 1; /* 0 would mean no ceiling */
 	}
@@ -1030,7 +1033,7 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 	}
 	if (o->records_cb && recs->n) {
 		a->sent += out->len;
-		int rc = o->records_cb(o->records_user, out->data, out->len, a->page, err);
+		int rc = o->records_cb(o->records_user, out, a->page, err);
 		if (rc < 0)
 			return refail(a, err, rc);
 	}

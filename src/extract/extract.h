@@ -137,11 +137,11 @@ struct dn_api_options {
 	/* Called with each line worth logging (already redacted); may be NULL. */
 	void (*log)(void *user, const char *line);
 	void *log_user;
-	/* Called with each page's records as NDJSON (one object a line, each its own bytes from
-	 * the page), instead of collecting them all in the result's ndjson; a negative return
-	 * stops the extraction with that error. May be NULL. */
-	int (*records_cb)(void *user, const char *json, size_t len, int64_t page,
-			  struct dn_error *err);
+	/* Called with each page's records as NDJSON in *records (one object a line, each its own
+	 * bytes from the page), instead of collecting them all in the result's ndjson; it may take
+	 * the buffer's memory (dn_buf_take). A negative return stops the extraction with that
+	 * error. May be NULL. */
+	int (*records_cb)(void *user, struct dn_buf *records, int64_t page, struct dn_error *err);
 	void *records_user;
 };
 

@@ -6,8 +6,8 @@
  * Each page (its records as NDJSON) is read by the JSON reader on its own (flattened, typed),
  * and the lake write widens and unions the pages' columns (dn_lake_write_batch), so a column
  * that only appears on page 40, or holds floats from page 3 on, is handled as reading all
- * records at once would. The queue holds a few pages (copies), so memory is bounded by the
- * page size, not by the extraction's size. */
+ * records at once would. The queue holds a few pages, so memory is bounded by the page size,
+ * not by the extraction's size. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,13 +127,13 @@ int dn_pagesink_start(struct dn_pagesink **out, struct dn_lake *lk, const char *
 	return 0;
 }
 
-int dn_pagesink_put(struct dn_pagesink *s, const char *json, size_t len, int64_t page,
+int dn_pagesink_put(struct dn_pagesink *s, struct dn_buf *ndjson, int64_t page,
 		    struct dn_error *err)
 {
-	char *copy = dn_malloc(len ? len : 1);
+	size_t len = 0;
+	char *copy = dn_buf_take(ndjson, &len);
 	if (!copy)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
-	memcpy(copy, json, len);
 	pthread_mutex_lock(&s->mu);
 	while (s->count == SINK_QUEUE && !s->failed)
 		pthread_cond_wait(&s->can_put, &s->mu);

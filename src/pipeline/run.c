@@ -1183,9 +1183,9 @@ static int api_options(struct rt *r, size_t ti, struct dn_api_options *o, struct
 	return 0;
 }
 
-static int api_records(void *user, const char *json, size_t len, int64_t page, struct dn_error *err)
+static int api_records(void *user, struct dn_buf *records, int64_t page, struct dn_error *err)
 {
-	return dn_pagesink_put(user, json, len, page, err);
+	return dn_pagesink_put(user, records, page, err);
 }
 
 /* Run an extract.api task: every page of an API, committed as one new version of a lake

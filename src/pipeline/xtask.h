@@ -35,15 +35,15 @@ struct dn_xt_ctx {
 int dn_xt_run(const struct dn_xt_ctx *c, char *why, size_t whylen);
 
 /* The lake write of an extract.api task (pagesink.c): pages of records, each as NDJSON, are
- * parsed and written on a thread of the sink's own while the next page
- * downloads. put copies the bytes, waits while a few pages are queued, and returns the sink's
- * error once it has failed. finish waits for the queued pages, then commits (commit set and
+ * parsed and written on a thread of the sink's own while the next page downloads. put takes
+ * the buffer's memory, waits while a few pages are queued, and returns the sink's error once
+ * it has failed. finish waits for the queued pages, then commits (commit set and
  * nothing failed: *v and *rows are set) or aborts; it frees the sink in every case. */
 struct dn_pagesink;
 int dn_pagesink_start(struct dn_pagesink **out, struct dn_lake *lk, const char *dataset,
 		      const struct dn_lake_write_options *wo, const char *name,
 		      struct dn_error *err);
-int dn_pagesink_put(struct dn_pagesink *s, const char *json, size_t len, int64_t page,
+int dn_pagesink_put(struct dn_pagesink *s, struct dn_buf *ndjson, int64_t page,
 		    struct dn_error *err);
 int dn_pagesink_finish(struct dn_pagesink *s, int commit, struct dn_lake_version *v, int64_t *rows,
 		       struct dn_error *err);
