@@ -1110,10 +1110,15 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 	memcpy(&t, st->tape.data + st->tape_pos, sizeof t);
 	const char *mp = st->tape.data + st->tape_pos + sizeof t;
 	st->tape_pos += sizeof t + t.nm * sizeof(struct tmem);
-	st->r->summary.bytes = (uint64_t)(t.rec + t.len - st->in.data);
+	/* Bytes consumed count whole records taken, as when reading a file. */
+	uint64_t done = (uint64_t)(t.rec + t.len - st->in.data);
 	int rc;
-	if (t.bad)
-		return (rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0 ? rc : 1;
+	if (t.bad) {
+		if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)
+			return rc;
+		st->r->summary.bytes = done;
+		return 1;
+	}
 	st->nm = 0;
 	for (uint32_t i = 0; i < t.nm; i++) {
 		struct tmem e;
@@ -1125,11 +1130,16 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 		m->bval = e.bval;
 		m->ptr = e.aux ? st->taux.data + e.off : e.ptr;
 		m->len = e.len;
-		if (m->kind != JK_NULL && convert(st, m, final_type(st, &st->cols[m->col])) != 0)
+		if (m->kind != JK_NULL && convert(st, m, final_type(st, &st->cols[m->col])) != 0) {
 			/* Cannot happen with inferred types; the parse names the problem. */
-			return (rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0 ? rc : 1;
+			if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)
+				return rc;
+			st->r->summary.bytes = done;
+			return 1;
+		}
 	}
 	st->r->summary.read++;
+	st->r->summary.bytes = done;
 	st->rec_id++;
 	for (size_t i = 0; i < st->nm; i++) {
 		st->cols[st->m[i].col].stamp = st->rec_id;
