@@ -5,6 +5,8 @@
                              and sorted query, Authorization, X-Api-Key, the body's start
     api_log.py --vars LOG    the GraphQL variables of each /graphql request
     api_log.py --limits LOG  the rate-limit and retry checks of the limits pipeline
+    api_log.py --conns LOG PREFIX   how many requests went to paths starting with PREFIX, and
+                             over how many TCP connections (distinct client ports)
 """
 import json
 import sys
@@ -27,6 +29,11 @@ elif sys.argv[1] == "--limits":
         t = [r["t"] for r in rs if r["path"] == "/limited" and r["query"]["k"] == k]
         print(k, len(t), "requests, waited >= 0.9 s:", t[1] - t[0] >= 0.9)
     print(len([r for r in rs if r["path"] == "/flaky"]), "requests to /flaky")
+elif sys.argv[1] == "--conns":
+    rs = [r for r in reqs(sys.argv[2]) if r["path"].startswith(sys.argv[3])]
+    ports = set(r["port"] for r in rs)
+    print(len(rs), "requests to %s, %d connection%s" % (sys.argv[3], len(ports),
+                                                     "" if len(ports) == 1 else "s"))
 else:
     for r in reqs(sys.argv[1]):
         if r["path"].startswith(sys.argv[2]):

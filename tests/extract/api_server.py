@@ -5,9 +5,10 @@
 
 Binds a free port, writes it to PORTFILE, and appends one JSON line per request to LOGFILE:
 {"t": seconds (monotonic), "method", "path", "query": {...}, "auth": Authorization header,
-"key": X-Api-Key header, "body": request body}. Tests read the log to assert exact request
-sequences. Stateful endpoints (failures, rate limits, tokens) count per path and `k` query param,
-so one server serves many cases.
+"key": X-Api-Key header, "body": request body, "port": the client's port (one per TCP
+connection)}. Tests read the log to assert exact request sequences. Stateful endpoints
+(failures, rate limits, tokens) count per path and `k` query param, so one server serves many
+cases.
 
 Endpoints (GET unless said):
   /page?page=N            3 pages of 2 records, then an empty page
@@ -23,9 +24,17 @@ Endpoints (GET unless said):
   /flaky?k=&fails=N       500 N times, then one page
   /always500 /malformed /html /notarray /truncated /loop /empty_object
   /since?updated_since=   records changed after the bookmark
+  /mixed?page=N           3 pages whose records change from page to page (a column only on
+                          page 3, int then float, int then string, null then int, a nested
+                          object, keys in different orders), then an empty page
+  /many?page=N            12 pages of 100 records, then an empty page
+  /badrecord?page=N       3 pages of which page 2's third record is not valid JSON
+  /pretty?page=N&bad=     2 pretty-printed pages (indented, one value a line); bad=1: page 2
+                          has a raw line break inside a string (not valid JSON)
 """
 import email.utils
 import json
+import os
 import sys
 import threading
 import time
@@ -75,7 +84,9 @@ class H(BaseHTTPRequestHandler):
         with lock, open(LOG, "a") as f:
             f.write(json.dumps({"t": time.monotonic(), "method": method, "path": u.path,
                                 "query": q, "auth": self.headers.get("Authorization"),
-                                "key": self.headers.get("X-Api-Key"), "body": body}) + "\n")
+                                "key": self.headers.get("X-Api-Key"), "body": body,
+                                "port": self.client_address[1]}) + "\n")
+        last["t"] = time.monotonic()
         p = u.path
         k = p + "|" + q.get("k", "")
         if p == "/page":
@@ -177,6 +188,37 @@ class H(BaseHTTPRequestHandler):
             since = q.get("updated_since", "")
             rs = [rec(i) for i in range(1, 4 + (1 if since else 0))]
             return self.send(200, [r for r in rs if r["updated_at"] > since])
+        if p == "/mixed":
+            page = int(q.get("page", "1"))
+            pages = {
+                1: [{"id": 1, "n": 1, "m": 1, "z": None, "owner": {"id": 10, "name": "ann"}},
+                    {"owner": {"name": "bob", "id": 11}, "z": None, "m": 2, "n": 2, "id": 2}],
+                2: [{"id": 3, "n": 2.5, "m": "three", "z": 5, "owner": {"id": 12}},
+                    {"m": "four", "id": 4, "z": 6, "n": 4}],
+                3: [{"late": "x", "id": 5, "n": 5, "m": 5, "z": 7,
+                     "owner": {"id": 13, "name": "cy"}}],
+            }
+            return self.send(200, pages.get(page, []))
+        if p == "/many":
+            page = int(q.get("page", "1"))
+            items = [{"id": 100 * (page - 1) + i, "page": page, "v": "r%d" % i}
+                     for i in range(1, 101)] if page <= 12 else []
+            return self.send(200, items)
+        if p == "/badrecord":
+            page = int(q.get("page", "1"))
+            if page == 2:
+                return self.send(200, raw=b'[{"id": 3}, {"id": 4},\n {"id": 5, "x": }, {"id": 6}]')
+            return self.send(200, [rec(page)] if page <= 3 else [])
+        if p == "/pretty":
+            page = int(q.get("page", "1"))
+            if page > 2:
+                return self.send(200, [])
+            items = [{"id": 2 * page - 1, "text": "line one\nline two", "o": {"k": [1, 2]}},
+                     {"id": 2 * page, "text": "plain", "o": {"k": []}}]
+            body = json.dumps(items, indent=2)
+            if page == 2 and q.get("bad"):
+                body = body.replace("line one\\nline two", "line one\nline two")
+            return self.send(200, raw=body.encode())
         return self.send(404, {"error": "no such endpoint"})
 
     def do_GET(self):
@@ -186,9 +228,19 @@ class H(BaseHTTPRequestHandler):
         self.handle_any("POST")
 
 
+def watchdog():
+    """End the server once no request came for IDLE seconds: a test run that stops before
+    killing it leaves no server behind."""
+    while time.monotonic() - last["t"] < IDLE:
+        time.sleep(1)
+    os._exit(0)
+
+
+IDLE = 300
+last = {"t": time.monotonic()}
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+threading.Thread(target=watchdog, daemon=True).start()
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os  # noqa: E402
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])
 srv.serve_forever()

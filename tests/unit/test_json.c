@@ -1028,3 +1028,403 @@ DN_TEST(json_value_source_spans)
 	CHECK(dn_jv_get(&data->items[0], "id")->src == NULL); /* scalars keep none */
 	dn_arena_release(&a);
 }
+
+/* dn_jv_parse_shallow: containers `depth` levels deep or more (the root's items are level 1)
+ * are only delimited; strings are stepped over with their escaped quotes and backslashes. */
+DN_TEST(json_value_shallow)
+{
+	struct dn_arena a;
+	struct dn_error err;
+	struct dn_jv *doc = NULL;
+	/* Records hold strings with an escaped quote after an escaped backslash ("a\\\"b"), a
+	 * string ending in escaped backslashes ("x\\\\", "y\\"), brackets and an escaped quote
+	 * followed by a brace inside strings. */
+	const char *rec0 = "{\"id\": 1, \"s\": \"a\\\\\\\"b\", \"o\": {\"x\": [1, 2]}}";
+	const char *rec1 = "{\"id\": 2, \"t\": \"x\\\\\\\\\", \"u\": \"y\\\\\"}";
+	const char *rec2 = "[3, {\"y\": \"]\"}, \"q\\\"}\", \"}]\"]";
+	struct dn_buf text = DN_BUF_INIT;
+	dn_buf_printf(&text, NULL, "{\"data\": [%s,\n %s, %s, 7, \"s\"], \"meta\": {\"n\": 2}}",
+		      rec0, rec1, rec2);
+	dn_arena_init(&a, 1 << 12);
+	dn_error_clear(&err);
+	CHECK_OK(dn_jv_parse_shallow(&a, "doc", text.data, text.len, 2, &doc, &err), &err);
+	const struct dn_jv *data = dn_jv_get(doc, "data");
+	CHECK(data != NULL && data->kind == DN_JV_ARR && !data->lazy);
+	CHECK_INT(data->n, 5);
+	const struct dn_jv *it = data->items;
+	CHECK(it[0].kind == DN_JV_OBJ && it[0].lazy == 1 && it[0].n == 0);
+	CHECK_MEM(it[0].src, it[0].src_len, rec0);
+	CHECK(it[1].kind == DN_JV_OBJ && it[1].lazy == 1 && it[1].n == 0);
+	CHECK_MEM(it[1].src, it[1].src_len, rec1);
+	CHECK(it[2].kind == DN_JV_ARR && it[2].lazy == 1 && it[2].n == 0);
+	CHECK_MEM(it[2].src, it[2].src_len, rec2);
+	/* Scalars at that depth are parsed as always. */
+	CHECK(it[3].kind == DN_JV_NUM && it[3].num == 7.0 && !it[3].lazy);
+	CHECK_STR(dn_jv_str(&it[4]), "s");
+	/* Level 1 is parsed. */
+	const struct dn_jv *meta = dn_jv_get(doc, "meta");
+	int64_t n = 0;
+	CHECK(meta && !meta->lazy);
+	CHECK_OK(dn_jv_i64(dn_jv_get(meta, "n"), &n), &err);
+	CHECK_INT(n, 2);
+	/* A span parses to the values the full parse gives. */
+	struct dn_jv *r0 = NULL, *full = NULL;
+	CHECK_OK(dn_jv_parse(&a, "rec", it[0].src, it[0].src_len, &r0, &err), &err);
+	CHECK_STR(dn_jv_str(dn_jv_get(r0, "s")), "a\\\"b");
+	CHECK_OK(dn_jv_parse(&a, "doc", text.data, text.len, &full, &err), &err);
+	const struct dn_jv *fd = dn_jv_get(full, "data");
+	CHECK(!fd->items[0].lazy && fd->items[0].n == 3);
+	CHECK_STR(dn_jv_str(dn_jv_get(&fd->items[1], "t")), "x\\\\");
+	CHECK_STR(dn_jv_str(dn_jv_get(&fd->items[1], "u")), "y\\");
+	CHECK_INT(fd->items[2].n, 4);
+	/* depth 0 is the full parse. */
+	CHECK_OK(dn_jv_parse_shallow(&a, "doc", text.data, text.len, 0, &doc, &err), &err);
+	CHECK(!dn_jv_get(doc, "data")->items[0].lazy);
+	CHECK_INT(dn_jv_get(doc, "data")->items[0].n, 3);
+	/* depth 1: the root's items themselves are spans. */
+	CHECK_OK(dn_jv_parse_shallow(&a, "doc", text.data, text.len, 1, &doc, &err), &err);
+	CHECK_INT(doc->n, 2);
+	data = dn_jv_get(doc, "data");
+	CHECK(data->lazy && data->n == 0);
+	CHECK(data->src_len > 0 && data->src[0] == '[' && data->src[data->src_len - 1] == ']');
+	CHECK(dn_jv_get(doc, "meta")->lazy);
+	dn_buf_release(&text);
+
+	/* The contents of a span are not checked: that is its reader's job. */
+	const char *bad_inside = "[{\"id\": 4}, {\"id\": 5, \"x\": }]";
+	CHECK_OK(dn_jv_parse_shallow(&a, "doc", bad_inside, strlen(bad_inside), 1, &doc, &err),
+		 &err);
+	CHECK_INT(doc->n, 2);
+	CHECK_MEM(doc->items[1].src, doc->items[1].src_len, "{\"id\": 5, \"x\": }");
+	CHECK_INT(dn_jv_parse(&a, "doc", bad_inside, strlen(bad_inside), &doc, &err), DN_EPARSE);
+
+	/* When the brackets do not close, the error is the full parse's, with its position. */
+	static const char *const unterminated[] = {
+		"[{\"id\": 1},\n {\"id\": 2, \"s\": \"abc}]",
+		"[\n  {\"id\": 1, \"s\": \"x\\\"}\n]",
+		"[{\"a\": {\"b\": 1}",
+		"{\"data\": [{\"id\": 1}, {\"id\": 2, \"s\": \"\\\\\\\"}]}",
+	};
+	for (size_t i = 0; i < sizeof unterminated / sizeof unterminated[0]; i++) {
+		const char *t = unterminated[i];
+		struct dn_error want, got;
+		dn_error_clear(&want);
+		dn_error_clear(&got);
+		CHECK_INT(dn_jv_parse(&a, "doc", t, strlen(t), &doc, &want), DN_EPARSE);
+		for (int depth = 1; depth <= 2; depth++) {
+			CHECK_INT(dn_jv_parse_shallow(&a, "doc", t, strlen(t), depth, &doc, &got),
+				  DN_EPARSE);
+			CHECK_INT(got.line, want.line);
+			CHECK_INT(got.column, want.column);
+			CHECK_STR(got.msg, want.msg);
+			CHECK(got.line >= 1 && got.column >= 1);
+		}
+	}
+	/* Brackets that close but do not match ("[1}") are only counted, so the span may run
+	 * past the record: the document or the span's own parse still fails. */
+	const char *crossed = "[{\"a\": [1}]]";
+	CHECK_OK(dn_jv_parse_shallow(&a, "doc", crossed, strlen(crossed), 1, &doc, &err), &err);
+	CHECK_INT(doc->n, 1);
+	CHECK_INT(dn_jv_parse(&a, "rec", doc->items[0].src, doc->items[0].src_len, &full, &err),
+		  DN_EPARSE);
+	const char *crossed2 = "[{\"id\": 1},\n {\"id\": 2, \"a\": [1, 2}\n]";
+	CHECK_INT(dn_jv_parse_shallow(&a, "doc", crossed2, strlen(crossed2), 1, &doc, &err),
+		  DN_EPARSE);
+	dn_arena_release(&a);
+}
+
+/* Read path (a file) as fmt, like rd_mem. */
+static int rd_file(struct rd *x, const char *path, enum dn_format fmt,
+		   const struct dn_read_options *opt, struct dn_error *err)
+{
+	struct dn_reader *r = NULL;
+	struct dn_batch *b;
+	int rc;
+	memset(x, 0, sizeof *x);
+	dn_error_clear(err);
+	rc = dn_reader_open(&r, path, fmt, opt, err);
+	if (rc < 0)
+		return rc;
+	rc = dn_schema_copy(&x->schema, dn_reader_schema(r), err);
+	while (rc >= 0 && (rc = dn_reader_next(r, &b, err)) > 0) {
+		if (x->n == MAX_BATCHES) {
+			dn_batch_free(b);
+			rc = DN_ELIMIT;
+			break;
+		}
+		x->b[x->n++] = b;
+		x->rows += b->nrows;
+	}
+	dn_reader_summary(r, &x->sum);
+	if (x->sum.rejects_path)
+		snprintf(x->rejects_path, sizeof x->rejects_path, "%s", x->sum.rejects_path);
+	x->sum.rejects_path = NULL;
+	x->sum.widenings = NULL;
+	dn_reader_free(r);
+	return rc;
+}
+
+/* Memory input replays a tape of pass 1 in pass 2; a file is parsed twice. Both must give the
+ * same schema, batches, summary, bad rows (in the same order) and errors. Returns 1 if so.
+ * (Bytes consumed are compared only for reads that succeed: see json_tape_fail_bytes.) */
+/* Declared types for the next same_as_file calls (none when NULL). */
+static const struct dn_type_hint *tape_hints;
+static int tape_nhints;
+
+static int same_as_file(struct dn_test_ctx *dn_t_, const char *label, const char *in,
+			enum dn_format fmt, enum dn_bad_rows policy, int64_t batch_rows)
+{
+	struct rd m, f;
+	struct dn_error em, ef;
+	struct dn_read_options o = opts(policy);
+	struct dn_buf rm = DN_BUF_INIT, rf = DN_BUF_INIT;
+	if (tape_hints) {
+		o.types = tape_hints;
+		o.n_types = tape_nhints;
+	}
+	char why[256];
+	int ok = 0;
+	o.batch_rows = batch_rows;
+	o.display_name = "mem";
+	const char *path = dn_test_write_tmp(fmt == DN_FORMAT_JSON ? "tape.json" : "tape.ndjson",
+					     in, strlen(in));
+	char rej_m[600], rej_f[600];
+	snprintf(rej_m, sizeof rej_m, "%s", dn_test_tmp_path("tape_mem.rejects.csv"));
+	snprintf(rej_f, sizeof rej_f, "%s", dn_test_tmp_path("tape_file.rejects.csv"));
+	unlink(rej_m);
+	unlink(rej_f);
+	o.rejects_path = rej_m;
+	int rcm = rd_mem(&m, in, -1, fmt, &o, &em);
+	o.rejects_path = rej_f;
+	int rcf = rd_file(&f, path, fmt, &o, &ef);
+#define TAPE_FAIL(...)                                                                             \
+	do {                                                                                       \
+		dn_test_fail(dn_t_, __FILE__, __LINE__, __VA_ARGS__);                              \
+		goto out;                                                                          \
+	} while (0)
+	if (rcm != rcf)
+		TAPE_FAIL("%s: memory gave %d (%s), the file %d (%s)", label, rcm, em.msg, rcf,
+			  ef.msg);
+	if (rcm < 0 && (em.line != ef.line || em.column != ef.column || strcmp(em.msg, ef.msg)))
+		TAPE_FAIL("%s: memory failed at %lld:%lld (%s), the file at %lld:%lld (%s)", label,
+			  (long long)em.line, (long long)em.column, em.msg, (long long)ef.line,
+			  (long long)ef.column, ef.msg);
+	if (rcm < 0 && strcmp(em.file, ef.file))
+		TAPE_FAIL("%s: memory names %s, the file %s", label, em.file, ef.file);
+	if (!dn_schema_equal(&m.schema, &f.schema))
+		TAPE_FAIL("%s: the schemas differ", label);
+	if (m.n != f.n)
+		TAPE_FAIL("%s: %d batches from memory, %d from the file", label, m.n, f.n);
+	for (int i = 0; i < m.n; i++)
+		if (!dn_batch_equal(m.b[i], f.b[i], why, sizeof why))
+			TAPE_FAIL("%s: batch %d: %s", label, i, why);
+	if (m.sum.read != f.sum.read || m.sum.loaded != f.sum.loaded ||
+	    m.sum.skipped != f.sum.skipped || m.sum.quarantined != f.sum.quarantined ||
+	    (rcm >= 0 && m.sum.bytes != f.sum.bytes) || m.sum.nwidenings != f.sum.nwidenings)
+		TAPE_FAIL("%s: summaries differ: read %lld/%lld loaded %lld/%lld skipped %lld/%lld "
+			  "quarantined %lld/%lld bytes %llu/%llu widenings %d/%d",
+			  label, (long long)m.sum.read, (long long)f.sum.read,
+			  (long long)m.sum.loaded, (long long)f.sum.loaded,
+			  (long long)m.sum.skipped, (long long)f.sum.skipped,
+			  (long long)m.sum.quarantined, (long long)f.sum.quarantined,
+			  (unsigned long long)m.sum.bytes, (unsigned long long)f.sum.bytes,
+			  m.sum.nwidenings, f.sum.nwidenings);
+	if (rcm >= 0 && m.sum.bytes != strlen(in))
+		TAPE_FAIL("%s: %llu bytes consumed of %zu", label, (unsigned long long)m.sum.bytes,
+			  strlen(in));
+	if (m.rejects_path[0] || f.rejects_path[0]) {
+		if (dn_read_file(rej_m, &rm, 0, &em) < 0 || dn_read_file(rej_f, &rf, 0, &ef) < 0)
+			TAPE_FAIL("%s: a rejects file is missing", label);
+		if (rm.len != rf.len || memcmp(rm.data, rf.data, rm.len))
+			TAPE_FAIL("%s: rejects differ:\n%.*s---\n%.*s", label, (int)rm.len, rm.data,
+				  (int)rf.len, rf.data);
+	}
+#undef TAPE_FAIL
+	ok = 1;
+out:
+	rd_release(&m);
+	rd_release(&f);
+	dn_buf_release(&rm);
+	dn_buf_release(&rf);
+	return ok;
+}
+
+/* Records whose columns change type as they go (int, then float, then string), nested objects,
+ * arrays, escapes (\n, \u00e9, a surrogate pair, \" and \\), nulls, blank lines, CRLF. */
+static const char *tape_records =
+	"{\"id\":1,\"v\":1,\"w\":10,\"s\":\"a\\nb\",\"o\":{\"x\":1,\"y\":{\"z\":\"deep\"}},"
+	"\"arr\":[1,{\"k\":\"v\"}],\"n\":null,\"d\":\"2024-01-01\"}\n"
+	"\n"
+	"{\"id\":2,\"v\":2.5,\"w\":11,\"s\":\"caf\\u00e9 \\ud83d\\ude00\",\"o\":{\"x\":null},"
+	"\"arr\":[],\"n\":null,\"d\":\"2024-01-02T03:04:05Z\"}\n"
+	"   \n"
+	"{\"w\":12.0,\"v\":\"text\",\"id\":3,\"s\":\"tab\\t\\\"q\\\" \\\\\","
+	"\"o\":{\"y\":{\"z\":1}},"
+	"\"arr\":null,\"new\":true,\"k\\u00e9y\":\"\\u0041\"}\r\n"
+	"{\"id\":4,\"v\":null,\"o\":{},\"arr\":[\"\\u00e9\",\"\\n\"],\"new\":false}\n";
+
+DN_TEST(json_tape_matches_file)
+{
+	/* NDJSON, and the same records as a JSON array (pretty, with blank lines). */
+	struct dn_buf arr = DN_BUF_INIT;
+	dn_buf_puts(&arr, "[\n", NULL);
+	const char *p = tape_records;
+	int first = 1;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = (size_t)(nl - p);
+		while (len && (p[len - 1] == '\r' || p[len - 1] == ' '))
+			len--;
+		if (len) {
+			dn_buf_puts(&arr, first ? "  " : ",\n\n  ", NULL);
+			dn_buf_append(&arr, p, len, NULL);
+			first = 0;
+		}
+		p = nl + 1;
+	}
+	dn_buf_puts(&arr, "\n]\n", NULL);
+	for (int64_t br = 0; br <= 2; br += 2) {
+		CHECK(same_as_file(dn_t_, "ndjson", tape_records, DN_FORMAT_NDJSON, DN_BAD_FAIL,
+				   br));
+		CHECK(same_as_file(dn_t_, "json", arr.data, DN_FORMAT_JSON, DN_BAD_FAIL, br));
+	}
+	/* The values themselves, once (the comparisons above only say memory = file). */
+	struct rd x;
+	struct dn_error err;
+	struct dn_read_options o = opts(DN_BAD_FAIL);
+	CHECK_OK(rd_mem(&x, tape_records, -1, DN_FORMAT_NDJSON, &o, &err), &err);
+	CHECK_INT(x.rows, 4);
+	CHECK_INT(type_of(&x, "v"), DN_STRING);
+	CHECK_INT(type_of(&x, "w"), DN_FLOAT64);
+	CHECK_INT(type_of(&x, "o.y.z"), DN_STRING);
+	struct dn_str s = dn_column_str(col(&x, 0, "v"), 0);
+	CHECK_MEM(s.ptr, s.len, "1");
+	s = dn_column_str(col(&x, 0, "v"), 1);
+	CHECK_MEM(s.ptr, s.len, "2.5");
+	s = dn_column_str(col(&x, 0, "s"), 1);
+	CHECK_MEM(s.ptr, s.len, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	s = dn_column_str(col(&x, 0, "s"), 2);
+	CHECK_MEM(s.ptr, s.len, "tab\t\"q\" \\");
+	s = dn_column_str(col(&x, 0, "k\xc3\xa9y"), 2);
+	CHECK_MEM(s.ptr, s.len, "A");
+	CHECK(dn_column_is_null(col(&x, 0, "v"), 3));
+	rd_release(&x);
+	dn_buf_release(&arr);
+}
+
+/* Bad rows under every policy: memory and file report the same rows, in order, with the same
+ * counts; under fail, the same line, column and message. */
+DN_TEST(json_tape_bad_rows_match_file)
+{
+	const char *const ndjson[] = {
+		bad_ndjson,
+		/* a bad row first, one last without a newline, a type that widens between them */
+		"{\"id\":1,\"v\":}\n{\"id\":2,\"v\":1}\n\n"
+		"{\"id\":3,\"v\":1.5,\"x\":{\"y\":\"\\u00e9\"}}\n"
+		"{\"id\":3,\"id\":4}\n{\"id\":5,\"v\":\"s\\\"\"}\n{\"id\":6,\"v\":[1,",
+		/* a string with a raw line break: two bad lines */
+		"{\"id\":1,\"s\":\"a\nb\"}\n{\"id\":2,\"s\":\"c\"}\n",
+	};
+	static const char *const json[] = {
+		"[{\"a\":1},\n 5,\n \"s\",\n {\"a\":2,\"a\":3},\n [{\"a\":9}],\n {\"a\":4.5}]",
+		"[{\"a\":1},\n {\"a\":\"x\",\"b\":{\"c\":null}},\n {\"a\":2,\"a\":3}\n]",
+		"[{\"a\":1},\n {\"a\": }\n]", /* a syntax error in an array is fatal */
+	};
+	static const enum dn_bad_rows policies[] = {DN_BAD_SKIP, DN_BAD_QUARANTINE, DN_BAD_FAIL};
+	for (size_t p = 0; p < 3; p++) {
+		for (size_t i = 0; i < sizeof ndjson / sizeof ndjson[0]; i++)
+			for (int64_t br = 0; br <= 1; br++) {
+				char label[64];
+				snprintf(label, sizeof label,
+					 "ndjson %zu policy %zu batch_rows %lld", i, p,
+					 (long long)br);
+				CHECK(same_as_file(dn_t_, label, ndjson[i], DN_FORMAT_NDJSON,
+						   policies[p], br));
+			}
+		for (size_t i = 0; i < sizeof json / sizeof json[0]; i++)
+			for (int64_t br = 0; br <= 1; br++) {
+				char label[64];
+				snprintf(label, sizeof label, "json %zu policy %zu batch_rows %lld",
+					 i, p, (long long)br);
+				CHECK(same_as_file(dn_t_, label, json[i], DN_FORMAT_JSON,
+						   policies[p], br));
+			}
+	}
+	/* Declared types make bad rows in pass 1 (a value that does not fit) and convert the
+	 * tape's values in pass 2. */
+	static const struct dn_type_hint hints[] = {{"id", DN_STRING}, {"v", DN_INT64}};
+	const char *declared = "{\"id\":1,\"v\":\"12\"}\n{\"id\":2,\"v\":1.5}\n"
+			       "{\"v\":-3,\"id\":\"x\\u00e9\"}\n{\"id\":true,\"v\":null}\n";
+	tape_hints = hints;
+	tape_nhints = 2;
+	for (size_t p = 0; p < 3; p++) {
+		int same =
+			same_as_file(dn_t_, "declared", declared, DN_FORMAT_NDJSON, policies[p], 0);
+		if (!same)
+			tape_hints = NULL;
+		CHECK(same);
+	}
+	tape_hints = NULL;
+	/* And they are the expected ones (memory input). */
+	struct rd x;
+	struct dn_error err;
+	struct dn_read_options o = opts(DN_BAD_SKIP);
+	CHECK_OK(rd_mem(&x, ndjson[1], -1, DN_FORMAT_NDJSON, &o, &err), &err);
+	CHECK_INT(x.sum.read, 6);
+	CHECK_INT(x.sum.loaded, 3);
+	CHECK_INT(x.sum.skipped, 3);
+	CHECK_INT(type_of(&x, "v"), DN_STRING);
+	CHECK_INT(dn_column_i64(col(&x, 0, "id"), 2), 5);
+	rd_release(&x);
+	o = opts(DN_BAD_FAIL);
+	CHECK_INT(rd_mem(&x, ndjson[1], -1, DN_FORMAT_NDJSON, &o, &err), DN_EPARSE);
+	CHECK_INT(err.line, 1);
+	CHECK_INT(err.column, 13);
+	rd_release(&x);
+}
+
+/* Enough records for several batches, a column that turns float near the end and a string in
+ * the last record: the tape's values are converted to the final types. */
+DN_TEST(json_tape_many_records)
+{
+	struct dn_buf in = DN_BUF_INIT;
+	for (int i = 0; i < 30000; i++) {
+		if (i == 29000)
+			dn_buf_printf(&in, NULL, "{\"id\":%d,\"v\":%d.25,\"t\":\"x\\u00e9%d\"}\n",
+				      i, i, i);
+		else if (i == 29999)
+			dn_buf_printf(&in, NULL, "{\"id\":%d,\"v\":\"last\"}\n", i);
+		else
+			dn_buf_printf(&in, NULL, "{\"id\":%d,\"v\":%d,\"t\":\"r%d\"}\n", i, i, i);
+	}
+	CHECK(same_as_file(dn_t_, "many", in.data, DN_FORMAT_NDJSON, DN_BAD_FAIL, 0));
+	CHECK(same_as_file(dn_t_, "many, 4096 a batch", in.data, DN_FORMAT_NDJSON, DN_BAD_FAIL,
+			   4096));
+	dn_buf_release(&in);
+}
+
+/* After a bad row under the fail policy, the summary's bytes consumed are the same for memory
+ * and file input (the file's: up to the end of the last good record). */
+DN_TEST(json_tape_fail_bytes)
+{
+	static const char *const ins[] = {"{\"id\":1}\n{\"id\":2,}\n{\"id\":3}\n",
+					  "[{\"a\":1},\n 5,\n {\"a\":2}]"};
+	for (int i = 0; i < 2; i++) {
+		enum dn_format fmt = i ? DN_FORMAT_JSON : DN_FORMAT_NDJSON;
+		const char *path = dn_test_write_tmp("fail_bytes.json", ins[i], strlen(ins[i]));
+		struct rd m, f;
+		struct dn_error em, ef;
+		struct dn_read_options o = opts(DN_BAD_FAIL);
+		int rcm = rd_mem(&m, ins[i], -1, fmt, &o, &em);
+		int rcf = rd_file(&f, path, fmt, &o, &ef);
+		uint64_t bm = m.sum.bytes, bf = f.sum.bytes;
+		rd_release(&m);
+		rd_release(&f);
+		CHECK_INT(rcm, DN_EPARSE);
+		CHECK_INT(rcf, DN_EPARSE);
+		CHECK_INT(em.line, 2);
+		CHECK_INT(ef.line, 2);
+		CHECK_INT(bf, i ? 8 : 9);
+		CHECK_INT(bm, bf);
+	}
+}

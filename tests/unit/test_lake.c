@@ -446,3 +446,226 @@ DN_TEST(lake_parquet_parts)
 	dn_reader_free(r2);
 	dn_lake_close(lk);
 }
+
+/* The first batch of ndjson text (one batch: the inputs here are small). */
+static struct dn_batch *ndjson_batch(const char *text, struct dn_error *err)
+{
+	struct dn_reader *r = NULL;
+	struct dn_batch *b = NULL;
+	if (dn_reader_open_mem(&r, "b.ndjson", text, strlen(text), DN_FORMAT_NDJSON, NULL, err) ==
+	    0)
+		dn_reader_next(r, &b, err);
+	dn_reader_free(r);
+	return b;
+}
+
+/* One write of the batches read from texts[0..n-1]; *v gets the commit record. */
+static int put_batches(struct dn_lake *lk, const char *ds, const char *const *texts, int n,
+		       const struct dn_lake_write_options *o, struct dn_lake_version *v,
+		       struct dn_error *err)
+{
+	struct dn_lake_writer *w = NULL;
+	struct dn_lake_write_options wo;
+	if (!o) {
+		dn_lake_write_options_init(&wo);
+		o = &wo;
+	}
+	int rc = dn_lake_write_begin(lk, &w, ds, o, err);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct dn_batch *b = ndjson_batch(texts[i], err);
+		rc = b ? dn_lake_write_batch(w, b, err) : DN_EINVAL;
+		dn_batch_free(b);
+	}
+	if (rc == 0)
+		return dn_lake_write_commit(w, v, err);
+	dn_lake_write_abort(w);
+	return rc;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Batches whose columns and types differ within one write: the schema is their union (first
+ * appearance order), widened; a batch with a new column or a wider type starts a new part, an
+ * all-null column neither widens nor starts one, and columns a part lacks read as nulls. */
+DN_TEST(lake_write_mixed_batches)
+{
+	struct dn_lake *lk = open_lake("lake9");
+	struct dn_error err = {0};
+	struct dn_lake_version v;
+	CHECK(lk != NULL);
+	static const char *const pages[] = {
+		"{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":\"y\"}\n",       /* a int64, b string */
+		"{\"a\":2.5,\"c\":7}\n",                                /* a float64, new c */
+		"{\"a\":null,\"b\":\"z\"}\n{\"b\":\"w\",\"a\":null}\n", /* a empty */
+	};
+	for (int f = 0; f < 2; f++) {
+		struct dn_lake_write_options o;
+		dn_lake_write_options_init(&o);
+		o.format = f ? DN_FORMAT_CSV : DN_FORMAT_PARQUET;
+		const char *ds = f ? "curated/mixed_csv" : "curated/mixed";
+		CHECK_OK(put_batches(lk, ds, pages, 3, &o, &v, &err), &err);
+		CHECK_INT(v.version, 1);
+		CHECK_INT(v.rows, 5);
+		CHECK_INT(v.schema.nfields, 3);
+		CHECK_STR(v.schema.fields[0].name, "a");
+		CHECK_INT(v.schema.fields[0].type, DN_FLOAT64);
+		CHECK_STR(v.schema.fields[1].name, "b");
+		CHECK_INT(v.schema.fields[1].type, DN_STRING);
+		CHECK_STR(v.schema.fields[2].name, "c");
+		CHECK_INT(v.schema.fields[2].type, DN_INT64);
+		/* Part 1: a int64, b. Part 2 (a widened, c new): a float64, b, c; the third batch
+		 * (a empty, keys in another order) fits it. */
+		CHECK_INT(v.nfiles, 2);
+		CHECK_INT(v.files[0].rows, 2);
+		CHECK_INT(v.files[1].rows, 3);
+		dn_lake_version_release(&v);
+		CHECK_STR(get_csv(lk, ds), "a,b,c\n1.0,x,\n2.0,y,\n2.5,,7\n,z,\n,w,\n");
+	}
+	/* The reader's batch has the committed types. */
+	struct dn_reader *r = NULL;
+	struct dn_batch *b = NULL;
+	CHECK_OK(dn_lake_reader_open(lk, "curated/mixed", NULL, &r, &err), &err);
+	const struct dn_schema *s = dn_reader_schema(r);
+	CHECK_INT(s->nfields, 3);
+	CHECK_INT(s->fields[0].type, DN_FLOAT64);
+	CHECK_INT(s->fields[2].type, DN_INT64);
+	int64_t rows = 0, nulls_c = 0, nulls_a = 0;
+	while (dn_reader_next(r, &b, &err) > 0) {
+		for (int64_t i = 0; i < b->nrows; i++) {
+			nulls_a += dn_column_is_null(&b->columns[0], i);
+			nulls_c += dn_column_is_null(&b->columns[2], i);
+		}
+		rows += b->nrows;
+		dn_batch_free(b);
+	}
+	dn_reader_free(r);
+	CHECK_INT(rows, 5);
+	CHECK_INT(nulls_a, 2);
+	CHECK_INT(nulls_c, 4);
+	dn_lake_close(lk);
+}
+
+/* A column that is all null in the first batches has no type yet: its first value's type is
+ * its type (int64 here, not the reader's placeholder for an all-null column), and the parts
+ * written before that value leave it out. A column never seen with a value is committed with
+ * its placeholder type and reads as nulls. */
+DN_TEST(lake_write_untyped_then_typed)
+{
+	struct dn_lake *lk = open_lake("lake10");
+	struct dn_error err = {0};
+	struct dn_lake_version v;
+	CHECK(lk != NULL);
+	struct dn_batch *probe = ndjson_batch("{\"y\":null}\n", &err);
+	CHECK(probe != NULL);
+	enum dn_type placeholder = probe->schema.fields[0].type;
+	dn_batch_free(probe);
+	CHECK(placeholder != DN_INT64);
+	static const char *const pages[] = {
+		"{\"id\":1,\"x\":null,\"y\":null}\n{\"id\":2,\"x\":null}\n",
+		"{\"id\":3,\"x\":null}\n",
+		"{\"id\":4,\"x\":42}\n{\"id\":5,\"x\":-7}\n",
+		"{\"id\":6,\"x\":null,\"y\":null}\n",
+	};
+	CHECK_OK(put_batches(lk, "raw/untyped", pages, 4, NULL, &v, &err), &err);
+	CHECK_INT(v.rows, 6);
+	CHECK_INT(v.schema.nfields, 3);
+	CHECK_STR(v.schema.fields[1].name, "x");
+	CHECK_INT(v.schema.fields[1].type, DN_INT64);
+	CHECK_STR(v.schema.fields[2].name, "y");
+	CHECK_INT(v.schema.fields[2].type, placeholder);
+	/* Part 1 (id only) takes the first two batches; x's first value starts part 2. */
+	CHECK_INT(v.nfiles, 2);
+	CHECK_INT(v.files[0].rows, 3);
+	CHECK_INT(v.files[1].rows, 3);
+	dn_lake_version_release(&v);
+	CHECK_STR(get_csv(lk, "raw/untyped"), "id,x,y\n1,,\n2,,\n3,,\n4,42,\n5,-7,\n6,,\n");
+	dn_lake_close(lk);
+}
+
+/* Appending a write in which a column is all null keeps the dataset's type for it (date here;
+ * the new write's placeholder would have widened it to string); a typed narrower column is
+ * widened into the dataset's type as before. */
+DN_TEST(lake_append_empty_column_keeps_type)
+{
+	struct dn_lake *lk = open_lake("lake11");
+	struct dn_error err = {0};
+	struct dn_lake_version v;
+	CHECK(lk != NULL);
+	static const char *const first[] = {"{\"id\":1,\"d\":\"2024-01-31\",\"f\":1.5}\n"};
+	static const char *const second[] = {"{\"id\":2,\"d\":null,\"f\":3}\n"};
+	CHECK_OK(put_batches(lk, "raw/keep", first, 1, NULL, &v, &err), &err);
+	CHECK_INT(v.schema.fields[1].type, DN_DATE);
+	dn_lake_version_release(&v);
+	CHECK_OK(put_batches(lk, "raw/keep", second, 1, NULL, &v, &err), &err);
+	CHECK_INT(v.version, 2);
+	CHECK_INT(v.schema.nfields, 3);
+	CHECK_INT(v.schema.fields[0].type, DN_INT64);
+	CHECK_INT(v.schema.fields[1].type, DN_DATE);
+	CHECK_INT(v.schema.fields[2].type, DN_FLOAT64);
+	dn_lake_version_release(&v);
+	CHECK_STR(get_csv(lk, "raw/keep"), "id,d,f\n1,2024-01-31,1.5\n2,,3.0\n");
+	/* The lake reader agrees with the record. */
+	struct dn_reader *r = NULL;
+	CHECK_OK(dn_lake_reader_open(lk, "raw/keep", NULL, &r, &err), &err);
+	CHECK_INT(dn_reader_schema(r)->fields[1].type, DN_DATE);
+	dn_reader_free(r);
+	dn_lake_close(lk);
+}
+
+/* A write that never commits leaves no dataset or partition folder behind on a local lake,
+ * closed parts included; an existing dataset keeps its folder, files and rows. */
+DN_TEST(lake_abort_removes_folders)
+{
+	struct dn_lake *lk = open_lake("lake12");
+	struct dn_error err = {0};
+	CHECK(lk != NULL);
+	struct dn_lake_write_options o;
+	dn_lake_write_options_init(&o);
+	o.rows_per_file = 1; /* a closed part and an open one */
+	o.npcols = 1;
+	o.pcol_names[0] = "ds";
+	o.pcol_values[0] = "2024-01-01";
+	struct dn_batch *b = ndjson_batch("{\"id\":1}\n", &err);
+	CHECK(b != NULL);
+	for (int existing = 0; existing < 2; existing++) {
+		const char *ds = existing ? "raw/kept" : "raw/gone";
+		if (existing) {
+			CHECK_INT(put_csv(lk, ds, "id\n9\n", &o, &err), 1);
+			o.pcol_values[0] = "2024-01-02";
+		}
+		for (int parted = 0; parted < 2; parted++) {
+			struct dn_lake_writer *w = NULL;
+			struct dn_lake_write_options wo = o;
+			if (!parted)
+				wo.npcols = 0;
+			if (existing && !parted)
+				continue; /* kept is partitioned */
+			CHECK_OK(dn_lake_write_begin(lk, &w, ds, &wo, &err), &err);
+			CHECK_OK(dn_lake_write_batch(w, b, &err), &err);
+			CHECK_OK(dn_lake_write_batch(w, b, &err), &err);
+			CHECK_OK(dn_lake_write_batch(w, b, &err), &err);
+			char dir[600];
+			snprintf(dir, sizeof dir, "lake12/%s%s", ds,
+				 parted ? (existing ? "/ds=2024-01-02" : "/ds=2024-01-01") : "");
+			CHECK(is_dir(dn_test_tmp_path(dir))); /* the parts are written in place */
+			dn_lake_write_abort(w);
+			CHECK(!is_dir(dn_test_tmp_path(dir)));
+		}
+	}
+	dn_batch_free(b);
+	CHECK(!is_dir(dn_test_tmp_path("lake12/raw/gone")));
+	CHECK(is_dir(dn_test_tmp_path("lake12/raw/kept/ds=2024-01-01")));
+	CHECK_STR(get_csv(lk, "raw/kept"), "id,ds\n9,2024-01-01\n");
+	char **names;
+	size_t n;
+	CHECK_OK(dn_lake_datasets(lk, "raw", &names, &n, &err), &err);
+	CHECK_INT(n, 1);
+	CHECK_STR(names[0], "raw/kept");
+	dn_free(names[0]);
+	dn_free(names);
+	dn_lake_close(lk);
+}

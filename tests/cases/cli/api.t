@@ -4,7 +4,7 @@ asks for auth, limits the rate, fails on purpose, and logs every request, so the
 check the exact requests dunya made. Ports and times are cut from the output.
 
   $ cp -r projects/api $TMP/p && (python3 ../../extract/api_server.py $TMP/req.log $TMP/port > $TMP/srv.out 2>&1 & echo $! > $TMP/srv.pid) && for i in $(seq 100); do test -f $TMP/port && break; sleep 0.1; done && echo "API=http://127.0.0.1:$(cat $TMP/port)" >> $TMP/p/.env && cd $TMP/p && dunya validate
-  ok: 8 pipelines, 21 tasks
+  ok: 10 pipelines, 25 tasks
 
 Every pagination style: page numbers until an empty page, offsets until a short page, a cursor
 until there is none, Link headers until there is no rel="next", GraphQL pageInfo.
@@ -185,6 +185,86 @@ that renders empty (the first run) is left out; full_refresh ignores the bookmar
   $ cd $TMP/p && dunya -q count lake:raw/changes
   7
 
+Pages are streamed: each page's records are read and written to the lake while the next page
+downloads, and one commit lands them all. Their columns may change from page to page: late
+appears on page 3 only; n is an int on page 1 and a float on page 2 (float64); m is an int,
+then a string (string, the ints as their text); z is null on all of page 1, then ints (int64);
+owner is a nested object, flattened; the records' keys come in different orders. A column a
+page lacks reads as null.
+
+  $ cd $TMP/p && : > $TMP/req.log && timeout 60 dunya run stream --date 2024-01-01 --parallelism 1 2>&1 | grep -v 'queued\|running' | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /'
+  mixed   success
+  many    success
+  pretty  success
+  run manual__2024-01-01T00:00:00Z of stream: success in T s (3 succeeded, 0 failed, 0 skipped)
+  $ cd $TMP/p && dunya -q lake show raw/mixed | sed -n 's/, [0-9.]* [k]*B$/, SIZE/; /^rows/p; /^columns/,/^  late/p'
+  rows       5 in 3 files, SIZE
+  columns
+    id                             int64
+    n                              float64
+    m                              string
+    z                              int64
+    owner.id                       int64
+    owner.name                     string
+    late                           string
+  $ cd $TMP/p && dunya -q convert lake:raw/mixed - --to csv
+  id,n,m,z,owner.id,owner.name,late
+  1,1.0,"1",,10,ann,
+  2,2.0,"2",,11,bob,
+  3,2.5,three,5,12,,
+  4,4.0,four,6,,,
+  5,5.0,"5",7,13,cy,x
+  $ cd $TMP/p && dunya logs stream latest mixed | grep -v '^--' | sed 's/:[0-9][0-9]*\//:PORT\//'
+  page 1: GET http://127.0.0.1:PORT/mixed?page=1: HTTP 200, 2 records
+  page 2: GET http://127.0.0.1:PORT/mixed?page=2: HTTP 200, 2 records
+  page 3: GET http://127.0.0.1:PORT/mixed?page=3: HTTP 200, 1 record
+  page 4: GET http://127.0.0.1:PORT/mixed?page=4: HTTP 200, 0 records
+  wrote 5 records from 4 pages to raw/mixed version 1
+  ::output rows=5
+  ::output pages=4
+  ::output version=1
+
+More pages than the writer queues, every row once and in order; pretty-printed pages (indented,
+a value a line) land as compact records, an escaped line break in a string kept as one.
+
+  $ cd $TMP/p && dunya -q count lake:raw/many && dunya -q convert lake:raw/many - --to csv | awk -F, 'NR > 1 && $1 != NR - 1 { bad++ } END { print NR - 1, "rows,", bad + 0, "out of order" }'
+  1200
+  1200 rows, 0 out of order
+  $ cd $TMP/p && dunya -q convert lake:raw/pretty - --to ndjson
+  {"id":1,"text":"line one\nline two","o.k":"[1,2]"}
+  {"id":2,"text":"plain","o.k":"[]"}
+  {"id":3,"text":"line one\nline two","o.k":"[1,2]"}
+  {"id":4,"text":"plain","o.k":"[]"}
+
+One HTTP connection serves all the pages of a task (keep-alive): the server sees one client
+port per task.
+
+  $ python3 ../../extract/api_log.py --conns $TMP/req.log /mixed && python3 ../../extract/api_log.py --conns $TMP/req.log /many && python3 ../../extract/api_log.py --conns $TMP/req.log /pretty
+  4 requests to /mixed, 1 connection
+  13 requests to /many, 1 connection
+  3 requests to /pretty, 1 connection
+
+A record the JSON reader rejects on page 2 fails the task, naming the page and the record's
+line on it (its position among the page's records, here the third), and nothing lands: not
+page 1, not even an empty folder.
+
+  $ cd $TMP/p && timeout 60 dunya run spoiled --date 2024-01-01 2>&1 | grep failed | grep -v '^run' | sed 's/^ *[0-9.]*s  //; s/ (--bad-rows.*//'
+  fetch  failed: extract.api task fetch, the records of page 2:3:16: expected a value, found '}'
+  $ cd $TMP/p && dunya -q lake ls raw/spoiled 2>&1 | sed "s|$TMP|TMP|"; ls lake/raw | grep -c spoiled
+  no datasets in TMP/p/lake under raw/spoiled
+  0
+  [1]
+
+A pretty-printed page whose record holds a raw line break inside a string is not valid JSON:
+the task fails with an error that names the page and what is wrong, and nothing lands.
+
+  $ cd $TMP/p && timeout 60 dunya run spoiled --date 2024-01-01 --param 'path=pretty?bad=1' 2>&1 | grep 'fetch  failed' > $TMP/pretty.out; grep -o 'control character in a string' $TMP/pretty.out
+  control character in a string
+  $ cd $TMP/p && dunya -q lake ls raw/spoiled 2>&1 | sed "s|$TMP|TMP|"; ls lake/raw | grep -c spoiled
+  no datasets in TMP/p/lake under raw/spoiled
+  0
+  [1]
+
 `dunya validate` checks the params.
 
   $ cp -r projects/api_bad $TMP/v
@@ -217,4 +297,8 @@ After all of the above, still no secret anywhere dunya wrote.
   $ cd $TMP/p && grep -rl -e s3cret-token -e hunter22 -e k3y -e cl1ent-secret -e tok1 -e tok2 .dunya lake | wc -l
   0
 
-  $ kill $(cat $TMP/srv.pid)
+The error of the pretty-printed page above names the page (checked last, once the server is
+stopped, so that a failure here leaves no server behind and skips no other case).
+
+  $ kill $(cat $TMP/srv.pid) && grep -c 'page 2' $TMP/pretty.out
+  1
