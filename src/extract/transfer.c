@@ -705,7 +705,7 @@ static int run(const char *url, const char *path, struct dn_buf *mem, size_t mem
 					goto out;
 				continue;
 			}
-			if (path && !(retriable(cr) && j.http && j.written > 0))
+			if (path && !(retriable(cr) && j.written > 0))
 				rm_part(part);
 			rc = fail(o, err, DN_EIO, "%s: %s%s%s (after %d attempt%s)", j.shown,
 				  curl_easy_strerror(cr), cerr[0] ? ": " : "", cerr, attempt + 1,

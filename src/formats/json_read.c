@@ -68,6 +68,7 @@ struct trec {
 	const char *rec;
 	size_t len;
 	int64_t line, col;
+	uint64_t end; /* input consumed once the record is taken */
 	uint32_t nm, bad;
 };
 
@@ -1075,7 +1076,8 @@ static int append_member(struct jstate *st, const struct jmember *m, struct dn_e
 static int tape_record(struct jstate *st, const char *rec, size_t len, int64_t line, int64_t col,
 		       int bad, struct dn_error *err)
 {
-	struct trec t = {rec, len, line, col, bad ? 0 : (uint32_t)st->nm, bad != 0};
+	struct trec t = {rec, len, line, col, st->in.base + st->in.pos,
+			 bad ? 0 : (uint32_t)st->nm, bad != 0};
 	if (st->tape.len + sizeof t + st->nm * sizeof(struct tmem) + st->scratch.len >
 	    JSON_TAPE_MAX) {
 		/* Too big to keep: pass 2 parses everything again. */
@@ -1111,7 +1113,7 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 	const char *mp = st->tape.data + st->tape_pos + sizeof t;
 	st->tape_pos += sizeof t + t.nm * sizeof(struct tmem);
 	/* Bytes consumed count whole records taken, as when reading a file. */
-	uint64_t done = (uint64_t)(t.rec + t.len - st->in.data);
+	uint64_t done = t.end;
 	int rc;
 	if (t.bad) {
 		if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)

@@ -249,7 +249,7 @@ line on it (its position among the page's records, here the third), and nothing 
 page 1, not even an empty folder.
 
   $ cd $TMP/p && timeout 60 dunya run spoiled --date 2024-01-01 2>&1 | grep failed | grep -v '^run' | sed 's/^ *[0-9.]*s  //; s/ (--bad-rows.*//'
-  fetch  failed: extract.api task fetch, the records of page 2:3:16: expected a value, found '}'
+  fetch  failed: extract.api task fetch: page 2, record 3, column 16: expected a value, found '}'
   $ cd $TMP/p && dunya -q lake ls raw/spoiled 2>&1 | sed "s|$TMP|TMP|"; ls lake/raw | grep -c spoiled
   no datasets in TMP/p/lake under raw/spoiled
   0
