@@ -258,8 +258,8 @@ page 1, not even an empty folder.
 A pretty-printed page whose record holds a raw line break inside a string is not valid JSON:
 the task fails with an error that names the page and what is wrong, and nothing lands.
 
-  $ cd $TMP/p && timeout 60 dunya run spoiled --date 2024-01-01 --param 'path=pretty?bad=1' 2>&1 | grep 'fetch  failed' > $TMP/pretty.out; grep -o 'control character in a string' $TMP/pretty.out
-  control character in a string
+  $ cd $TMP/p && timeout 60 dunya run spoiled --date 2024-01-01 --param 'path=pretty?bad=1' 2>&1 | grep 'fetch  failed' | sed 's/^ *[0-9.]*s  //; s/:[0-9][0-9]*\//:PORT\//'
+  fetch  failed: http://127.0.0.1:PORT/pretty?bad=1&page=2 (page 2): record 1 is not valid JSON (line 3, column 22: control character in a string (escape it))
   $ cd $TMP/p && dunya -q lake ls raw/spoiled 2>&1 | sed "s|$TMP|TMP|"; ls lake/raw | grep -c spoiled
   no datasets in TMP/p/lake under raw/spoiled
   0
@@ -297,8 +297,6 @@ After all of the above, still no secret anywhere dunya wrote.
   $ cd $TMP/p && grep -rl -e s3cret-token -e hunter22 -e k3y -e cl1ent-secret -e tok1 -e tok2 .dunya lake | wc -l
   0
 
-The error of the pretty-printed page above names the page (checked last, once the server is
-stopped, so that a failure here leaves no server behind and skips no other case).
+The server stops with the tests.
 
-  $ kill $(cat $TMP/srv.pid) && grep -c 'page 2' $TMP/pretty.out
-  1
+  $ kill $(cat $TMP/srv.pid)
