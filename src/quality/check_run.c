@@ -119,11 +119,7 @@ int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *w
 	struct dn_batch *b = NULL;
 	int rc = 0, k;
 	memset(r, 0, sizeof *r);
-	if (quarantine && wh)
-		dn_warn("quarantine %s: not written for a table checked in the database (the rows "
-			"stay there; select them with the failing checks' conditions)",
-			quarantine);
-	if (quarantine && !wh) {
+	if (quarantine) {
 		if ((rc = dn_quarantine_open(&q, quarantine, o->base_dir, o->lake, err)) < 0)
 			goto out;
 		o->quarantine = dn_quarantine_write;
@@ -131,6 +127,8 @@ int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *w
 	}
 	if (wh) {
 		if ((rc = dn_check_run_sql(s, wh, table, o, r, err)) < 0)
+			goto out;
+		if (q && (rc = dn_quarantine_commit(q, err)) < 0)
 			goto out;
 	} else {
 		if ((rc = dn_check_run_new(&cr, s, o, err)) < 0)

@@ -345,6 +345,43 @@ static int count_where(struct sq *q, const char *where, double *v, struct dn_err
 	return sql_value(q, q->sql.data, 0, v, &isnull, err);
 }
 
+/* Quarantine of a table: the rows failing pushed-down checks are selected in the database, in
+ * one query, with the names of the checks each failed; only they leave it. */
+static void quarantine_add(struct dn_buf *where, struct dn_buf *names, const struct dn_check *c,
+			   const char *fail)
+{
+	struct dn_buf label = DN_BUF_INIT;
+	dn_buf_printf(&label, NULL, "; %s", c->name);
+	dn_buf_printf(where, NULL, "%s(%s)", where->len ? " OR " : "", fail);
+	dn_buf_printf(names, NULL, "%sCASE WHEN (%s) THEN ", names->len ? " || " : "", fail);
+	quote_text(names, label.data ? label.data : "");
+	dn_buf_puts(names, " ELSE '' END", NULL);
+	dn_buf_release(&label);
+}
+
+static int quarantine_rows(struct sq *q, const struct dn_buf *where, const struct dn_buf *names,
+			   const struct dn_check_options *o, struct dn_suite_result *r,
+			   struct dn_error *err)
+{
+	struct dn_wh_query *qu = NULL;
+	struct dn_batch *b = NULL;
+	int rc, k;
+	dn_buf_reset(&q->sql);
+	dn_buf_printf(&q->sql, NULL, "SELECT *, SUBSTR(%s, 3) AS _failed_checks FROM %s WHERE %s",
+		      names->data, q->t.data, where->data);
+	if ((rc = dn_wh_query_open(q->wh, &qu, q->sql.data, 65536, err)) < 0)
+		return rc;
+	while ((k = dn_wh_query_next(qu, &b, err)) > 0) {
+		rc = o->quarantine(o->quarantine_user, b, err);
+		r->quarantined += b->nrows;
+		dn_batch_free(b);
+		if (rc < 0)
+			break;
+	}
+	dn_wh_query_free(qu);
+	return rc < 0 ? rc : k;
+}
+
 int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *table,
 		     const struct dn_check_options *o, struct dn_suite_result *r,
 		     struct dn_error *err)
@@ -353,6 +390,8 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 	struct dn_wh_query *qu = NULL;
 	struct dn_batch *head = NULL;
 	struct dn_buf w = DN_BUF_INIT;
+	/* quarantine: the failing rows' condition (ORed) and the names of what they failed */
+	struct dn_buf qwhere = DN_BUF_INIT, qnames = DN_BUF_INIT;
 	struct dn_suite sub;
 	struct dn_check_run *cr = NULL;
 	struct dn_suite_result subr;
@@ -427,6 +466,8 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			if ((rc = count_where(&q, w.data, &v, err)) < 0)
 				goto out;
 			res->failing = (int64_t)v;
+			if (o->quarantine && v > 0)
+				quarantine_add(&qwhere, &qnames, c, w.data);
 			if (v > 0 && (rc = samples(&q, res, w.data, s->samples, err)) < 0)
 				goto out;
 			double rows = (double)r->rows;
@@ -483,6 +524,12 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 					dn_buf_reset(&w); /* SQLite: no row values in IN */
 				if (w.len)
 					rc = samples(&q, res, w.data, s->samples, err);
+				if (o->quarantine && w.len)
+					quarantine_add(&qwhere, &qnames, c, w.data);
+				else if (o->quarantine)
+					dn_warn("%s: the rows failing %s are not quarantined "
+						"(SQLite cannot select rows by several values)",
+						table, c->name);
 			}
 			double rows = (double)r->rows;
 			if (rc == 0 && c->where && c->kind != DN_CHK_DUPLICATE_PERCENT) {
@@ -580,6 +627,8 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			break;
 		}
 	}
+	if (qwhere.len && (rc = quarantine_rows(&q, &qwhere, &qnames, o, r, err)) < 0)
+		goto out;
 	if (sub.nchecks) {
 		/* What does not push down streams, in one read of the table. */
 		struct dn_buf names = DN_BUF_INIT;
@@ -590,6 +639,11 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			names.data ? names.data : "");
 		dn_buf_release(&names);
 		struct dn_check_options so = *o;
+		for (int i = 0; o->quarantine && i < sub.nchecks; i++)
+			if (dn_q_row_level(sub.checks[i].kind))
+				dn_warn("%s: the rows failing %s are not quarantined (the check "
+					"does not run in the database)",
+					table, sub.checks[i].name);
 		so.quarantine = NULL;
 		so.target = r->target;
 		so.meta = NULL;
@@ -643,5 +697,7 @@ out:
 	dn_buf_release(&q.tmp);
 	dn_buf_release(&q.row);
 	dn_buf_release(&w);
+	dn_buf_release(&qwhere);
+	dn_buf_release(&qnames);
 	return rc;
 }

@@ -57,4 +57,21 @@ and formats run in the database too; only arrival delays and references to files
   6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
   [1]
 
+A quarantine from PostgreSQL: the failing rows are selected in the database, each with the
+checks it failed; regular expressions and formats run there too, so only the check against a
+file is left out.
+
+  $ cd quality && dunya check "$(head -1 $TMP/pg)" --suite sql.yaml --now 2024-02-01 --quarantine $TMP/rejects.ndjson 2>&1 | grep -e 'quarantined' | sed 's/^.*warn  //; s/^.*info  //'
+  orders: the rows failing customer_in_file are not quarantined (the check does not run in the database)
+  22 checks: 3 passed, 1 warned, 17 failed, 1 skipped; score 14.3%; 4 rows quarantined
+  $ cut -c1-30 $TMP/rejects.ndjson; grep -o '"_failed_checks":.*' $TMP/rejects.ndjson
+  {"id":1,"customer_id":10,"stat
+  {"id":2,"customer_id":11,"stat
+  {"id":3,"customer_id":12,"stat
+  {"id":3,"customer_id":99,"stat
+  "_failed_checks":"recent_start; length(email)"}
+  "_failed_checks":"range(amount); format(email); expression(end_date >= start_date)"}
+  "_failed_checks":"not_null(email); unique(id); regex(sku); accepted_values(status); range(amount)"}
+  "_failed_checks":"unique(id); length(email); relationships(customer_id); accuracy(amount)"}
+
   $ ../../pg-server stop "$(sed -n 2p $TMP/pg)"

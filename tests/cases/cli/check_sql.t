@@ -67,3 +67,19 @@ A missing table is an error of the database; a table needs a warehouse.
   $ cd quality && dunya -q check orders.csv --table orders --suite sql.yaml
   dunya: usage error: --table goes with a warehouse URL (sqlite://... or postgres://...) (see `dunya check --help`)
   [2]
+
+A quarantine from a table: the rows that fail checks run in the database are selected there, in
+one query, with the names of the checks each failed; checks that read the rows are named as not
+quarantined.
+
+  $ cd quality && dunya check sqlite://$TMP/w.db --suite sql.yaml --now 2024-02-01 --quarantine $TMP/rejects.csv 2>&1 | grep -e 'not quarantined' -e 'quarantined' | sed 's/^.*warn  //; s/^.*info  //'
+  orders: the rows failing regex(sku) are not quarantined (the check does not run in the database)
+  orders: the rows failing format(email) are not quarantined (the check does not run in the database)
+  orders: the rows failing customer_in_file are not quarantined (the check does not run in the database)
+  22 checks: 3 passed, 1 warned, 17 failed, 1 skipped; score 14.3%; 4 rows quarantined
+  $ cat $TMP/rejects.csv
+  id,customer_id,status,amount,email,start_date,end_date,updated_at,sku,_failed_checks
+  1,10,paid,12.5,a@example.com,"2024-01-01","2024-01-05","2024-01-31T10:00:00.000000Z",ABC-1,"recent_start; length(email)"
+  2,11,new,99.0,b@example,"2024-01-02","2024-01-01","2024-01-31T11:00:00.000000Z",ABC-2,"range(amount); expression(end_date >= start_date)"
+  3,12,lost,-5.0,,"2024-01-03","2024-01-04","2024-01-30T09:00:00.000000Z",abc-3,"not_null(email); unique(id); accepted_values(status); range(amount)"
+  3,99,paid,20.0,c@example.com,"2024-01-04",,"2024-01-29T00:00:00.000000Z",ABC-4,"unique(id); length(email); relationships(customer_id); accuracy(amount)"
