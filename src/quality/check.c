@@ -45,7 +45,7 @@ static const char *const k_recon[] = {"with", "metric", "column", "tolerance", "
 static const char *const k_acc[] = {"reference",        "key",       "column",
 				    "reference_column", "tolerance", NULL};
 static const char *const k_fresh[] = {"column", "max_age", NULL};
-static const char *const k_arrival[] = {"column", "event_column", "max", NULL};
+static const char *const k_arrival[] = {"column", "event_column", "partition", "max", NULL};
 static const char *const k_anomaly[] = {"metric",  "column", "max_change_percent",
 					"stddevs", "window", "min_history",
 					NULL};
@@ -257,6 +257,8 @@ static const char *default_name(struct parser *p, const struct dn_check *c)
 			      c->column ? ", " : "", c->column ? c->column : "");
 	} else if (c->column) {
 		dn_buf_printf(&b, NULL, "(%s)", c->column);
+	} else if (c->partition) {
+		dn_buf_printf(&b, NULL, "(partition %s)", c->partition);
 	} else if (c->ncolumns && c->kind != DN_CHK_SCHEMA) {
 		dn_buf_putc(&b, '(', NULL);
 		for (int i = 0; i < c->ncolumns; i++)
@@ -549,6 +551,8 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	}
 	if ((v = GET("event_column")))
 		c->event_column = scalar(p, v, "event_column");
+	if ((v = GET("partition")))
+		c->partition = scalar(p, v, "partition");
 	if ((v = GET("metric")) && (c->metric = scalar(p, v, "metric"))) {
 		static const char *const am[] = {"row_count", "missing_percent",
 						 "mean",      "sum",
@@ -667,10 +671,16 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 			problem(p, at, "freshness needs column and max_age (e.g. 1d)");
 		break;
 	case DN_CHK_ARRIVAL_DELAY:
-		if (!c->column || !c->event_column || !c->max_age_text)
+		if (c->partition && (c->column || c->event_column))
 			problem(p, at,
-				"arrival_delay needs column (when rows arrived), event_column (the "
-				"time or date they are about) and max (e.g. 6h)");
+				"arrival_delay takes either partition (a lake dataset's partition "
+				"column) or column and event_column, not both");
+		else if ((!c->partition && (!c->column || !c->event_column)) || !c->max_age_text)
+			problem(p, at,
+				"arrival_delay needs column (when rows arrived) and event_column "
+				"(the time or date they are about), or partition (a lake "
+				"dataset's partition column, judged by its commits); and max "
+				"(e.g. 6h)");
 		break;
 	case DN_CHK_ANOMALY:
 		if (!c->ametric)

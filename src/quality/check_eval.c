@@ -1070,7 +1070,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		}
 		break;
 	case DN_CHK_ARRIVAL_DELAY:
-		for (int64_t i = 0; i < n; i++) {
+		for (int64_t i = 0; col && col2 && i < n; i++) {
 			double ev;
 			if (is_missing(col, i) || is_missing(col2, i) ||
 			    !value_num(col, i, 1, &v) || !value_num(col2, i, 1, &ev))
@@ -1495,6 +1495,59 @@ int dn_q_judge_anomaly(struct dn_check_result *res, const struct dn_suite_result
 	return 0;
 }
 
+/* arrival_delay by partition: each partition arrived with the earliest commit that lists a
+ * file of it, and is due at the end of its day (a date) or at its time (a timestamp); the
+ * observed value is the largest delay, naming its partition. */
+static void judge_partition_arrival(const struct dn_check_run *cr, const struct dn_check *c,
+				    struct dn_check_result *res)
+{
+	const struct dn_check_options *o = &cr->o;
+	size_t klen = strlen(c->partition);
+	int64_t worst = 0;
+	const char *worst_at = NULL;
+	size_t worst_len = 0;
+	if (!o->has_arrivals) {
+		res->status = DN_CHECK_SKIPPED;
+		snprintf(res->message, sizeof res->message,
+			 "partition arrivals come from a lake dataset's commits; the target is not "
+			 "one");
+		return;
+	}
+	for (size_t i = 0; i < o->narrivals; i++) {
+		const char *p = o->arrivals[i].partition;
+		while (*p) { /* find "KEY=" among the path's segments */
+			const char *end = strchr(p, '/');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+			if (n > klen && p[klen] == '=' && !strncmp(p, c->partition, klen)) {
+				const char *v = p + klen + 1;
+				size_t vl = n - klen - 1;
+				int64_t t;
+				int kind = dn_time_parse(v, vl, &t);
+				if (kind == DN_TIME_DATE)
+					t = (t + 1) * DN_USEC_PER_DAY;
+				if (kind > 0) {
+					int64_t d = o->arrivals[i].first_us - t;
+					if (!worst_at || d > worst)
+						worst = d, worst_at = v, worst_len = vl;
+				}
+				break;
+			}
+			p += n + (end != NULL);
+		}
+	}
+	if (!worst_at) {
+		res->status = DN_CHECK_SKIPPED;
+		snprintf(res->message, sizeof res->message,
+			 "no partition %s=DATE or TIMESTAMP in the dataset's commits",
+			 c->partition);
+		return;
+	}
+	dn_q_set_value(res, (double)worst / 1e6);
+	dn_q_duration_text(worst, res->observed, sizeof res->observed);
+	dn_q_judge(res, worst > c->max_age_us, "partition %s=%.*s arrived %s after it was due",
+		   c->partition, (int)worst_len, worst_at, res->observed);
+}
+
 int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, struct dn_error *err)
 {
 	const struct dn_suite *s = cr->s;
@@ -1593,6 +1646,10 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 		case DN_CHK_ARRIVAL_DELAY:
 			snprintf(res->threshold, sizeof res->threshold, "delay <= %s",
 				 c->max_age_text);
+			if (c->partition) {
+				judge_partition_arrival(cr, c, res);
+				break;
+			}
 			if (!cs->has_dmax) {
 				res->status = DN_CHECK_SKIPPED;
 				snprintf(res->message, sizeof res->message,

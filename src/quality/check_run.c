@@ -110,6 +110,94 @@ void dn_quarantine_free(struct dn_quarantine *q)
 	dn_free(q);
 }
 
+/* When each partition of a lake dataset first arrived: versions in order, a partition's first
+ * file names its commit. target is "lake:ZONE/NAME" with perhaps "@VERSION" or "/k=v" after. */
+static int lake_arrivals(const char *target, const struct dn_lake_options *lo,
+			 struct dn_arrival **out, size_t *nout, struct dn_error *err)
+{
+	char ds[256];
+	const char *p = target + 5;
+	const char *slash = strchr(p, '/');
+	size_t n = slash ? strcspn(slash + 1, "/@") + (size_t)(slash + 1 - p) : strcspn(p, "@");
+	struct dn_lake *lk = NULL;
+	int64_t *vers = NULL;
+	size_t nv = 0, cap = 0, nslots = 0;
+	uint32_t *slots = NULL; /* open addressing: index + 1 into *out */
+	int rc;
+	*out = NULL;
+	*nout = 0;
+	if (n >= sizeof ds)
+		return dn_error_set(err, DN_EINVAL, "%s: dataset name too long", target);
+	memcpy(ds, p, n);
+	ds[n] = 0;
+	if ((rc = dn_lake_open(&lk, lo, err)) < 0 ||
+	    (rc = dn_lake_versions(lk, ds, &vers, &nv, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < nv && rc == 0; i++) {
+		struct dn_lake_version v;
+		memset(&v, 0, sizeof v);
+		if ((rc = dn_lake_version_read(lk, ds, vers[i], &v, err)) < 0)
+			break;
+		for (size_t f = 0; f < v.nfiles && rc == 0; f++) {
+			const char *part = v.files[f].partition;
+			if (!part || !*part)
+				continue;
+			if (*nout * 2 >= nslots) { /* grow and rehash */
+				size_t ns = nslots ? nslots * 2 : 64;
+				uint32_t *sl = dn_calloc(ns, sizeof *sl);
+				if (!sl) {
+					rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+					break;
+				}
+				for (size_t k = 0; k < *nout; k++) {
+					const char *q = (*out)[k].partition;
+					size_t h = dn_hash64(q, strlen(q), 0) & (ns - 1);
+					while (sl[h])
+						h = (h + 1) & (ns - 1);
+					sl[h] = (uint32_t)k + 1;
+				}
+				dn_free(slots);
+				slots = sl;
+				nslots = ns;
+			}
+			size_t h = dn_hash64(part, strlen(part), 0) & (nslots - 1);
+			while (slots[h] && strcmp((*out)[slots[h] - 1].partition, part))
+				h = (h + 1) & (nslots - 1);
+			if (slots[h])
+				continue; /* arrived earlier */
+			if (*nout == cap) {
+				size_t nc = cap ? cap * 2 : 32;
+				struct dn_arrival *a = dn_realloc(*out, nc * sizeof *a);
+				if (!a) {
+					rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+					break;
+				}
+				*out = a;
+				cap = nc;
+			}
+			if (!((*out)[*nout].partition = dn_strdup(part))) {
+				rc = dn_error_set(err, DN_ENOMEM, "out of memory");
+				break;
+			}
+			(*out)[*nout].first_us = v.committed_us;
+			slots[h] = (uint32_t)++ * nout;
+		}
+		dn_lake_version_release(&v);
+	}
+out:
+	dn_free(slots);
+	dn_free(vers);
+	dn_lake_close(lk);
+	return rc;
+}
+
+static void arrivals_free(struct dn_arrival *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dn_free(a[i].partition);
+	dn_free(a);
+}
+
 int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *wh,
 		 const char *table, const char *quarantine, struct dn_check_options *o,
 		 struct dn_suite_result *r, struct dn_error *err)
@@ -117,8 +205,20 @@ int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *w
 	struct dn_check_run *cr = NULL;
 	struct dn_quarantine *q = NULL;
 	struct dn_batch *b = NULL;
+	struct dn_arrival *arr = NULL;
+	size_t narr = 0;
 	int rc = 0, k;
 	memset(r, 0, sizeof *r);
+	for (int i = 0; i < s->nchecks; i++) {
+		if (s->checks[i].kind != DN_CHK_ARRIVAL_DELAY || !s->checks[i].partition ||
+		    o->has_arrivals || !o->target || strncmp(o->target, "lake:", 5) || !o->lake)
+			continue;
+		if ((rc = lake_arrivals(o->target, o->lake, &arr, &narr, err)) < 0)
+			goto out;
+		o->arrivals = arr;
+		o->narrivals = narr;
+		o->has_arrivals = 1;
+	}
 	if (quarantine) {
 		if ((rc = dn_quarantine_open(&q, quarantine, o->base_dir, o->lake, err)) < 0)
 			goto out;
@@ -151,6 +251,12 @@ out:
 		dn_suite_result_release(r);
 	o->quarantine = NULL;
 	o->quarantine_user = NULL;
+	if (arr) {
+		o->arrivals = NULL;
+		o->narrivals = 0;
+		o->has_arrivals = 0;
+		arrivals_free(arr, narr);
+	}
 	dn_quarantine_free(q);
 	dn_check_run_free(cr);
 	return rc;

@@ -324,6 +324,7 @@ struct dn_check {
 	int64_t max_age_us;   /* freshness, arrival_delay */
 	const char *max_age_text;
 	const char *event_column;         /* arrival_delay */
+	const char *partition;            /* arrival_delay of a lake dataset's partitions */
 	struct dn_check_operand lhs, rhs; /* expression */
 	enum dn_cmp_op op;
 	const char *condition; /* expression as written */
@@ -418,6 +419,17 @@ struct dn_check_options {
 	 * (string). NULL = no quarantine. */
 	int (*quarantine)(void *user, const struct dn_batch *b, struct dn_error *err);
 	void *quarantine_user;
+	/* arrival_delay by partition: when each partition of the target lake dataset first
+	 * arrived (the earliest commit listing a file of it), set by dn_suite_run for a lake:
+	 * target; has_arrivals 0 when the target is not a lake dataset. */
+	const struct dn_arrival *arrivals;
+	size_t narrivals;
+	int has_arrivals;
+};
+
+struct dn_arrival {
+	char *partition; /* "ds=2024-01-31" or "ds=2024-01-31/region=eu" */
+	int64_t first_us;
 };
 
 void dn_check_options_init(struct dn_check_options *o);
