@@ -1076,8 +1076,9 @@ static int append_member(struct jstate *st, const struct jmember *m, struct dn_e
 static int tape_record(struct jstate *st, const char *rec, size_t len, int64_t line, int64_t col,
 		       int bad, struct dn_error *err)
 {
-	struct trec t = {rec, len, line, col, st->in.base + st->in.pos,
-			 bad ? 0 : (uint32_t)st->nm, bad != 0};
+	struct trec t =
+		{rec,     len, line, col, st->in.base + st->in.pos, bad ? 0 : (uint32_t)st->nm,
+		 bad != 0};
 	if (st->tape.len + sizeof t + st->nm * sizeof(struct tmem) + st->scratch.len >
 	    JSON_TAPE_MAX) {
 		/* Too big to keep: pass 2 parses everything again. */
@@ -1086,17 +1087,21 @@ static int tape_record(struct jstate *st, const char *rec, size_t len, int64_t l
 		dn_buf_release(&st->taux);
 		return 0;
 	}
-	DN_TRY(dn_buf_append(&st->tape, &t, sizeof t, err));
-	for (size_t i = 0; !bad && i < st->nm; i++) {
+	size_t need = sizeof t + t.nm * sizeof(struct tmem);
+	DN_TRY(dn_buf_reserve(&st->tape, need, err));
+	char *at = st->tape.data + st->tape.len;
+	memcpy(at, &t, sizeof t);
+	struct tmem *e = (struct tmem *)(void *)(at + sizeof t);
+	for (size_t i = 0; i < t.nm; i++) {
 		const struct jmember *m = &st->m[i];
-		struct tmem e = {m->ptr, 0, m->len, m->col, m->kind, m->bval, 0};
+		e[i] = (struct tmem){m->ptr, 0, m->len, m->col, m->kind, m->bval, 0};
 		if (!m->ptr && m->kind != JK_NULL) {
-			e.aux = 1;
-			e.off = st->taux.len;
+			e[i].aux = 1;
+			e[i].off = st->taux.len;
 			DN_TRY(dn_buf_append(&st->taux, st->scratch.data + m->off, m->len, err));
 		}
-		DN_TRY(dn_buf_append(&st->tape, &e, sizeof e, err));
 	}
+	st->tape.len += need;
 	return 0;
 }
 
@@ -1825,6 +1830,11 @@ int dn_json_reader_init(struct dn_reader *r, int lines, struct dn_error *err)
 	if (r->src.fd < 0 && !r->src.dec) {
 		st->mem = 1;
 		st->tape_on = 1;
+		/* About as big as the input: room up front spares growing it copy by copy. */
+		size_t guess = r->src.mem_len < ((size_t)64 << 20) ? r->src.mem_len :
+								     (size_t)64 << 20;
+		if (guess && (rc = dn_buf_reserve(&st->tape, guess + guess / 2, err)) < 0)
+			goto out;
 	} else if (!dn_source_seekable(r) && (rc = open_spool(st, err)) < 0) {
 		goto out;
 	}
