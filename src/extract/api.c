@@ -993,11 +993,11 @@ static int take_page(struct api *a, const char *url, struct resp *r, struct dn_a
 	struct dn_buf *out = o->records_cb ? &a->page_buf : &a->res->ndjson;
 	if (o->records_cb) {
 		dn_buf_reset(out);
-		/* NDJSON is never longer than the array's text plus a newline a record. */
-		if (recs->src)
-			DN_TRY(dn_buf_reserve(out, recs->src_len + recs->n, err));
 		size_t left = a->res->ndjson.max - a->sent;
 		out->max = left ? left : 1; /* 0 would mean no ceiling */
+		/* NDJSON is never longer than the array's text plus a newline a record. */
+		if (recs->src && recs->src_len + recs->n < left)
+			DN_TRY(dn_buf_reserve(out, recs->src_len + recs->n, err));
 	}
 	int clean = recs->src && !memchr(recs->src, '\n', recs->src_len) &&
 		    !memchr(recs->src, '\r', recs->src_len);
