@@ -462,10 +462,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *user)
 
 static void keep_header(struct dn_buf *b, const char *v, size_t n)
 {
-	while (n && (is_ows(*v)))
-		v++, n--;
-	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || is_ows(v[n - 1])))
-		n--;
 	if (n > 8192)
 		return; /* not a value we trust */
 	if (b->len)     /* repeated Link headers are one list */
@@ -476,8 +472,10 @@ static void keep_header(struct dn_buf *b, const char *v, size_t n)
 static size_t on_header(char *p, size_t size, size_t n, void *user)
 {
 	struct resp *r = user;
-	size_t len = size * n;
-	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+	size_t len = size * n, nl, vl;
+	const char *name, *v;
+	int kind = dn_http_header_line(p, len, &name, &nl, &v, &vl);
+	if (kind == 0) {
 		/* A new response (after a redirect or a 100): forget the previous one's headers. */
 		dn_buf_reset(&r->link);
 		dn_buf_reset(&r->retry_after);
@@ -486,13 +484,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 		dn_buf_reset(&r->ctype);
 		return len;
 	}
-	const char *colon = memchr(p, ':', len);
-	if (!colon)
+	if (kind < 0)
 		return len;
-	size_t nl = (size_t)(colon - p);
-	const char *v = colon + 1;
-	size_t vl = len - nl - 1;
-#define HDR(name) (nl == sizeof name - 1 && !strncasecmp(p, name, nl))
+#define HDR(s) (nl == sizeof s - 1 && !strncasecmp(name, s, nl))
 	if (HDR("link"))
 		keep_header(&r->link, v, vl);
 	else if (HDR("retry-after")) {

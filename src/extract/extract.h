@@ -24,6 +24,13 @@ int dn_extract_is_url(const char *s);
  * DN_EIO naming libcurl's reason. */
 int dn_extract_curl_init(struct dn_error *err);
 
+/* One line as libcurl's header callback gives it: 0 for a status line ("HTTP/1.1 200 OK"),
+ * which starts a new response (after a redirect or a 100); 1 for "Name: value", with the name
+ * in *name, *nlen and the value without surrounding spaces or the line end in *value, *vlen;
+ * -1 for anything else. */
+int dn_http_header_line(const char *p, size_t len, const char **name, size_t *nlen,
+			const char **value, size_t *vlen);
+
 struct dn_fetch_options {
 	long connect_timeout_ms; /* 0 = 30 s */
 	long timeout_ms;         /* whole transfer; 0 = none (a stalled transfer still ends: below

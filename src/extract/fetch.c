@@ -33,6 +33,27 @@ static void init(void)
 	init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int dn_http_header_line(const char *p, size_t len, const char **name, size_t *nlen,
+			const char **value, size_t *vlen)
+{
+	if (len >= 5 && !strncmp(p, "HTTP/", 5))
+		return 0;
+	const char *colon = memchr(p, ':', len);
+	if (!colon)
+		return -1;
+	const char *v = colon + 1;
+	size_t n = len - (size_t)(v - p);
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	*name = p;
+	*nlen = (size_t)(colon - p);
+	*value = v;
+	*vlen = n;
+	return 1;
+}
+
 int dn_extract_curl_init(struct dn_error *err)
 {
 	pthread_once(&once, init);

@@ -234,10 +234,6 @@ static int fail(const struct dn_xfer_options *o, struct dn_error *err, int code,
 
 static void keep(char *dst, size_t cap, const char *v, size_t n)
 {
-	while (n && (*v == ' ' || *v == '\t'))
-		v++, n--;
-	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
 	if (n >= cap)
 		n = cap - 1;
 	memcpy(dst, v, n);
@@ -247,21 +243,19 @@ static void keep(char *dst, size_t cap, const char *v, size_t n)
 static size_t on_header(char *p, size_t size, size_t n, void *user)
 {
 	struct job *j = user;
-	size_t len = size * n;
-	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+	size_t len = size * n, nl, vl;
+	const char *name, *v;
+	int kind = dn_http_header_line(p, len, &name, &nl, &v, &vl);
+	if (kind == 0) {
 		/* A new response (after a redirect or a 100): forget the previous one's headers. */
 		j->etag[0] = j->last_modified[0] = j->ctype[0] = j->retry_after[0] = 0;
 		const char *sp = memchr(p, ' ', len);
 		j->status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		return len;
 	}
-	const char *colon = memchr(p, ':', len);
-	if (!colon)
+	if (kind < 0)
 		return len;
-	size_t nl = (size_t)(colon - p);
-	const char *v = colon + 1;
-	size_t vl = len - nl - 1;
-#define HDR(name) (nl == sizeof name - 1 && !strncasecmp(p, name, nl))
+#define HDR(s) (nl == sizeof s - 1 && !strncasecmp(name, s, nl))
 	if (HDR("etag"))
 		keep(j->etag, sizeof j->etag, v, vl);
 	else if (HDR("last-modified"))
