@@ -74,6 +74,7 @@ struct csv {
 	int null_empty;          /* "" is a null token */
 	unsigned null_len_mask;  /* bit n set: a null token of length n (< 32) exists */
 	int null_long;           /* a null token of 32 bytes or more exists */
+	uint8_t null_first[256]; /* 1: a (non-empty) null token starts with this byte */
 	/* input, under mu */
 	char *carry;
 	size_t carry_len, carry_cap;
@@ -237,6 +238,9 @@ static int is_null_field(const struct dn_reader *r, const struct csv *c, const s
 	if (f->len < 32 && !(c->null_len_mask & (1u << f->len)))
 		return 0;
 	if (f->len >= 32 && !c->null_long)
+		return 0;
+	/* Numbers, dates and most words never start a null token: no comparisons for them. */
+	if (!c->null_first[(uint8_t)f->p[0]])
 		return 0;
 	return dn_reader_is_null(r, f->p, f->len);
 }
@@ -1307,6 +1311,8 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 			c->null_len_mask |= 1u << n;
 		else
 			c->null_long = 1;
+		if (n)
+			c->null_first[(uint8_t)r->opt.null_tokens[i][0]] = 1;
 	}
 
 	/* The sample: the first few MiB, which later become the first chunk's input. */
