@@ -44,11 +44,29 @@ union cval {
 	double f;
 };
 
-struct ex_entry {
+/* The exact table is two arrays on the same slots: what a probe reads (key and count, 16 bytes:
+ * a 32k-slot table stays in a core's L2 cache) and what only an insert or the results read. */
+struct ex_slot {
 	uint64_t key;
 	int64_t count; /* 0 = empty slot */
+};
+
+struct ex_entry {
 	union cval v;
 	const char *s; /* strings: display copy in the arena */
+	uint32_t slen;
+	uint8_t vtype;
+	uint8_t has_shape; /* strings: plen and pkey below are set */
+	int64_t plen;      /* strings: length in code points */
+	uint64_t pkey;     /* strings: the hash of its pattern */
+};
+
+/* One entry of the exact table whole, for sorting by count when it is given up. */
+struct ex_full {
+	uint64_t key;
+	int64_t count;
+	union cval v;
+	const char *s;
 	uint32_t slen;
 	uint8_t vtype;
 };
@@ -66,6 +84,7 @@ struct counter {
 	int64_t limit;
 	int k;
 	/* exact */
+	struct ex_slot *slot;
 	struct ex_entry *tab;
 	size_t cap, n;
 	struct dn_arena arena;
@@ -92,6 +111,7 @@ static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
 
 static void counter_release(struct counter *c)
 {
+	dn_free(c->slot);
 	dn_free(c->tab);
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
@@ -106,18 +126,25 @@ static void counter_release(struct counter *c)
 static int ex_grow(struct counter *c, struct dn_error *err)
 {
 	size_t ncap = c->cap ? c->cap * 2 : 1024;
+	struct ex_slot *ns = dn_calloc(ncap, sizeof *ns);
 	struct ex_entry *nt = dn_calloc(ncap, sizeof *nt);
-	if (!nt)
+	if (!ns || !nt) {
+		dn_free(ns);
+		dn_free(nt);
 		return dn_error_set(err, DN_ENOMEM, "out of memory (distinct values)");
+	}
 	for (size_t i = 0; i < c->cap; i++) {
-		if (!c->tab[i].count)
+		if (!c->slot[i].count)
 			continue;
-		size_t j = c->tab[i].key & (ncap - 1);
-		while (nt[j].count)
+		size_t j = c->slot[i].key & (ncap - 1);
+		while (ns[j].count)
 			j = (j + 1) & (ncap - 1);
+		ns[j] = c->slot[i];
 		nt[j] = c->tab[i];
 	}
+	dn_free(c->slot);
 	dn_free(c->tab);
+	c->slot = ns;
 	c->tab = nt;
 	c->cap = ncap;
 	return 0;
@@ -125,7 +152,7 @@ static int ex_grow(struct counter *c, struct dn_error *err)
 
 static int cmp_count_desc(const void *a, const void *b)
 {
-	int64_t x = ((const struct ex_entry *)a)->count, y = ((const struct ex_entry *)b)->count;
+	int64_t x = ((const struct ex_full *)a)->count, y = ((const struct ex_full *)b)->count;
 	return x > y ? -1 : x < y;
 }
 
@@ -183,22 +210,34 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	if (c->hll)
 		dn_hll_init(c->hll);
+	struct ex_full *all = dn_malloc(sizeof *all * (c->n ? c->n : 1));
+	if (!all)
+		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	size_t m = 0;
 	for (size_t i = 0; i < c->cap; i++)
-		if (c->tab[i].count) {
+		if (c->slot[i].count) {
 			if (c->hll)
-				dn_hll_add(c->hll, c->tab[i].key);
-			c->tab[m++] = c->tab[i];
+				dn_hll_add(c->hll, c->slot[i].key);
+			struct ex_full *f = &all[m++];
+			f->key = c->slot[i].key;
+			f->count = c->slot[i].count;
+			f->v = c->tab[i].v;
+			f->s = c->tab[i].s;
+			f->slen = c->tab[i].slen;
+			f->vtype = c->tab[i].vtype;
 		}
-	qsort(c->tab, m, sizeof *c->tab, cmp_count_desc);
+	qsort(all, m, sizeof *all, cmp_count_desc);
 	c->nmg = m < (size_t)c->k ? (int)m : c->k;
 	for (int e = 0; e < c->nmg; e++)
-		mg_set(c, e, c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
-		       c->tab[e].s, c->tab[e].slen);
+		mg_set(c, e, all[e].key, all[e].count, all[e].vtype, all[e].v, all[e].s,
+		       all[e].slen);
 	/* A value left out had at most the count of the first one left out. */
-	c->err = m > (size_t)c->k ? c->tab[c->k].count : 0;
+	c->err = m > (size_t)c->k ? all[c->k].count : 0;
 	mg_index(c);
+	dn_free(all);
+	dn_free(c->slot);
 	dn_free(c->tab);
+	c->slot = NULL;
 	c->tab = NULL;
 	c->cap = c->n = 0;
 	dn_arena_release(&c->arena);
@@ -206,24 +245,42 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 	return 0;
 }
 
+/* Exact mode: when key is in the table, count it once more and return its entry; NULL when it
+ * is not there (or the counter is a sketch), and nothing is counted. */
+static inline struct ex_entry *counter_hit(struct counter *c, uint64_t key)
+{
+	if (c->sketch || !c->cap)
+		return NULL;
+	size_t j = key & (c->cap - 1);
+	while (c->slot[j].count) {
+		if (c->slot[j].key == key) {
+			c->slot[j].count++;
+			return &c->tab[j];
+		}
+		j = (j + 1) & (c->cap - 1);
+	}
+	return NULL;
+}
+
+/* Count one key. A new value of an exact table sets *ins (may be NULL) to its entry. */
 static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v, const char *s,
-		       size_t slen, struct dn_error *err)
+		       size_t slen, struct ex_entry **ins, struct dn_error *err)
 {
 	if (!c->sketch) {
 		if (c->n * 2 >= c->cap)
 			DN_TRY(ex_grow(c, err));
 		size_t j = key & (c->cap - 1);
-		while (c->tab[j].count) {
-			if (c->tab[j].key == key) {
-				c->tab[j].count++;
+		while (c->slot[j].count) {
+			if (c->slot[j].key == key) {
+				c->slot[j].count++;
 				return 0;
 			}
 			j = (j + 1) & (c->cap - 1);
 		}
 		if ((int64_t)c->n < c->limit) {
 			struct ex_entry *e = &c->tab[j];
-			e->key = key;
-			e->count = 1;
+			c->slot[j].key = key;
+			c->slot[j].count = 1;
 			e->v = v;
 			e->vtype = (uint8_t)vtype;
 			e->slen = 0;
@@ -236,6 +293,8 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 				e->slen = (uint32_t)keep;
 			}
 			c->n++;
+			if (ins)
+				*ins = e;
 			return 0;
 		}
 		DN_TRY(counter_to_sketch(c, err));
@@ -644,6 +703,9 @@ static int64_t code_points(const char *s, size_t n)
 	return len;
 }
 
+/* A string's shape: its length in code points and the hash of its pattern. Entries of the
+ * exact value table keep them, so a value seen again (the common case in a column of few
+ * values) costs one probe instead of a scan of its bytes. */
 static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
 		       int64_t nrows, uint64_t *keys, struct dn_error *err)
 {
@@ -662,16 +724,41 @@ static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_col
 		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
 		c->count++;
 		c->vcount++;
-		DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, err));
-		int64_t len = code_points(s.ptr, s.len);
+		struct ex_entry *e = counter_hit(&c->values, key);
+		int64_t len;
+		uint64_t pkey;
+		size_t pn = 0;
+		int have_pat = 0;
+		if (e && e->has_shape) {
+			len = e->plen;
+			pkey = e->pkey;
+		} else {
+			struct ex_entry *ins = NULL;
+			if (!e)
+				DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len,
+						   &ins, err));
+			len = code_points(s.ptr, s.len);
+			pn = pattern_of(s.ptr, s.len, pat);
+			pkey = dn_hash64(pat, pn, 0x9a7);
+			have_pat = 1;
+			if (!e)
+				e = ins;
+			if (e) {
+				e->plen = len;
+				e->pkey = pkey;
+				e->has_shape = 1;
+			}
+		}
 		c->len_sum += (double)len;
 		if (len < c->len_min)
 			c->len_min = len;
 		if (len > c->len_max)
 			c->len_max = len;
-		size_t pn = pattern_of(s.ptr, s.len, pat);
-		DN_TRY(counter_add(&c->patterns, dn_hash64(pat, pn, 0x9a7), DN_STRING, none, pat,
-				   pn ? pn : 0, err));
+		if (counter_hit(&c->patterns, pkey))
+			continue;
+		if (!have_pat)
+			pn = pattern_of(s.ptr, s.len, pat);
+		DN_TRY(counter_add(&c->patterns, pkey, DN_STRING, none, pat, pn, NULL, err));
 	}
 	return 0;
 }
@@ -732,7 +819,7 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			mn = d;
 		if (d > mx)
 			mx = d;
-		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, err));
+		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, NULL, err));
 	}
 	c->missing += nrows - n;
 	c->count += n;
@@ -1106,14 +1193,14 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 	}
 	/* Only values at least as frequent as the k-th are formatted and sorted (with ties). */
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->slot[i].count;
 		if (cnt)
 			counts[nc++] = cnt;
 	}
 	qsort(counts, nc, sizeof *counts, cmp_i64_desc);
 	int64_t least = nc == 0 ? 1 : counts[(nc < (size_t)k ? nc : (size_t)k) - 1];
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->slot[i].count;
 		if (!cnt || cnt < least)
 			continue;
 		all[m].count = cnt;
