@@ -711,17 +711,20 @@ static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_col
 {
 	char pat[PATTERN_MAX];
 	union cval none = {0};
+	uint64_t *rh = p->exact ? p->rh : NULL; /* row hashes only count duplicates while exact */
 	for (int64_t i = 0; i < nrows; i++) {
 		if (dn_column_is_null(col, i)) {
 			c->missing++;
-			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rh)
+				rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
 			keys[i] = 0;
 			continue;
 		}
 		struct dn_str s = dn_column_str(col, i);
 		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
 		keys[i] = key ? key : 1;
-		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rh)
+			rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
 		c->count++;
 		c->vcount++;
 		struct ex_entry *e = counter_hit(&c->values, key);
@@ -769,13 +772,15 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 {
 	int64_t n = 0, zeros = 0, negs = 0;
 	double sum = 0, mn = INFINITY, mx = -INFINITY;
+	uint64_t *rh = p->exact ? p->rh : NULL; /* row hashes only count duplicates while exact */
 	for (int64_t i = 0; i < nrows; i++) {
 		uint64_t key;
 		union cval v;
 		double d;
 		if (dn_column_is_null(col, i)) {
 			x[i] = NAN;
-			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rh)
+				rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
 			continue;
 		}
 		switch (col->type) {
@@ -788,7 +793,8 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			v.f = d = dn_column_f64(col, i);
 			if (isnan(d)) {
 				x[i] = NAN;
-				p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+				if (rh)
+					rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
 				continue;
 			}
 			key = key_f64(d);
@@ -810,7 +816,8 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			break;
 		}
 		x[i] = d;
-		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rh)
+			rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
 		n++;
 		sum += d;
 		zeros += d == 0;
@@ -885,25 +892,28 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 	return 0;
 }
 
+/* Rows where either side is null (NaN) add exact zeros instead of being branched around: a
+ * column with scattered nulls would mispredict at every one, and adding +0.0 leaves every sum
+ * as it was. */
 static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
 {
 	double n = 0, sx = 0, sy = 0;
-	for (int64_t i = 0; i < nrows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			n++;
-			sx += x[i];
-			sy += y[i];
-		}
+	for (int64_t i = 0; i < nrows; i++) {
+		int both = !isnan(x[i]) & !isnan(y[i]);
+		n += both;
+		sx += both ? x[i] : 0.0;
+		sy += both ? y[i] : 0.0;
+	}
 	if (!n)
 		return;
 	double mx = sx / n, my = sy / n, cxy = 0, m2x = 0, m2y = 0;
-	for (int64_t i = 0; i < nrows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			double dx = x[i] - mx, dy = y[i] - my;
-			cxy += dx * dy;
-			m2x += dx * dx;
-			m2y += dy * dy;
-		}
+	for (int64_t i = 0; i < nrows; i++) {
+		int both = !isnan(x[i]) & !isnan(y[i]);
+		double dx = both ? x[i] - mx : 0.0, dy = both ? y[i] - my : 0.0;
+		cxy += dx * dy;
+		m2x += dx * dx;
+		m2y += dy * dy;
+	}
 	double na = pr->n, nt = na + n, ddx = mx - pr->mx, ddy = my - pr->my;
 	pr->cxy += cxy + ddx * ddy * na * n / nt;
 	pr->m2x += m2x + ddx * ddx * na * n / nt;
@@ -1065,7 +1075,7 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		}
 		p->vcap = ncap;
 	}
-	for (int64_t r = 0; r < nrows; r++)
+	for (int64_t r = 0; p->exact && r < nrows; r++)
 		p->rh[r] = 0x84222325cbf29ce4ULL;
 	double *bx[MAX_CORR];
 	for (int i = 0; i < p->ncols; i++) {

@@ -1,9 +1,11 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double: six passes of
- * eleven bits, every histogram taken in one read, a pass skipped when every key has the same
- * digit there (common: the high bits of similar magnitudes). It is O(n) whatever the input
+ * The sort is LSD radix over the order-preserving integer image of a double: passes of eleven
+ * bits over only the span of bits in which the keys differ (at most six passes; the high bits
+ * of similar magnitudes and the zero low bits of whole numbers take none), every histogram
+ * taken in one read, a pass skipped when every key has the same digit there, and no pass at
+ * all for keys already in order. It is O(n) whatever the input
  * order, so no input can make it quadratic, and on a million doubles it is several times
  * faster than qsort with a comparator. */
 #include <math.h>
@@ -20,18 +22,33 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 {
 	uint64_t *src = k, *dst = tk;
 	uint32_t *isrc = idx, *idst = ti;
+	if (n < 2)
+		return;
+	/* Which bits differ between the keys, and are they in order already? Only the span of
+	 * bits that differ needs digits: the constant high bits of values of one magnitude and
+	 * the zero low bits of whole numbers cost no pass. */
+	uint64_t diff = 0;
+	size_t desc = 0;
+	for (size_t i = 1; i < n; i++) {
+		diff |= k[i] ^ k[0];
+		desc += k[i] < k[i - 1];
+	}
+	if (!desc)
+		return; /* sorted (a stable sort moves nothing) */
+	int lo = __builtin_ctzll(diff), span = 64 - __builtin_clzll(diff) - lo;
+	int passes = (span + RADIX_BITS - 1) / RADIX_BITS;
 	/* All digit histograms in one read of the keys. */
 	static _Thread_local size_t count[RADIX_PASSES][RADIX_SIZE];
-	memset(count, 0, sizeof count);
+	memset(count, 0, sizeof count[0] * (size_t)passes);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t x = k[i];
-		for (int pass = 0; pass < RADIX_PASSES; pass++)
+		uint64_t x = k[i] >> lo;
+		for (int pass = 0; pass < passes; pass++)
 			count[pass][(x >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
 	}
-	for (int pass = 0; pass < RADIX_PASSES; pass++) {
-		int sh = pass * RADIX_BITS;
+	for (int pass = 0; pass < passes; pass++) {
+		int sh = lo + pass * RADIX_BITS;
 		size_t *c = count[pass];
-		if (n == 0 || c[(src[0] >> sh) & (RADIX_SIZE - 1)] == n)
+		if (c[(src[0] >> sh) & (RADIX_SIZE - 1)] == n)
 			continue; /* every key has this digit: the pass would not move anything */
 		size_t sum = 0;
 		for (int b = 0; b < RADIX_SIZE; b++) {
