@@ -21,6 +21,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -370,6 +371,18 @@ struct dn_profile {
 	double *scratch;     /* batch doubles for columns not stored, one per column */
 	size_t scratch_rows;
 	uint64_t *rh; /* batch row hashes */
+	uint64_t *rk; /* per column: each row's value hash, combined into rh (while exact) */
+	/* Folding a batch's columns on two threads (see fold_batch). */
+	struct dn_pool *pool;
+	const struct dn_column **in; /* per column: the batch's column, or its cast */
+	struct dn_column *casts;
+	struct fold_slot {
+		int rc;
+		struct dn_error err;
+	} * fold;
+	int *order; /* columns in the order threads take them: strings first */
+	atomic_int next;
+	int64_t fold_rows;
 	struct dn_profile_result res;
 	int finished;
 	/* A string or bool target: per class, row count and per correlation column n and sum. */
@@ -503,6 +516,12 @@ void dn_profile_free(struct dn_profile *p)
 	dn_free(p->pairs);
 	dn_free(p->scratch);
 	dn_free(p->rh);
+	dn_free(p->rk);
+	dn_pool_free(p->pool);
+	dn_free(p->in);
+	dn_free(p->casts);
+	dn_free(p->fold);
+	dn_free(p->order);
 	result_release(&p->res);
 	dn_free(p);
 }
@@ -540,7 +559,11 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	}
 	p->xs = dn_calloc((size_t)(n ? n : 1), sizeof *p->xs);
 	p->ks = dn_calloc((size_t)(n ? n : 1), sizeof *p->ks);
-	if (!p->xs || !p->ks)
+	p->in = dn_calloc((size_t)(n ? n : 1), sizeof *p->in);
+	p->casts = dn_calloc((size_t)(n ? n : 1), sizeof *p->casts);
+	p->fold = dn_calloc((size_t)(n ? n : 1), sizeof *p->fold);
+	p->order = dn_calloc((size_t)(n ? n : 1), sizeof *p->order);
+	if (!p->xs || !p->ks || !p->in || !p->casts || !p->fold || !p->order)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	DN_TRY(dn_assoc_new(&p->assoc, &b->schema, p->tcol, err));
 	for (int i = 0; i < n; i++) {
@@ -706,25 +729,24 @@ static int64_t code_points(const char *s, size_t n)
 /* A string's shape: its length in code points and the hash of its pattern. Entries of the
  * exact value table keep them, so a value seen again (the common case in a column of few
  * values) costs one probe instead of a scan of its bytes. */
-static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
-		       int64_t nrows, uint64_t *keys, struct dn_error *err)
+static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrows, uint64_t *keys,
+		       uint64_t *rk, struct dn_error *err)
 {
 	char pat[PATTERN_MAX];
 	union cval none = {0};
-	uint64_t *rh = p->exact ? p->rh : NULL; /* row hashes only count duplicates while exact */
 	for (int64_t i = 0; i < nrows; i++) {
 		if (dn_column_is_null(col, i)) {
 			c->missing++;
-			if (rh)
-				rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rk)
+				rk[i] = NULL_KEY;
 			keys[i] = 0;
 			continue;
 		}
 		struct dn_str s = dn_column_str(col, i);
 		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
 		keys[i] = key ? key : 1;
-		if (rh)
-			rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rk)
+			rk[i] = key;
 		c->count++;
 		c->vcount++;
 		struct ex_entry *e = counter_hit(&c->values, key);
@@ -767,20 +789,19 @@ static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_col
 }
 
 /* Numeric-like column into doubles x (NaN = null), then moments, counter, row hashes. */
-static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
-			int64_t nrows, double *x, struct dn_error *err)
+static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nrows, double *x,
+			int sketch, uint64_t *rk, struct dn_error *err)
 {
 	int64_t n = 0, zeros = 0, negs = 0;
 	double sum = 0, mn = INFINITY, mx = -INFINITY;
-	uint64_t *rh = p->exact ? p->rh : NULL; /* row hashes only count duplicates while exact */
 	for (int64_t i = 0; i < nrows; i++) {
 		uint64_t key;
 		union cval v;
 		double d;
 		if (dn_column_is_null(col, i)) {
 			x[i] = NAN;
-			if (rh)
-				rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rk)
+				rk[i] = NULL_KEY;
 			continue;
 		}
 		switch (col->type) {
@@ -793,8 +814,8 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			v.f = d = dn_column_f64(col, i);
 			if (isnan(d)) {
 				x[i] = NAN;
-				if (rh)
-					rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+				if (rk)
+					rk[i] = NULL_KEY;
 				continue;
 			}
 			key = key_f64(d);
@@ -816,8 +837,8 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			break;
 		}
 		x[i] = d;
-		if (rh)
-			rh[i] = rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rk)
+			rk[i] = key;
 		n++;
 		sum += d;
 		zeros += d == 0;
@@ -853,7 +874,7 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 		c->min = mn;
 	if (mx > c->max)
 		c->max = mx;
-	if (!p->exact && c->type != DN_BOOL) /* bools report no quantiles */
+	if (sketch && c->type != DN_BOOL) /* bools report no quantiles */
 		for (int64_t i = 0; i < nrows; i++)
 			if (!isnan(x[i]))
 				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
@@ -1005,11 +1026,79 @@ static int class_results(struct dn_profile *p, struct dn_error *err)
 	return 0;
 }
 
+/* Fold column i of the batch in (p->in[i]): its own state only, so columns can be folded on
+ * different threads. Sets p->xs[i] or p->ks[i] for what follows. */
+static int fold_column(struct dn_profile *p, int i, int64_t nrows, struct dn_error *err)
+{
+	struct pcol *c = &p->cols[i];
+	uint64_t *rk = p->exact ? p->rk + (size_t)i * (size_t)nrows : NULL;
+	if (is_measure(c->type)) {
+		double *x = c->vals && p->exact ? c->vals + p->rows :
+						  p->scratch + (size_t)i * nrows;
+		p->xs[i] = x;
+		p->ks[i] = NULL;
+		return add_measures(c, p->in[i], nrows, x, !p->exact, rk, err);
+	}
+	uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
+	p->xs[i] = NULL;
+	p->ks[i] = keys;
+	return add_strings(c, p->in[i], nrows, keys, rk, err);
+}
+
+/* Take columns from the shared order until none is left. */
+static void fold_some(struct dn_profile *p)
+{
+	int k;
+	while ((k = atomic_fetch_add(&p->next, 1)) < p->ncols) {
+		int i = p->order[k];
+		p->fold[i].rc = fold_column(p, i, p->fold_rows, &p->fold[i].err);
+	}
+}
+
+static void fold_job(void *user)
+{
+	fold_some(user);
+}
+
+/* Fold every column of a batch. A large batch is shared between this thread and one pool
+ * thread, which take columns in turn (strings, the costliest, first): per value, hashing,
+ * the frequent-value counters and the quantile sketch cost more than parsing it, and one
+ * thread folding alone could not keep up with the reader's threads. Every column's result is
+ * the same whichever thread folds it. */
+static int fold_batch(struct dn_profile *p, int64_t nrows, struct dn_error *err)
+{
+	int k = 0;
+	for (int i = 0; i < p->ncols; i++)
+		if (!is_measure(p->cols[i].type))
+			p->order[k++] = i;
+	for (int i = 0; i < p->ncols; i++)
+		if (is_measure(p->cols[i].type))
+			p->order[k++] = i;
+	for (int i = 0; i < p->ncols; i++)
+		p->fold[i].rc = 0;
+	p->fold_rows = nrows;
+	atomic_store(&p->next, 0);
+	int shared = 0;
+	if (nrows >= 4096 && p->ncols > 1 && dn_cpu_count() > 1) {
+		if (!p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
+			p->pool = NULL; /* fold on this thread alone */
+		shared = p->pool && dn_pool_submit(p->pool, fold_job, p, NULL) == 0;
+	}
+	fold_some(p);
+	if (shared)
+		dn_pool_wait(p->pool);
+	for (int i = 0; i < p->ncols; i++)
+		if (p->fold[i].rc < 0) {
+			if (err)
+				*err = p->fold[i].err;
+			return p->fold[i].rc;
+		}
+	return 0;
+}
+
 int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
 {
 	int rc = 0;
-	struct dn_column cast;
-	memset(&cast, 0, sizeof cast);
 	if (p->finished)
 		return dn_error_set(err, DN_EINVAL, "profile: batch added after finish");
 	if (p->ncols < 0)
@@ -1030,14 +1119,17 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	if ((size_t)nrows > p->scratch_rows) {
 		dn_free(p->scratch);
 		dn_free(p->rh);
+		dn_free(p->rk);
 		dn_free(p->keys);
 		dn_free(p->tc);
 		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
 		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
+		p->rk = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
+				  (size_t)(p->ncols ? p->ncols : 1));
 		p->keys = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
 				    (size_t)(p->ncols ? p->ncols : 1));
 		p->tc = dn_malloc((size_t)nrows);
-		if (!p->scratch || !p->rh || !p->keys || !p->tc) {
+		if (!p->scratch || !p->rh || !p->rk || !p->keys || !p->tc) {
 			p->scratch_rows = 0;
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 		}
@@ -1075,52 +1167,55 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		}
 		p->vcap = ncap;
 	}
-	for (int64_t r = 0; p->exact && r < nrows; r++)
-		p->rh[r] = 0x84222325cbf29ce4ULL;
-	double *bx[MAX_CORR];
+	/* Widening first: it resets or rescales a column's state, and may need a cast. */
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
 		const struct dn_column *col = &b->columns[i];
+		p->in[i] = col;
 		if (col->type != c->type) {
 			enum dn_type to = dn_type_widen(c->type, col->type);
 			if (to != c->type) {
-				DN_TRY(pcol_widen(p, c, to, b->first_row));
+				if ((rc = pcol_widen(p, c, to, b->first_row)) < 0)
+					goto out;
 				dn_assoc_widen(p->assoc, i, to);
 			}
 			if (col->type != to) {
-				if ((rc = dn_column_cast(col, to, &cast, err)) < 0)
-					return rc;
-				col = &cast;
+				if ((rc = dn_column_cast(col, to, &p->casts[i], err)) < 0)
+					goto out;
+				p->in[i] = &p->casts[i];
 			}
 		}
-		if (is_measure(c->type)) {
-			double *x = c->vals && p->exact ? c->vals + p->rows :
-							  p->scratch + (size_t)i * nrows;
-			rc = add_measures(p, c, col, nrows, x, err);
-			if (c->corr >= 0)
-				bx[c->corr] = x;
-			p->xs[i] = x;
-			p->ks[i] = NULL;
-		} else {
-			uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
-			rc = add_strings(p, c, col, nrows, keys, err);
-			p->xs[i] = NULL;
-			p->ks[i] = keys;
-			if (c->corr >= 0) { /* widened to string: no longer correlated */
-				double *x = p->scratch + (size_t)p->ncols * nrows;
-				for (int64_t r = 0; r < nrows; r++)
-					x[r] = NAN;
-				bx[c->corr] = x;
-			}
+	}
+	if ((rc = fold_batch(p, nrows, err)) < 0)
+		goto out;
+	double *bx[MAX_CORR];
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (c->corr < 0)
+			continue;
+		if (p->xs[i]) {
+			bx[c->corr] = p->xs[i];
+		} else { /* widened to string: no longer correlated */
+			double *x = p->scratch + (size_t)p->ncols * nrows;
+			for (int64_t r = 0; r < nrows; r++)
+				x[r] = NAN;
+			bx[c->corr] = x;
 		}
-		dn_column_release(&cast);
-		if (rc < 0)
-			return rc;
+	}
+	if (p->exact) { /* each row's hash: its values' hashes, column by column */
+		for (int64_t r = 0; r < nrows; r++)
+			p->rh[r] = 0x84222325cbf29ce4ULL;
+		for (int i = 0; i < p->ncols; i++) {
+			const uint64_t *k = p->rk + (size_t)i * (size_t)nrows;
+			for (int64_t r = 0; r < nrows; r++)
+				p->rh[r] = p->rh[r] * 0x9E3779B97F4A7C15ULL ^ k[r];
+		}
 	}
 	if (p->cls)
 		add_classes(p, &b->columns[p->tcol], bx, nrows);
-	DN_TRY(dn_assoc_add(p->assoc, p->tcol >= 0 ? &b->columns[p->tcol] : NULL, p->xs, p->ks,
-			    nrows, p->tc, err));
+	if ((rc = dn_assoc_add(p->assoc, p->tcol >= 0 ? &b->columns[p->tcol] : NULL, p->xs, p->ks,
+			       nrows, p->tc, err)) < 0)
+		goto out;
 	if (p->exact && p->tcodes)
 		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
 	for (int a = 0; a < p->ncorr; a++)
@@ -1134,7 +1229,10 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	p->rows += nrows;
 	if (p->exact)
 		p->srows = p->rows;
-	return 0;
+out:
+	for (int i = 0; i < p->ncols; i++)
+		dn_column_release(&p->casts[i]);
+	return rc;
 }
 
 /* ---- results ---- */
