@@ -254,37 +254,46 @@ static size_t utf8_len(struct dn_str s)
 	return n;
 }
 
-/* Does s hold a byte <= ' ' (space or a control character)? Eight bytes at a time: a byte
- * below 0x21 borrows when 0x21 is subtracted and had its top bit clear (bytes of UTF-8
- * sequences have it set and never count). */
-static int has_space(const char *p, size_t n)
+/* Bytes of x equal to zero, as their high bits (exact: no carries between bytes). */
+static inline uint64_t zero_bytes(uint64_t x)
 {
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t x;
-		memcpy(&x, p + i, 8);
-		if ((x - ones * 0x21) & ~x & highs)
-			return 1;
-	}
-	for (; i < n; i++)
-		if ((unsigned char)p[i] <= ' ')
-			return 1;
-	return 0;
+	const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+	return ~(((x & low7) + low7) | x | low7);
 }
 
 /* local@domain.tld: one '@' after at least one character, a '.' in the domain neither first
- * nor last, no spaces or control characters. */
+ * nor last, no spaces or control characters. One pass, eight bytes at a time: the positions of
+ * '@' and '.' and any byte <= ' ' come from byte masks. */
 static int is_email(struct dn_str s)
 {
-	const char *at = memchr(s.ptr, '@', s.len);
-	if (!at || at == s.ptr)
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	size_t n = s.len, first_at = n, last_dot = n;
+	int ats = 0;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0, live = ~UINT64_C(0);
+		if (n - i >= 8) {
+			memcpy(&w, s.ptr + i, 8);
+		} else {
+			for (size_t j = 0; j < n - i; j++)
+				w |= (uint64_t)(unsigned char)s.ptr[i + j] << (8 * j);
+			live = (UINT64_C(1) << (8 * (n - i))) - 1; /* the bytes there are */
+		}
+		/* a byte below 0x21 with its top bit clear (UTF-8 bytes have it set) */
+		if ((w - ones * 0x21) & ~w & highs & live)
+			return 0;
+		uint64_t at = zero_bytes(w ^ (ones * '@')) & live,
+			 dot = zero_bytes(w ^ (ones * '.')) & live;
+		if (at) {
+			if (first_at == n)
+				first_at = i + (size_t)__builtin_ctzll(at) / 8;
+			ats += __builtin_popcountll(at);
+		}
+		if (dot)
+			last_dot = i + (size_t)(63 - __builtin_clzll(dot)) / 8;
+	}
+	if (ats != 1 || first_at == 0 || first_at + 1 >= n || s.ptr[first_at + 1] == '.')
 		return 0;
-	const char *d = at + 1, *e = s.ptr + s.len;
-	if (d >= e || *d == '.' || memchr(d, '@', (size_t)(e - d)))
-		return 0;
-	const char *dot = memrchr(d, '.', (size_t)(e - d));
-	return dot && dot > d && dot < e - 1 && !has_space(s.ptr, s.len);
+	return last_dot != n && last_dot > first_at + 1 && last_dot < n - 1;
 }
 
 static int is_url(struct dn_str s)
@@ -848,6 +857,9 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		cs->type = col->type;
 	if (dn_q_row_level(c->kind) && select_rows(cs, c, b, &sel) < 0)
 		return DN_ENOMEM;
+	/* A column without nulls (and not float64, whose NaN counts as missing) skips the test. */
+	int nulls = col && (col->null_count > 0 || col->type == DN_FLOAT64);
+#define MISSING(i) (nulls && is_missing(col, (i)))
 	switch (c->kind) {
 	case DN_CHK_ROW_COUNT:
 	case DN_CHK_REQUIRED_COLUMNS:
@@ -870,7 +882,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_UNIQUE:
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (is_missing(col, i))
+			if (MISSING(i))
 				continue;
 			if (col->type == DN_INT64) {
 				/* Ids usually come as a dense run (1, 2, 3...): keep the run as an
@@ -936,7 +948,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_ACCEPTED_VALUES:
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (is_missing(col, i))
+			if (MISSING(i))
 				continue;
 			struct dn_str s = value_text(col, i, &cs->tmp);
 			uint64_t h = short_key(s.ptr, s.len);
@@ -954,6 +966,21 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	case DN_CHK_RANGE: {
 		int want_time = c->range_time;
+		if (!want_time && (col->type == DN_INT64 || col->type == DN_FLOAT64)) {
+			/* Numbers: one comparison each way, no conversion per row. */
+			double lo = c->has_min ? c->min : -INFINITY,
+			       hi = c->has_max ? c->max : INFINITY;
+			int ints = col->type == DN_INT64;
+			for (int64_t i = 0; i < n; i++) {
+				SKIP_UNSELECTED(i);
+				if (MISSING(i))
+					continue;
+				v = ints ? (double)dn_column_i64(col, i) : dn_column_f64(col, i);
+				if (v < lo || v > hi)
+					MARK(i);
+			}
+			break;
+		}
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
 			if (is_missing(col, i))
@@ -967,7 +994,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_LENGTH:
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (is_missing(col, i))
+			if (MISSING(i))
 				continue;
 			struct dn_str t = value_text(col, i, &cs->tmp);
 			/* code points lie between bytes / 4 and bytes */
@@ -987,7 +1014,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 							 3;
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (is_missing(col, i))
+			if (MISSING(i))
 				continue;
 			int ok;
 			if (f >= 2 && (col->type == DN_DATE || col->type == DN_TIMESTAMP)) {
@@ -1106,6 +1133,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	default:
 		break;
 	}
+#undef MISSING
 	return 0;
 }
 
