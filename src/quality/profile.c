@@ -25,6 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "quality_int.h"
 
 const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
@@ -692,12 +696,46 @@ static void pattern_init(void)
 }
 
 /* Pattern of a string: runs of upper-case letters -> A, lower-case (and non-ASCII) -> a,
- * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. */
+ * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. With SSE2,
+ * sixteen bytes are classified at once and only the bytes that start a run (or stand for
+ * themselves) are picked out; the scalar loop does the rest, with the same rule. */
 static size_t pattern_of(const char *s, size_t n, char *out)
 {
-	size_t m = 0;
-	char last = 0;
-	for (size_t i = 0; i < n && m < PATTERN_MAX; i++) {
+	size_t m = 0, i = 0;
+	char last = 0; /* the class of the byte before i */
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n && m < PATTERN_MAX; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* signed compares: bytes >= 0x80 are negative, in no ASCII range */
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+		__m128i lo = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+							_mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1))),
+					  _mm_cmplt_epi8(x, zero));
+		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+						       _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+		__m128i k = _mm_or_si128(_mm_or_si128(_mm_and_si128(up, _mm_set1_epi8('A')),
+						      _mm_and_si128(lo, _mm_set1_epi8('a'))),
+					 _mm_or_si128(_mm_and_si128(dg, _mm_set1_epi8('9')),
+						      _mm_and_si128(sp, _mm_set1_epi8(' '))));
+		__m128i prev = _mm_or_si128(_mm_slli_si128(k, 1),
+					    _mm_cvtsi32_si128((int)(unsigned char)last));
+		__m128i isk = _mm_cmpeq_epi8(k, zero);
+		unsigned skip =
+			(unsigned)_mm_movemask_epi8(_mm_andnot_si128(isk, _mm_cmpeq_epi8(k, prev)));
+		char ob[16], kb[16];
+		_mm_storeu_si128((__m128i *)(void *)ob, _mm_or_si128(k, _mm_and_si128(isk, x)));
+		_mm_storeu_si128((__m128i *)(void *)kb, k);
+		for (unsigned keep = ~skip & 0xffffu; keep && m < PATTERN_MAX; keep &= keep - 1)
+			out[m++] = ob[__builtin_ctz(keep)];
+		last = kb[15];
+	}
+#endif
+	for (; i < n && m < PATTERN_MAX; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char k = (char)pattern_class[ch];
 		if (k && k == last)
