@@ -286,7 +286,7 @@ static int is_email(struct dn_str s)
 		if (at) {
 			if (first_at == n)
 				first_at = i + (size_t)__builtin_ctzll(at) / 8;
-			ats += __builtin_popcountll(at);
+			ats += (at & (at - 1)) ? 2 : 1; /* one, or more than one */
 		}
 		if (dot)
 			last_dot = i + (size_t)(63 - __builtin_clzll(dot)) / 8;
