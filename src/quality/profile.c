@@ -358,6 +358,9 @@ struct comom {
 	double n, mx, my, cxy, m2x, m2y;
 };
 
+/* What a fold task does (fold_batch, leave_exact). */
+enum fold_kind { FOLD_COLUMN, FOLD_PAIR, FOLD_ASSOC, FOLD_CLASSES, FOLD_ROWHASH, FOLD_SKETCH };
+
 struct dn_profile {
 	struct dn_profile_options opt;
 	int ncols;
@@ -376,17 +379,22 @@ struct dn_profile {
 	size_t scratch_rows;
 	uint64_t *rh; /* batch row hashes */
 	uint64_t *rk; /* per column: each row's value hash, combined into rh (while exact) */
-	/* Folding a batch's columns on two threads (see fold_batch). */
+	/* Folding a batch on two threads (see fold_batch). */
 	struct dn_pool *pool;
 	const struct dn_column **in; /* per column: the batch's column, or its cast */
 	struct dn_column *casts;
-	struct fold_slot {
+	struct fold_task {
+		int kind; /* enum fold_kind */
+		int a, b; /* column; or the pair's correlation indexes */
 		int rc;
-		struct dn_error err;
-	} * fold;
-	int *order; /* columns in the order threads take them: strings first */
+		int64_t us; /* how long the column took in the last batch */
+	} * tasks;
+	int ntasks;
+	struct dn_error *terr; /* per column, then one for the associations */
 	atomic_int next;
 	int64_t fold_rows;
+	const struct dn_batch *fold_b;
+	double *bx[MAX_CORR]; /* the batch's doubles per correlation column */
 	struct dn_profile_result res;
 	int finished;
 	/* A string or bool target: per class, row count and per correlation column n and sum. */
@@ -524,8 +532,8 @@ void dn_profile_free(struct dn_profile *p)
 	dn_pool_free(p->pool);
 	dn_free(p->in);
 	dn_free(p->casts);
-	dn_free(p->fold);
-	dn_free(p->order);
+	dn_free(p->tasks);
+	dn_free(p->terr);
 	result_release(&p->res);
 	dn_free(p);
 }
@@ -565,9 +573,9 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	p->ks = dn_calloc((size_t)(n ? n : 1), sizeof *p->ks);
 	p->in = dn_calloc((size_t)(n ? n : 1), sizeof *p->in);
 	p->casts = dn_calloc((size_t)(n ? n : 1), sizeof *p->casts);
-	p->fold = dn_calloc((size_t)(n ? n : 1), sizeof *p->fold);
-	p->order = dn_calloc((size_t)(n ? n : 1), sizeof *p->order);
-	if (!p->xs || !p->ks || !p->in || !p->casts || !p->fold || !p->order)
+	p->tasks = dn_calloc((size_t)n + MAX_CORR * MAX_CORR / 2 + 4, sizeof *p->tasks);
+	p->terr = dn_calloc((size_t)n + 1, sizeof *p->terr);
+	if (!p->xs || !p->ks || !p->in || !p->casts || !p->tasks || !p->terr)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	DN_TRY(dn_assoc_new(&p->assoc, &b->schema, p->tcol, err));
 	for (int i = 0; i < n; i++) {
@@ -601,19 +609,33 @@ static int64_t rand_below(struct dn_profile *p, int64_t n)
 /* The stored values and row hashes would pass the bound: sketch from here on. The numeric
  * columns that correlate keep a uniform sample of rows (reservoir sampling, Algorithm R) for
  * Spearman, of at most DN_PROFILE_SAMPLE rows: the rows stored so far start it. */
+static void fold_tasks(struct dn_profile *p, int shared);
+
 static int leave_exact(struct dn_profile *p, struct dn_error *err)
 {
 	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
 	if (p->ncorr < 2 && p->tcol < 0)
 		keep = 0;
-	for (int i = 0; i < p->ncols; i++) {
-		struct pcol *c = &p->cols[i];
-		if (!c->vals)
-			continue;
-		for (int64_t r = 0; c->type != DN_BOOL && r < p->rows; r++)
-			if (!isnan(c->vals[r]))
-				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
-	}
+	/* Each column's stored values go into its sketch: one task per column, on two threads
+	 * (fold_batch's). The column tasks at the front of p->tasks stay for the next batch. */
+	int ncol = p->ntasks, n = 0;
+	struct fold_task *cols = p->tasks, *st = p->tasks + ncol;
+	for (int i = 0; i < p->ncols; i++)
+		if (p->cols[i].vals && p->cols[i].type != DN_BOOL)
+			st[n++] = (struct fold_task){FOLD_SKETCH, i, 0, 0, 0};
+	if (p->ncols > 1 && dn_cpu_count() > 1 && !p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
+		p->pool = NULL;
+	p->tasks = st;
+	p->ntasks = n;
+	fold_tasks(p, p->pool != NULL);
+	p->tasks = cols;
+	p->ntasks = ncol;
+	for (int k = 0; k < n; k++)
+		if (st[k].rc < 0) {
+			if (err)
+				*err = p->terr[st[k].a];
+			return st[k].rc;
+		}
 	/* More rows stored than the sample holds: draw the sample from them. */
 	for (int64_t t = keep; t < p->rows && keep > 0; t++) {
 		int64_t j = rand_below(p, t + 1);
@@ -1083,14 +1105,70 @@ static int fold_column(struct dn_profile *p, int i, int64_t nrows, struct dn_err
 	return add_strings(c, p->in[i], nrows, keys, rk, err);
 }
 
-/* Take columns from the shared order until none is left. */
+/* The batch's associations, then what follows from the rows' target classes: the stored
+ * classes (while exact) or the sample (beyond). */
+static int fold_assoc(struct dn_profile *p, int64_t nrows, struct dn_error *err)
+{
+	const struct dn_column *t = p->tcol >= 0 ? &p->fold_b->columns[p->tcol] : NULL;
+	DN_TRY(dn_assoc_add(p->assoc, t, p->xs, p->ks, nrows, p->tc, err));
+	if (p->exact && p->tcodes)
+		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
+	if (!p->exact)
+		sample_rows(p, p->bx, nrows);
+	return 0;
+}
+
+/* Each row's hash (for duplicate rows): its values' hashes, column by column. */
+static void fold_rowhash(struct dn_profile *p, int64_t nrows)
+{
+	for (int64_t r = 0; r < nrows; r++)
+		p->rh[r] = 0x84222325cbf29ce4ULL;
+	for (int i = 0; i < p->ncols; i++) {
+		const uint64_t *k = p->rk + (size_t)i * (size_t)nrows;
+		for (int64_t r = 0; r < nrows; r++)
+			p->rh[r] = p->rh[r] * 0x9E3779B97F4A7C15ULL ^ k[r];
+	}
+	for (int64_t r = 0; r < nrows; r++)
+		p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
+}
+
+static void fold_run(struct dn_profile *p, struct fold_task *t)
+{
+	int64_t nrows = p->fold_rows, t0;
+	switch (t->kind) {
+	case FOLD_COLUMN:
+		t0 = dn_monotonic_us();
+		t->rc = fold_column(p, t->a, nrows, &p->terr[t->a]);
+		t->us = dn_monotonic_us() - t0;
+		break;
+	case FOLD_PAIR:
+		comoments(&p->pairs[t->a * MAX_CORR + t->b], p->bx[t->a], p->bx[t->b], nrows);
+		break;
+	case FOLD_ASSOC:
+		t->rc = fold_assoc(p, nrows, &p->terr[p->ncols]);
+		break;
+	case FOLD_CLASSES:
+		add_classes(p, &p->fold_b->columns[p->tcol], p->bx, nrows);
+		break;
+	case FOLD_ROWHASH:
+		fold_rowhash(p, nrows);
+		break;
+	case FOLD_SKETCH: {
+		struct pcol *c = &p->cols[t->a];
+		for (int64_t r = 0; r < p->rows && t->rc == 0; r++)
+			if (!isnan(c->vals[r]))
+				t->rc = dn_qsketch_add(&c->qs, c->vals[r], &p->terr[t->a]);
+		break;
+	}
+	}
+}
+
+/* Take tasks in order until none is left. */
 static void fold_some(struct dn_profile *p)
 {
 	int k;
-	while ((k = atomic_fetch_add(&p->next, 1)) < p->ncols) {
-		int i = p->order[k];
-		p->fold[i].rc = fold_column(p, i, p->fold_rows, &p->fold[i].err);
-	}
+	while ((k = atomic_fetch_add(&p->next, 1)) < p->ntasks)
+		fold_run(p, &p->tasks[k]);
 }
 
 static void fold_job(void *user)
@@ -1098,39 +1176,96 @@ static void fold_job(void *user)
 	fold_some(user);
 }
 
-/* Fold every column of a batch. A large batch is shared between this thread and one pool
- * thread, which take columns in turn (strings, the costliest, first): per value, hashing,
- * the frequent-value counters and the quantile sketch cost more than parsing it, and one
- * thread folding alone could not keep up with the reader's threads. Every column's result is
- * the same whichever thread folds it. */
-static int fold_batch(struct dn_profile *p, int64_t nrows, struct dn_error *err)
+/* Run p->tasks on this thread and, when shared, one pool thread. */
+static void fold_tasks(struct dn_profile *p, int shared)
 {
-	int k = 0;
-	for (int i = 0; i < p->ncols; i++)
-		if (!is_measure(p->cols[i].type))
-			p->order[k++] = i;
-	for (int i = 0; i < p->ncols; i++)
-		if (is_measure(p->cols[i].type))
-			p->order[k++] = i;
-	for (int i = 0; i < p->ncols; i++)
-		p->fold[i].rc = 0;
-	p->fold_rows = nrows;
 	atomic_store(&p->next, 0);
-	int shared = 0;
-	if (nrows >= 4096 && p->ncols > 1 && dn_cpu_count() > 1) {
-		if (!p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
-			p->pool = NULL; /* fold on this thread alone */
-		shared = p->pool && dn_pool_submit(p->pool, fold_job, p, NULL) == 0;
-	}
+	if (shared && dn_pool_submit(p->pool, fold_job, p, NULL) < 0)
+		shared = 0;
 	fold_some(p);
 	if (shared)
 		dn_pool_wait(p->pool);
-	for (int i = 0; i < p->ncols; i++)
-		if (p->fold[i].rc < 0) {
+}
+
+static int cmp_task_us(const void *a, const void *b)
+{
+	const struct fold_task *x = a, *y = b;
+	if (x->us != y->us)
+		return x->us > y->us ? -1 : 1;
+	return x->a - y->a;
+}
+
+/* Fold a batch in two rounds of tasks: every column on its own (each has its own state), then
+ * what spans columns (co-moments per pair, associations, target classes, row hashes), which
+ * reads the columns' doubles and hashes. A large batch is shared between this thread and one
+ * pool thread, which take tasks in turn, the costliest columns first (by their time in the
+ * previous batch): per value, hashing, the frequent-value counters and the quantile sketch
+ * cost more than parsing, and one thread folding alone could not keep up with the reader's
+ * threads. Every result is the same whichever thread computes it. */
+static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nrows,
+		      struct dn_error *err)
+{
+	int shared = 0;
+	p->fold_b = b;
+	if (nrows >= 4096 && p->ncols > 1 && dn_cpu_count() > 1) {
+		if (!p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
+			p->pool = NULL; /* fold on this thread alone */
+		shared = p->pool != NULL;
+	}
+	p->fold_rows = nrows;
+	/* Round 1: the columns. The first batch starts with the strings. */
+	if (p->ntasks == 0 || p->tasks[0].kind != FOLD_COLUMN) {
+		for (int i = 0; i < p->ncols; i++)
+			p->tasks[i] = (struct fold_task){FOLD_COLUMN, i, 0, 0,
+							 is_measure(p->cols[i].type) ? 0 : 1};
+	}
+	p->ntasks = p->ncols;
+	qsort(p->tasks, (size_t)p->ntasks, sizeof *p->tasks, cmp_task_us);
+	for (int k = 0; k < p->ntasks; k++)
+		p->tasks[k].rc = 0;
+	fold_tasks(p, shared);
+	for (int k = 0; k < p->ntasks; k++)
+		if (p->tasks[k].rc < 0) {
 			if (err)
-				*err = p->fold[i].err;
-			return p->fold[i].rc;
+				*err = p->terr[p->tasks[k].a];
+			return p->tasks[k].rc;
 		}
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (c->corr < 0)
+			continue;
+		if (p->xs[i]) {
+			p->bx[c->corr] = p->xs[i];
+		} else { /* widened to string: no longer correlated */
+			double *x = p->scratch + (size_t)p->ncols * nrows;
+			for (int64_t r = 0; r < nrows; r++)
+				x[r] = NAN;
+			p->bx[c->corr] = x;
+		}
+	}
+	/* Round 2: across columns. The column tasks are kept (with their times) at the front of
+	 * the array for the next batch; this round's tasks go after them. */
+	struct fold_task *cols = p->tasks;
+	int ncol = p->ntasks, n = 0;
+	struct fold_task *t = p->tasks + ncol;
+	t[n++] = (struct fold_task){FOLD_ASSOC, 0, 0, 0, 0};
+	if (p->exact)
+		t[n++] = (struct fold_task){FOLD_ROWHASH, 0, 0, 0, 0};
+	if (p->cls)
+		t[n++] = (struct fold_task){FOLD_CLASSES, 0, 0, 0, 0};
+	for (int a = 0; a < p->ncorr; a++)
+		for (int a2 = a + 1; a2 < p->ncorr; a2++)
+			t[n++] = (struct fold_task){FOLD_PAIR, a, a2, 0, 0};
+	p->tasks = t;
+	p->ntasks = n;
+	fold_tasks(p, shared);
+	p->tasks = cols;
+	p->ntasks = ncol;
+	if (t[0].rc < 0) {
+		if (err)
+			*err = p->terr[p->ncols];
+		return t[0].rc;
+	}
 	return 0;
 }
 
@@ -1224,46 +1359,8 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 			}
 		}
 	}
-	if ((rc = fold_batch(p, nrows, err)) < 0)
+	if ((rc = fold_batch(p, b, nrows, err)) < 0)
 		goto out;
-	double *bx[MAX_CORR];
-	for (int i = 0; i < p->ncols; i++) {
-		struct pcol *c = &p->cols[i];
-		if (c->corr < 0)
-			continue;
-		if (p->xs[i]) {
-			bx[c->corr] = p->xs[i];
-		} else { /* widened to string: no longer correlated */
-			double *x = p->scratch + (size_t)p->ncols * nrows;
-			for (int64_t r = 0; r < nrows; r++)
-				x[r] = NAN;
-			bx[c->corr] = x;
-		}
-	}
-	if (p->exact) { /* each row's hash: its values' hashes, column by column */
-		for (int64_t r = 0; r < nrows; r++)
-			p->rh[r] = 0x84222325cbf29ce4ULL;
-		for (int i = 0; i < p->ncols; i++) {
-			const uint64_t *k = p->rk + (size_t)i * (size_t)nrows;
-			for (int64_t r = 0; r < nrows; r++)
-				p->rh[r] = p->rh[r] * 0x9E3779B97F4A7C15ULL ^ k[r];
-		}
-	}
-	if (p->cls)
-		add_classes(p, &b->columns[p->tcol], bx, nrows);
-	if ((rc = dn_assoc_add(p->assoc, p->tcol >= 0 ? &b->columns[p->tcol] : NULL, p->xs, p->ks,
-			       nrows, p->tc, err)) < 0)
-		goto out;
-	if (p->exact && p->tcodes)
-		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
-	for (int a = 0; a < p->ncorr; a++)
-		for (int c2 = a + 1; c2 < p->ncorr; c2++)
-			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
-	if (p->exact)
-		for (int64_t r = 0; r < nrows; r++)
-			p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
-	else
-		sample_rows(p, bx, nrows);
 	p->rows += nrows;
 	if (p->exact)
 		p->srows = p->rows;
