@@ -76,16 +76,17 @@ struct ex_full {
 	uint8_t vtype;
 };
 
-struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart */
+struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart, and the
+		   * text of a string in mtext (numbers touch 16 bytes per slot) */
 	union cval v;
 	uint8_t vtype;
 	uint8_t slen;
-	char s[TEXT_MAX];
 };
 
 struct counter {
 	int sketch; /* 0: exact table; 1: Misra-Gries (+ HLL) */
 	int with_hll;
+	int text; /* counts strings (keeps their text) */
 	int64_t limit;
 	int k;
 	/* exact */
@@ -95,6 +96,7 @@ struct counter {
 	struct dn_arena arena;
 	/* sketch */
 	struct mg_entry *mg;
+	char *mtext;    /* strings: TEXT_MAX bytes per slot */
 	uint64_t *mkey; /* hot arrays of the slots: probes and decrements touch only these */
 	int64_t *mcnt;
 	int nmg;        /* slots in use or freed (count 0) */
@@ -105,9 +107,10 @@ struct counter {
 	struct dn_hll *hll;
 };
 
-static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
+static void counter_init(struct counter *c, int64_t limit, int k, int with_hll, int text)
 {
 	memset(c, 0, sizeof *c);
+	c->text = text;
 	c->limit = limit;
 	c->k = k;
 	c->with_hll = with_hll;
@@ -120,6 +123,7 @@ static void counter_release(struct counter *c)
 	dn_free(c->tab);
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
+	dn_free(c->mtext);
 	dn_free(c->mkey);
 	dn_free(c->mcnt);
 	dn_free(c->freel);
@@ -195,10 +199,10 @@ static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vt
 	c->mcnt[e] = count;
 	m->vtype = (uint8_t)vtype;
 	m->v = v;
-	slen = text_cut(s, slen);
+	slen = c->mtext ? text_cut(s, slen) : 0;
 	m->slen = (uint8_t)slen;
 	if (slen)
-		memcpy(m->s, s, slen);
+		memcpy(c->mtext + (size_t)e * TEXT_MAX, s, slen);
 }
 
 /* Leave the exact table: distinct hashes go to the HLL, the k most frequent to Misra-Gries. */
@@ -211,7 +215,10 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
 	if (c->with_hll)
 		c->hll = dn_malloc(sizeof *c->hll);
-	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll))
+	if (c->text)
+		c->mtext = dn_malloc((size_t)c->k * TEXT_MAX);
+	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll) ||
+	    (c->text && !c->mtext))
 		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	if (c->hll)
 		dn_hll_init(c->hll);
@@ -550,8 +557,8 @@ static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
 	c->len_sum = 0;
 	c->vcount = 0;
 	dn_qsketch_init(&c->qs);
-	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1);
-	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0);
+	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1, t == DN_STRING);
+	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0, 1);
 }
 
 static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
@@ -1448,7 +1455,8 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 			continue;
 		all[m].count = cnt;
 		if (c->sketch)
-			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v, c->mg[i].s,
+			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v,
+						 c->mtext ? c->mtext + i * TEXT_MAX : NULL,
 						 c->mg[i].slen);
 		else
 			all[m].text = value_text(&a, c->tab[i].vtype, c->tab[i].v, c->tab[i].s,
