@@ -911,18 +911,31 @@ static struct chunk *next_chunk(struct dn_reader *r, struct csv *c, int *done)
 			}
 			continue;
 		}
-		ch->buf = dn_malloc(cut + PAD);
-		if (!ch->buf) {
-			ch->input_error = 1;
-			dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s", r->name);
-			break;
+		/* The chunk takes the carry buffer itself (it has PAD bytes of room after its
+		 * bytes) and the short rest moves to a new one: a few bytes copied per chunk
+		 * instead of the whole chunk. */
+		size_t rest = c->carry_len - cut, ncap = rest + CHUNK_BYTES + PAD;
+		char *nc = rest < cut ? dn_malloc(ncap) : NULL;
+		if (nc) {
+			memcpy(nc, c->carry + cut, rest);
+			ch->buf = c->carry;
+			c->carry = nc;
+			c->carry_cap = ncap;
+		} else {
+			ch->buf = dn_malloc(cut + PAD);
+			if (!ch->buf) {
+				ch->input_error = 1;
+				dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s",
+					     r->name);
+				break;
+			}
+			memcpy(ch->buf, c->carry, cut);
+			memmove(c->carry, c->carry + cut, rest);
 		}
-		memcpy(ch->buf, c->carry, cut);
 		memset(ch->buf + cut, 0, PAD);
 		ch->buf[cut] = '\n'; /* sentinel for find_special */
 		ch->len = cut;
-		memmove(c->carry, c->carry + cut, c->carry_len - cut);
-		c->carry_len -= cut;
+		c->carry_len = rest;
 		break;
 	}
 	if (ch->input_error)
