@@ -37,34 +37,58 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 		return; /* sorted (a stable sort moves nothing) */
 	int lo = __builtin_ctzll(diff), span = 64 - __builtin_clzll(diff) - lo;
 	int passes = (span + RADIX_BITS - 1) / RADIX_BITS;
+	/* The passes share the span evenly: digits as narrow as that many passes allow keep the
+	 * histograms (cleared and summed every pass) small. */
+	int bits = (span + passes - 1) / passes;
+	size_t size = (size_t)1 << bits, mask = size - 1;
 	/* All digit histograms in one read of the keys. */
 	static _Thread_local size_t count[RADIX_PASSES][RADIX_SIZE];
-	memset(count, 0, sizeof count[0] * (size_t)passes);
+	for (int pass = 0; pass < passes; pass++)
+		memset(count[pass], 0, sizeof count[0][0] * size);
+	size_t *c0 = count[0], *c1 = count[1], *c2 = count[2], *c3 = count[3], *c4 = count[4],
+	       *c5 = count[5];
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = k[i] >> lo;
-		for (int pass = 0; pass < passes; pass++)
-			count[pass][(x >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+		switch (passes) { /* the same every key: predicted, and no loop per key */
+		case 6:
+			c5[(x >> (5 * bits)) & mask]++;
+			/* fall through */
+		case 5:
+			c4[(x >> (4 * bits)) & mask]++;
+			/* fall through */
+		case 4:
+			c3[(x >> (3 * bits)) & mask]++;
+			/* fall through */
+		case 3:
+			c2[(x >> (2 * bits)) & mask]++;
+			/* fall through */
+		case 2:
+			c1[(x >> bits) & mask]++;
+			/* fall through */
+		default:
+			c0[x & mask]++;
+		}
 	}
 	for (int pass = 0; pass < passes; pass++) {
-		int sh = lo + pass * RADIX_BITS;
+		int sh = lo + pass * bits;
 		size_t *c = count[pass];
-		if (c[(src[0] >> sh) & (RADIX_SIZE - 1)] == n)
+		if (c[(src[0] >> sh) & mask] == n)
 			continue; /* every key has this digit: the pass would not move anything */
 		size_t sum = 0;
-		for (int b = 0; b < RADIX_SIZE; b++) {
+		for (size_t b = 0; b < size; b++) {
 			size_t t = c[b];
 			c[b] = sum;
 			sum += t;
 		}
 		if (isrc) {
 			for (size_t i = 0; i < n; i++) {
-				size_t at = c[(src[i] >> sh) & (RADIX_SIZE - 1)]++;
+				size_t at = c[(src[i] >> sh) & mask]++;
 				dst[at] = src[i];
 				idst[at] = isrc[i];
 			}
 		} else {
 			for (size_t i = 0; i < n; i++)
-				dst[c[(src[i] >> sh) & (RADIX_SIZE - 1)]++] = src[i];
+				dst[c[(src[i] >> sh) & mask]++] = src[i];
 		}
 		uint64_t *t = src;
 		src = dst;
