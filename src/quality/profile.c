@@ -384,8 +384,9 @@ struct dn_profile {
 	struct comom *pairs; /* ncorr * ncorr, upper triangle used */
 	double *scratch;     /* batch doubles for columns not stored, one per column */
 	size_t scratch_rows;
-	uint64_t *rh; /* batch row hashes */
-	uint64_t *rk; /* per column: each row's value hash, combined into rh (while exact) */
+	uint64_t *rh;   /* batch row hashes */
+	uint64_t *rk;   /* per column: each row's value hash, combined into rh (while exact) */
+	uint64_t *draw; /* sample_rows: the batch's rows drawn into the sample, with their slots */
 	/* Folding a batch on two threads (see fold_batch). */
 	struct dn_pool *pool;
 	const struct dn_column **in; /* per column: the batch's column, or its cast */
@@ -536,6 +537,7 @@ void dn_profile_free(struct dn_profile *p)
 	dn_free(p->scratch);
 	dn_free(p->rh);
 	dn_free(p->rk);
+	dn_free(p->draw);
 	dn_pool_free(p->pool);
 	dn_free(p->in);
 	dn_free(p->casts);
@@ -680,15 +682,31 @@ static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
 {
 	if (!p->srows)
 		return;
+	/* The draws first (the same sequence of random numbers), then the writes, each one's
+	 * lines fetched a few rows ahead: the sample's rows lie scattered over megabytes, and a
+	 * write waiting for its line was most of this function's time. */
+	uint64_t *draw = p->draw;
+	int64_t m = 0;
 	for (int64_t r = 0; r < nrows; r++) {
 		int64_t j = rand_below(p, p->rows + r + 1);
-		if (j >= p->srows)
-			continue;
-		for (int a = 0; a < p->ncorr; a++) {
-			struct pcol *c = &p->cols[p->corr_cols[a]];
-			if (c->vals)
-				c->vals[j] = bx[a][r];
+		if (j < p->srows)
+			draw[m++] = (uint64_t)r << 32 | (uint64_t)j;
+	}
+	double *dst[MAX_CORR];
+	int nd = 0;
+	for (int a = 0; a < p->ncorr; a++)
+		dst[a] = p->cols[p->corr_cols[a]].vals, nd += dst[a] != NULL;
+	for (int64_t k = 0; k < m; k++) {
+		if (k + 8 < m) {
+			size_t ahead = (size_t)(draw[k + 8] & 0xffffffffu);
+			for (int a = 0; nd && a < p->ncorr; a++)
+				if (dst[a])
+					__builtin_prefetch(&dst[a][ahead], 1);
 		}
+		size_t j = (size_t)(draw[k] & 0xffffffffu), r = (size_t)(draw[k] >> 32);
+		for (int a = 0; a < p->ncorr; a++)
+			if (dst[a])
+				dst[a][j] = bx[a][r];
 		if (p->tcodes)
 			p->tcodes[j] = p->tc[r];
 	}
@@ -1300,16 +1318,18 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		dn_free(p->scratch);
 		dn_free(p->rh);
 		dn_free(p->rk);
+		dn_free(p->draw);
 		dn_free(p->keys);
 		dn_free(p->tc);
 		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
 		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
 		p->rk = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
 				  (size_t)(p->ncols ? p->ncols : 1));
+		p->draw = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
 		p->keys = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
 				    (size_t)(p->ncols ? p->ncols : 1));
 		p->tc = dn_malloc((size_t)nrows);
-		if (!p->scratch || !p->rh || !p->rk || !p->keys || !p->tc) {
+		if (!p->scratch || !p->rh || !p->rk || !p->draw || !p->keys || !p->tc) {
 			p->scratch_rows = 0;
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 		}
