@@ -38,7 +38,8 @@ const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0
 #define MG_VALUES 1024  /* Misra-Gries counters for values */
 #define MG_PATTERNS 256 /* and for patterns */
 #define PATTERNS_EXACT 4096
-#define MAX_CORR 64 /* numeric columns in the correlation matrices */
+#define MAX_CORR 64       /* numeric columns in the correlation matrices */
+#define DENSE_RANGE 16384 /* integers counted in place: 64 KiB of counts */
 
 static void pattern_init(void);
 
@@ -87,6 +88,14 @@ struct counter {
 	int sketch; /* 0: exact table; 1: Misra-Gries (+ HLL) */
 	int with_hll;
 	int text; /* counts strings (keeps their text) */
+	/* Integers within DENSE_RANGE of the first one are counted in place (dcnt, by value
+	 * minus dlo), and dorder keeps them in the order first seen. The first value outside,
+	 * another type, or the results replay them into the exact table (counter_undense). */
+	int dense, dense_tried;
+	int64_t dlo;
+	uint32_t *dcnt;
+	int64_t *dorder;
+	size_t dn;
 	int64_t limit;
 	int k;
 	/* exact */
@@ -124,6 +133,8 @@ static void counter_release(struct counter *c)
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
 	dn_free(c->mtext);
+	dn_free(c->dcnt);
+	dn_free(c->dorder);
 	dn_free(c->mkey);
 	dn_free(c->mcnt);
 	dn_free(c->freel);
@@ -728,6 +739,69 @@ static inline uint64_t key_f64(double d)
 	return dn_hash_u64(dn_q_key(d) ^ UINT64_C(0x13198a2e03707344));
 }
 
+/* The slot of key in the exact table (it is there). */
+static size_t ex_find(const struct counter *c, uint64_t key)
+{
+	size_t j = key & (c->cap - 1);
+	while (c->slot[j].key != key || !c->slot[j].count)
+		j = (j + 1) & (c->cap - 1);
+	return j;
+}
+
+/* Leave counting in place: the integers go into the exact table in the order they were first
+ * seen, which gives the table (slots, growth) that counting them one by one would have given,
+ * then take their counts. */
+static int counter_undense(struct counter *c, struct dn_error *err)
+{
+	int rc = 0;
+	c->dense = 0;
+	for (size_t k = 0; k < c->dn && rc == 0; k++) {
+		union cval v = {.i = c->dorder[k]};
+		rc = counter_add(c, key_i64(v.i), DN_INT64, v, NULL, 0, NULL, err);
+	}
+	for (size_t k = 0; k < c->dn && rc == 0; k++) {
+		int64_t x = c->dorder[k];
+		c->slot[ex_find(c, key_i64(x))].count = c->dcnt[(uint64_t)x - (uint64_t)c->dlo];
+	}
+	dn_free(c->dcnt);
+	dn_free(c->dorder);
+	c->dcnt = NULL;
+	c->dorder = NULL;
+	c->dn = 0;
+	return rc;
+}
+
+/* Count integer x in place if the counter does (1), or say it must go to the table (0). */
+static inline int counter_dense_add(struct counter *c, int64_t x)
+{
+	uint64_t off = (uint64_t)x - (uint64_t)c->dlo;
+	if (off >= DENSE_RANGE || c->dcnt[off] == UINT32_MAX)
+		return 0;
+	if (!c->dcnt[off]++)
+		c->dorder[c->dn++] = x;
+	return 1;
+}
+
+/* Start counting in place at an int64 column's first value, when its exact table is empty
+ * and may hold at least DENSE_RANGE values (so it cannot fill up meanwhile). */
+static void counter_try_dense(struct counter *c, int64_t first)
+{
+	c->dense_tried = 1;
+	if (c->sketch || c->n || c->limit < DENSE_RANGE)
+		return;
+	c->dcnt = dn_calloc(DENSE_RANGE, sizeof *c->dcnt);
+	c->dorder = dn_malloc(DENSE_RANGE * sizeof *c->dorder);
+	if (!c->dcnt || !c->dorder) { /* count in the table instead */
+		dn_free(c->dcnt);
+		dn_free(c->dorder);
+		c->dcnt = NULL;
+		c->dorder = NULL;
+		return;
+	}
+	c->dlo = first > INT64_MIN + DENSE_RANGE / 2 ? first - DENSE_RANGE / 2 : INT64_MIN;
+	c->dense = 1;
+}
+
 /* The class of each byte in a pattern: 'A' upper-case letter, 'a' lower-case letter or any
  * non-ASCII byte, '9' digit, ' ' tab or line break; 0 for a byte that stands for itself. */
 static unsigned char pattern_class[256];
@@ -893,7 +967,9 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		case DN_INT64:
 			v.i = dn_column_i64(col, i);
 			d = (double)v.i;
-			key = key_i64(v.i);
+			if (!c->values.dense_tried)
+				counter_try_dense(&c->values, v.i);
+			key = rk || !c->values.dense ? key_i64(v.i) : 0;
 			break;
 		case DN_FLOAT64:
 			v.f = d = dn_column_f64(col, i);
@@ -932,6 +1008,13 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 			mn = d;
 		if (d > mx)
 			mx = d;
+		if (c->values.dense) {
+			if (col->type == DN_INT64 && counter_dense_add(&c->values, v.i))
+				continue;
+			DN_TRY(counter_undense(&c->values, err));
+			if (col->type == DN_INT64)
+				key = key_i64(v.i);
+		}
 		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, NULL, err));
 	}
 	c->missing += nrows - n;
@@ -971,7 +1054,7 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 {
 	if (c->type == DN_INT64 && to == DN_FLOAT64) {
 		c->type = to; /* values are doubles already */
-		return 0;
+		return c->values.dense ? counter_undense(&c->values, NULL) : 0;
 	}
 	if (c->type == DN_DATE && to == DN_TIMESTAMP) {
 		/* Days to µs: scale what was kept (moments scale by powers of the factor). */
@@ -1869,6 +1952,8 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 	o->widened_at = c->widened_at;
 	o->count = c->count;
 	o->missing = c->missing;
+	if (c->values.dense)
+		DN_TRY(counter_undense(&c->values, err));
 	o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) : (double)c->values.n;
 	o->distinct_exact = !c->values.sketch;
 	o->min = o->max = o->mean = o->std = o->skew = NAN;
