@@ -1769,6 +1769,19 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 static void ranks_where(const struct pcol *c, const double *other, double *rank)
 {
 	size_t n = c->nsorted, pos = 0;
+	if (other == c->vals) { /* every sorted value is not null: no lookups */
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
+			while (j < n && c->sorted[j] == c->sorted[i])
+				j++;
+			double r = (double)pos + (double)(j - i + 1) / 2;
+			for (size_t t = i; t < j; t++)
+				rank[c->order[t]] = r;
+			pos += j - i;
+			i = j;
+		}
+		return;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t j = i, kept = 0;
 		while (j < n && c->sorted[j] == c->sorted[i]) {
