@@ -891,7 +891,9 @@ static int64_t code_points(const char *s, size_t n)
 static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrows, uint64_t *keys,
 		       uint64_t *rk, struct dn_error *err)
 {
-	char pat[PATTERN_MAX];
+	char pat[PATTERN_MAX], last_pat[PATTERN_MAX];
+	size_t last_pn = SIZE_MAX;
+	uint64_t last_key = 0;
 	union cval none = {0};
 	for (int64_t i = 0; i < nrows; i++) {
 		if (dn_column_is_null(col, i)) {
@@ -923,7 +925,13 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 						   &ins, err));
 			len = code_points(s.ptr, s.len);
 			pn = pattern_of(s.ptr, s.len, pat);
-			pkey = dn_hash64(pat, pn, 0x9a7);
+			/* Most strings of a column share their pattern with the one before. */
+			if (pn != last_pn || memcmp(pat, last_pat, pn)) {
+				last_key = dn_hash64(pat, pn, 0x9a7);
+				last_pn = pn;
+				memcpy(last_pat, pat, pn);
+			}
+			pkey = last_key;
 			have_pat = 1;
 			if (!e)
 				e = ins;
