@@ -146,8 +146,13 @@ static void counter_release(struct counter *c)
 static int ex_grow(struct counter *c, struct dn_error *err)
 {
 	size_t ncap = c->cap ? c->cap * 2 : 1024;
-	struct ex_slot *ns = dn_calloc(ncap, sizeof *ns);
-	struct ex_entry *nt = dn_calloc(ncap, sizeof *nt);
+	/* Cleared by writing, not calloc: a large calloc maps zero pages that the first probe
+	 * reads and the first insert then copies, one page fault and TLB flush on every core at
+	 * a time. Entries are only read where a slot is taken, so they need no clearing. */
+	struct ex_slot *ns = dn_malloc(ncap * sizeof *ns);
+	struct ex_entry *nt = dn_malloc(ncap * sizeof *nt);
+	if (ns)
+		memset(ns, 0, ncap * sizeof *ns);
 	if (!ns || !nt) {
 		dn_free(ns);
 		dn_free(nt);
@@ -306,6 +311,7 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 			c->slot[j].count = 1;
 			e->v = v;
 			e->vtype = (uint8_t)vtype;
+			e->has_shape = 0;
 			e->slen = 0;
 			e->s = NULL;
 			if (slen) {
