@@ -74,6 +74,7 @@ struct csv {
 	int null_empty;          /* "" is a null token */
 	unsigned null_len_mask;  /* bit n set: a null token of length n (< 32) exists */
 	int null_long;           /* a null token of 32 bytes or more exists */
+	uint8_t null_first[256]; /* 1: a (non-empty) null token starts with this byte */
 	/* input, under mu */
 	char *carry;
 	size_t carry_len, carry_cap;
@@ -237,6 +238,9 @@ static int is_null_field(const struct dn_reader *r, const struct csv *c, const s
 	if (f->len < 32 && !(c->null_len_mask & (1u << f->len)))
 		return 0;
 	if (f->len >= 32 && !c->null_long)
+		return 0;
+	/* Numbers, dates and most words never start a null token: no comparisons for them. */
+	if (!c->null_first[(uint8_t)f->p[0]])
 		return 0;
 	return dn_reader_is_null(r, f->p, f->len);
 }
@@ -907,18 +911,31 @@ static struct chunk *next_chunk(struct dn_reader *r, struct csv *c, int *done)
 			}
 			continue;
 		}
-		ch->buf = dn_malloc(cut + PAD);
-		if (!ch->buf) {
-			ch->input_error = 1;
-			dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s", r->name);
-			break;
+		/* The chunk takes the carry buffer itself (it has PAD bytes of room after its
+		 * bytes) and the short rest moves to a new one: a few bytes copied per chunk
+		 * instead of the whole chunk. */
+		size_t rest = c->carry_len - cut, ncap = rest + CHUNK_BYTES + PAD;
+		char *nc = rest < cut ? dn_malloc(ncap) : NULL;
+		if (nc) {
+			memcpy(nc, c->carry + cut, rest);
+			ch->buf = c->carry;
+			c->carry = nc;
+			c->carry_cap = ncap;
+		} else {
+			ch->buf = dn_malloc(cut + PAD);
+			if (!ch->buf) {
+				ch->input_error = 1;
+				dn_error_set(&ch->err, DN_ENOMEM, "out of memory reading %s",
+					     r->name);
+				break;
+			}
+			memcpy(ch->buf, c->carry, cut);
+			memmove(c->carry, c->carry + cut, rest);
 		}
-		memcpy(ch->buf, c->carry, cut);
 		memset(ch->buf + cut, 0, PAD);
 		ch->buf[cut] = '\n'; /* sentinel for find_special */
 		ch->len = cut;
-		memmove(c->carry, c->carry + cut, c->carry_len - cut);
-		c->carry_len -= cut;
+		c->carry_len = rest;
 		break;
 	}
 	if (ch->input_error)
@@ -1307,6 +1324,8 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 			c->null_len_mask |= 1u << n;
 		else
 			c->null_long = 1;
+		if (n)
+			c->null_first[(uint8_t)r->opt.null_tokens[i][0]] = 1;
 	}
 
 	/* The sample: the first few MiB, which later become the first chunk's input. */

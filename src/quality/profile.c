@@ -21,8 +21,13 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "quality_int.h"
 
@@ -33,7 +38,8 @@ const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0
 #define MG_VALUES 1024  /* Misra-Gries counters for values */
 #define MG_PATTERNS 256 /* and for patterns */
 #define PATTERNS_EXACT 4096
-#define MAX_CORR 64 /* numeric columns in the correlation matrices */
+#define MAX_CORR 64       /* numeric columns in the correlation matrices */
+#define DENSE_RANGE 16384 /* integers counted in place: 64 KiB of counts */
 
 static void pattern_init(void);
 
@@ -44,33 +50,62 @@ union cval {
 	double f;
 };
 
-struct ex_entry {
+/* The exact table is two arrays on the same slots: what a probe reads (key and count, 16 bytes:
+ * a 32k-slot table stays in a core's L2 cache) and what only an insert or the results read. */
+struct ex_slot {
 	uint64_t key;
 	int64_t count; /* 0 = empty slot */
+};
+
+struct ex_entry {
 	union cval v;
 	const char *s; /* strings: display copy in the arena */
 	uint32_t slen;
 	uint8_t vtype;
+	uint8_t has_shape; /* strings: plen and pkey below are set */
+	int64_t plen;      /* strings: length in code points */
+	uint64_t pkey;     /* strings: the hash of its pattern */
 };
 
-struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart */
+/* One entry of the exact table whole, for sorting by count when it is given up. */
+struct ex_full {
+	uint64_t key;
+	int64_t count;
+	union cval v;
+	const char *s;
+	uint32_t slen;
+	uint8_t vtype;
+};
+
+struct mg_entry { /* what a Misra-Gries slot shows; its key and count live apart, and the
+		   * text of a string in mtext (numbers touch 16 bytes per slot) */
 	union cval v;
 	uint8_t vtype;
 	uint8_t slen;
-	char s[TEXT_MAX];
 };
 
 struct counter {
 	int sketch; /* 0: exact table; 1: Misra-Gries (+ HLL) */
 	int with_hll;
+	int text; /* counts strings (keeps their text) */
+	/* Integers within DENSE_RANGE of the first one are counted in place (dcnt, by value
+	 * minus dlo), and dorder keeps them in the order first seen. The first value outside,
+	 * another type, or the results replay them into the exact table (counter_undense). */
+	int dense, dense_tried;
+	int64_t dlo;
+	uint32_t *dcnt;
+	int64_t *dorder;
+	size_t dn;
 	int64_t limit;
 	int k;
 	/* exact */
+	struct ex_slot *slot;
 	struct ex_entry *tab;
 	size_t cap, n;
 	struct dn_arena arena;
 	/* sketch */
 	struct mg_entry *mg;
+	char *mtext;    /* strings: TEXT_MAX bytes per slot */
 	uint64_t *mkey; /* hot arrays of the slots: probes and decrements touch only these */
 	int64_t *mcnt;
 	int nmg;        /* slots in use or freed (count 0) */
@@ -81,9 +116,10 @@ struct counter {
 	struct dn_hll *hll;
 };
 
-static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
+static void counter_init(struct counter *c, int64_t limit, int k, int with_hll, int text)
 {
 	memset(c, 0, sizeof *c);
+	c->text = text;
 	c->limit = limit;
 	c->k = k;
 	c->with_hll = with_hll;
@@ -92,9 +128,13 @@ static void counter_init(struct counter *c, int64_t limit, int k, int with_hll)
 
 static void counter_release(struct counter *c)
 {
+	dn_free(c->slot);
 	dn_free(c->tab);
 	dn_arena_release(&c->arena);
 	dn_free(c->mg);
+	dn_free(c->mtext);
+	dn_free(c->dcnt);
+	dn_free(c->dorder);
 	dn_free(c->mkey);
 	dn_free(c->mcnt);
 	dn_free(c->freel);
@@ -106,18 +146,30 @@ static void counter_release(struct counter *c)
 static int ex_grow(struct counter *c, struct dn_error *err)
 {
 	size_t ncap = c->cap ? c->cap * 2 : 1024;
-	struct ex_entry *nt = dn_calloc(ncap, sizeof *nt);
-	if (!nt)
+	/* Cleared by writing, not calloc: a large calloc maps zero pages that the first probe
+	 * reads and the first insert then copies, one page fault and TLB flush on every core at
+	 * a time. Entries are only read where a slot is taken, so they need no clearing. */
+	struct ex_slot *ns = dn_malloc(ncap * sizeof *ns);
+	struct ex_entry *nt = dn_malloc(ncap * sizeof *nt);
+	if (ns)
+		memset(ns, 0, ncap * sizeof *ns);
+	if (!ns || !nt) {
+		dn_free(ns);
+		dn_free(nt);
 		return dn_error_set(err, DN_ENOMEM, "out of memory (distinct values)");
+	}
 	for (size_t i = 0; i < c->cap; i++) {
-		if (!c->tab[i].count)
+		if (!c->slot[i].count)
 			continue;
-		size_t j = c->tab[i].key & (ncap - 1);
-		while (nt[j].count)
+		size_t j = c->slot[i].key & (ncap - 1);
+		while (ns[j].count)
 			j = (j + 1) & (ncap - 1);
+		ns[j] = c->slot[i];
 		nt[j] = c->tab[i];
 	}
+	dn_free(c->slot);
 	dn_free(c->tab);
+	c->slot = ns;
 	c->tab = nt;
 	c->cap = ncap;
 	return 0;
@@ -125,7 +177,7 @@ static int ex_grow(struct counter *c, struct dn_error *err)
 
 static int cmp_count_desc(const void *a, const void *b)
 {
-	int64_t x = ((const struct ex_entry *)a)->count, y = ((const struct ex_entry *)b)->count;
+	int64_t x = ((const struct ex_full *)a)->count, y = ((const struct ex_full *)b)->count;
 	return x > y ? -1 : x < y;
 }
 
@@ -163,10 +215,10 @@ static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vt
 	c->mcnt[e] = count;
 	m->vtype = (uint8_t)vtype;
 	m->v = v;
-	slen = text_cut(s, slen);
+	slen = c->mtext ? text_cut(s, slen) : 0;
 	m->slen = (uint8_t)slen;
 	if (slen)
-		memcpy(m->s, s, slen);
+		memcpy(c->mtext + (size_t)e * TEXT_MAX, s, slen);
 }
 
 /* Leave the exact table: distinct hashes go to the HLL, the k most frequent to Misra-Gries. */
@@ -179,26 +231,41 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 	c->idx = dn_malloc(sizeof *c->idx * (size_t)c->k * 4);
 	if (c->with_hll)
 		c->hll = dn_malloc(sizeof *c->hll);
-	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll))
+	if (c->text)
+		c->mtext = dn_malloc((size_t)c->k * TEXT_MAX);
+	if (!c->mg || !c->mkey || !c->mcnt || !c->freel || !c->idx || (c->with_hll && !c->hll) ||
+	    (c->text && !c->mtext))
 		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	if (c->hll)
 		dn_hll_init(c->hll);
+	struct ex_full *all = dn_malloc(sizeof *all * (c->n ? c->n : 1));
+	if (!all)
+		return dn_error_set(err, DN_ENOMEM, "out of memory (frequent values)");
 	size_t m = 0;
 	for (size_t i = 0; i < c->cap; i++)
-		if (c->tab[i].count) {
+		if (c->slot[i].count) {
 			if (c->hll)
-				dn_hll_add(c->hll, c->tab[i].key);
-			c->tab[m++] = c->tab[i];
+				dn_hll_add(c->hll, c->slot[i].key);
+			struct ex_full *f = &all[m++];
+			f->key = c->slot[i].key;
+			f->count = c->slot[i].count;
+			f->v = c->tab[i].v;
+			f->s = c->tab[i].s;
+			f->slen = c->tab[i].slen;
+			f->vtype = c->tab[i].vtype;
 		}
-	qsort(c->tab, m, sizeof *c->tab, cmp_count_desc);
+	qsort(all, m, sizeof *all, cmp_count_desc);
 	c->nmg = m < (size_t)c->k ? (int)m : c->k;
 	for (int e = 0; e < c->nmg; e++)
-		mg_set(c, e, c->tab[e].key, c->tab[e].count, c->tab[e].vtype, c->tab[e].v,
-		       c->tab[e].s, c->tab[e].slen);
+		mg_set(c, e, all[e].key, all[e].count, all[e].vtype, all[e].v, all[e].s,
+		       all[e].slen);
 	/* A value left out had at most the count of the first one left out. */
-	c->err = m > (size_t)c->k ? c->tab[c->k].count : 0;
+	c->err = m > (size_t)c->k ? all[c->k].count : 0;
 	mg_index(c);
+	dn_free(all);
+	dn_free(c->slot);
 	dn_free(c->tab);
+	c->slot = NULL;
 	c->tab = NULL;
 	c->cap = c->n = 0;
 	dn_arena_release(&c->arena);
@@ -206,26 +273,45 @@ static int counter_to_sketch(struct counter *c, struct dn_error *err)
 	return 0;
 }
 
+/* Exact mode: when key is in the table, count it once more and return its entry; NULL when it
+ * is not there (or the counter is a sketch), and nothing is counted. */
+static inline struct ex_entry *counter_hit(struct counter *c, uint64_t key)
+{
+	if (c->sketch || !c->cap)
+		return NULL;
+	size_t j = key & (c->cap - 1);
+	while (c->slot[j].count) {
+		if (c->slot[j].key == key) {
+			c->slot[j].count++;
+			return &c->tab[j];
+		}
+		j = (j + 1) & (c->cap - 1);
+	}
+	return NULL;
+}
+
+/* Count one key. A new value of an exact table sets *ins (may be NULL) to its entry. */
 static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v, const char *s,
-		       size_t slen, struct dn_error *err)
+		       size_t slen, struct ex_entry **ins, struct dn_error *err)
 {
 	if (!c->sketch) {
 		if (c->n * 2 >= c->cap)
 			DN_TRY(ex_grow(c, err));
 		size_t j = key & (c->cap - 1);
-		while (c->tab[j].count) {
-			if (c->tab[j].key == key) {
-				c->tab[j].count++;
+		while (c->slot[j].count) {
+			if (c->slot[j].key == key) {
+				c->slot[j].count++;
 				return 0;
 			}
 			j = (j + 1) & (c->cap - 1);
 		}
 		if ((int64_t)c->n < c->limit) {
 			struct ex_entry *e = &c->tab[j];
-			e->key = key;
-			e->count = 1;
+			c->slot[j].key = key;
+			c->slot[j].count = 1;
 			e->v = v;
 			e->vtype = (uint8_t)vtype;
+			e->has_shape = 0;
 			e->slen = 0;
 			e->s = NULL;
 			if (slen) {
@@ -236,6 +322,8 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 				e->slen = (uint32_t)keep;
 			}
 			c->n++;
+			if (ins)
+				*ins = e;
 			return 0;
 		}
 		DN_TRY(counter_to_sketch(c, err));
@@ -294,6 +382,9 @@ struct comom {
 	double n, mx, my, cxy, m2x, m2y;
 };
 
+/* What a fold task does (fold_batch, leave_exact). */
+enum fold_kind { FOLD_COLUMN, FOLD_PAIR, FOLD_ASSOC, FOLD_CLASSES, FOLD_ROWHASH, FOLD_SKETCH };
+
 struct dn_profile {
 	struct dn_profile_options opt;
 	int ncols;
@@ -310,7 +401,25 @@ struct dn_profile {
 	struct comom *pairs; /* ncorr * ncorr, upper triangle used */
 	double *scratch;     /* batch doubles for columns not stored, one per column */
 	size_t scratch_rows;
-	uint64_t *rh; /* batch row hashes */
+	uint64_t *rh;   /* batch row hashes */
+	uint64_t *rk;   /* per column: each row's value hash, combined into rh (while exact) */
+	uint64_t *draw; /* sample_rows: the batch's rows drawn into the sample, with their slots */
+	/* Folding a batch on two threads (see fold_batch). */
+	struct dn_pool *pool;
+	const struct dn_column **in; /* per column: the batch's column, or its cast */
+	struct dn_column *casts;
+	struct fold_task {
+		int kind; /* enum fold_kind */
+		int a, b; /* column; or the pair's correlation indexes */
+		int rc;
+		int64_t us; /* how long the column took in the last batch */
+	} * tasks;
+	int ntasks;
+	struct dn_error *terr; /* per column, then one for the associations */
+	atomic_int next;
+	int64_t fold_rows;
+	const struct dn_batch *fold_b;
+	double *bx[MAX_CORR]; /* the batch's doubles per correlation column */
 	struct dn_profile_result res;
 	int finished;
 	/* A string or bool target: per class, row count and per correlation column n and sum. */
@@ -444,6 +553,13 @@ void dn_profile_free(struct dn_profile *p)
 	dn_free(p->pairs);
 	dn_free(p->scratch);
 	dn_free(p->rh);
+	dn_free(p->rk);
+	dn_free(p->draw);
+	dn_pool_free(p->pool);
+	dn_free(p->in);
+	dn_free(p->casts);
+	dn_free(p->tasks);
+	dn_free(p->terr);
 	result_release(&p->res);
 	dn_free(p);
 }
@@ -460,8 +576,8 @@ static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
 	c->len_sum = 0;
 	c->vcount = 0;
 	dn_qsketch_init(&c->qs);
-	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1);
-	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0);
+	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1, t == DN_STRING);
+	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0, 1);
 }
 
 static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
@@ -481,7 +597,11 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	}
 	p->xs = dn_calloc((size_t)(n ? n : 1), sizeof *p->xs);
 	p->ks = dn_calloc((size_t)(n ? n : 1), sizeof *p->ks);
-	if (!p->xs || !p->ks)
+	p->in = dn_calloc((size_t)(n ? n : 1), sizeof *p->in);
+	p->casts = dn_calloc((size_t)(n ? n : 1), sizeof *p->casts);
+	p->tasks = dn_calloc((size_t)n + MAX_CORR * MAX_CORR / 2 + 4, sizeof *p->tasks);
+	p->terr = dn_calloc((size_t)n + 1, sizeof *p->terr);
+	if (!p->xs || !p->ks || !p->in || !p->casts || !p->tasks || !p->terr)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	DN_TRY(dn_assoc_new(&p->assoc, &b->schema, p->tcol, err));
 	for (int i = 0; i < n; i++) {
@@ -515,19 +635,33 @@ static int64_t rand_below(struct dn_profile *p, int64_t n)
 /* The stored values and row hashes would pass the bound: sketch from here on. The numeric
  * columns that correlate keep a uniform sample of rows (reservoir sampling, Algorithm R) for
  * Spearman, of at most DN_PROFILE_SAMPLE rows: the rows stored so far start it. */
+static void fold_tasks(struct dn_profile *p, int shared);
+
 static int leave_exact(struct dn_profile *p, struct dn_error *err)
 {
 	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
 	if (p->ncorr < 2 && p->tcol < 0)
 		keep = 0;
-	for (int i = 0; i < p->ncols; i++) {
-		struct pcol *c = &p->cols[i];
-		if (!c->vals)
-			continue;
-		for (int64_t r = 0; c->type != DN_BOOL && r < p->rows; r++)
-			if (!isnan(c->vals[r]))
-				DN_TRY(dn_qsketch_add(&c->qs, c->vals[r], err));
-	}
+	/* Each column's stored values go into its sketch: one task per column, on two threads
+	 * (fold_batch's). The column tasks at the front of p->tasks stay for the next batch. */
+	int ncol = p->ntasks, n = 0;
+	struct fold_task *cols = p->tasks, *st = p->tasks + ncol;
+	for (int i = 0; i < p->ncols; i++)
+		if (p->cols[i].vals && p->cols[i].type != DN_BOOL)
+			st[n++] = (struct fold_task){FOLD_SKETCH, i, 0, 0, 0};
+	if (p->ncols > 1 && dn_cpu_count() > 1 && !p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
+		p->pool = NULL;
+	p->tasks = st;
+	p->ntasks = n;
+	fold_tasks(p, p->pool != NULL);
+	p->tasks = cols;
+	p->ntasks = ncol;
+	for (int k = 0; k < n; k++)
+		if (st[k].rc < 0) {
+			if (err)
+				*err = p->terr[st[k].a];
+			return st[k].rc;
+		}
 	/* More rows stored than the sample holds: draw the sample from them. */
 	for (int64_t t = keep; t < p->rows && keep > 0; t++) {
 		int64_t j = rand_below(p, t + 1);
@@ -565,15 +699,31 @@ static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
 {
 	if (!p->srows)
 		return;
+	/* The draws first (the same sequence of random numbers), then the writes, each one's
+	 * lines fetched a few rows ahead: the sample's rows lie scattered over megabytes, and a
+	 * write waiting for its line was most of this function's time. */
+	uint64_t *draw = p->draw;
+	int64_t m = 0;
 	for (int64_t r = 0; r < nrows; r++) {
 		int64_t j = rand_below(p, p->rows + r + 1);
-		if (j >= p->srows)
-			continue;
-		for (int a = 0; a < p->ncorr; a++) {
-			struct pcol *c = &p->cols[p->corr_cols[a]];
-			if (c->vals)
-				c->vals[j] = bx[a][r];
+		if (j < p->srows)
+			draw[m++] = (uint64_t)r << 32 | (uint64_t)j;
+	}
+	double *dst[MAX_CORR];
+	int nd = 0;
+	for (int a = 0; a < p->ncorr; a++)
+		dst[a] = p->cols[p->corr_cols[a]].vals, nd += dst[a] != NULL;
+	for (int64_t k = 0; k < m; k++) {
+		if (k + 8 < m) {
+			size_t ahead = (size_t)(draw[k + 8] & 0xffffffffu);
+			for (int a = 0; nd && a < p->ncorr; a++)
+				if (dst[a])
+					__builtin_prefetch(&dst[a][ahead], 1);
 		}
+		size_t j = (size_t)(draw[k] & 0xffffffffu), r = (size_t)(draw[k] >> 32);
+		for (int a = 0; a < p->ncorr; a++)
+			if (dst[a])
+				dst[a][j] = bx[a][r];
 		if (p->tcodes)
 			p->tcodes[j] = p->tc[r];
 	}
@@ -595,6 +745,69 @@ static inline uint64_t key_f64(double d)
 	return dn_hash_u64(dn_q_key(d) ^ UINT64_C(0x13198a2e03707344));
 }
 
+/* The slot of key in the exact table (it is there). */
+static size_t ex_find(const struct counter *c, uint64_t key)
+{
+	size_t j = key & (c->cap - 1);
+	while (c->slot[j].key != key || !c->slot[j].count)
+		j = (j + 1) & (c->cap - 1);
+	return j;
+}
+
+/* Leave counting in place: the integers go into the exact table in the order they were first
+ * seen, which gives the table (slots, growth) that counting them one by one would have given,
+ * then take their counts. */
+static int counter_undense(struct counter *c, struct dn_error *err)
+{
+	int rc = 0;
+	c->dense = 0;
+	for (size_t k = 0; k < c->dn && rc == 0; k++) {
+		union cval v = {.i = c->dorder[k]};
+		rc = counter_add(c, key_i64(v.i), DN_INT64, v, NULL, 0, NULL, err);
+	}
+	for (size_t k = 0; k < c->dn && rc == 0; k++) {
+		int64_t x = c->dorder[k];
+		c->slot[ex_find(c, key_i64(x))].count = c->dcnt[(uint64_t)x - (uint64_t)c->dlo];
+	}
+	dn_free(c->dcnt);
+	dn_free(c->dorder);
+	c->dcnt = NULL;
+	c->dorder = NULL;
+	c->dn = 0;
+	return rc;
+}
+
+/* Count integer x in place if the counter does (1), or say it must go to the table (0). */
+static inline int counter_dense_add(struct counter *c, int64_t x)
+{
+	uint64_t off = (uint64_t)x - (uint64_t)c->dlo;
+	if (off >= DENSE_RANGE || c->dcnt[off] == UINT32_MAX)
+		return 0;
+	if (!c->dcnt[off]++)
+		c->dorder[c->dn++] = x;
+	return 1;
+}
+
+/* Start counting in place at an int64 column's first value, when its exact table is empty
+ * and may hold at least DENSE_RANGE values (so it cannot fill up meanwhile). */
+static void counter_try_dense(struct counter *c, int64_t first)
+{
+	c->dense_tried = 1;
+	if (c->sketch || c->n || c->limit < DENSE_RANGE)
+		return;
+	c->dcnt = dn_calloc(DENSE_RANGE, sizeof *c->dcnt);
+	c->dorder = dn_malloc(DENSE_RANGE * sizeof *c->dorder);
+	if (!c->dcnt || !c->dorder) { /* count in the table instead */
+		dn_free(c->dcnt);
+		dn_free(c->dorder);
+		c->dcnt = NULL;
+		c->dorder = NULL;
+		return;
+	}
+	c->dlo = first > INT64_MIN + DENSE_RANGE / 2 ? first - DENSE_RANGE / 2 : INT64_MIN;
+	c->dense = 1;
+}
+
 /* The class of each byte in a pattern: 'A' upper-case letter, 'a' lower-case letter or any
  * non-ASCII byte, '9' digit, ' ' tab or line break; 0 for a byte that stands for itself. */
 static unsigned char pattern_class[256];
@@ -610,12 +823,46 @@ static void pattern_init(void)
 }
 
 /* Pattern of a string: runs of upper-case letters -> A, lower-case (and non-ASCII) -> a,
- * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. */
+ * digits -> 9, spaces -> ' ', other bytes kept; at most PATTERN_MAX characters. With SSE2,
+ * sixteen bytes are classified at once and only the bytes that start a run (or stand for
+ * themselves) are picked out; the scalar loop does the rest, with the same rule. */
 static size_t pattern_of(const char *s, size_t n, char *out)
 {
-	size_t m = 0;
-	char last = 0;
-	for (size_t i = 0; i < n && m < PATTERN_MAX; i++) {
+	size_t m = 0, i = 0;
+	char last = 0; /* the class of the byte before i */
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	for (; i + 16 <= n && m < PATTERN_MAX; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* signed compares: bytes >= 0x80 are negative, in no ASCII range */
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('A' - 1)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8('Z' + 1)));
+		__m128i lo = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+							_mm_cmplt_epi8(x, _mm_set1_epi8('z' + 1))),
+					  _mm_cmplt_epi8(x, zero));
+		__m128i dg = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+					   _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+		__m128i sp = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\t')),
+						       _mm_cmpeq_epi8(x, _mm_set1_epi8('\n'))),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+		__m128i k = _mm_or_si128(_mm_or_si128(_mm_and_si128(up, _mm_set1_epi8('A')),
+						      _mm_and_si128(lo, _mm_set1_epi8('a'))),
+					 _mm_or_si128(_mm_and_si128(dg, _mm_set1_epi8('9')),
+						      _mm_and_si128(sp, _mm_set1_epi8(' '))));
+		__m128i prev = _mm_or_si128(_mm_slli_si128(k, 1),
+					    _mm_cvtsi32_si128((int)(unsigned char)last));
+		__m128i isk = _mm_cmpeq_epi8(k, zero);
+		unsigned skip =
+			(unsigned)_mm_movemask_epi8(_mm_andnot_si128(isk, _mm_cmpeq_epi8(k, prev)));
+		char ob[16], kb[16];
+		_mm_storeu_si128((__m128i *)(void *)ob, _mm_or_si128(k, _mm_and_si128(isk, x)));
+		_mm_storeu_si128((__m128i *)(void *)kb, k);
+		for (unsigned keep = ~skip & 0xffffu; keep && m < PATTERN_MAX; keep &= keep - 1)
+			out[m++] = ob[__builtin_ctz(keep)];
+		last = kb[15];
+	}
+#endif
+	for (; i < n && m < PATTERN_MAX; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char k = (char)pattern_class[ch];
 		if (k && k == last)
@@ -644,41 +891,79 @@ static int64_t code_points(const char *s, size_t n)
 	return len;
 }
 
-static int add_strings(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
-		       int64_t nrows, uint64_t *keys, struct dn_error *err)
+/* A string's shape: its length in code points and the hash of its pattern. Entries of the
+ * exact value table keep them, so a value seen again (the common case in a column of few
+ * values) costs one probe instead of a scan of its bytes. */
+static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrows, uint64_t *keys,
+		       uint64_t *rk, struct dn_error *err)
 {
-	char pat[PATTERN_MAX];
+	char pat[PATTERN_MAX], last_pat[PATTERN_MAX];
+	size_t last_pn = SIZE_MAX;
+	uint64_t last_key = 0;
 	union cval none = {0};
 	for (int64_t i = 0; i < nrows; i++) {
 		if (dn_column_is_null(col, i)) {
 			c->missing++;
-			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rk)
+				rk[i] = NULL_KEY;
 			keys[i] = 0;
 			continue;
 		}
 		struct dn_str s = dn_column_str(col, i);
 		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
 		keys[i] = key ? key : 1;
-		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rk)
+			rk[i] = key;
 		c->count++;
 		c->vcount++;
-		DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, err));
-		int64_t len = code_points(s.ptr, s.len);
+		struct ex_entry *e = counter_hit(&c->values, key);
+		int64_t len;
+		uint64_t pkey;
+		size_t pn = 0;
+		int have_pat = 0;
+		if (e && e->has_shape) {
+			len = e->plen;
+			pkey = e->pkey;
+		} else {
+			struct ex_entry *ins = NULL;
+			if (!e)
+				DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len,
+						   &ins, err));
+			len = code_points(s.ptr, s.len);
+			pn = pattern_of(s.ptr, s.len, pat);
+			/* Most strings of a column share their pattern with the one before. */
+			if (pn != last_pn || memcmp(pat, last_pat, pn)) {
+				last_key = dn_hash64(pat, pn, 0x9a7);
+				last_pn = pn;
+				memcpy(last_pat, pat, pn);
+			}
+			pkey = last_key;
+			have_pat = 1;
+			if (!e)
+				e = ins;
+			if (e) {
+				e->plen = len;
+				e->pkey = pkey;
+				e->has_shape = 1;
+			}
+		}
 		c->len_sum += (double)len;
 		if (len < c->len_min)
 			c->len_min = len;
 		if (len > c->len_max)
 			c->len_max = len;
-		size_t pn = pattern_of(s.ptr, s.len, pat);
-		DN_TRY(counter_add(&c->patterns, dn_hash64(pat, pn, 0x9a7), DN_STRING, none, pat,
-				   pn ? pn : 0, err));
+		if (counter_hit(&c->patterns, pkey))
+			continue;
+		if (!have_pat)
+			pn = pattern_of(s.ptr, s.len, pat);
+		DN_TRY(counter_add(&c->patterns, pkey, DN_STRING, none, pat, pn, NULL, err));
 	}
 	return 0;
 }
 
 /* Numeric-like column into doubles x (NaN = null), then moments, counter, row hashes. */
-static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_column *col,
-			int64_t nrows, double *x, struct dn_error *err)
+static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nrows, double *x,
+			int sketch, uint64_t *rk, struct dn_error *err)
 {
 	int64_t n = 0, zeros = 0, negs = 0;
 	double sum = 0, mn = INFINITY, mx = -INFINITY;
@@ -688,20 +973,24 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 		double d;
 		if (dn_column_is_null(col, i)) {
 			x[i] = NAN;
-			p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+			if (rk)
+				rk[i] = NULL_KEY;
 			continue;
 		}
 		switch (col->type) {
 		case DN_INT64:
 			v.i = dn_column_i64(col, i);
 			d = (double)v.i;
-			key = key_i64(v.i);
+			if (!c->values.dense_tried)
+				counter_try_dense(&c->values, v.i);
+			key = rk || !c->values.dense ? key_i64(v.i) : 0;
 			break;
 		case DN_FLOAT64:
 			v.f = d = dn_column_f64(col, i);
 			if (isnan(d)) {
 				x[i] = NAN;
-				p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ NULL_KEY;
+				if (rk)
+					rk[i] = NULL_KEY;
 				continue;
 			}
 			key = key_f64(d);
@@ -723,7 +1012,8 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			break;
 		}
 		x[i] = d;
-		p->rh[i] = p->rh[i] * 0x9E3779B97F4A7C15ULL ^ key;
+		if (rk)
+			rk[i] = key;
 		n++;
 		sum += d;
 		zeros += d == 0;
@@ -732,7 +1022,14 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 			mn = d;
 		if (d > mx)
 			mx = d;
-		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, err));
+		if (c->values.dense) {
+			if (col->type == DN_INT64 && counter_dense_add(&c->values, v.i))
+				continue;
+			DN_TRY(counter_undense(&c->values, err));
+			if (col->type == DN_INT64)
+				key = key_i64(v.i);
+		}
+		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, NULL, err));
 	}
 	c->missing += nrows - n;
 	c->count += n;
@@ -759,7 +1056,7 @@ static int add_measures(struct dn_profile *p, struct pcol *c, const struct dn_co
 		c->min = mn;
 	if (mx > c->max)
 		c->max = mx;
-	if (!p->exact && c->type != DN_BOOL) /* bools report no quantiles */
+	if (sketch && c->type != DN_BOOL) /* bools report no quantiles */
 		for (int64_t i = 0; i < nrows; i++)
 			if (!isnan(x[i]))
 				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
@@ -771,7 +1068,7 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 {
 	if (c->type == DN_INT64 && to == DN_FLOAT64) {
 		c->type = to; /* values are doubles already */
-		return 0;
+		return c->values.dense ? counter_undense(&c->values, NULL) : 0;
 	}
 	if (c->type == DN_DATE && to == DN_TIMESTAMP) {
 		/* Days to µs: scale what was kept (moments scale by powers of the factor). */
@@ -798,25 +1095,28 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 	return 0;
 }
 
+/* Rows where either side is null (NaN) add exact zeros instead of being branched around: a
+ * column with scattered nulls would mispredict at every one, and adding +0.0 leaves every sum
+ * as it was. */
 static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
 {
 	double n = 0, sx = 0, sy = 0;
-	for (int64_t i = 0; i < nrows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			n++;
-			sx += x[i];
-			sy += y[i];
-		}
+	for (int64_t i = 0; i < nrows; i++) {
+		int both = !isnan(x[i]) & !isnan(y[i]);
+		n += both;
+		sx += both ? x[i] : 0.0;
+		sy += both ? y[i] : 0.0;
+	}
 	if (!n)
 		return;
 	double mx = sx / n, my = sy / n, cxy = 0, m2x = 0, m2y = 0;
-	for (int64_t i = 0; i < nrows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			double dx = x[i] - mx, dy = y[i] - my;
-			cxy += dx * dy;
-			m2x += dx * dx;
-			m2y += dy * dy;
-		}
+	for (int64_t i = 0; i < nrows; i++) {
+		int both = !isnan(x[i]) & !isnan(y[i]);
+		double dx = both ? x[i] - mx : 0.0, dy = both ? y[i] - my : 0.0;
+		cxy += dx * dy;
+		m2x += dx * dx;
+		m2y += dy * dy;
+	}
 	double na = pr->n, nt = na + n, ddx = mx - pr->mx, ddy = my - pr->my;
 	pr->cxy += cxy + ddx * ddy * na * n / nt;
 	pr->m2x += m2x + ddx * ddx * na * n / nt;
@@ -908,11 +1208,192 @@ static int class_results(struct dn_profile *p, struct dn_error *err)
 	return 0;
 }
 
+/* Fold column i of the batch in (p->in[i]): its own state only, so columns can be folded on
+ * different threads. Sets p->xs[i] or p->ks[i] for what follows. */
+static int fold_column(struct dn_profile *p, int i, int64_t nrows, struct dn_error *err)
+{
+	struct pcol *c = &p->cols[i];
+	uint64_t *rk = p->exact ? p->rk + (size_t)i * (size_t)nrows : NULL;
+	if (is_measure(c->type)) {
+		double *x = c->vals && p->exact ? c->vals + p->rows :
+						  p->scratch + (size_t)i * nrows;
+		p->xs[i] = x;
+		p->ks[i] = NULL;
+		return add_measures(c, p->in[i], nrows, x, !p->exact, rk, err);
+	}
+	uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
+	p->xs[i] = NULL;
+	p->ks[i] = keys;
+	return add_strings(c, p->in[i], nrows, keys, rk, err);
+}
+
+/* The batch's associations, then what follows from the rows' target classes: the stored
+ * classes (while exact) or the sample (beyond). */
+static int fold_assoc(struct dn_profile *p, int64_t nrows, struct dn_error *err)
+{
+	const struct dn_column *t = p->tcol >= 0 ? &p->fold_b->columns[p->tcol] : NULL;
+	DN_TRY(dn_assoc_add(p->assoc, t, p->xs, p->ks, nrows, p->tc, err));
+	if (p->exact && p->tcodes)
+		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
+	if (!p->exact)
+		sample_rows(p, p->bx, nrows);
+	return 0;
+}
+
+/* Each row's hash (for duplicate rows): its values' hashes, column by column. */
+static void fold_rowhash(struct dn_profile *p, int64_t nrows)
+{
+	for (int64_t r = 0; r < nrows; r++)
+		p->rh[r] = 0x84222325cbf29ce4ULL;
+	for (int i = 0; i < p->ncols; i++) {
+		const uint64_t *k = p->rk + (size_t)i * (size_t)nrows;
+		for (int64_t r = 0; r < nrows; r++)
+			p->rh[r] = p->rh[r] * 0x9E3779B97F4A7C15ULL ^ k[r];
+	}
+	for (int64_t r = 0; r < nrows; r++)
+		p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
+}
+
+static void fold_run(struct dn_profile *p, struct fold_task *t)
+{
+	int64_t nrows = p->fold_rows, t0;
+	switch (t->kind) {
+	case FOLD_COLUMN:
+		t0 = dn_monotonic_us();
+		t->rc = fold_column(p, t->a, nrows, &p->terr[t->a]);
+		t->us = dn_monotonic_us() - t0;
+		break;
+	case FOLD_PAIR:
+		comoments(&p->pairs[t->a * MAX_CORR + t->b], p->bx[t->a], p->bx[t->b], nrows);
+		break;
+	case FOLD_ASSOC:
+		t->rc = fold_assoc(p, nrows, &p->terr[p->ncols]);
+		break;
+	case FOLD_CLASSES:
+		add_classes(p, &p->fold_b->columns[p->tcol], p->bx, nrows);
+		break;
+	case FOLD_ROWHASH:
+		fold_rowhash(p, nrows);
+		break;
+	case FOLD_SKETCH: {
+		struct pcol *c = &p->cols[t->a];
+		for (int64_t r = 0; r < p->rows && t->rc == 0; r++)
+			if (!isnan(c->vals[r]))
+				t->rc = dn_qsketch_add(&c->qs, c->vals[r], &p->terr[t->a]);
+		break;
+	}
+	}
+}
+
+/* Take tasks in order until none is left. */
+static void fold_some(struct dn_profile *p)
+{
+	int k;
+	while ((k = atomic_fetch_add(&p->next, 1)) < p->ntasks)
+		fold_run(p, &p->tasks[k]);
+}
+
+static void fold_job(void *user)
+{
+	fold_some(user);
+}
+
+/* Run p->tasks on this thread and, when shared, one pool thread. */
+static void fold_tasks(struct dn_profile *p, int shared)
+{
+	atomic_store(&p->next, 0);
+	if (shared && dn_pool_submit(p->pool, fold_job, p, NULL) < 0)
+		shared = 0;
+	fold_some(p);
+	if (shared)
+		dn_pool_wait(p->pool);
+}
+
+static int cmp_task_us(const void *a, const void *b)
+{
+	const struct fold_task *x = a, *y = b;
+	if (x->us != y->us)
+		return x->us > y->us ? -1 : 1;
+	return x->a - y->a;
+}
+
+/* Fold a batch in two rounds of tasks: every column on its own (each has its own state), then
+ * what spans columns (co-moments per pair, associations, target classes, row hashes), which
+ * reads the columns' doubles and hashes. A large batch is shared between this thread and one
+ * pool thread, which take tasks in turn, the costliest columns first (by their time in the
+ * previous batch): per value, hashing, the frequent-value counters and the quantile sketch
+ * cost more than parsing, and one thread folding alone could not keep up with the reader's
+ * threads. Every result is the same whichever thread computes it. */
+static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nrows,
+		      struct dn_error *err)
+{
+	int shared = 0;
+	p->fold_b = b;
+	if (nrows >= 4096 && p->ncols > 1 && dn_cpu_count() > 1) {
+		if (!p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
+			p->pool = NULL; /* fold on this thread alone */
+		shared = p->pool != NULL;
+	}
+	p->fold_rows = nrows;
+	/* Round 1: the columns. The first batch starts with the strings. */
+	if (p->ntasks == 0 || p->tasks[0].kind != FOLD_COLUMN) {
+		for (int i = 0; i < p->ncols; i++)
+			p->tasks[i] = (struct fold_task){FOLD_COLUMN, i, 0, 0,
+							 is_measure(p->cols[i].type) ? 0 : 1};
+	}
+	p->ntasks = p->ncols;
+	qsort(p->tasks, (size_t)p->ntasks, sizeof *p->tasks, cmp_task_us);
+	for (int k = 0; k < p->ntasks; k++)
+		p->tasks[k].rc = 0;
+	fold_tasks(p, shared);
+	for (int k = 0; k < p->ntasks; k++)
+		if (p->tasks[k].rc < 0) {
+			if (err)
+				*err = p->terr[p->tasks[k].a];
+			return p->tasks[k].rc;
+		}
+	for (int i = 0; i < p->ncols; i++) {
+		struct pcol *c = &p->cols[i];
+		if (c->corr < 0)
+			continue;
+		if (p->xs[i]) {
+			p->bx[c->corr] = p->xs[i];
+		} else { /* widened to string: no longer correlated */
+			double *x = p->scratch + (size_t)p->ncols * nrows;
+			for (int64_t r = 0; r < nrows; r++)
+				x[r] = NAN;
+			p->bx[c->corr] = x;
+		}
+	}
+	/* Round 2: across columns. The column tasks are kept (with their times) at the front of
+	 * the array for the next batch; this round's tasks go after them. */
+	struct fold_task *cols = p->tasks;
+	int ncol = p->ntasks, n = 0;
+	struct fold_task *t = p->tasks + ncol;
+	t[n++] = (struct fold_task){FOLD_ASSOC, 0, 0, 0, 0};
+	if (p->exact)
+		t[n++] = (struct fold_task){FOLD_ROWHASH, 0, 0, 0, 0};
+	if (p->cls)
+		t[n++] = (struct fold_task){FOLD_CLASSES, 0, 0, 0, 0};
+	for (int a = 0; a < p->ncorr; a++)
+		for (int a2 = a + 1; a2 < p->ncorr; a2++)
+			t[n++] = (struct fold_task){FOLD_PAIR, a, a2, 0, 0};
+	p->tasks = t;
+	p->ntasks = n;
+	fold_tasks(p, shared);
+	p->tasks = cols;
+	p->ntasks = ncol;
+	if (t[0].rc < 0) {
+		if (err)
+			*err = p->terr[p->ncols];
+		return t[0].rc;
+	}
+	return 0;
+}
+
 int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)
 {
 	int rc = 0;
-	struct dn_column cast;
-	memset(&cast, 0, sizeof cast);
 	if (p->finished)
 		return dn_error_set(err, DN_EINVAL, "profile: batch added after finish");
 	if (p->ncols < 0)
@@ -933,14 +1414,19 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 	if ((size_t)nrows > p->scratch_rows) {
 		dn_free(p->scratch);
 		dn_free(p->rh);
+		dn_free(p->rk);
+		dn_free(p->draw);
 		dn_free(p->keys);
 		dn_free(p->tc);
 		p->scratch = dn_malloc(sizeof(double) * (size_t)nrows * (size_t)(p->ncols + 1));
 		p->rh = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
+		p->rk = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
+				  (size_t)(p->ncols ? p->ncols : 1));
+		p->draw = dn_malloc(sizeof(uint64_t) * (size_t)nrows);
 		p->keys = dn_malloc(sizeof(uint64_t) * (size_t)nrows *
 				    (size_t)(p->ncols ? p->ncols : 1));
 		p->tc = dn_malloc((size_t)nrows);
-		if (!p->scratch || !p->rh || !p->keys || !p->tc) {
+		if (!p->scratch || !p->rh || !p->rk || !p->draw || !p->keys || !p->tc) {
 			p->scratch_rows = 0;
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 		}
@@ -978,66 +1464,34 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		}
 		p->vcap = ncap;
 	}
-	for (int64_t r = 0; r < nrows; r++)
-		p->rh[r] = 0x84222325cbf29ce4ULL;
-	double *bx[MAX_CORR];
+	/* Widening first: it resets or rescales a column's state, and may need a cast. */
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
 		const struct dn_column *col = &b->columns[i];
+		p->in[i] = col;
 		if (col->type != c->type) {
 			enum dn_type to = dn_type_widen(c->type, col->type);
 			if (to != c->type) {
-				DN_TRY(pcol_widen(p, c, to, b->first_row));
+				if ((rc = pcol_widen(p, c, to, b->first_row)) < 0)
+					goto out;
 				dn_assoc_widen(p->assoc, i, to);
 			}
 			if (col->type != to) {
-				if ((rc = dn_column_cast(col, to, &cast, err)) < 0)
-					return rc;
-				col = &cast;
+				if ((rc = dn_column_cast(col, to, &p->casts[i], err)) < 0)
+					goto out;
+				p->in[i] = &p->casts[i];
 			}
 		}
-		if (is_measure(c->type)) {
-			double *x = c->vals && p->exact ? c->vals + p->rows :
-							  p->scratch + (size_t)i * nrows;
-			rc = add_measures(p, c, col, nrows, x, err);
-			if (c->corr >= 0)
-				bx[c->corr] = x;
-			p->xs[i] = x;
-			p->ks[i] = NULL;
-		} else {
-			uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
-			rc = add_strings(p, c, col, nrows, keys, err);
-			p->xs[i] = NULL;
-			p->ks[i] = keys;
-			if (c->corr >= 0) { /* widened to string: no longer correlated */
-				double *x = p->scratch + (size_t)p->ncols * nrows;
-				for (int64_t r = 0; r < nrows; r++)
-					x[r] = NAN;
-				bx[c->corr] = x;
-			}
-		}
-		dn_column_release(&cast);
-		if (rc < 0)
-			return rc;
 	}
-	if (p->cls)
-		add_classes(p, &b->columns[p->tcol], bx, nrows);
-	DN_TRY(dn_assoc_add(p->assoc, p->tcol >= 0 ? &b->columns[p->tcol] : NULL, p->xs, p->ks,
-			    nrows, p->tc, err));
-	if (p->exact && p->tcodes)
-		memcpy(p->tcodes + p->rows, p->tc, (size_t)nrows);
-	for (int a = 0; a < p->ncorr; a++)
-		for (int c2 = a + 1; c2 < p->ncorr; c2++)
-			comoments(&p->pairs[a * MAX_CORR + c2], bx[a], bx[c2], nrows);
-	if (p->exact)
-		for (int64_t r = 0; r < nrows; r++)
-			p->rowhash[p->rows + r] = dn_hash_u64(p->rh[r]);
-	else
-		sample_rows(p, bx, nrows);
+	if ((rc = fold_batch(p, b, nrows, err)) < 0)
+		goto out;
 	p->rows += nrows;
 	if (p->exact)
 		p->srows = p->rows;
-	return 0;
+out:
+	for (int i = 0; i < p->ncols; i++)
+		dn_column_release(&p->casts[i]);
+	return rc;
 }
 
 /* ---- results ---- */
@@ -1106,19 +1560,20 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 	}
 	/* Only values at least as frequent as the k-th are formatted and sorted (with ties). */
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->slot[i].count;
 		if (cnt)
 			counts[nc++] = cnt;
 	}
 	qsort(counts, nc, sizeof *counts, cmp_i64_desc);
 	int64_t least = nc == 0 ? 1 : counts[(nc < (size_t)k ? nc : (size_t)k) - 1];
 	for (size_t i = 0; i < n; i++) {
-		int64_t cnt = c->sketch ? c->mcnt[i] : c->tab[i].count;
+		int64_t cnt = c->sketch ? c->mcnt[i] : c->slot[i].count;
 		if (!cnt || cnt < least)
 			continue;
 		all[m].count = cnt;
 		if (c->sketch)
-			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v, c->mg[i].s,
+			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v,
+						 c->mtext ? c->mtext + i * TEXT_MAX : NULL,
 						 c->mg[i].slen);
 		else
 			all[m].text = value_text(&a, c->tab[i].vtype, c->tab[i].v, c->tab[i].s,
@@ -1328,6 +1783,19 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 static void ranks_where(const struct pcol *c, const double *other, double *rank)
 {
 	size_t n = c->nsorted, pos = 0;
+	if (other == c->vals) { /* every sorted value is not null: no lookups */
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
+			while (j < n && c->sorted[j] == c->sorted[i])
+				j++;
+			double r = (double)pos + (double)(j - i + 1) / 2;
+			for (size_t t = i; t < j; t++)
+				rank[c->order[t]] = r;
+			pos += j - i;
+			i = j;
+		}
+		return;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t j = i, kept = 0;
 		while (j < n && c->sorted[j] == c->sorted[i]) {
@@ -1511,6 +1979,8 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 	o->widened_at = c->widened_at;
 	o->count = c->count;
 	o->missing = c->missing;
+	if (c->values.dense)
+		DN_TRY(counter_undense(&c->values, err));
 	o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) : (double)c->values.n;
 	o->distinct_exact = !c->values.sketch;
 	o->min = o->max = o->mean = o->std = o->skew = NAN;

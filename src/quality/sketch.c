@@ -1,9 +1,11 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double: six passes of
- * eleven bits, every histogram taken in one read, a pass skipped when every key has the same
- * digit there (common: the high bits of similar magnitudes). It is O(n) whatever the input
+ * The sort is LSD radix over the order-preserving integer image of a double: passes of eleven
+ * bits over only the span of bits in which the keys differ (at most six passes; the high bits
+ * of similar magnitudes and the zero low bits of whole numbers take none), every histogram
+ * taken in one read, a pass skipped when every key has the same digit there, and no pass at
+ * all for keys already in order. It is O(n) whatever the input
  * order, so no input can make it quadratic, and on a million doubles it is several times
  * faster than qsort with a comparator. */
 #include <math.h>
@@ -20,34 +22,73 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 {
 	uint64_t *src = k, *dst = tk;
 	uint32_t *isrc = idx, *idst = ti;
+	if (n < 2)
+		return;
+	/* Which bits differ between the keys, and are they in order already? Only the span of
+	 * bits that differ needs digits: the constant high bits of values of one magnitude and
+	 * the zero low bits of whole numbers cost no pass. */
+	uint64_t diff = 0;
+	size_t desc = 0;
+	for (size_t i = 1; i < n; i++) {
+		diff |= k[i] ^ k[0];
+		desc += k[i] < k[i - 1];
+	}
+	if (!desc)
+		return; /* sorted (a stable sort moves nothing) */
+	int lo = __builtin_ctzll(diff), span = 64 - __builtin_clzll(diff) - lo;
+	int passes = (span + RADIX_BITS - 1) / RADIX_BITS;
+	/* The passes share the span evenly: digits as narrow as that many passes allow keep the
+	 * histograms (cleared and summed every pass) small. */
+	int bits = (span + passes - 1) / passes;
+	size_t size = (size_t)1 << bits, mask = size - 1;
 	/* All digit histograms in one read of the keys. */
 	static _Thread_local size_t count[RADIX_PASSES][RADIX_SIZE];
-	memset(count, 0, sizeof count);
+	for (int pass = 0; pass < passes; pass++)
+		memset(count[pass], 0, sizeof count[0][0] * size);
+	size_t *c0 = count[0], *c1 = count[1], *c2 = count[2], *c3 = count[3], *c4 = count[4],
+	       *c5 = count[5];
 	for (size_t i = 0; i < n; i++) {
-		uint64_t x = k[i];
-		for (int pass = 0; pass < RADIX_PASSES; pass++)
-			count[pass][(x >> (pass * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+		uint64_t x = k[i] >> lo;
+		switch (passes) { /* the same every key: predicted, and no loop per key */
+		case 6:
+			c5[(x >> (5 * bits)) & mask]++;
+			/* fall through */
+		case 5:
+			c4[(x >> (4 * bits)) & mask]++;
+			/* fall through */
+		case 4:
+			c3[(x >> (3 * bits)) & mask]++;
+			/* fall through */
+		case 3:
+			c2[(x >> (2 * bits)) & mask]++;
+			/* fall through */
+		case 2:
+			c1[(x >> bits) & mask]++;
+			/* fall through */
+		default:
+			c0[x & mask]++;
+		}
 	}
-	for (int pass = 0; pass < RADIX_PASSES; pass++) {
-		int sh = pass * RADIX_BITS;
+	for (int pass = 0; pass < passes; pass++) {
+		int sh = lo + pass * bits;
 		size_t *c = count[pass];
-		if (n == 0 || c[(src[0] >> sh) & (RADIX_SIZE - 1)] == n)
+		if (c[(src[0] >> sh) & mask] == n)
 			continue; /* every key has this digit: the pass would not move anything */
 		size_t sum = 0;
-		for (int b = 0; b < RADIX_SIZE; b++) {
+		for (size_t b = 0; b < size; b++) {
 			size_t t = c[b];
 			c[b] = sum;
 			sum += t;
 		}
 		if (isrc) {
 			for (size_t i = 0; i < n; i++) {
-				size_t at = c[(src[i] >> sh) & (RADIX_SIZE - 1)]++;
+				size_t at = c[(src[i] >> sh) & mask]++;
 				dst[at] = src[i];
 				idst[at] = isrc[i];
 			}
 		} else {
 			for (size_t i = 0; i < n; i++)
-				dst[c[(src[i] >> sh) & (RADIX_SIZE - 1)]++] = src[i];
+				dst[c[(src[i] >> sh) & mask]++] = src[i];
 		}
 		uint64_t *t = src;
 		src = dst;

@@ -489,6 +489,98 @@ DN_TEST(profile_widening_and_alerts)
 	CHECK(!has_url);
 }
 
+/* One int64 or float64 column "v" of n rows, row i holding f(i). */
+static struct dn_batch *vbatch(enum dn_type t, int n, double (*f)(int), struct dn_error *err)
+{
+	struct dn_schema s;
+	struct dn_builder bl;
+	dn_schema_init(&s);
+	dn_schema_add(&s, "v", 1, t, err);
+	dn_builder_init(&bl, t);
+	for (int i = 0; i < n; i++) {
+		if (t == DN_INT64)
+			dn_builder_append_i64(&bl, (int64_t)f(i), err);
+		else
+			dn_builder_append_f64(&bl, f(i), err);
+	}
+	struct dn_batch *b = dn_batch_from_builders(&s, &bl, err);
+	dn_builder_release(&bl);
+	dn_schema_release(&s);
+	return b;
+}
+
+static double v_small(int i)
+{
+	return (double)((i * i) % 97 + 1);
+}
+
+static double v_far(int i)
+{
+	return 1e6 + i % 13;
+}
+
+static double v_float(int i)
+{
+	return i % 100 == 0 ? 0.5 : (double)(i % 7 + 1);
+}
+
+/* Integers of a small range are counted in place until one falls outside it or the column
+ * widens, then go to the exact table: the distinct count and the top values (texts, counts,
+ * order) are those of a profile that counts every value in the table from the start (an
+ * exact_distinct below the in-place range turns counting in place off). */
+DN_TEST(profile_integer_counts)
+{
+	const struct dn_profile_result *r[2];
+	struct dn_profile *p[2] = {NULL, NULL};
+	struct dn_error err;
+	int k = 0;
+	for (int run = 0; run < 2 && k == 0; run++) {
+		struct dn_profile_options po;
+		dn_profile_options_init(&po);
+		po.exact_distinct = run ? 1000 : 100000;
+		po.top = 20;
+		struct dn_batch *b[3] = {vbatch(DN_INT64, 5000, v_small, &err),
+					 vbatch(DN_INT64, 3000, v_far, &err),
+					 vbatch(DN_FLOAT64, 2000, v_float, &err)};
+		CHECK(b[0] && b[1] && b[2]);
+		k = dn_profile_new(&p[run], &po, &err);
+		for (int i = 0; i < 3; i++) {
+			if (k == 0)
+				k = dn_profile_add(p[run], b[i], &err);
+			dn_batch_free(b[i]);
+		}
+		if (k == 0)
+			k = dn_profile_finish(p[run], &r[run], &err);
+	}
+	if (k < 0) {
+		dn_profile_free(p[0]);
+		dn_profile_free(p[1]);
+	}
+	CHECK_OK(k, &err);
+	/* The distinct values, counted the plain way: small ones by value, 13 far ones, 0.5. */
+	int distinct = 13 + 1;
+	char seen[100] = {0};
+	for (int i = 0; i < 5000; i++)
+		seen[(int)v_small(i)] = 1;
+	for (int i = 0; i < 2000; i++)
+		if (v_float(i) >= 1)
+			seen[(int)v_float(i)] = 1;
+	for (int v = 0; v < 100; v++)
+		distinct += seen[v];
+	const struct dn_profile_column *a = &r[0]->columns[0], *c = &r[1]->columns[0];
+	int same = a->ntop == c->ntop && a->distinct == c->distinct;
+	for (int i = 0; same && i < a->ntop; i++)
+		same = a->top[i].count == c->top[i].count &&
+		       !strcmp(a->top[i].text, c->top[i].text);
+	int64_t n = (int64_t)a->distinct;
+	int exact = a->distinct_exact && a->top_exact;
+	dn_profile_free(p[0]);
+	dn_profile_free(p[1]);
+	CHECK(exact);
+	CHECK_INT(n, distinct);
+	CHECK(same);
+}
+
 /* Every allocation of a profile (new, add, finish, reports), failed in turn: a clean DN_ENOMEM
  * or a complete result, never a crash or a leak (the ASan run checks leaks). */
 DN_TEST(profile_alloc_failures)
@@ -512,7 +604,7 @@ DN_TEST(profile_alloc_failures)
 		const struct dn_profile_result *r;
 		struct dn_profile_options po;
 		dn_profile_options_init(&po);
-		po.exact_distinct = 100; /* the sketch paths too */
+		po.exact_distinct = n % 4 == 2 ? 100000 : 100; /* the sketch paths too */
 		po.exact_rows = n & 1 ? 300 : 100000;
 		dn_alloc_fail_after(n);
 		k = dn_profile_new(&p, &po, &err);
@@ -547,7 +639,6 @@ static int p_close(double a, double b)
 		return isnan(a) && isnan(b);
 	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-15;
 }
-
 
 /* The distributions behind the p-values, against scipy at points in the bulk and the tails. */
 DN_TEST(profile_distributions)
