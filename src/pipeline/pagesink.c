@@ -107,7 +107,12 @@ int dn_pagesink_start(struct dn_pagesink **out, struct dn_lake *lk, const char *
 	if (!s)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	snprintf(s->name, sizeof s->name, "%s", name);
-	int rc = dn_lake_write_begin(lk, &s->w, dataset, wo, err);
+	/* Row groups of 64K rows are encoded while pages still arrive: the commit after the last
+	 * page then has one small group left to encode, not the whole extraction. */
+	struct dn_lake_write_options o = *wo;
+	if (!o.row_group_rows)
+		o.row_group_rows = 65536;
+	int rc = dn_lake_write_begin(lk, &s->w, dataset, &o, err);
 	if (rc < 0) {
 		dn_free(s);
 		return rc;

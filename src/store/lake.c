@@ -551,6 +551,7 @@ static int open_part(struct dn_lake_writer *w, struct dn_error *err)
 	dn_write_options_init(&wo);
 	wo.codec_given = 1;
 	wo.codec = pq ? DN_CODEC_NONE : w->o.codec;
+	wo.row_group_rows = w->o.row_group_rows;
 	wo.parquet_codec = w->o.codec == DN_CODEC_ZSTD ? DN_PQ_ZSTD :
 			   w->o.codec == DN_CODEC_GZIP ? DN_PQ_GZIP :
 							 DN_PQ_NONE;

@@ -266,8 +266,10 @@ struct dn_lake_write_options {
 	int npcols;            /* static partition: column names and this write's values */
 	const char *pcol_names[DN_LAKE_MAX_PCOLS];
 	const char *pcol_values[DN_LAKE_MAX_PCOLS];
-	int64_t rows_per_file; /* 0 = 1,000,000 */
-	const char *message;   /* kept in the commit record (who wrote it, why) */
+	int64_t rows_per_file;  /* 0 = 1,000,000 */
+	int64_t row_group_rows; /* Parquet rows per row group; 0 = the writer's default. Smaller
+				 * groups are encoded as they fill, so less is left for the end */
+	const char *message;    /* kept in the commit record (who wrote it, why) */
 };
 
 void dn_lake_write_options_init(struct dn_lake_write_options *o);
