@@ -1069,6 +1069,20 @@ static int append_member(struct jstate *st, const struct jmember *m, struct dn_e
 	return dn_error_set(err, DN_EINTERNAL, "JSON reader: column of unknown type");
 }
 
+/* The members of the current record as a row: the columns it did not set (stamp) get nulls. */
+static int append_row(struct jstate *st, struct dn_error *err)
+{
+	for (size_t i = 0; i < st->nm; i++)
+		DN_TRY(append_member(st, &st->m[i], err));
+	if (st->nm != (size_t)st->ncols) {
+		for (int c = 0; c < st->ncols; c++)
+			if (st->cols[c].stamp != st->rec_id)
+				DN_TRY(dn_builder_append_null(&st->b[c], err));
+	}
+	st->rows++;
+	return 0;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * The tape (memory input) */
 
@@ -1148,16 +1162,9 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 	st->r->summary.read++;
 	st->r->summary.bytes = done;
 	st->rec_id++;
-	for (size_t i = 0; i < st->nm; i++) {
+	for (size_t i = 0; i < st->nm; i++)
 		st->cols[st->m[i].col].stamp = st->rec_id;
-		DN_TRY(append_member(st, &st->m[i], err));
-	}
-	if (st->nm != (size_t)st->ncols) {
-		for (int c = 0; c < st->ncols; c++)
-			if (st->cols[c].stamp != st->rec_id)
-				DN_TRY(dn_builder_append_null(&st->b[c], err));
-	}
-	st->rows++;
+	DN_TRY(append_row(st, err));
 	return 1;
 }
 
@@ -1280,15 +1287,7 @@ static int do_record(struct jstate *st, const char *rec, size_t len, int64_t lin
 				       "the input changed while it was read (a column appeared "
 				       "between the two passes)");
 	}
-	for (size_t i = 0; i < st->nm; i++)
-		DN_TRY(append_member(st, &st->m[i], err));
-	if (st->nm != (size_t)st->ncols) {
-		for (int c = 0; c < st->ncols; c++)
-			if (st->cols[c].stamp != st->rec_id)
-				DN_TRY(dn_builder_append_null(&st->b[c], err));
-	}
-	st->rows++;
-	return 0;
+	return append_row(st, err);
 }
 
 /* ---------------------------------------------------------------------------------------------
