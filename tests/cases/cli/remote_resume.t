@@ -3,7 +3,7 @@ same run (a failed run's leftovers: remote_resume_runs.t). The file waits in the
 staging folder (.dunya/downloads/PIPELINE/TASK/) as HASH-NAME.part, with HASH-NAME.part.v
 holding the remote size and time it was started from; the next try asks only for the rest (FTP
 REST, an SFTP read from the offset). The servers cut the download: vsftpd sends 1 MB/s
-(tests/ftp-server --max-rate) to a task whose transfers may last 2 s, and a relay in front of
+(tests/ftp-server --max-rate) to a task whose transfers may last 2.5 s, and a relay in front of
 sshd (tests/sftp-server --cut-after) ends the first connection after 2 MB. Their logs tell how
 many bytes each transfer sent. vsftpd must start as root: as any other user the case is
 skipped (CI runs as root).

@@ -4,7 +4,7 @@ failed run) is resumed ... FTP and SFTP resume by offset when the remote size an
 those the .part was started from". The file waits in the task's staging folder
 (.dunya/downloads/PIPELINE/TASK/) as HASH-NAME.part, with HASH-NAME.part.v holding the remote
 size and time it was started from. The servers cut the download: vsftpd sends 1 MB/s
-(tests/ftp-server --max-rate) to a task whose transfers may last 2 s, and a relay in front of
+(tests/ftp-server --max-rate) to a task whose transfers may last 2.5 s, and a relay in front of
 sshd (tests/sftp-server --cut-after) ends the first connection after 2 MB. Their logs tell how
 many bytes each transfer sent. vsftpd must start as root: as any other user the case is
 skipped (CI runs as root).
@@ -18,7 +18,7 @@ A run that fails partway (no retries) leaves the .part and its remote size and t
 next run, which resumes it.
 
   $ cd $TMP/p && dunya run resume_runs --date 2024-01-01 --parallelism 1 2>&1 | grep -v 'queued\|running' | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /; s/:[0-9][0-9]*\//:PORT\//; s/with [0-9]* out of/with N out of/; s|/[^ :]*/dunya-sftp\.[^/]*/|/DIR/|; s|//[a-z_][a-z0-9_-]*@|//USER@|'
-  ftp_run   failed: ftp://127.0.0.1:PORT/big.bin: Timeout was reached: Operation timed out after 2000 milliseconds with N out of 3000000 bytes received (after 1 attempt)
+  ftp_run   failed: ftp://127.0.0.1:PORT/big.bin: Timeout was reached: Operation timed out after 2500 milliseconds with N out of 3000000 bytes received (after 1 attempt)
   sftp_run  failed: sftp://USER@127.0.0.1:PORT/DIR/root/big.bin: Error in the SSH layer (after 1 attempt)
   run manual__2024-01-01T00:00:00Z of resume_runs: failed in T s (0 succeeded, 2 failed, 0 skipped)
   $ cd $TMP/p/.dunya/downloads/resume_runs && ls ftp_run sftp_run | sed 's/^[0-9a-f]\{16\}-//'; cat */*.part.v | sed 's/ [0-9]*$/ MTIME/'
