@@ -31,6 +31,36 @@ try {
   process.exit(1);
 }
 
+// s3rver's filesystem store answers a PUT once the bytes are handed to the file's write stream,
+// not once they are written, so a GET right after the answer can read a file still empty. The
+// store's putObject is replaced by one that waits for the file to be closed.
+const FilesystemStore = require('s3rver/lib/stores/filesystem');
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const file = this.getResourcePath(object.bucket, object.key, 'object');
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const md5 = crypto.createHash('md5');
+  let size = 0;
+  await new Promise((resolve, reject) => {
+    const out = fs.createWriteStream(file).on('error', reject).on('close', resolve);
+    if (Buffer.isBuffer(object.content)) {
+      md5.update(object.content);
+      size = object.content.length;
+      out.end(object.content);
+      return;
+    }
+    object.content
+      .on('error', reject)
+      .on('data', (chunk) => {
+        md5.update(chunk);
+        size += chunk.length;
+      })
+      .pipe(out);
+  });
+  const digest = md5.digest('hex');
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
+
 const buckets = process.argv.slice(2);
 if (buckets.length === 0) buckets.push('dunya-test');
 
