@@ -17,8 +17,8 @@ skipped (CI runs as root).
 A run that fails partway (no retries) leaves the .part and its remote size and time for the
 next run, which resumes it.
 
-  $ cd $TMP/p && dunya run resume_runs --date 2024-01-01 --parallelism 1 2>&1 | grep -v 'queued\|running' | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /; s/:[0-9][0-9]*\//:PORT\//; s/with [0-9]* out of/with N out of/; s|/[^ :]*/dunya-sftp\.[^/]*/|/DIR/|; s|//[a-z_][a-z0-9_-]*@|//USER@|'
-  ftp_run   failed: ftp://127.0.0.1:PORT/big.bin: Timeout was reached: Operation timed out after 2500 milliseconds with N out of 3000000 bytes received (after 1 attempt)
+  $ cd $TMP/p && dunya run resume_runs --date 2024-01-01 --parallelism 1 2>&1 | grep -v 'queued\|running' | sed 's/^ *[0-9.]*s  //; s/ in [0-9.]* s / in T s /; s/:[0-9][0-9]*\//:PORT\//; s/with [0-9]* out of/with N out of/; s/after [0-9]* milliseconds/after T milliseconds/; s|/[^ :]*/dunya-sftp\.[^/]*/|/DIR/|; s|//[a-z_][a-z0-9_-]*@|//USER@|'
+  ftp_run   failed: ftp://127.0.0.1:PORT/big.bin: Timeout was reached: Operation timed out after T milliseconds with N out of 3000000 bytes received (after 1 attempt)
   sftp_run  failed: sftp://USER@127.0.0.1:PORT/DIR/root/big.bin: Error in the SSH layer (after 1 attempt)
   run manual__2024-01-01T00:00:00Z of resume_runs: failed in T s (0 succeeded, 2 failed, 0 skipped)
   $ cd $TMP/p/.dunya/downloads/resume_runs && ls ftp_run sftp_run | sed 's/^[0-9a-f]\{16\}-//'; cat */*.part.v | sed 's/ [0-9]*$/ MTIME/'
