@@ -302,9 +302,11 @@ int dn_api_jv_write(struct dn_buf *out, const struct dn_jv *v, struct dn_error *
 	return 0;
 }
 
-/* A record as one NDJSON line: its own bytes from the page, already checked by the parser,
- * with line breaks turned into spaces (outside strings they can only be whitespace; inside,
- * JSON escapes them). Copying is cheaper than writing the tree back out. */
+/* A record as one NDJSON line: its own bytes from the page, with line breaks turned into
+ * spaces (outside strings they can only be whitespace; inside, JSON escapes them). A record the
+ * shallow parse only delimited (lazy) is checked first when it has line breaks, since a raw one
+ * inside a string must stay an error. clean: the page's records hold no line break at all.
+ * Copying is cheaper than writing the tree back out. */
 static int put_record(struct dn_buf *out, const struct dn_jv *rec, int clean, struct dn_error *err)
 {
 	if (!rec->src)

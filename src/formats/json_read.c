@@ -5,9 +5,10 @@
  * passes: the first parses every record to collect the columns (in order of first appearance)
  * and their types, the second parses again and fills the batches. A schema therefore never
  * changes mid-stream, at the price of reading the input twice; parsing is cheap next to what
- * users do with the batches, and it spares them widenings. Memory input is simply re-read, a
- * seekable file is rewound, and standard input is copied to an unlinked temporary file during
- * the first pass and read back from it.
+ * users do with the batches, and it spares them widenings. Memory input is parsed once: the
+ * first pass keeps each record's members on a tape (up to 512 MiB, else it re-reads), which the
+ * second pass turns into rows. A seekable file is rewound, and standard input is copied to an
+ * unlinked temporary file during the first pass and read back from it.
  *
  * Input streams through a window (1 MiB reads) that holds at least one whole record, so memory
  * is bounded by max_record_bytes whatever the file size. NDJSON records end at '\n' (memchr);
@@ -1090,10 +1091,15 @@ static int append_row(struct jstate *st, struct dn_error *err)
 static int tape_record(struct jstate *st, const char *rec, size_t len, int64_t line, int64_t col,
 		       int bad, struct dn_error *err)
 {
-	struct trec t =
-		{rec,     len, line, col, st->in.base + st->in.pos, bad ? 0 : (uint32_t)st->nm,
-		 bad != 0};
-	if (st->tape.len + sizeof t + st->nm * sizeof(struct tmem) + st->scratch.len >
+	struct trec t = {.rec = rec,
+			 .len = len,
+			 .line = line,
+			 .col = col,
+			 .end = st->in.base + st->in.pos,
+			 .nm = bad ? 0 : (uint32_t)st->nm,
+			 .bad = bad != 0};
+	if (st->tape.len + st->taux.len + sizeof t + st->nm * sizeof(struct tmem) +
+		    st->scratch.len >
 	    JSON_TAPE_MAX) {
 		/* Too big to keep: pass 2 parses everything again. */
 		st->tape_on = 0;
@@ -1131,15 +1137,9 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 	memcpy(&t, st->tape.data + st->tape_pos, sizeof t);
 	const char *mp = st->tape.data + st->tape_pos + sizeof t;
 	st->tape_pos += sizeof t + t.nm * sizeof(struct tmem);
-	/* Bytes consumed count whole records taken, as when reading a file. */
-	uint64_t done = t.end;
 	int rc;
-	if (t.bad) {
-		if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)
-			return rc;
-		st->r->summary.bytes = done;
-		return 1;
-	}
+	if (t.bad)
+		goto parse;
 	st->nm = 0;
 	for (uint32_t i = 0; i < t.nm; i++) {
 		struct tmem e;
@@ -1151,20 +1151,20 @@ static int tape_next(struct jstate *st, struct dn_error *err)
 		m->bval = e.bval;
 		m->ptr = e.aux ? st->taux.data + e.off : e.ptr;
 		m->len = e.len;
-		if (m->kind != JK_NULL && convert(st, m, final_type(st, &st->cols[m->col])) != 0) {
-			/* Cannot happen with inferred types; the parse names the problem. */
-			if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)
-				return rc;
-			st->r->summary.bytes = done;
-			return 1;
-		}
+		if (m->kind != JK_NULL && convert(st, m, final_type(st, &st->cols[m->col])) != 0)
+			goto parse; /* cannot happen with inferred types; the parse names it */
 	}
 	st->r->summary.read++;
-	st->r->summary.bytes = done;
 	st->rec_id++;
 	for (size_t i = 0; i < st->nm; i++)
 		st->cols[st->m[i].col].stamp = st->rec_id;
 	DN_TRY(append_row(st, err));
+	st->r->summary.bytes = t.end; /* whole records taken, as a file read counts */
+	return 1;
+parse: /* a bad record: the parse reports it in order */
+	if ((rc = do_record(st, t.rec, t.len, t.line, t.col, err)) < 0)
+		return rc;
+	st->r->summary.bytes = t.end;
 	return 1;
 }
 
