@@ -416,7 +416,8 @@ struct dn_check_options {
 	int history;          /* 1: read history (meta must be set) */
 	/* Quarantine: every row failing a row-level check is given to this callback as part of a
 	 * batch with the target's columns plus `_row` (int64, 1-based) and `_failed_checks`
-	 * (string). NULL = no quarantine. */
+	 * (string); from a warehouse table (dn_check_run_sql), the rows failing the checks run in
+	 * the database, selected there, without `_row`. NULL = no quarantine. */
 	int (*quarantine)(void *user, const struct dn_batch *b, struct dn_error *err);
 	void *quarantine_user;
 	/* arrival_delay by partition: when each partition of the target lake dataset first
