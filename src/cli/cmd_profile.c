@@ -130,9 +130,11 @@ static void profile_help(FILE *out)
 		"  --target COL           test every column's association with COL (Welch,\n"
 		"                         Mann-Whitney, KS, ANOVA, chi-square, Pearson, with\n"
 		"                         p-values) and rank the columns by effect size\n"
-		"  --exact-rows N         rows kept for exact quantiles, Spearman and duplicates\n"
-		"                         (default 2000000); beyond, quantiles are estimated\n"
-		"  --exact-distinct N     distinct values counted exactly per column\n"
+		"  --exact-rows N         rows kept for exact quantiles, Spearman, duplicates,\n"
+		"                         and numbers' distinct values (default 2000000);\n"
+		"                         beyond, quantiles are estimated\n"
+		"  --exact-distinct N     distinct values counted exactly per string column,\n"
+		"                         and per numeric column beyond --exact-rows\n"
 		"                         (default 65536); beyond, they are estimated\n\n");
 	dn_cli_read_help(out);
 }

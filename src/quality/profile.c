@@ -17,7 +17,9 @@
  * Distinct counts and most frequent values share one counter per column: an exact hash table
  * of 64-bit value hashes with counts (and a display copy of each value) up to exact_distinct
  * values, then HyperLogLog for the count and Misra-Gries for the frequent values. String
- * patterns use a second counter without the HyperLogLog. */
+ * patterns use a second counter without the HyperLogLog. A numeric-like column within the exact
+ * bound skips its counter while reading: runs of equal values among its sorted values give the
+ * same counts, exactly, at the end (pcol.deferred). */
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -362,6 +364,11 @@ struct pcol {
 	enum dn_type type;
 	int64_t widened_at;
 	int64_t count, missing;
+	/* A measure column within the exact bound is not counted while it is read: its stored
+	 * doubles hold every value exactly, and its distinct values and most frequent ones come
+	 * from the sorted values at the end. Leaving the bound, widening, or an integer a double
+	 * cannot hold replays the stored values into the counter (undefer). */
+	int deferred;
 	/* moments over non-null values (numeric-like types) */
 	double mn, mean, m2, m3, min, max;
 	int64_t zeros, negs;
@@ -576,6 +583,7 @@ static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
 	c->len_sum = 0;
 	c->vcount = 0;
 	dn_qsketch_init(&c->qs);
+	c->deferred = p->exact && is_measure(t);
 	counter_init(&c->values, p->opt.exact_distinct, MG_VALUES, 1, t == DN_STRING);
 	counter_init(&c->patterns, PATTERNS_EXACT, MG_PATTERNS, 0, 1);
 }
@@ -642,12 +650,13 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
 	if (p->ncorr < 2 && p->tcol < 0)
 		keep = 0;
-	/* Each column's stored values go into its sketch: one task per column, on two threads
+	/* Each column's stored values go into its sketch, and into its counter if it deferred
+	 * counting: one task per column, on two threads
 	 * (fold_batch's). The column tasks at the front of p->tasks stay for the next batch. */
 	int ncol = p->ntasks, n = 0;
 	struct fold_task *cols = p->tasks, *st = p->tasks + ncol;
 	for (int i = 0; i < p->ncols; i++)
-		if (p->cols[i].vals && p->cols[i].type != DN_BOOL)
+		if (p->cols[i].deferred || (p->cols[i].vals && p->cols[i].type != DN_BOOL))
 			st[n++] = (struct fold_task){FOLD_SKETCH, i, 0, 0, 0};
 	if (p->ncols > 1 && dn_cpu_count() > 1 && !p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
 		p->pool = NULL;
@@ -808,6 +817,82 @@ static void counter_try_dense(struct counter *c, int64_t first)
 	c->dense = 1;
 }
 
+/* A measure value's hash. */
+static inline uint64_t measure_key(enum dn_type t, union cval v)
+{
+	switch (t) {
+	case DN_INT64:
+		return key_i64(v.i);
+	case DN_FLOAT64:
+		return key_f64(v.f);
+	case DN_DATE:
+		return dn_hash_u64((uint64_t)v.i ^ UINT64_C(0xd47e));
+	case DN_TIMESTAMP:
+		return dn_hash_u64((uint64_t)v.i ^ UINT64_C(0x7157));
+	default: /* bool */
+		return v.i ? UINT64_C(0x7275651234567) : UINT64_C(0xfa15e1234567);
+	}
+}
+
+/* Count one non-null measure value: integers in place while they stay close, else by key
+ * (0 for an integer: computed here when needed). */
+static inline int count_measure(struct counter *c, enum dn_type t, union cval v, uint64_t key,
+				struct dn_error *err)
+{
+	if (t == DN_INT64 && !c->dense_tried)
+		counter_try_dense(c, v.i);
+	if (c->dense) {
+		if (t == DN_INT64 && counter_dense_add(c, v.i))
+			return 0;
+		DN_TRY(counter_undense(c, err));
+	}
+	if (t == DN_INT64 && !key)
+		key = key_i64(v.i);
+	return counter_add(c, key, t, v, NULL, 0, NULL, err);
+}
+
+/* A stored double back into the value it was read as (exact: see pcol.deferred). */
+static inline union cval measure_of(enum dn_type t, double d)
+{
+	union cval v;
+	if (t == DN_FLOAT64)
+		v.f = d;
+	else
+		v.i = (int64_t)d;
+	return v;
+}
+
+/* Count what a deferred column has stored, rows 0..rows-1 in order: the counter ends as it
+ * would have, had it counted each value as it was read. */
+static int undefer(struct pcol *c, int64_t rows, struct dn_error *err)
+{
+	c->deferred = 0;
+	for (int64_t r = 0; c->vals && r < rows; r++) {
+		double d = c->vals[r];
+		if (isnan(d))
+			continue;
+		union cval v = measure_of(c->type, d);
+		DN_TRY(count_measure(&c->values, c->type, v, measure_key(c->type, v), err));
+	}
+	return 0;
+}
+
+/* Whether a double holds each of an integer column's values exactly (|v| <= 2^53). */
+static int fits_double(const struct dn_column *col, int64_t nrows)
+{
+	const int64_t *v = col->values;
+	uint64_t out = 0;
+	for (int64_t i = 0; i < nrows; i++)
+		out |= (uint64_t)v[i] + (UINT64_C(1) << 53) > (UINT64_C(1) << 54);
+	if (!out)
+		return 1;
+	for (int64_t i = 0; i < nrows; i++)
+		if (!dn_column_is_null(col, i) &&
+		    (uint64_t)v[i] + (UINT64_C(1) << 53) > (UINT64_C(1) << 54))
+			return 0;
+	return 1;
+}
+
 /* The class of each byte in a pattern: 'A' upper-case letter, 'a' lower-case letter or any
  * non-ASCII byte, '9' digit, ' ' tab or line break; 0 for a byte that stands for itself. */
 static unsigned char pattern_class[256];
@@ -965,6 +1050,7 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nrows, double *x,
 			int sketch, uint64_t *rk, struct dn_error *err)
 {
+	const int counting = !c->deferred;
 	int64_t n = 0, zeros = 0, negs = 0;
 	double sum = 0, mn = INFINITY, mx = -INFINITY;
 	for (int64_t i = 0; i < nrows; i++) {
@@ -981,9 +1067,7 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		case DN_INT64:
 			v.i = dn_column_i64(col, i);
 			d = (double)v.i;
-			if (!c->values.dense_tried)
-				counter_try_dense(&c->values, v.i);
-			key = rk || !c->values.dense ? key_i64(v.i) : 0;
+			key = rk ? key_i64(v.i) : 0; /* else count_measure's, if it needs one */
 			break;
 		case DN_FLOAT64:
 			v.f = d = dn_column_f64(col, i);
@@ -1022,14 +1106,8 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 			mn = d;
 		if (d > mx)
 			mx = d;
-		if (c->values.dense) {
-			if (col->type == DN_INT64 && counter_dense_add(&c->values, v.i))
-				continue;
-			DN_TRY(counter_undense(&c->values, err));
-			if (col->type == DN_INT64)
-				key = key_i64(v.i);
-		}
-		DN_TRY(counter_add(&c->values, key, col->type, v, NULL, 0, NULL, err));
+		if (counting)
+			DN_TRY(count_measure(&c->values, col->type, v, key, err));
 	}
 	c->missing += nrows - n;
 	c->count += n;
@@ -1064,8 +1142,12 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 }
 
 /* A column changed type between batches (the reader widened it). */
-static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int64_t at)
+static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int64_t at,
+		      struct dn_error *err)
 {
+	/* What was stored counts as the type it was read as. */
+	if (c->deferred && to != DN_STRING)
+		DN_TRY(undefer(c, p->rows, err));
 	if (c->type == DN_INT64 && to == DN_FLOAT64) {
 		c->type = to; /* values are doubles already */
 		return c->values.dense ? counter_undense(&c->values, NULL) : 0;
@@ -1219,6 +1301,9 @@ static int fold_column(struct dn_profile *p, int i, int64_t nrows, struct dn_err
 						  p->scratch + (size_t)i * nrows;
 		p->xs[i] = x;
 		p->ks[i] = NULL;
+		if (c->deferred && (c->type == DN_INT64 || c->type == DN_TIMESTAMP) &&
+		    !fits_double(p->in[i], nrows))
+			DN_TRY(undefer(c, p->rows, err));
 		return add_measures(c, p->in[i], nrows, x, !p->exact, rk, err);
 	}
 	uint64_t *keys = p->keys + (size_t)i * (size_t)nrows;
@@ -1277,7 +1362,9 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 		break;
 	case FOLD_SKETCH: {
 		struct pcol *c = &p->cols[t->a];
-		for (int64_t r = 0; r < p->rows && t->rc == 0; r++)
+		if (c->deferred)
+			t->rc = undefer(c, p->rows, &p->terr[t->a]);
+		for (int64_t r = 0; c->vals && c->type != DN_BOOL && r < p->rows && t->rc == 0; r++)
 			if (!isnan(c->vals[r]))
 				t->rc = dn_qsketch_add(&c->qs, c->vals[r], &p->terr[t->a]);
 		break;
@@ -1472,7 +1559,7 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		if (col->type != c->type) {
 			enum dn_type to = dn_type_widen(c->type, col->type);
 			if (to != c->type) {
-				if ((rc = pcol_widen(p, c, to, b->first_row)) < 0)
+				if ((rc = pcol_widen(p, c, to, b->first_row, err)) < 0)
 					goto out;
 				dn_assoc_widen(p->assoc, i, to);
 			}
@@ -1531,17 +1618,28 @@ static int cmp_i64_desc(const void *a, const void *b)
 struct topv {
 	int64_t count;
 	char *text;
+	int vtype;
+	union cval v;
 };
 
+/* Most frequent first; ties by value (numbers, dates, times, bools), else by text. */
 static int cmp_topv(const void *a, const void *b)
 {
 	const struct topv *x = a, *y = b;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
+	if (x->vtype != DN_STRING && y->vtype != DN_STRING) {
+		if (x->vtype != DN_FLOAT64 && y->vtype != DN_FLOAT64)
+			return (x->v.i > y->v.i) - (x->v.i < y->v.i);
+		double dx = x->vtype == DN_FLOAT64 ? x->v.f : (double)x->v.i;
+		double dy = y->vtype == DN_FLOAT64 ? y->v.f : (double)y->v.i;
+		if (dx != dy)
+			return dx < dy ? -1 : 1;
+	}
 	return strcmp(x->text, y->text);
 }
 
-/* The top k of a counter as display values, most frequent first, ties by text. */
+/* The top k of a counter as display values, most frequent first (cmp_topv). */
 static int counter_top(const struct counter *c, int k, struct dn_profile_value **out, int *nout,
 		       struct dn_error *err)
 {
@@ -1571,6 +1669,8 @@ static int counter_top(const struct counter *c, int k, struct dn_profile_value *
 		if (!cnt || cnt < least)
 			continue;
 		all[m].count = cnt;
+		all[m].vtype = c->sketch ? c->mg[i].vtype : c->tab[i].vtype;
+		all[m].v = c->sketch ? c->mg[i].v : c->tab[i].v;
 		if (c->sketch)
 			all[m].text = value_text(&a, c->mg[i].vtype, c->mg[i].v,
 						 c->mtext ? c->mtext + i * TEXT_MAX : NULL,
@@ -1970,6 +2070,65 @@ static int alert(struct dn_profile_result *r, int column, const char *kind, stru
 	return 0;
 }
 
+/* A deferred column's distinct values and its k most frequent, from runs of equal values in
+ * its sorted values: exact, and in cmp_topv's order (the runs come by value, so a run only
+ * displaces one strictly shorter). Each shows as it was first read (-0 or 0). */
+static int sorted_counts(const struct pcol *c, int k, struct dn_profile_column *o,
+			 struct dn_error *err)
+{
+	struct run {
+		size_t at, len;
+	} *best = dn_malloc(sizeof *best * (size_t)(k > 0 ? k : 1));
+	size_t n = c->sorted ? c->nsorted : 0, distinct = 0;
+	int nb = 0;
+	if (!best)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && c->sorted[j] == c->sorted[i])
+			j++;
+		distinct++;
+		if (k > 0 && (nb < k || j - i > best[k - 1].len)) {
+			int at = nb < k ? nb++ : k - 1;
+			while (at > 0 && best[at - 1].len < j - i) {
+				best[at] = best[at - 1];
+				at--;
+			}
+			best[at] = (struct run){i, j - i};
+		}
+		i = j;
+	}
+	o->distinct = (double)distinct;
+	o->distinct_exact = 1;
+	o->top_exact = 1;
+	o->top_error = 0;
+	o->ntop = 0;
+	o->top = nb ? dn_calloc((size_t)nb, sizeof *o->top) : NULL;
+	if (nb && !o->top) {
+		dn_free(best);
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	}
+	struct dn_arena a;
+	dn_arena_init(&a, 1024);
+	for (int t = 0; t < nb; t++) {
+		uint32_t first = c->order[best[t].at];
+		for (size_t q = best[t].at + 1; q < best[t].at + best[t].len; q++)
+			if (c->order[q] < first)
+				first = c->order[q];
+		char *text = value_text(&a, c->type, measure_of(c->type, c->vals[first]), NULL, 0);
+		o->top[t].count = (int64_t)best[t].len;
+		if (!text || !(o->top[t].text = dn_strdup(text))) {
+			dn_arena_release(&a);
+			dn_free(best);
+			return dn_error_set(err, DN_ENOMEM, "out of memory");
+		}
+		o->ntop = t + 1;
+	}
+	dn_arena_release(&a);
+	dn_free(best);
+	return 0;
+}
+
 static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 {
 	struct pcol *c = &p->cols[i];
@@ -1979,18 +2138,23 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 	o->widened_at = c->widened_at;
 	o->count = c->count;
 	o->missing = c->missing;
-	if (c->values.dense)
-		DN_TRY(counter_undense(&c->values, err));
-	o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) : (double)c->values.n;
-	o->distinct_exact = !c->values.sketch;
 	o->min = o->max = o->mean = o->std = o->skew = NAN;
 	o->len_min = o->len_mean = o->len_max = NAN;
 	o->zeros = o->negatives = -1;
 	for (int q = 0; q < DN_PROFILE_NQ; q++)
 		o->q[q] = NAN;
-	DN_TRY(counter_top(&c->values, p->opt.top, &o->top, &o->ntop, err));
-	o->top_exact = !c->values.sketch;
-	o->top_error = c->values.err;
+	if (c->deferred) {
+		DN_TRY(sorted_counts(c, p->opt.top, o, err));
+	} else {
+		if (c->values.dense)
+			DN_TRY(counter_undense(&c->values, err));
+		o->distinct = c->values.sketch ? dn_hll_estimate(c->values.hll) :
+						 (double)c->values.n;
+		o->distinct_exact = !c->values.sketch;
+		DN_TRY(counter_top(&c->values, p->opt.top, &o->top, &o->ntop, err));
+		o->top_exact = !c->values.sketch;
+		o->top_error = c->values.err;
+	}
 	if (c->type == DN_STRING) {
 		DN_TRY(counter_top(&c->patterns, p->opt.top, &o->patterns, &o->npatterns, err));
 		o->patterns_exact = !c->patterns.sketch;

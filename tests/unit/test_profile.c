@@ -509,6 +509,22 @@ static struct dn_batch *vbatch(enum dn_type t, int n, double (*f)(int), struct d
 	return b;
 }
 
+/* One int64 column "v": beyond 2^53, where doubles no longer tell integers apart. */
+static struct dn_batch *bigbatch(int n, struct dn_error *err)
+{
+	struct dn_schema s;
+	struct dn_builder bl;
+	dn_schema_init(&s);
+	dn_schema_add(&s, "v", 1, DN_INT64, err);
+	dn_builder_init(&bl, DN_INT64);
+	for (int i = 0; i < n; i++)
+		dn_builder_append_i64(&bl, (INT64_C(1) << 53) + 1 + i % 3, err);
+	struct dn_batch *b = dn_batch_from_builders(&s, &bl, err);
+	dn_builder_release(&bl);
+	dn_schema_release(&s);
+	return b;
+}
+
 static double v_small(int i)
 {
 	return (double)((i * i) % 97 + 1);
@@ -524,27 +540,32 @@ static double v_float(int i)
 	return i % 100 == 0 ? 0.5 : (double)(i % 7 + 1);
 }
 
-/* Integers of a small range are counted in place until one falls outside it or the column
- * widens, then go to the exact table: the distinct count and the top values (texts, counts,
- * order) are those of a profile that counts every value in the table from the start (an
- * exact_distinct below the in-place range turns counting in place off). */
+/* The three ways a numeric column's values are counted give the same distinct count and top
+ * values (texts, counts, order):
+ * - within the exact row bound, from runs in the sorted values at the end (run 0), here
+ *   after integers beyond 2^53 made the column count them as they come (doubles would merge
+ *   them) and after widening to float64;
+ * - in place while integers stay in a small range, then in the exact table (run 1);
+ * - in the exact table from the start (run 2: an exact_distinct below the in-place range). */
 DN_TEST(profile_integer_counts)
 {
-	const struct dn_profile_result *r[2];
-	struct dn_profile *p[2] = {NULL, NULL};
+	enum { RUNS = 3 };
+	const struct dn_profile_result *r[RUNS];
+	struct dn_profile *p[RUNS] = {NULL, NULL, NULL};
 	struct dn_error err;
 	int k = 0;
-	for (int run = 0; run < 2 && k == 0; run++) {
+	for (int run = 0; run < RUNS && k == 0; run++) {
 		struct dn_profile_options po;
 		dn_profile_options_init(&po);
-		po.exact_distinct = run ? 1000 : 100000;
-		po.top = 20;
-		struct dn_batch *b[3] = {vbatch(DN_INT64, 5000, v_small, &err),
-					 vbatch(DN_INT64, 3000, v_far, &err),
+		po.exact_distinct = run == 2 ? 1000 : 100000;
+		po.exact_rows = run ? 0 : 100000;
+		po.top = 200; /* every value: the order of ties too */
+		struct dn_batch *b[4] = {vbatch(DN_INT64, 5000, v_small, &err),
+					 vbatch(DN_INT64, 3000, v_far, &err), bigbatch(7, &err),
 					 vbatch(DN_FLOAT64, 2000, v_float, &err)};
-		CHECK(b[0] && b[1] && b[2]);
+		CHECK(b[0] && b[1] && b[2] && b[3]);
 		k = dn_profile_new(&p[run], &po, &err);
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < 4; i++) {
 			if (k == 0)
 				k = dn_profile_add(p[run], b[i], &err);
 			dn_batch_free(b[i]);
@@ -552,13 +573,13 @@ DN_TEST(profile_integer_counts)
 		if (k == 0)
 			k = dn_profile_finish(p[run], &r[run], &err);
 	}
-	if (k < 0) {
-		dn_profile_free(p[0]);
-		dn_profile_free(p[1]);
-	}
+	if (k < 0)
+		for (int run = 0; run < RUNS; run++)
+			dn_profile_free(p[run]);
 	CHECK_OK(k, &err);
-	/* The distinct values, counted the plain way: small ones by value, 13 far ones, 0.5. */
-	int distinct = 13 + 1;
+	/* The distinct values, counted the plain way: small ones by value, 13 far ones, 3 past
+	 * 2^53, 0.5. */
+	int distinct = 13 + 3 + 1;
 	char seen[100] = {0};
 	for (int i = 0; i < 5000; i++)
 		seen[(int)v_small(i)] = 1;
@@ -567,18 +588,28 @@ DN_TEST(profile_integer_counts)
 			seen[(int)v_float(i)] = 1;
 	for (int v = 0; v < 100; v++)
 		distinct += seen[v];
-	const struct dn_profile_column *a = &r[0]->columns[0], *c = &r[1]->columns[0];
-	int same = a->ntop == c->ntop && a->distinct == c->distinct;
-	for (int i = 0; same && i < a->ntop; i++)
-		same = a->top[i].count == c->top[i].count &&
-		       !strcmp(a->top[i].text, c->top[i].text);
+	const struct dn_profile_column *a = &r[0]->columns[0];
+	int same = 1, exact = 1;
+	for (int run = 1; run < RUNS; run++) {
+		const struct dn_profile_column *c = &r[run]->columns[0];
+		same &= a->ntop == c->ntop && a->distinct == c->distinct;
+		for (int i = 0; same && i < a->ntop; i++)
+			same = a->top[i].count == c->top[i].count &&
+			       !strcmp(a->top[i].text, c->top[i].text);
+		exact &= c->distinct_exact && c->top_exact;
+	}
 	int64_t n = (int64_t)a->distinct;
-	int exact = a->distinct_exact && a->top_exact;
-	dn_profile_free(p[0]);
-	dn_profile_free(p[1]);
+	exact &= a->distinct_exact && a->top_exact && r[0]->columns[0].quantiles_exact;
+	/* The values past 2^53 keep their own counts (7 rows: 3, 2, 2). */
+	int big = 0;
+	for (int i = 0; i < a->ntop; i++)
+		big += !strcmp(a->top[i].text, "9007199254740993") && a->top[i].count == 3;
+	for (int run = 0; run < RUNS; run++)
+		dn_profile_free(p[run]);
 	CHECK(exact);
 	CHECK_INT(n, distinct);
 	CHECK(same);
+	CHECK_INT(big, 1);
 }
 
 /* Every allocation of a profile (new, add, finish, reports), failed in turn: a clean DN_ENOMEM
