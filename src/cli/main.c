@@ -7,13 +7,11 @@
 #include "cli.h"
 
 static const struct dn_cmd *commands[] = {
-	&dn_cmd_schema, &dn_cmd_head, &dn_cmd_convert, &dn_cmd_count, &dn_cmd_profile,
-	&dn_cmd_check, &dn_cmd_version,
-	&dn_cmd_cron,
-	&dn_cmd_init, &dn_cmd_validate,
-	&dn_cmd_run, &dn_cmd_trigger, &dn_cmd_backfill, &dn_cmd_clear, &dn_cmd_scheduler,
-	&dn_cmd_runs, &dn_cmd_status, &dn_cmd_logs, &dn_cmd_pause, &dn_cmd_unpause,
-	&dn_cmd_load, &dn_cmd_sql, &dn_cmd_lake, &dn_cmd_models,
+	&dn_cmd_schema, &dn_cmd_head,    &dn_cmd_convert,  &dn_cmd_count,  &dn_cmd_profile,
+	&dn_cmd_check,  &dn_cmd_version, &dn_cmd_cron,     &dn_cmd_init,   &dn_cmd_validate,
+	&dn_cmd_run,    &dn_cmd_trigger, &dn_cmd_backfill, &dn_cmd_clear,  &dn_cmd_scheduler,
+	&dn_cmd_runs,   &dn_cmd_status,  &dn_cmd_logs,     &dn_cmd_pause,  &dn_cmd_unpause,
+	&dn_cmd_load,   &dn_cmd_sql,     &dn_cmd_lake,     &dn_cmd_models,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -105,6 +103,8 @@ int main(int argc, char **argv)
 			}
 		}
 		dn_cli_command = commands[k]->name;
+		if (strcmp(name, "scheduler") != 0)
+			dn_alloc_keep_freed(); /* a command that runs and exits */
 		return commands[k]->run(argc - i, argv + i);
 	}
 	return dn_cli_usage(NULL, "unknown command '%s'; see `dunya --help`", name);

@@ -7,10 +7,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "core.h"
 
-static atomic_uint_fast64_t alloc_count; /* allocations since the last dn_alloc_fail_after */
+static atomic_uint_fast64_t alloc_count;   /* allocations since the last dn_alloc_fail_after */
 static atomic_uint_fast64_t alloc_fail_at; /* fail allocation number >= this; 0 = never */
 
 static inline int alloc_should_fail(void)
@@ -77,4 +80,14 @@ char *dn_strdup(const char *s)
 		return NULL;
 	memcpy(d, s, len + 1);
 	return d;
+}
+
+void dn_alloc_keep_freed(void)
+{
+#if defined(__GLIBC__)
+	/* Blocks up to 32 MiB (glibc's ceiling for this setting) come from the heap, which keeps
+	 * up to 256 MiB free at its top before trimming. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }

@@ -39,7 +39,7 @@
  * and describe the failure in the caller's `struct dn_error *err` (last argument, NULL allowed).
  * The function that sees the bad input writes the message: what is wrong, where, what to do.
  * The table below is the only list of codes; names and default messages come from it. */
-#define DN_ERRNO_MAP(X)                                                                        \
+#define DN_ERRNO_MAP(X)                                                                            \
 	X(NOMEM, -1, "out of memory")                                                              \
 	X(IO, -2, "input/output error")                                                            \
 	X(INVAL, -3, "invalid argument")                                                           \
@@ -47,7 +47,7 @@
 	X(LIMIT, -5, "a size limit was exceeded")                                                  \
 	X(NOTFOUND, -6, "not found")                                                               \
 	X(NOTSUP, -7, "not supported")                                                             \
-	X(TYPE, -8, "value does not fit the column type")                                         \
+	X(TYPE, -8, "value does not fit the column type")                                          \
 	X(USAGE, -9, "usage error")                                                                \
 	X(INTERNAL, -10, "internal error")                                                         \
 	X(EXISTS, -11, "already exists")
@@ -62,11 +62,11 @@ enum dn_errno {
 #define DN_ERROR_MSG_MAX 768
 
 struct dn_error {
-	int code;                    /* DN_E* or 0 */
-	char msg[DN_ERROR_MSG_MAX];  /* what went wrong and what to do; never holds secrets */
-	char file[256];              /* user's input file or "" */
-	int64_t line;                /* 1-based line in that file, 0 when unknown */
-	int64_t column;              /* 1-based column (bytes), 0 when unknown */
+	int code;                   /* DN_E* or 0 */
+	char msg[DN_ERROR_MSG_MAX]; /* what went wrong and what to do; never holds secrets */
+	char file[256];             /* user's input file or "" */
+	int64_t line;               /* 1-based line in that file, 0 when unknown */
+	int64_t column;             /* 1-based column (bytes), 0 when unknown */
 };
 
 /* Name ("EPARSE") and default message of a code; "unknown error" for codes not in the map. */
@@ -81,8 +81,8 @@ void dn_error_clear(struct dn_error *err);
 int dn_error_set(struct dn_error *err, int code, const char *fmt, ...) DN_PRINTF(3, 4);
 
 /* Same, with where in the user's input: file (may be NULL), line and column (0 = unknown). */
-int dn_error_set_at(struct dn_error *err, int code, const char *file, int64_t line,
-		    int64_t column, const char *fmt, ...) DN_PRINTF(6, 7);
+int dn_error_set_at(struct dn_error *err, int code, const char *file, int64_t line, int64_t column,
+		    const char *fmt, ...) DN_PRINTF(6, 7);
 
 /* Prefix the message with more context ("reading x.csv: " + old message). */
 void dn_error_prefix(struct dn_error *err, const char *fmt, ...) DN_PRINTF(2, 3);
@@ -92,7 +92,7 @@ void dn_error_prefix(struct dn_error *err, const char *fmt, ...) DN_PRINTF(2, 3)
 char *dn_error_format(const struct dn_error *err, char *out, size_t n);
 
 /* Pass a failure up unchanged. */
-#define DN_TRY(expr)                                                                           \
+#define DN_TRY(expr)                                                                               \
 	do {                                                                                       \
 		int dn_try_rc_ = (expr);                                                           \
 		if (DN_UNLIKELY(dn_try_rc_ < 0))                                                   \
@@ -108,6 +108,12 @@ void *dn_realloc(void *p, size_t n);
 void dn_free(void *p);
 char *dn_strdup(const char *s);
 char *dn_strndup(const char *s, size_t n);
+
+/* For a process that reads a file and exits: keep freed memory for the next allocation instead
+ * of handing it back to the system (glibc). Streaming frees and allocates blocks of megabytes
+ * (chunks, batches, sort buffers) over and over; handed back, each one costs a page fault per
+ * 4 KiB again when it is reused. Long-running processes (the scheduler) do not call it. */
+void dn_alloc_keep_freed(void);
 
 /* Tests only: make allocation number n (counting from the call, 1-based) and all later ones
  * fail; n = 0 turns failure injection off. Returns how many allocations happened since the
@@ -141,7 +147,10 @@ struct dn_buf {
 	size_t max;
 };
 
-#define DN_BUF_INIT {NULL, 0, 0, 0}
+#define DN_BUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void dn_buf_init(struct dn_buf *b, size_t max);
 int dn_buf_reserve(struct dn_buf *b, size_t extra, struct dn_error *err); /* room for extra+1 */
@@ -150,8 +159,8 @@ int dn_buf_puts(struct dn_buf *b, const char *s, struct dn_error *err);
 int dn_buf_putc(struct dn_buf *b, char c, struct dn_error *err);
 int dn_buf_printf(struct dn_buf *b, struct dn_error *err, const char *fmt, ...) DN_PRINTF(3, 4);
 int dn_buf_vprintf(struct dn_buf *b, struct dn_error *err, const char *fmt, va_list ap);
-void dn_buf_reset(struct dn_buf *b);   /* len = 0, keeps the memory */
-void dn_buf_release(struct dn_buf *b); /* frees, back to the zero state (max kept) */
+void dn_buf_reset(struct dn_buf *b);              /* len = 0, keeps the memory */
+void dn_buf_release(struct dn_buf *b);            /* frees, back to the zero state (max kept) */
 char *dn_buf_take(struct dn_buf *b, size_t *len); /* caller frees with dn_free; b is emptied */
 
 /* ---------------------------------------------------------------------------------------------
@@ -171,7 +180,7 @@ struct dn_str dn_str_cstr(const char *s);
 int dn_str_eq(struct dn_str a, struct dn_str b);
 int dn_str_eq_cstr(struct dn_str a, const char *s);
 int dn_str_ieq_cstr(struct dn_str a, const char *s); /* ASCII case-insensitive */
-struct dn_str dn_str_trim(struct dn_str s);           /* strips ASCII space and tab */
+struct dn_str dn_str_trim(struct dn_str s);          /* strips ASCII space and tab */
 int dn_str_has_suffix(const char *s, const char *suffix);
 int dn_ascii_casecmp(const char *a, const char *b);
 
@@ -225,7 +234,7 @@ void dn_log_set_level(enum dn_log_level level);
 enum dn_log_level dn_log_get_level(void);
 void dn_log_set_format(enum dn_log_format fmt);
 enum dn_log_format dn_log_get_format(void);
-void dn_log_set_stream(FILE *f); /* NULL = stderr */
+void dn_log_set_stream(FILE *f);                               /* NULL = stderr */
 int dn_log_level_parse(const char *s, enum dn_log_level *out); /* "debug".."error", "off" */
 void dn_log(enum dn_log_level level, const char *fmt, ...) DN_PRINTF(2, 3);
 #define dn_debug(...) dn_log(DN_LOG_DEBUG, __VA_ARGS__)
@@ -261,7 +270,7 @@ int dn_time_parse(const char *p, size_t n, int64_t *out);
 int dn_date_format(int32_t days, char *out);
 int dn_timestamp_format(int64_t us, char *out);
 
-int64_t dn_now_us(void);      /* wall clock, µs UTC */
+int64_t dn_now_us(void);       /* wall clock, µs UTC */
 int64_t dn_monotonic_us(void); /* for durations */
 
 /* ---------------------------------------------------------------------------------------------
@@ -281,11 +290,11 @@ void dn_pool_free(struct dn_pool *p);
  * Path "-" means standard output (written directly; commit flushes). An existing path that is
  * not a regular file (a device such as /dev/null, a FIFO) is written directly too. */
 struct dn_afile {
-	FILE *fp;        /* write through this */
-	char *path;      /* final path */
-	char *tmp_path;  /* temporary path, NULL for stdout and direct files */
+	FILE *fp;       /* write through this */
+	char *path;     /* final path */
+	char *tmp_path; /* temporary path, NULL for stdout and direct files */
 	int is_stdout;
-	int is_direct;   /* an existing device or FIFO (/dev/null, a pipe): written in place,
+	int is_direct; /* an existing device or FIFO (/dev/null, a pipe): written in place,
 			  * since renaming over it would replace the device with a file */
 };
 
