@@ -390,7 +390,15 @@ struct comom {
 };
 
 /* What a fold task does (fold_batch, leave_exact). */
-enum fold_kind { FOLD_COLUMN, FOLD_PAIR, FOLD_ASSOC, FOLD_CLASSES, FOLD_ROWHASH, FOLD_SKETCH };
+enum fold_kind {
+	FOLD_COLUMN,
+	FOLD_PAIR,
+	FOLD_ASSOC,
+	FOLD_CLASSES,
+	FOLD_ROWHASH,
+	FOLD_SKETCH,
+	FOLD_UNDEFER
+};
 
 struct dn_profile {
 	struct dn_profile_options opt;
@@ -422,7 +430,7 @@ struct dn_profile {
 		int64_t us; /* how long the column took in the last batch */
 	} * tasks;
 	int ntasks;
-	struct dn_error *terr; /* per column, then one for the associations */
+	struct dn_error *terr; /* per column, one for the associations, per column's counter */
 	atomic_int next;
 	int64_t fold_rows;
 	const struct dn_batch *fold_b;
@@ -607,8 +615,10 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	p->ks = dn_calloc((size_t)(n ? n : 1), sizeof *p->ks);
 	p->in = dn_calloc((size_t)(n ? n : 1), sizeof *p->in);
 	p->casts = dn_calloc((size_t)(n ? n : 1), sizeof *p->casts);
-	p->tasks = dn_calloc((size_t)n + MAX_CORR * MAX_CORR / 2 + 4, sizeof *p->tasks);
-	p->terr = dn_calloc((size_t)n + 1, sizeof *p->terr);
+	/* The column tasks, then either a batch's tasks across columns or leave_exact's two per
+	 * column. */
+	p->tasks = dn_calloc(3 * (size_t)n + MAX_CORR * MAX_CORR / 2 + 4, sizeof *p->tasks);
+	p->terr = dn_calloc(2 * (size_t)n + 1, sizeof *p->terr);
 	if (!p->xs || !p->ks || !p->in || !p->casts || !p->tasks || !p->terr)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	DN_TRY(dn_assoc_new(&p->assoc, &b->schema, p->tcol, err));
@@ -655,9 +665,12 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 	 * (fold_batch's). The column tasks at the front of p->tasks stay for the next batch. */
 	int ncol = p->ntasks, n = 0;
 	struct fold_task *cols = p->tasks, *st = p->tasks + ncol;
-	for (int i = 0; i < p->ncols; i++)
-		if (p->cols[i].deferred || (p->cols[i].vals && p->cols[i].type != DN_BOOL))
+	for (int i = 0; i < p->ncols; i++) {
+		if (p->cols[i].deferred)
+			st[n++] = (struct fold_task){FOLD_UNDEFER, i, 0, 0, 0};
+		if (p->cols[i].vals && p->cols[i].type != DN_BOOL)
 			st[n++] = (struct fold_task){FOLD_SKETCH, i, 0, 0, 0};
+	}
 	if (p->ncols > 1 && dn_cpu_count() > 1 && !p->pool && dn_pool_new(&p->pool, 1, NULL) < 0)
 		p->pool = NULL;
 	p->tasks = st;
@@ -668,7 +681,8 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 	for (int k = 0; k < n; k++)
 		if (st[k].rc < 0) {
 			if (err)
-				*err = p->terr[st[k].a];
+				*err = p->terr[st[k].kind == FOLD_UNDEFER ? p->ncols + 1 + st[k].a :
+									    st[k].a];
 			return st[k].rc;
 		}
 	/* More rows stored than the sample holds: draw the sample from them. */
@@ -1360,11 +1374,12 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 	case FOLD_ROWHASH:
 		fold_rowhash(p, nrows);
 		break;
+	case FOLD_UNDEFER: /* the column's counter: apart from its sketch, so both run at once */
+		t->rc = undefer(&p->cols[t->a], p->rows, &p->terr[p->ncols + 1 + t->a]);
+		break;
 	case FOLD_SKETCH: {
 		struct pcol *c = &p->cols[t->a];
-		if (c->deferred)
-			t->rc = undefer(c, p->rows, &p->terr[t->a]);
-		for (int64_t r = 0; c->vals && c->type != DN_BOOL && r < p->rows && t->rc == 0; r++)
+		for (int64_t r = 0; r < p->rows && t->rc == 0; r++)
 			if (!isnan(c->vals[r]))
 				t->rc = dn_qsketch_add(&c->qs, c->vals[r], &p->terr[t->a]);
 		break;
