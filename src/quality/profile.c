@@ -1746,21 +1746,31 @@ static void hist_edges(double mn, double mx, int bins, double *edges)
 	edges[bins] = mx;
 }
 
+/* The first of the n sorted values at least x. */
+static size_t lower_bound(const double *v, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Bin b holds the sorted values in [edges[b], edges[b + 1]), the last bin also its upper
+ * edge (the maximum): one binary search per edge instead of a look at every value. */
 static void hist_exact(const double *v, size_t n, int bins, const double *edges, double *h)
 {
-	double first = edges[0], last = edges[bins], norm = bins / (last - first);
-	for (size_t i = 0; i < n; i++) {
-		double x = v[i];
-		int k = (int)((x - first) * norm);
-		if (k >= bins)
-			k = bins - 1;
-		if (k < 0)
-			k = 0;
-		if (x < edges[k] && k > 0)
-			k--;
-		else if (k != bins - 1 && x >= edges[k + 1])
-			k++;
-		h[k]++;
+	size_t from = 0;
+	for (int b = 0; b < bins; b++) {
+		size_t to = b == bins - 1 ? n : lower_bound(v, n, edges[b + 1]);
+		if (to < from)
+			to = from;
+		h[b] = (double)(to - from);
+		from = to;
 	}
 }
 
@@ -1777,30 +1787,33 @@ static void sort_column(void *user)
 	struct sort_job *j = user;
 	struct pcol *c = j->c;
 	size_t m = 0, n = (size_t)j->rows;
+	/* The sorted values end in k's first half (keys turn into their doubles in place), so
+	 * the sort touches no more memory than its two buffers. */
 	uint64_t *k = dn_malloc(sizeof *k * (2 * n + 1));
 	uint32_t *ix = dn_malloc(sizeof *ix * (2 * n + 1));
-	c->sorted = dn_malloc(sizeof *c->sorted * (n + 1));
-	if (!k || !ix || !c->sorted) {
-		dn_free(k);
-		dn_free(ix);
-		dn_free(c->sorted);
-		c->sorted = NULL;
-		j->rc = DN_ENOMEM;
-		return;
-	}
-	double range = c->max - c->min;
-	if ((c->type == DN_INT64 || c->type == DN_BOOL) && range < (double)(2 * n + 65536)) {
-		/* Integers in a narrow range (codes, counts, ids 1..n, bools): a counting sort,
-		 * two passes instead of the radix sort's several. */
-		size_t span = (size_t)range + 1, *cnt = dn_calloc(span + 1, sizeof *cnt);
-		if (!cnt) {
-			dn_free(k);
-			dn_free(ix);
-			dn_free(c->sorted);
-			c->sorted = NULL;
-			j->rc = DN_ENOMEM;
-			return;
+	double *sorted = (double *)(void *)k;
+	uint32_t *cnt = NULL;
+	if (!k || !ix)
+		goto oom;
+	double range = c->max - c->min, last = -INFINITY;
+	int in_order = 1;
+	for (int64_t r = 0; r < j->rows && in_order; r++)
+		if (!isnan(c->vals[r])) {
+			in_order = c->vals[r] >= last;
+			last = c->vals[r];
 		}
+	if (in_order) { /* ids, times of a log: nothing to sort */
+		for (int64_t r = 0; r < j->rows; r++)
+			if (!isnan(c->vals[r])) {
+				sorted[m] = c->vals[r];
+				ix[m++] = (uint32_t)r;
+			}
+	} else if ((c->type == DN_INT64 || c->type == DN_BOOL) && range < (double)(2 * n + 65536)) {
+		/* Integers in a narrow range (codes, counts, bools): a counting sort, two passes
+		 * instead of the radix sort's several. */
+		size_t span = (size_t)range + 1;
+		if (!(cnt = dn_calloc(span + 1, sizeof *cnt)))
+			goto oom;
 		for (int64_t r = 0; r < j->rows; r++)
 			if (!isnan(c->vals[r]))
 				cnt[(size_t)(c->vals[r] - c->min) + 1]++;
@@ -1809,7 +1822,7 @@ static void sort_column(void *user)
 		for (int64_t r = 0; r < j->rows; r++)
 			if (!isnan(c->vals[r])) {
 				size_t at = cnt[(size_t)(c->vals[r] - c->min)]++;
-				c->sorted[at] = c->vals[r];
+				sorted[at] = c->vals[r];
 				ix[at] = (uint32_t)r;
 				m++;
 			}
@@ -1821,15 +1834,25 @@ static void sort_column(void *user)
 				ix[m++] = (uint32_t)r;
 			}
 		dn_q_sort_keys(k, ix, m, k + n, ix + n);
-		for (size_t i = 0; i < m; i++)
-			c->sorted[i] = dn_q_unkey(k[i]);
+		for (size_t i = 0; i < m; i++) {
+			double d = dn_q_unkey(k[i]);
+			memcpy(&k[i], &d, sizeof d);
+		}
 	}
-	dn_free(k);
+	c->sorted = dn_realloc(k, sizeof *k * (m + 1));
+	if (!c->sorted)
+		c->sorted = sorted;
 	c->order = dn_realloc(ix, sizeof *ix * (m + 1));
 	if (!c->order)
 		c->order = ix;
 	c->nsorted = m;
 	j->rc = 0;
+	return;
+oom:
+	dn_free(k);
+	dn_free(ix);
+	c->sorted = NULL;
+	j->rc = DN_ENOMEM;
 }
 
 /* Duplicate rows: sort the row hashes, count each hash equal to the one before. */
@@ -1893,12 +1916,19 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 	return rc;
 }
 
-/* Average ranks (1-based, ties share their mean) of c's values over the rows where other is
- * not null, written at their rows in rank[]. One walk of c's sorted order: no sort per pair. */
-static void ranks_where(const struct pcol *c, const double *other, double *rank)
+/* Average ranks (1-based, ties share their mean) of c's values over the rows whose bit is set
+ * in keep (NULL: all of c's rows), written at their rows in rank[]. One walk of c's sorted
+ * order: no sort per pair. keep is a bitmap, not the other column's values: its 1 bit per row
+ * stays in cache where 8 bytes per row, read in c's order, would miss on most rows. */
+static inline int kept(const uint64_t *keep, uint32_t r)
+{
+	return (int)(keep[r >> 6] >> (r & 63) & 1);
+}
+
+static void ranks_where(const struct pcol *c, const uint64_t *keep, double *rank)
 {
 	size_t n = c->nsorted, pos = 0;
-	if (other == c->vals) { /* every sorted value is not null: no lookups */
+	if (!keep) { /* every sorted value counts: no lookups */
 		for (size_t i = 0; i < n;) {
 			size_t j = i + 1;
 			while (j < n && c->sorted[j] == c->sorted[i])
@@ -1912,16 +1942,16 @@ static void ranks_where(const struct pcol *c, const double *other, double *rank)
 		return;
 	}
 	for (size_t i = 0; i < n;) {
-		size_t j = i, kept = 0;
+		size_t j = i, nk = 0;
 		while (j < n && c->sorted[j] == c->sorted[i]) {
-			kept += !isnan(other[c->order[j]]);
+			nk += (size_t)kept(keep, c->order[j]);
 			j++;
 		}
-		double r = (double)pos + (double)(kept + 1) / 2;
+		double r = (double)pos + (double)(nk + 1) / 2;
 		for (size_t t = i; t < j; t++)
-			if (!isnan(other[c->order[t]]))
+			if (kept(keep, c->order[t]))
 				rank[c->order[t]] = r;
-		pos += kept;
+		pos += nk;
 		i = j;
 	}
 }
@@ -1956,6 +1986,7 @@ struct rank_job {
 	struct dn_profile *p;
 	int a, b;      /* correlation column indexes; b < 0: the full ranks of a */
 	double **full; /* per correlation column: ranks over all its values */
+	uint64_t **nn; /* per correlation column with nulls: its rows that are not (bitmap) */
 	double out;
 	int rc;
 };
@@ -1968,10 +1999,21 @@ static void rank_job_run(void *user)
 	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
 	j->rc = 0;
 	if (j->b < 0) {
-		if (!(j->full[j->a] = dn_malloc(rows * sizeof(double) + 8)))
+		if (!(j->full[j->a] = dn_malloc(rows * sizeof(double) + 8))) {
 			j->rc = DN_ENOMEM;
-		else
-			ranks_where(ca, ca->vals, j->full[j->a]);
+			return;
+		}
+		ranks_where(ca, NULL, j->full[j->a]);
+		if (ca->nsorted < rows) {
+			uint64_t *bits = dn_calloc(rows / 64 + 1, sizeof *bits);
+			if (!bits) {
+				j->rc = DN_ENOMEM;
+				return;
+			}
+			for (size_t t = 0; t < ca->nsorted; t++)
+				bits[ca->order[t] >> 6] |= UINT64_C(1) << (ca->order[t] & 63);
+			j->nn[j->a] = bits;
+		}
 		return;
 	}
 	/* A column's ranks among the rows where a column without nulls is not null are its
@@ -1982,13 +2024,13 @@ static void rank_job_run(void *user)
 	if (cb->nsorted < rows) { /* b has nulls (in the stored rows) */
 		if (!(ra = dn_malloc(rows * sizeof(double) + 8)))
 			goto oom;
-		ranks_where(ca, cb->vals, ra);
+		ranks_where(ca, j->nn[j->b], ra);
 		xa = ra;
 	}
 	if (ca->nsorted < rows) {
 		if (!(rb = dn_malloc(rows * sizeof(double) + 8)))
 			goto oom;
-		ranks_where(cb, ca->vals, rb);
+		ranks_where(cb, j->nn[j->a], rb);
 		xb = rb;
 	}
 	j->out = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
@@ -2018,8 +2060,9 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 	struct dn_pool *pool = NULL;
 	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
 	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
+	uint64_t **nn = dn_calloc((size_t)(n ? n : 1), sizeof *nn);
 	struct rank_job *jobs = dn_calloc((size_t)(n * n + 1), sizeof *jobs);
-	if (!r->spearman || !full || !jobs) {
+	if (!r->spearman || !full || !nn || !jobs) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
 		goto out;
 	}
@@ -2029,7 +2072,7 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 		const struct pcol *c = &p->cols[p->corr_cols[a]];
 		r->spearman[a * n + a] = 1;
 		if (c->order && is_corr_type(c->type))
-			jobs[nj++] = (struct rank_job){p, a, -1, full, NAN, 0};
+			jobs[nj++] = (struct rank_job){p, a, -1, full, nn, NAN, 0};
 	}
 	if (dn_cpu_count() > 1 && dn_pool_new(&pool, dn_cpu_count(), NULL) < 0)
 		pool = NULL;
@@ -2041,7 +2084,7 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 	for (int a = 0; rc == 0 && a < n; a++)
 		for (int b = a + 1; b < n; b++)
 			if (full[a] && full[b])
-				jobs[nj++] = (struct rank_job){p, a, b, full, NAN, 0};
+				jobs[nj++] = (struct rank_job){p, a, b, full, nn, NAN, 0};
 	if (rc == 0)
 		run_jobs(pool, jobs, nj);
 	for (int i = 0; rc == 0 && i < nj; i++) {
@@ -2056,7 +2099,10 @@ out:
 	dn_pool_free(pool);
 	for (int a = 0; full && a < n; a++)
 		dn_free(full[a]);
+	for (int a = 0; nn && a < n; a++)
+		dn_free(nn[a]);
 	dn_free(full);
+	dn_free(nn);
 	dn_free(jobs);
 	return rc;
 }
