@@ -42,6 +42,7 @@ const double dn_profile_q[DN_PROFILE_NQ] = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0
 #define PATTERNS_EXACT 4096
 #define MAX_CORR 64       /* numeric columns in the correlation matrices */
 #define DENSE_RANGE 16384 /* integers counted in place: 64 KiB of counts */
+#define SHAPE_CACHE 1024  /* string shapes kept by value hash: 24 KiB */
 
 static void pattern_init(void);
 
@@ -64,9 +65,6 @@ struct ex_entry {
 	const char *s; /* strings: display copy in the arena */
 	uint32_t slen;
 	uint8_t vtype;
-	uint8_t has_shape; /* strings: plen and pkey below are set */
-	int64_t plen;      /* strings: length in code points */
-	uint64_t pkey;     /* strings: the hash of its pattern */
 };
 
 /* One entry of the exact table whole, for sorting by count when it is given up. */
@@ -313,7 +311,6 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 			c->slot[j].count = 1;
 			e->v = v;
 			e->vtype = (uint8_t)vtype;
-			e->has_shape = 0;
 			e->slen = 0;
 			e->s = NULL;
 			if (slen) {
@@ -375,7 +372,12 @@ struct pcol {
 	double *vals; /* row-aligned while the profile is exact; NaN = null */
 	struct dn_qsketch qs;
 	struct counter values, patterns;
-	int64_t vcount; /* strings since the column became one */
+	int64_t vcount;       /* strings since the column became one */
+	struct shape {        /* add_shapes' cache: a value's hash, length and pattern hash */
+		uint64_t key; /* 0: empty */
+		int64_t plen;
+		uint64_t pkey;
+	} * shapes;
 	int64_t len_min, len_max;
 	double len_sum;
 	int corr; /* index among the correlation columns, or -1 */
@@ -397,7 +399,8 @@ enum fold_kind {
 	FOLD_CLASSES,
 	FOLD_ROWHASH,
 	FOLD_SKETCH,
-	FOLD_UNDEFER
+	FOLD_UNDEFER,
+	FOLD_SHAPES
 };
 
 struct dn_profile {
@@ -546,6 +549,8 @@ static void pcol_reset_values(struct pcol *c)
 	dn_qsketch_release(&c->qs);
 	counter_release(&c->values);
 	counter_release(&c->patterns);
+	dn_free(c->shapes);
+	c->shapes = NULL;
 }
 
 void dn_profile_free(struct dn_profile *p)
@@ -990,15 +995,11 @@ static int64_t code_points(const char *s, size_t n)
 	return len;
 }
 
-/* A string's shape: its length in code points and the hash of its pattern. Entries of the
- * exact value table keep them, so a value seen again (the common case in a column of few
- * values) costs one probe instead of a scan of its bytes. */
+/* A string column's values: hashes (keys, and rk for row hashes) and the value counter. Their
+ * shapes are folded apart (add_shapes), as another task. */
 static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrows, uint64_t *keys,
 		       uint64_t *rk, struct dn_error *err)
 {
-	char pat[PATTERN_MAX], last_pat[PATTERN_MAX];
-	size_t last_pn = SIZE_MAX;
-	uint64_t last_key = 0;
 	union cval none = {0};
 	for (int64_t i = 0; i < nrows; i++) {
 		if (dn_column_is_null(col, i)) {
@@ -1015,20 +1016,36 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 			rk[i] = key;
 		c->count++;
 		c->vcount++;
-		struct ex_entry *e = counter_hit(&c->values, key);
-		int64_t len;
-		uint64_t pkey;
+		if (!counter_hit(&c->values, key))
+			DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len, NULL,
+					   err));
+	}
+	return 0;
+}
+
+/* A string's shape: its length in code points and the hash of its pattern. The values seen
+ * last keep theirs in a small cache by value hash (keys, from add_strings), so a value seen
+ * again (the common case in a column of few values) costs one probe instead of a scan of its
+ * bytes. Runs after add_strings on the same batch, while other columns fold. */
+static int add_shapes(struct pcol *c, const struct dn_column *col, int64_t nrows,
+		      const uint64_t *keys, struct dn_error *err)
+{
+	char pat[PATTERN_MAX], last_pat[PATTERN_MAX];
+	size_t last_pn = SIZE_MAX;
+	uint64_t last_key = 0;
+	union cval none = {0};
+	if (!c->shapes && !(c->shapes = dn_calloc(SHAPE_CACHE, sizeof *c->shapes)))
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int64_t i = 0; i < nrows; i++) {
+		if (!keys[i])
+			continue; /* null */
+		struct shape *sh = &c->shapes[keys[i] & (SHAPE_CACHE - 1)];
+		struct dn_str s = dn_column_str(col, i);
 		size_t pn = 0;
 		int have_pat = 0;
-		if (e && e->has_shape) {
-			len = e->plen;
-			pkey = e->pkey;
-		} else {
-			struct ex_entry *ins = NULL;
-			if (!e)
-				DN_TRY(counter_add(&c->values, key, DN_STRING, none, s.ptr, s.len,
-						   &ins, err));
-			len = code_points(s.ptr, s.len);
+		if (sh->key != keys[i]) {
+			sh->key = keys[i];
+			sh->plen = code_points(s.ptr, s.len);
 			pn = pattern_of(s.ptr, s.len, pat);
 			/* Most strings of a column share their pattern with the one before. */
 			if (pn != last_pn || memcmp(pat, last_pat, pn)) {
@@ -1036,26 +1053,20 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 				last_pn = pn;
 				memcpy(last_pat, pat, pn);
 			}
-			pkey = last_key;
+			sh->pkey = last_key;
 			have_pat = 1;
-			if (!e)
-				e = ins;
-			if (e) {
-				e->plen = len;
-				e->pkey = pkey;
-				e->has_shape = 1;
-			}
 		}
+		int64_t len = sh->plen;
 		c->len_sum += (double)len;
 		if (len < c->len_min)
 			c->len_min = len;
 		if (len > c->len_max)
 			c->len_max = len;
-		if (counter_hit(&c->patterns, pkey))
+		if (counter_hit(&c->patterns, sh->pkey))
 			continue;
 		if (!have_pat)
 			pn = pattern_of(s.ptr, s.len, pat);
-		DN_TRY(counter_add(&c->patterns, pkey, DN_STRING, none, pat, pn, NULL, err));
+		DN_TRY(counter_add(&c->patterns, sh->pkey, DN_STRING, none, pat, pn, NULL, err));
 	}
 	return 0;
 }
@@ -1374,6 +1385,10 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 	case FOLD_ROWHASH:
 		fold_rowhash(p, nrows);
 		break;
+	case FOLD_SHAPES:
+		t->rc = add_shapes(&p->cols[t->a], p->in[t->a], nrows, p->ks[t->a],
+				   &p->terr[p->ncols + 1 + t->a]);
+		break;
 	case FOLD_UNDEFER: /* the column's counter: apart from its sketch, so both run at once */
 		t->rc = undefer(&p->cols[t->a], p->rows, &p->terr[p->ncols + 1 + t->a]);
 		break;
@@ -1473,6 +1488,9 @@ static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nr
 	int ncol = p->ntasks, n = 0;
 	struct fold_task *t = p->tasks + ncol;
 	t[n++] = (struct fold_task){FOLD_ASSOC, 0, 0, 0, 0};
+	for (int i = 0; i < p->ncols; i++) /* the costliest of the round: early */
+		if (p->cols[i].type == DN_STRING)
+			t[n++] = (struct fold_task){FOLD_SHAPES, i, 0, 0, 0};
 	if (p->exact)
 		t[n++] = (struct fold_task){FOLD_ROWHASH, 0, 0, 0, 0};
 	if (p->cls)
@@ -1485,11 +1503,13 @@ static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nr
 	fold_tasks(p, shared);
 	p->tasks = cols;
 	p->ntasks = ncol;
-	if (t[0].rc < 0) {
-		if (err)
-			*err = p->terr[p->ncols];
-		return t[0].rc;
-	}
+	for (int k = 0; k < n; k++)
+		if (t[k].rc < 0) {
+			if (err)
+				*err = p->terr[t[k].kind == FOLD_ASSOC ? p->ncols :
+									 p->ncols + 1 + t[k].a];
+			return t[k].rc;
+		}
 	return 0;
 }
 
@@ -1535,7 +1555,15 @@ int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_err
 		p->scratch_rows = (size_t)nrows;
 	}
 	if (p->exact && (size_t)(p->rows + nrows) > p->vcap) {
+		/* The first batch reserves room up to the bound within 1 GiB of address space:
+		 * pages are only mapped as rows fill them, and growing by reallocation would copy
+		 * (and map again) every value stored so far. */
 		size_t ncap = p->vcap ? p->vcap * 2 : 1 << 16;
+		if (!p->vcap) {
+			size_t per_row = 8 * (size_t)(p->ncols + 1);
+			if (ncap < ((size_t)1 << 30) / per_row)
+				ncap = ((size_t)1 << 30) / per_row;
+		}
 		while (ncap < (size_t)(p->rows + nrows))
 			ncap *= 2;
 		if (ncap > (size_t)p->opt.exact_rows)
