@@ -1071,13 +1071,100 @@ static int add_shapes(struct pcol *c, const struct dn_column *col, int64_t nrows
 	return 0;
 }
 
+/* A batch's doubles (NaN = null): count, sum, zeros, negatives, extremes. */
+struct bstat {
+	int64_t n, zeros, negs;
+	double sum, min, max;
+};
+
+#if defined(__SSE2__)
+static inline double hsum(__m128d v)
+{
+	return _mm_cvtsd_f64(v) + _mm_cvtsd_f64(_mm_unpackhi_pd(v, v));
+}
+#endif
+
+/* Two values at a time: NaN lanes are masked to 0 (sums) or skipped (extremes: minpd and maxpd
+ * return their second operand when the first is NaN). */
+static void batch_stats(const double *x, int64_t nrows, struct bstat *st)
+{
+	double n = 0, zeros = 0, negs = 0, sum = 0, mn = INFINITY, mx = -INFINITY;
+	int64_t i = 0;
+#if defined(__SSE2__)
+	const __m128d one = _mm_set1_pd(1), zero = _mm_setzero_pd();
+	__m128d vn = zero, vz = zero, vneg = zero, vs = zero, vmn = _mm_set1_pd(INFINITY),
+		vmx = _mm_set1_pd(-INFINITY);
+	for (; i + 2 <= nrows; i += 2) {
+		__m128d a = _mm_loadu_pd(x + i), ok = _mm_cmpord_pd(a, a);
+		vn = _mm_add_pd(vn, _mm_and_pd(ok, one));
+		vs = _mm_add_pd(vs, _mm_and_pd(ok, a));
+		vz = _mm_add_pd(vz, _mm_and_pd(_mm_cmpeq_pd(a, zero), one));
+		vneg = _mm_add_pd(vneg, _mm_and_pd(_mm_cmplt_pd(a, zero), one));
+		vmn = _mm_min_pd(a, vmn);
+		vmx = _mm_max_pd(a, vmx);
+	}
+	n = hsum(vn);
+	sum = hsum(vs);
+	zeros = hsum(vz);
+	negs = hsum(vneg);
+	mn = fmin(_mm_cvtsd_f64(vmn), _mm_cvtsd_f64(_mm_unpackhi_pd(vmn, vmn)));
+	mx = fmax(_mm_cvtsd_f64(vmx), _mm_cvtsd_f64(_mm_unpackhi_pd(vmx, vmx)));
+#endif
+	for (; i < nrows; i++) {
+		double d = x[i];
+		if (isnan(d))
+			continue;
+		n++;
+		sum += d;
+		zeros += d == 0;
+		negs += d < 0;
+		if (d < mn)
+			mn = d;
+		if (d > mx)
+			mx = d;
+	}
+	st->n = (int64_t)n;
+	st->zeros = (int64_t)zeros;
+	st->negs = (int64_t)negs;
+	st->sum = sum;
+	st->min = mn;
+	st->max = mx;
+}
+
+/* Sums of squared and cubed deviations from mean over the non-NaN values. */
+static void batch_moments(const double *x, int64_t nrows, double mean, double *m2, double *m3)
+{
+	double b2 = 0, b3 = 0;
+	int64_t i = 0;
+#if defined(__SSE2__)
+	const __m128d vm = _mm_set1_pd(mean);
+	__m128d v2 = _mm_setzero_pd(), v3 = _mm_setzero_pd();
+	for (; i + 2 <= nrows; i += 2) {
+		__m128d a = _mm_loadu_pd(x + i);
+		__m128d dv = _mm_and_pd(_mm_cmpord_pd(a, a), _mm_sub_pd(a, vm));
+		__m128d d2 = _mm_mul_pd(dv, dv);
+		v2 = _mm_add_pd(v2, d2);
+		v3 = _mm_add_pd(v3, _mm_mul_pd(d2, dv));
+	}
+	b2 = hsum(v2);
+	b3 = hsum(v3);
+#endif
+	for (; i < nrows; i++) {
+		if (isnan(x[i]))
+			continue;
+		double dv = x[i] - mean, d2 = dv * dv;
+		b2 += d2;
+		b3 += d2 * dv;
+	}
+	*m2 = b2;
+	*m3 = b3;
+}
+
 /* Numeric-like column into doubles x (NaN = null), then moments, counter, row hashes. */
 static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nrows, double *x,
 			int sketch, uint64_t *rk, struct dn_error *err)
 {
 	const int counting = !c->deferred;
-	int64_t n = 0, zeros = 0, negs = 0;
-	double sum = 0, mn = INFINITY, mx = -INFINITY;
 	for (int64_t i = 0; i < nrows; i++) {
 		uint64_t key;
 		union cval v;
@@ -1123,30 +1210,21 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		x[i] = d;
 		if (rk)
 			rk[i] = key;
-		n++;
-		sum += d;
-		zeros += d == 0;
-		negs += d < 0;
-		if (d < mn)
-			mn = d;
-		if (d > mx)
-			mx = d;
 		if (counting)
 			DN_TRY(count_measure(&c->values, col->type, v, key, err));
 	}
+	struct bstat st;
+	batch_stats(x, nrows, &st);
+	int64_t n = st.n;
 	c->missing += nrows - n;
 	c->count += n;
 	if (!n)
 		return 0;
 	/* The batch's own moments (two passes), then Chan / Pebay's merge. */
-	double bmean = sum / (double)n, b2 = 0, b3 = 0;
-	for (int64_t i = 0; i < nrows; i++) {
-		if (isnan(x[i]))
-			continue;
-		double dv = x[i] - bmean, d2 = dv * dv;
-		b2 += d2;
-		b3 += d2 * dv;
-	}
+	double bmean = st.sum / (double)n, b2, b3;
+	batch_moments(x, nrows, bmean, &b2, &b3);
+	double mn = st.min, mx = st.max;
+	int64_t zeros = st.zeros, negs = st.negs;
 	double na = c->mn, nb = (double)n, nt = na + nb, delta = bmean - c->mean;
 	c->m3 = c->m3 + b3 + delta * delta * delta * na * nb * (na - nb) / (nt * nt) +
 		3 * delta * (na * b2 - nb * c->m2) / nt;
@@ -1208,7 +1286,22 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
 {
 	double n = 0, sx = 0, sy = 0;
-	for (int64_t i = 0; i < nrows; i++) {
+	int64_t i = 0;
+#if defined(__SSE2__)
+	const __m128d one = _mm_set1_pd(1);
+	__m128d vn = _mm_setzero_pd(), vx = vn, vy = vn;
+	for (; i + 2 <= nrows; i += 2) {
+		__m128d a = _mm_loadu_pd(x + i), b = _mm_loadu_pd(y + i);
+		__m128d both = _mm_and_pd(_mm_cmpord_pd(a, a), _mm_cmpord_pd(b, b));
+		vn = _mm_add_pd(vn, _mm_and_pd(both, one));
+		vx = _mm_add_pd(vx, _mm_and_pd(both, a));
+		vy = _mm_add_pd(vy, _mm_and_pd(both, b));
+	}
+	n = hsum(vn);
+	sx = hsum(vx);
+	sy = hsum(vy);
+#endif
+	for (; i < nrows; i++) {
 		int both = !isnan(x[i]) & !isnan(y[i]);
 		n += both;
 		sx += both ? x[i] : 0.0;
@@ -1217,7 +1310,24 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	if (!n)
 		return;
 	double mx = sx / n, my = sy / n, cxy = 0, m2x = 0, m2y = 0;
-	for (int64_t i = 0; i < nrows; i++) {
+	i = 0;
+#if defined(__SSE2__)
+	const __m128d vmx = _mm_set1_pd(mx), vmy = _mm_set1_pd(my);
+	__m128d vc = _mm_setzero_pd(), v2x = vc, v2y = vc;
+	for (; i + 2 <= nrows; i += 2) {
+		__m128d a = _mm_loadu_pd(x + i), b = _mm_loadu_pd(y + i);
+		__m128d both = _mm_and_pd(_mm_cmpord_pd(a, a), _mm_cmpord_pd(b, b));
+		__m128d dx = _mm_and_pd(both, _mm_sub_pd(a, vmx));
+		__m128d dy = _mm_and_pd(both, _mm_sub_pd(b, vmy));
+		vc = _mm_add_pd(vc, _mm_mul_pd(dx, dy));
+		v2x = _mm_add_pd(v2x, _mm_mul_pd(dx, dx));
+		v2y = _mm_add_pd(v2y, _mm_mul_pd(dy, dy));
+	}
+	cxy = hsum(vc);
+	m2x = hsum(v2x);
+	m2y = hsum(v2y);
+#endif
+	for (; i < nrows; i++) {
 		int both = !isnan(x[i]) & !isnan(y[i]);
 		double dx = both ? x[i] - mx : 0.0, dy = both ? y[i] - my : 0.0;
 		cxy += dx * dy;
