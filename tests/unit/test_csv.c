@@ -1336,6 +1336,79 @@ DN_TEST(csv_threads_same_result)
 	gen_release(&g);
 }
 
+/* A chunk without quotes is cut at its delimiters and newlines from offsets found in one scan;
+ * random quote-free files (ints, floats, dates, words, nulls, empty fields, CRLF and LF, blank
+ * lines, rows with too few or too many fields, no final newline; small and over several
+ * chunks) give the same batches and counts as the general tokenizer. */
+DN_TEST(csv_quote_free_same_result)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	int same = 1;
+	char why[400] = "";
+	for (int file = 0; file < 40 && same; file++) {
+		struct dn_buf buf;
+		dn_buf_init(&buf, 0);
+		size_t target = file == 0 ? (size_t)9 << 20 : (size_t)(file * 997 % 20000);
+		char line[256];
+		int n = snprintf(line, sizeof line, "a,b,c,d\n");
+		dn_buf_append(&buf, line, (size_t)n, NULL);
+		for (int64_t row = 0; buf.len < target; row++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned r = (unsigned)(seed >> 33);
+			int fields = r % 97 == 0 ? 3 : r % 89 == 0 ? 5 : 4;
+			if (r % 61 == 0) { /* a blank line */
+				dn_buf_append(&buf, r & 1 ? "\r\n" : "\n", r & 1 ? 2 : 1, NULL);
+				continue;
+			}
+			for (int f = 0; f < fields; f++) {
+				unsigned v = (unsigned)(r >> (f * 3)) ^ (unsigned)row;
+				if (f)
+					dn_buf_append(&buf, ",", 1, NULL);
+				if (v % 17 == 0)
+					continue; /* empty: null */
+				if (f == 0)
+					n = snprintf(line, sizeof line, "%lld", (long long)row);
+				else if (f == 1)
+					n = snprintf(line, sizeof line, "%u.%02u", v % 1000,
+						     v % 100);
+				else if (f == 2)
+					n = snprintf(line, sizeof line, "2024-%02u-%02u",
+						     v % 12 + 1, v % 28 + 1);
+				else
+					n = snprintf(line, sizeof line, "%s%u",
+						     v % 5 == 0 ? "NA" : "w ", v % 50);
+				dn_buf_append(&buf, line, (size_t)n, NULL);
+			}
+			if (buf.len < target || file % 3)
+				dn_buf_append(&buf, r % 7 == 0 ? "\r\n" : "\n", r % 7 == 0 ? 2 : 1,
+					      NULL);
+		}
+		struct rd fast, general;
+		struct dn_read_options o = opts(DN_BAD_SKIP);
+		o.threads = file % 2 + 1;
+		int rc1 = rd_mem(&fast, buf.data, (long)buf.len, &o);
+		dn_csv_general_only = 1;
+		int rc2 = rd_mem(&general, buf.data, (long)buf.len, &o);
+		dn_csv_general_only = 0;
+		if (rc1 != rc2)
+			snprintf(why, sizeof why, "file %d: rc %d vs %d", file, rc1, rc2), same = 0;
+		else if (!same_batches(&fast, &general, why, sizeof why))
+			same = 0;
+		else if (fast.sum.read != general.sum.read ||
+			 fast.sum.skipped != general.sum.skipped ||
+			 fast.sum.loaded != general.sum.loaded)
+			snprintf(why, sizeof why, "file %d: counts differ", file), same = 0;
+		if (file == 0 && same)
+			same = fast.n > 3 && fast.sum.skipped > 0; /* several chunks, bad rows */
+		rd_release(&fast);
+		rd_release(&general);
+		dn_buf_release(&buf);
+	}
+	if (!same)
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "%s", why);
+	CHECK(same);
+}
+
 /* A bad row deep in the file (in the third chunk) is reported with its exact line, by one
  * thread and by two, under fail and under quarantine. */
 DN_TEST(csv_threads_bad_row_line)
