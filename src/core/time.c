@@ -162,9 +162,9 @@ int dn_time_parse(const char *p, size_t n, int64_t *out)
 		return DN_EPARSE;
 	int64_t off = ((int64_t)oh * 3600 + om * 60) * DN_USEC_PER_SEC;
 	us = z == '+' ? us - off : us + off;
-	/* An offset may carry the value past 9999-12-31 UTC, which no 4-digit year can spell: such
-	 * text is not a timestamp dunya can write back, so it stays text. */
-	if (us > INT64_C(253402300799999999))
+	/* An offset may carry the value past 9999-12-31 or before 0000-01-01 UTC, which no 4-digit
+	 * year can spell: such text is not a timestamp dunya can write back, so it stays text. */
+	if (us > INT64_C(253402300799999999) || us < INT64_C(-62167219200000000))
 		return DN_EPARSE;
 	*out = us;
 	return DN_TIME_TIMESTAMP;

@@ -143,6 +143,10 @@ DN_TEST(time_parse_offsets)
 	/* 17:30 in India is 12:00 UTC; 04:00 in California is 12:00 UTC. */
 	CHECK_INT(tp("2024-01-31T17:30:00+05:30", &v), DN_TIME_TIMESTAMP);
 	CHECK_INT(v, utc);
+	/* An offset that carries the time before year 0000 (UTC) leaves it text, as past 9999. */
+	CHECK_INT(tp("0000-01-01T00:09:59.5+01:00", &v), DN_EPARSE);
+	CHECK_INT(tp("0000-01-01T01:00:00+01:00", &v), DN_TIME_TIMESTAMP);
+	CHECK_INT(v, INT64_C(-62167219200000000));
 	CHECK_INT(tp("2024-01-31T17:30:00+0530", &v), DN_TIME_TIMESTAMP);
 	CHECK_INT(v, utc);
 	CHECK_INT(tp("2024-01-31T04:00:00-08:00", &v), DN_TIME_TIMESTAMP);
