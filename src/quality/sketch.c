@@ -1,8 +1,9 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double: passes of eleven
- * bits (eight for large inputs) over only the span of bits in which the keys differ (the high bits
+ * The sort is LSD radix over the order-preserving integer image of a double (after, for large
+ * inputs, one MSD pass into cache-sized buckets): passes of eleven bits over only the span of
+ * bits in which the keys differ (the high bits
  * of similar magnitudes and the zero low bits of whole numbers take none), every histogram
  * taken in one read, a pass skipped when every key has the same digit there, and no pass at
  * all for keys already in order. It is O(n) whatever the input
@@ -17,7 +18,8 @@
 #define RADIX_BITS 11
 #define RADIX_BITS_LARGE 8
 #define RADIX_LARGE_N ((size_t)1 << 16)
-#define RADIX_PASSES 8 /* 8 * 8 >= 64 */
+#define RADIX_PASSES 8  /* 8 * 8 >= 64 */
+#define MSD_BUCKET 4096 /* keys per bucket aimed at by the first pass over a large input */
 #define RADIX_SIZE (1 << RADIX_BITS)
 
 void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti)
@@ -38,6 +40,41 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 	if (!desc)
 		return; /* sorted (a stable sort moves nothing) */
 	int lo = __builtin_ctzll(diff), span = 64 - __builtin_clzll(diff) - lo;
+	if (n >= RADIX_LARGE_N && span > RADIX_BITS + 2) {
+		/* Past cache-sized inputs, every pass over the whole array is a pass over memory:
+		 * one pass scatters the keys by their top bits into buckets of a few thousand
+		 * (stable), then each bucket is sorted by its own remaining bits while it is in
+		 * cache. */
+		int tb = 1;
+		while (tb < RADIX_BITS && (n >> tb) > MSD_BUCKET)
+			tb++;
+		if (tb > span - 1)
+			tb = span - 1;
+		int sh = lo + span - tb;
+		size_t nb = (size_t)1 << tb, start[RADIX_SIZE + 1];
+		memset(start, 0, sizeof start[0] * (nb + 1));
+		for (size_t i = 0; i < n; i++)
+			start[((k[i] >> sh) & (nb - 1)) + 1]++;
+		for (size_t b = 1; b <= nb; b++)
+			start[b] += start[b - 1];
+		size_t at[RADIX_SIZE];
+		memcpy(at, start, sizeof at[0] * nb);
+		for (size_t i = 0; i < n; i++) {
+			size_t j = at[(k[i] >> sh) & (nb - 1)]++;
+			tk[j] = k[i];
+			if (idx)
+				ti[j] = idx[i];
+		}
+		for (size_t b = 0; b < nb; b++) {
+			size_t s = start[b], m = start[b + 1] - s;
+			/* Sorted in tk with k's room as scratch, then back into k. */
+			dn_q_sort_keys(tk + s, idx ? ti + s : NULL, m, k + s, idx ? idx + s : NULL);
+			memcpy(k + s, tk + s, m * sizeof *k);
+			if (idx)
+				memcpy(idx + s, ti + s, m * sizeof *idx);
+		}
+		return;
+	}
 	/* Past L2-sized inputs, a pass scattering to 2^11 places misses the TLB on most writes;
 	 * 2^8 keep their lines and pages hot, and twice as fast per pass beats a pass or two
 	 * fewer (1M keys: 12-18 ms instead of 22-38). */

@@ -8,6 +8,7 @@
 
 #include "../../src/formats/formats.h"
 #include "../../src/quality/quality.h"
+#include "../../src/quality/quality_int.h"
 #include "../test.h"
 
 static int close_to(double a, double b)
@@ -331,6 +332,48 @@ DN_TEST(profile_hll_error)
 		}
 	}
 	dn_free(h);
+}
+
+/* The radix sort under quantiles, ranks and duplicate counts: ascending and stable (equal keys
+ * keep their order), whatever the size (one MSD pass above 64K keys) and distribution: random
+ * 64-bit keys, a narrow span, many repeats, one crowded top-bit bucket, already in order. */
+DN_TEST(profile_radix_sort)
+{
+	static const size_t sizes[] = {3, 4096, 70000, 300000};
+	uint64_t seed = 42;
+	int ok = 1;
+	for (size_t t = 0; t < sizeof sizes / sizeof sizes[0] && ok; t++) {
+		size_t n = sizes[t];
+		uint64_t *k = dn_malloc(4 * n * sizeof *k);
+		uint32_t *ix = dn_malloc(2 * n * sizeof *ix);
+		CHECK(k && ix);
+		for (int dist = 0; dist < 5 && ok; dist++) {
+			for (size_t i = 0; i < n; i++) {
+				uint64_t r = lcg(&seed) << 11 ^ lcg(&seed);
+				k[i] = dist == 0 ? r :
+				       dist == 1 ? (r & 0xfffff) << 7 :
+				       dist == 2 ? r % 37 :
+				       dist == 3 ? (i % 10 ? UINT64_C(5) << 60 | (r >> 8) : r) :
+						   (uint64_t)i * 3;
+				ix[i] = (uint32_t)i;
+			}
+			memcpy(k + 2 * n, k, n * sizeof *k); /* the input, to check rows against */
+			dn_q_sort_keys(k, ix, n, k + n, ix + n);
+			for (size_t i = 0; i < n && ok; i++) {
+				ok = k[i] == k[2 * n + ix[i]];
+				if (ok && i)
+					ok = k[i - 1] < k[i] ||
+					     (k[i - 1] == k[i] && ix[i - 1] < ix[i]);
+				if (!ok)
+					dn_test_fail(dn_t_, __FILE__, __LINE__,
+						     "n %zu, distribution %d: wrong at %zu", n,
+						     dist, i);
+			}
+		}
+		dn_free(k);
+		dn_free(ix);
+	}
+	CHECK(ok);
 }
 
 static int cmp_double(const void *a, const void *b)
