@@ -1238,9 +1238,7 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 	if (mx > c->max)
 		c->max = mx;
 	if (sketch && c->type != DN_BOOL) /* bools report no quantiles */
-		for (int64_t i = 0; i < nrows; i++)
-			if (!isnan(x[i]))
-				DN_TRY(dn_qsketch_add(&c->qs, x[i], err));
+		DN_TRY(dn_qsketch_add_many(&c->qs, x, (size_t)nrows, err));
 	return 0;
 }
 
@@ -1504,9 +1502,7 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 		break;
 	case FOLD_SKETCH: {
 		struct pcol *c = &p->cols[t->a];
-		for (int64_t r = 0; r < p->rows && t->rc == 0; r++)
-			if (!isnan(c->vals[r]))
-				t->rc = dn_qsketch_add(&c->qs, c->vals[r], &p->terr[t->a]);
+		t->rc = dn_qsketch_add_many(&c->qs, c->vals, (size_t)p->rows, &p->terr[t->a]);
 		break;
 	}
 	}

@@ -35,7 +35,15 @@ struct dn_hll {
 };
 
 void dn_hll_init(struct dn_hll *h);
-void dn_hll_add(struct dn_hll *h, uint64_t hash);
+/* Inline: sketches call it once per value. */
+static inline void dn_hll_add(struct dn_hll *h, uint64_t hash)
+{
+	uint32_t i = (uint32_t)(hash >> (64 - DN_HLL_P));
+	uint64_t w = (hash << DN_HLL_P) | (UINT64_C(1) << (DN_HLL_P - 1)); /* caps the run */
+	uint8_t rho = (uint8_t)(__builtin_clzll(w) + 1);
+	if (rho > h->reg[i])
+		h->reg[i] = rho;
+}
 double dn_hll_estimate(const struct dn_hll *h);
 void dn_hll_merge(struct dn_hll *into, const struct dn_hll *from);
 
@@ -58,6 +66,8 @@ struct dn_qsketch {
 void dn_qsketch_init(struct dn_qsketch *s);
 void dn_qsketch_release(struct dn_qsketch *s);
 int dn_qsketch_add(struct dn_qsketch *s, double v, struct dn_error *err);
+/* Add the n values of v that are not NaN, in order (as n calls of dn_qsketch_add would). */
+int dn_qsketch_add_many(struct dn_qsketch *s, const double *v, size_t n, struct dn_error *err);
 /* The value at quantile q in [0, 1] (linear interpolation between the sketch's neighbours, as
  * the exact definition does); NaN when empty. qs must be ascending; writes nq values. Returns
  * 0 or DN_ENOMEM. */

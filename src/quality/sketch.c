@@ -171,15 +171,6 @@ void dn_hll_init(struct dn_hll *h)
 	memset(h->reg, 0, sizeof h->reg);
 }
 
-void dn_hll_add(struct dn_hll *h, uint64_t hash)
-{
-	uint32_t i = (uint32_t)(hash >> (64 - DN_HLL_P));
-	uint64_t w = (hash << DN_HLL_P) | (UINT64_C(1) << (DN_HLL_P - 1)); /* caps the run */
-	uint8_t rho = (uint8_t)(__builtin_clzll(w) + 1);
-	if (rho > h->reg[i])
-		h->reg[i] = rho;
-}
-
 void dn_hll_merge(struct dn_hll *into, const struct dn_hll *from)
 {
 	for (size_t i = 0; i < sizeof into->reg; i++)
@@ -285,6 +276,29 @@ int dn_qsketch_add(struct dn_qsketch *s, double v, struct dn_error *err)
 	s->n++;
 	if (s->len[0] >= DN_QSKETCH_K)
 		return qs_compact(s, 0, err);
+	return 0;
+}
+
+int dn_qsketch_add_many(struct dn_qsketch *s, const double *v, size_t n, struct dn_error *err)
+{
+	if (!s->nlevels)
+		DN_TRY(qs_level(s, 0, err));
+	size_t i = 0;
+	while (i < n) {
+		/* Fill level 0 up to its capacity, then compact, as one value at a time would. */
+		double *l0 = s->level[0];
+		int len = s->len[0];
+		int64_t added = 0;
+		for (; i < n && len < DN_QSKETCH_K; i++) {
+			l0[len] = v[i];
+			len += !isnan(v[i]);
+		}
+		added = len - s->len[0];
+		s->len[0] = len;
+		s->n += added;
+		if (len >= DN_QSKETCH_K)
+			DN_TRY(qs_compact(s, 0, err));
+	}
 	return 0;
 }
 

@@ -376,6 +376,42 @@ DN_TEST(profile_radix_sort)
 	CHECK(ok);
 }
 
+/* Adding values in runs (NaN among them, skipped) leaves the sketch exactly as adding them one
+ * at a time does: the same levels, values and compaction draws. */
+DN_TEST(profile_qsketch_add_many)
+{
+	struct dn_qsketch one, many;
+	struct dn_error err;
+	uint64_t seed = 7;
+	size_t n = 300000, at = 0;
+	double *v = dn_malloc(n * sizeof *v);
+	CHECK(v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = i % 11 == 3 ? NAN : (double)(lcg(&seed) % 100000) / 7;
+	dn_qsketch_init(&one);
+	dn_qsketch_init(&many);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!isnan(v[i]))
+			rc = dn_qsketch_add(&one, v[i], &err);
+	while (at < n && rc == 0) {
+		size_t run = (size_t)(lcg(&seed) % 9000);
+		if (run > n - at)
+			run = n - at;
+		rc = dn_qsketch_add_many(&many, v + at, run, &err);
+		at += run;
+	}
+	int same = rc == 0 && one.n == many.n && one.nlevels == many.nlevels;
+	for (int h = 0; same && h < one.nlevels; h++)
+		same = one.len[h] == many.len[h] &&
+		       !memcmp(one.level[h], many.level[h], sizeof(double) * (size_t)one.len[h]);
+	dn_qsketch_release(&one);
+	dn_qsketch_release(&many);
+	dn_free(v);
+	CHECK_OK(rc, &err);
+	CHECK(same);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
