@@ -17,6 +17,7 @@ struct dn_cmd {
 	const char *summary;
 	int (*run)(int argc, char **argv);
 	void (*help)(FILE *out);
+	int long_running; /* runs until stopped: freed memory goes back to the system */
 };
 
 extern const struct dn_cmd dn_cmd_schema, dn_cmd_head, dn_cmd_convert, dn_cmd_count, dn_cmd_version;

@@ -396,4 +396,4 @@ static void scheduler_help(FILE *out)
 }
 
 const struct dn_cmd dn_cmd_scheduler = {"scheduler", "run pipelines on their schedules",
-					scheduler_run, scheduler_help};
+					scheduler_run, scheduler_help, 1};

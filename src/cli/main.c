@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 			}
 		}
 		dn_cli_command = commands[k]->name;
-		if (strcmp(name, "scheduler") != 0)
+		if (!commands[k]->long_running)
 			dn_alloc_keep_freed(); /* a command that runs and exits */
 		return commands[k]->run(argc - i, argv + i);
 	}

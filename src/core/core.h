@@ -112,7 +112,8 @@ char *dn_strndup(const char *s, size_t n);
 /* For a process that reads a file and exits: keep freed memory for the next allocation instead
  * of handing it back to the system (glibc). Streaming frees and allocates blocks of megabytes
  * (chunks, batches, sort buffers) over and over; handed back, each one costs a page fault per
- * 4 KiB again when it is reused. Long-running processes (the scheduler) do not call it. */
+ * 4 KiB again when it is reused. Long-running processes (the scheduler) do not call it. Call it
+ * before other threads start; it changes no allocation already made. */
 void dn_alloc_keep_freed(void);
 
 /* Tests only: make allocation number n (counting from the call, 1-based) and all later ones

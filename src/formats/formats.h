@@ -197,11 +197,12 @@ const struct dn_schema *dn_reader_schema(const struct dn_reader *r);
 int dn_reader_next(struct dn_reader *r, struct dn_batch **out, struct dn_error *err);
 
 void dn_reader_summary(const struct dn_reader *r, struct dn_read_summary *out);
+void dn_reader_free(struct dn_reader *r);
 
 /* Tests only: 1 makes the CSV reader tokenize every chunk the general way, without the field
- * offsets it takes from a chunk that has no quotes (both must give the same batches). */
+ * offsets it takes from a chunk that has no quotes (both must give the same batches). Set it
+ * only while no reader is open. */
 extern int dn_csv_general_only;
-void dn_reader_free(struct dn_reader *r);
 
 /* ---------------------------------------------------------------------------------------------
  * Parquet metadata, for tools (`dunya lake show --row-groups`): the footer only, no pages read.

@@ -643,6 +643,35 @@ static int profile_setup(struct dn_profile *p, const struct dn_batch *b, struct 
 	return 0;
 }
 
+/* Where a task writes its error: per column for the column's own state (its fold, its
+ * sketch), one slot for the associations, and per column again for what runs beside the
+ * column's own task (its shapes, its counter's replay). */
+static struct dn_error *task_err(struct dn_profile *p, const struct fold_task *t)
+{
+	switch (t->kind) {
+	case FOLD_COLUMN:
+	case FOLD_SKETCH:
+		return &p->terr[t->a];
+	case FOLD_SHAPES:
+	case FOLD_UNDEFER:
+		return &p->terr[p->ncols + 1 + t->a];
+	default:
+		return &p->terr[p->ncols];
+	}
+}
+
+/* The first failed task's code (its error into *err), or 0. */
+static int tasks_rc(struct dn_profile *p, const struct fold_task *t, int n, struct dn_error *err)
+{
+	for (int k = 0; k < n; k++)
+		if (t[k].rc < 0) {
+			if (err)
+				*err = *task_err(p, &t[k]);
+			return t[k].rc;
+		}
+	return 0;
+}
+
 static uint64_t next_rand(struct dn_profile *p)
 {
 	p->rng = p->rng * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -683,13 +712,7 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 	fold_tasks(p, p->pool != NULL);
 	p->tasks = cols;
 	p->ntasks = ncol;
-	for (int k = 0; k < n; k++)
-		if (st[k].rc < 0) {
-			if (err)
-				*err = p->terr[st[k].kind == FOLD_UNDEFER ? p->ncols + 1 + st[k].a :
-									    st[k].a];
-			return st[k].rc;
-		}
+	DN_TRY(tasks_rc(p, st, n, err));
 	/* More rows stored than the sample holds: draw the sample from them. */
 	for (int64_t t = keep; t < p->rows && keep > 0; t++) {
 		int64_t j = rand_below(p, t + 1);
@@ -886,7 +909,9 @@ static inline union cval measure_of(enum dn_type t, double d)
 static int undefer(struct pcol *c, int64_t rows, struct dn_error *err)
 {
 	c->deferred = 0;
-	for (int64_t r = 0; c->vals && r < rows; r++) {
+	if (!c->vals) /* left the bound before storing a row */
+		return 0;
+	for (int64_t r = 0; r < rows; r++) {
 		double d = c->vals[r];
 		if (isnan(d))
 			continue;
@@ -900,14 +925,9 @@ static int undefer(struct pcol *c, int64_t rows, struct dn_error *err)
 static int fits_double(const struct dn_column *col, int64_t nrows)
 {
 	const int64_t *v = col->values;
-	uint64_t out = 0;
 	for (int64_t i = 0; i < nrows; i++)
-		out |= (uint64_t)v[i] + (UINT64_C(1) << 53) > (UINT64_C(1) << 54);
-	if (!out)
-		return 1;
-	for (int64_t i = 0; i < nrows; i++)
-		if (!dn_column_is_null(col, i) &&
-		    (uint64_t)v[i] + (UINT64_C(1) << 53) > (UINT64_C(1) << 54))
+		if ((uint64_t)v[i] + (UINT64_C(1) << 53) > (UINT64_C(1) << 54) &&
+		    !dn_column_is_null(col, i))
 			return 0;
 	return 1;
 }
@@ -1177,9 +1197,9 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		}
 		switch (col->type) {
 		case DN_INT64:
+		case DN_TIMESTAMP:
 			v.i = dn_column_i64(col, i);
 			d = (double)v.i;
-			key = rk ? key_i64(v.i) : 0; /* else count_measure's, if it needs one */
 			break;
 		case DN_FLOAT64:
 			v.f = d = dn_column_f64(col, i);
@@ -1189,24 +1209,18 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 					rk[i] = NULL_KEY;
 				continue;
 			}
-			key = key_f64(d);
 			break;
 		case DN_DATE:
 			v.i = dn_column_date(col, i);
 			d = (double)v.i;
-			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0xd47e));
-			break;
-		case DN_TIMESTAMP:
-			v.i = dn_column_i64(col, i);
-			d = (double)v.i;
-			key = dn_hash_u64((uint64_t)v.i ^ UINT64_C(0x7157));
 			break;
 		default: /* bool */
 			v.i = dn_column_bool(col, i);
 			d = (double)v.i;
-			key = v.i ? UINT64_C(0x7275651234567) : UINT64_C(0xfa15e1234567);
 			break;
 		}
+		/* An integer counted in place needs no key (count_measure makes one if it must). */
+		key = rk || col->type != DN_INT64 ? measure_key(col->type, v) : 0;
 		x[i] = d;
 		if (rk)
 			rk[i] = key;
@@ -1223,20 +1237,18 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 	/* The batch's own moments (two passes), then Chan / Pebay's merge. */
 	double bmean = st.sum / (double)n, b2, b3;
 	batch_moments(x, nrows, bmean, &b2, &b3);
-	double mn = st.min, mx = st.max;
-	int64_t zeros = st.zeros, negs = st.negs;
 	double na = c->mn, nb = (double)n, nt = na + nb, delta = bmean - c->mean;
 	c->m3 = c->m3 + b3 + delta * delta * delta * na * nb * (na - nb) / (nt * nt) +
 		3 * delta * (na * b2 - nb * c->m2) / nt;
 	c->m2 = c->m2 + b2 + delta * delta * na * nb / nt;
 	c->mean = na ? c->mean + delta * nb / nt : bmean;
 	c->mn = nt;
-	c->zeros += zeros;
-	c->negs += negs;
-	if (mn < c->min)
-		c->min = mn;
-	if (mx > c->max)
-		c->max = mx;
+	c->zeros += st.zeros;
+	c->negs += st.negs;
+	if (st.min < c->min)
+		c->min = st.min;
+	if (st.max > c->max)
+		c->max = st.max;
 	if (sketch && c->type != DN_BOOL) /* bools report no quantiles */
 		DN_TRY(dn_qsketch_add_many(&c->qs, x, (size_t)nrows, err));
 	return 0;
@@ -1478,14 +1490,14 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 	switch (t->kind) {
 	case FOLD_COLUMN:
 		t0 = dn_monotonic_us();
-		t->rc = fold_column(p, t->a, nrows, &p->terr[t->a]);
+		t->rc = fold_column(p, t->a, nrows, task_err(p, t));
 		t->us = dn_monotonic_us() - t0;
 		break;
 	case FOLD_PAIR:
 		comoments(&p->pairs[t->a * MAX_CORR + t->b], p->bx[t->a], p->bx[t->b], nrows);
 		break;
 	case FOLD_ASSOC:
-		t->rc = fold_assoc(p, nrows, &p->terr[p->ncols]);
+		t->rc = fold_assoc(p, nrows, task_err(p, t));
 		break;
 	case FOLD_CLASSES:
 		add_classes(p, &p->fold_b->columns[p->tcol], p->bx, nrows);
@@ -1494,15 +1506,14 @@ static void fold_run(struct dn_profile *p, struct fold_task *t)
 		fold_rowhash(p, nrows);
 		break;
 	case FOLD_SHAPES:
-		t->rc = add_shapes(&p->cols[t->a], p->in[t->a], nrows, p->ks[t->a],
-				   &p->terr[p->ncols + 1 + t->a]);
+		t->rc = add_shapes(&p->cols[t->a], p->in[t->a], nrows, p->ks[t->a], task_err(p, t));
 		break;
 	case FOLD_UNDEFER: /* the column's counter: apart from its sketch, so both run at once */
-		t->rc = undefer(&p->cols[t->a], p->rows, &p->terr[p->ncols + 1 + t->a]);
+		t->rc = undefer(&p->cols[t->a], p->rows, task_err(p, t));
 		break;
 	case FOLD_SKETCH: {
 		struct pcol *c = &p->cols[t->a];
-		t->rc = dn_qsketch_add_many(&c->qs, c->vals, (size_t)p->rows, &p->terr[t->a]);
+		t->rc = dn_qsketch_add_many(&c->qs, c->vals, (size_t)p->rows, task_err(p, t));
 		break;
 	}
 	}
@@ -1569,12 +1580,7 @@ static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nr
 	for (int k = 0; k < p->ntasks; k++)
 		p->tasks[k].rc = 0;
 	fold_tasks(p, shared);
-	for (int k = 0; k < p->ntasks; k++)
-		if (p->tasks[k].rc < 0) {
-			if (err)
-				*err = p->terr[p->tasks[k].a];
-			return p->tasks[k].rc;
-		}
+	DN_TRY(tasks_rc(p, p->tasks, p->ntasks, err));
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
 		if (c->corr < 0)
@@ -1609,14 +1615,7 @@ static int fold_batch(struct dn_profile *p, const struct dn_batch *b, int64_t nr
 	fold_tasks(p, shared);
 	p->tasks = cols;
 	p->ntasks = ncol;
-	for (int k = 0; k < n; k++)
-		if (t[k].rc < 0) {
-			if (err)
-				*err = p->terr[t[k].kind == FOLD_ASSOC ? p->ncols :
-									 p->ncols + 1 + t[k].a];
-			return t[k].rc;
-		}
-	return 0;
+	return tasks_rc(p, t, n, err);
 }
 
 int dn_profile_add(struct dn_profile *p, const struct dn_batch *b, struct dn_error *err)

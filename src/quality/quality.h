@@ -65,8 +65,10 @@ struct dn_qsketch {
 
 void dn_qsketch_init(struct dn_qsketch *s);
 void dn_qsketch_release(struct dn_qsketch *s);
+/* Add v (a NaN is not a value: nothing is added). 0 or DN_ENOMEM / DN_ELIMIT. */
 int dn_qsketch_add(struct dn_qsketch *s, double v, struct dn_error *err);
-/* Add the n values of v that are not NaN, in order (as n calls of dn_qsketch_add would). */
+/* Add the n values of v that are not NaN, in order: the same sketch as n calls of
+ * dn_qsketch_add, without a call per value. */
 int dn_qsketch_add_many(struct dn_qsketch *s, const double *v, size_t n, struct dn_error *err);
 /* The value at quantile q in [0, 1] (linear interpolation between the sketch's neighbours, as
  * the exact definition does); NaN when empty. qs must be ascending; writes nq values. Returns

@@ -1,14 +1,13 @@
 /* Sketches for profiles: HyperLogLog distinct counts, a compacting quantile sketch, and the
  * radix sort both the sketch and the exact quantiles use.
  *
- * The sort is LSD radix over the order-preserving integer image of a double (after, for large
- * inputs, one MSD pass into cache-sized buckets): passes of eleven bits over only the span of
- * bits in which the keys differ (the high bits
- * of similar magnitudes and the zero low bits of whole numbers take none), every histogram
- * taken in one read, a pass skipped when every key has the same digit there, and no pass at
- * all for keys already in order. It is O(n) whatever the input
- * order, so no input can make it quadratic, and on a million doubles it is several times
- * faster than qsort with a comparator. */
+ * The sort is LSD radix over the order-preserving integer image of a double: passes of eleven
+ * bits over only the span of bits in which the keys differ (the high bits of similar magnitudes
+ * and the zero low bits of whole numbers take none), every histogram taken in one read, a pass
+ * skipped when every key has the same digit there, and no pass at all for keys already in
+ * order. Large inputs first take one MSD pass into buckets that fit in cache, each then sorted
+ * the same way. It is O(n) whatever the input order, so no input can make it quadratic, and on
+ * a million doubles it is several times faster than qsort with a comparator. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +15,9 @@
 #include "quality_int.h"
 
 #define RADIX_BITS 11
-#define RADIX_BITS_LARGE 8
-#define RADIX_LARGE_N ((size_t)1 << 16)
-#define RADIX_PASSES 8  /* 8 * 8 >= 64 */
-#define MSD_BUCKET 4096 /* keys per bucket aimed at by the first pass over a large input */
+#define RADIX_PASSES 6                  /* 6 * 11 >= 64 */
+#define RADIX_LARGE_N ((size_t)1 << 16) /* keys past which a first MSD pass pays */
+#define MSD_BUCKET 4096                 /* keys per bucket aimed at by that pass */
 #define RADIX_SIZE (1 << RADIX_BITS)
 
 void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t *ti)
@@ -45,11 +43,9 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 		 * one pass scatters the keys by their top bits into buckets of a few thousand
 		 * (stable), then each bucket is sorted by its own remaining bits while it is in
 		 * cache. */
-		int tb = 1;
+		int tb = 1; /* top bits: at most RADIX_BITS, below span */
 		while (tb < RADIX_BITS && (n >> tb) > MSD_BUCKET)
 			tb++;
-		if (tb > span - 1)
-			tb = span - 1;
 		int sh = lo + span - tb;
 		size_t nb = (size_t)1 << tb, start[RADIX_SIZE + 1];
 		memset(start, 0, sizeof start[0] * (nb + 1));
@@ -75,11 +71,7 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 		}
 		return;
 	}
-	/* Past L2-sized inputs, a pass scattering to 2^11 places misses the TLB on most writes;
-	 * 2^8 keep their lines and pages hot, and twice as fast per pass beats a pass or two
-	 * fewer (1M keys: 12-18 ms instead of 22-38). */
-	int maxb = n >= RADIX_LARGE_N ? RADIX_BITS_LARGE : RADIX_BITS;
-	int passes = (span + maxb - 1) / maxb;
+	int passes = (span + RADIX_BITS - 1) / RADIX_BITS;
 	/* The passes share the span evenly: digits as narrow as that many passes allow keep the
 	 * histograms (cleared and summed every pass) small. */
 	int bits = (span + passes - 1) / passes;
@@ -93,12 +85,6 @@ void dn_q_sort_keys(uint64_t *k, uint32_t *idx, size_t n, uint64_t *tk, uint32_t
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x = k[i] >> lo;
 		switch (passes) { /* the same every key: predicted, and no loop per key */
-		case 8:
-			count[7][(x >> (7 * bits)) & mask]++;
-			/* fall through */
-		case 7:
-			count[6][(x >> (6 * bits)) & mask]++;
-			/* fall through */
 		case 6:
 			c5[(x >> (5 * bits)) & mask]++;
 			/* fall through */
@@ -270,13 +256,7 @@ static int qs_compact(struct dn_qsketch *s, int h, struct dn_error *err)
 
 int dn_qsketch_add(struct dn_qsketch *s, double v, struct dn_error *err)
 {
-	if (!s->nlevels)
-		DN_TRY(qs_level(s, 0, err));
-	s->level[0][s->len[0]++] = v;
-	s->n++;
-	if (s->len[0] >= DN_QSKETCH_K)
-		return qs_compact(s, 0, err);
-	return 0;
+	return dn_qsketch_add_many(s, &v, 1, err);
 }
 
 int dn_qsketch_add_many(struct dn_qsketch *s, const double *v, size_t n, struct dn_error *err)
@@ -288,14 +268,12 @@ int dn_qsketch_add_many(struct dn_qsketch *s, const double *v, size_t n, struct 
 		/* Fill level 0 up to its capacity, then compact, as one value at a time would. */
 		double *l0 = s->level[0];
 		int len = s->len[0];
-		int64_t added = 0;
 		for (; i < n && len < DN_QSKETCH_K; i++) {
-			l0[len] = v[i];
+			l0[len] = v[i]; /* a NaN is overwritten by the next value */
 			len += !isnan(v[i]);
 		}
-		added = len - s->len[0];
+		s->n += len - s->len[0];
 		s->len[0] = len;
-		s->n += added;
 		if (len >= DN_QSKETCH_K)
 			DN_TRY(qs_compact(s, 0, err));
 	}
