@@ -552,7 +552,7 @@ static uint64_t value_hash(const struct dn_column *c, int64_t i)
 {
 	if (c->type == DN_STRING) {
 		struct dn_str s = dn_column_str(c, i);
-		return dn_hash64(s.ptr, s.len, 7);
+		return dn_hash_text(s.ptr, s.len, 7);
 	}
 	if (c->type == DN_DATE)
 		return dn_hash_u64((uint64_t)(uint32_t)dn_column_date(c, i));

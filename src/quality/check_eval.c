@@ -170,7 +170,7 @@ static uint64_t value_key(const struct dn_column *c, int64_t i)
 	}
 	case DN_STRING: {
 		struct dn_str s = dn_column_str(c, i);
-		return dn_hash64(s.ptr, s.len, 0x51);
+		return dn_hash_text(s.ptr, s.len, 0x51);
 	}
 	}
 	return 0;
@@ -565,7 +565,7 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 									 cf->type == DN_TIMESTAMP,
 								 &rv->num));
 				struct dn_str t = value_text(cf, i, &cr->tmp);
-				rv->text = dn_hash64(t.ptr, t.len, 7);
+				rv->text = dn_hash_text(t.ptr, t.len, 7);
 			}
 		}
 		dn_batch_free(b);
@@ -1155,7 +1155,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				bad = fabs(v - rv->num) > c->tolerance;
 			} else {
 				struct dn_str t = value_text(col2, i, &cs->tmp);
-				bad = dn_hash64(t.ptr, t.len, 7) != rv->text;
+				bad = dn_hash_text(t.ptr, t.len, 7) != rv->text;
 			}
 			if (bad)
 				MARK(i);

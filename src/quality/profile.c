@@ -1030,7 +1030,7 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 			continue;
 		}
 		struct dn_str s = dn_column_str(col, i);
-		uint64_t key = dn_hash64(s.ptr, s.len, 0x5eed);
+		uint64_t key = dn_hash_text(s.ptr, s.len, 0x5eed);
 		keys[i] = key ? key : 1;
 		if (rk)
 			rk[i] = key;
@@ -1069,7 +1069,7 @@ static int add_shapes(struct pcol *c, const struct dn_column *col, int64_t nrows
 			pn = pattern_of(s.ptr, s.len, pat);
 			/* Most strings of a column share their pattern with the one before. */
 			if (pn != last_pn || memcmp(pat, last_pat, pn)) {
-				last_key = dn_hash64(pat, pn, 0x9a7);
+				last_key = dn_hash_text(pat, pn, 0x9a7);
 				last_pn = pn;
 				memcpy(last_pat, pat, pn);
 			}
@@ -1375,7 +1375,7 @@ static void add_classes(struct dn_profile *p, const struct dn_column *t, double 
 		} else {
 			continue; /* the target widened to another type: classes stop */
 		}
-		uint64_t key = dn_hash64(txt, len, dn_column_is_null(t, r) ? 1 : 2);
+		uint64_t key = dn_hash_text(txt, len, dn_column_is_null(t, r) ? 1 : 2);
 		int k = 0;
 		while (k < p->ncls && p->cls[k].key != key)
 			k++;

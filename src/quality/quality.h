@@ -27,7 +27,8 @@
 /* ---------------------------------------------------------------------------------------------
  * HyperLogLog: distinct counts in 2^p one-byte registers. Standard error 1.04 / sqrt(2^p):
  * 0.81% at p = 14 (16 KiB). Small cardinalities use linear counting (Flajolet et al. 2007,
- * Heule et al. 2013 threshold). Feed it well-mixed 64-bit hashes (dn_hash64, dn_hash_u64). */
+ * Heule et al. 2013 threshold). Feed it well-mixed 64-bit hashes (dn_hash64, dn_hash_text,
+ * dn_hash_u64). */
 #define DN_HLL_P 14
 
 struct dn_hll {

@@ -652,6 +652,32 @@ DN_TEST(core_format_f64)
 
 /* ---- hashing ---- */
 
+/* Mean output bits that flip when one input bit flips, over every bit of an n-byte input. */
+static double avalanche(uint64_t (*hash)(const void *, size_t, uint64_t), size_t n)
+{
+	unsigned char in[100];
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (unsigned char)(i * 37 + 11);
+	uint64_t base = hash(in, n, 42);
+	double total = 0;
+	for (size_t bit = 0; bit < n * 8; bit++) {
+		in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+		total += __builtin_popcountll(base ^ hash(in, n, 42));
+		in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+	}
+	return total / (double)(n * 8);
+}
+
+#define CHECK_AVALANCHE(hash, lens)                                                                \
+	for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {                             \
+		double avg = avalanche(hash, lens[li]);                                            \
+		if (avg < 26 || avg > 38) {                                                        \
+			dn_test_fail(dn_t_, __FILE__, __LINE__,                                    \
+				     "len %zu: %.1f bits flip on average", lens[li], avg);         \
+			return;                                                                    \
+		}                                                                                  \
+	}
+
 DN_TEST(core_hash64)
 {
 	const char *s = "the quick brown fox jumps over the lazy dog";
@@ -673,34 +699,76 @@ DN_TEST(core_hash64)
 
 	/* Avalanche: flipping one input bit flips about half the output bits, for every length
 	 * class (tail bytes, 4, 8 and the 32-byte lanes). */
-	unsigned char in[100];
-	for (size_t i = 0; i < sizeof in; i++)
-		in[i] = (unsigned char)(i * 37 + 11);
 	size_t lens[] = {1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 64, 100};
-	for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
-		size_t n = lens[li];
-		uint64_t base = dn_hash64(in, n, 42);
-		double total = 0;
-		int trials = 0;
-		for (size_t bit = 0; bit < n * 8; bit++) {
-			in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
-			total += __builtin_popcountll(base ^ dn_hash64(in, n, 42));
-			in[bit / 8] ^= (unsigned char)(1u << (bit % 8));
-			trials++;
-		}
-		double avg = total / trials;
-		if (avg < 26 || avg > 38) {
-			dn_test_fail(dn_t_, __FILE__, __LINE__,
-				     "len %zu: %.1f bits flip on average", n, avg);
-			return;
-		}
-	}
+	CHECK_AVALANCHE(dn_hash64, lens);
 	/* Buckets: sequential integer keys spread evenly over 64 buckets. */
 	int buckets[64] = {0};
 	for (uint64_t k = 0; k < 64000; k++)
 		buckets[dn_hash64(&k, sizeof k, 0) & 63]++;
 	for (int i = 0; i < 64; i++)
 		CHECK(buckets[i] > 800 && buckets[i] < 1200);
+}
+
+static uint64_t hash_text(const void *p, size_t n, uint64_t seed)
+{
+	return dn_hash_text(p, n, seed);
+}
+
+DN_TEST(core_hash_text)
+{
+	const char *s = "judy67112@example.com";
+	uint64_t h = dn_hash_text(s, strlen(s), 0);
+	CHECK(h == dn_hash_text(s, strlen(s), 0));
+	CHECK(h != dn_hash_text(s, strlen(s), 1));
+	CHECK(dn_hash_text("", 0, 0) != dn_hash_text("", 0, 1));
+	CHECK(dn_hash_text("ab", 2, 0) != dn_hash_text("ba", 2, 0));
+	/* Past 32 bytes it is dn_hash64. */
+	char big[40];
+	memset(big, 'x', sizeof big);
+	CHECK(dn_hash_text(big, 40, 3) == dn_hash64(big, 40, 3));
+	/* Length matters even when the bytes are zeros, across the overlapping loads. */
+	char z[64] = {0};
+	for (size_t n = 0; n < 40; n++)
+		CHECK(dn_hash_text(z, n, 0) != dn_hash_text(z, n + 1, 0));
+	/* Every byte counts: each text of 1..32 bytes with one byte changed (to each of 64
+	 * values) hashes apart from all the others of its length. */
+	for (size_t n = 1; n <= 32; n++) {
+		uint64_t seen[32 * 64 + 1];
+		size_t m = 0;
+		unsigned char t[32];
+		for (size_t i = 0; i < n; i++)
+			t[i] = (unsigned char)('a' + i);
+		seen[m++] = dn_hash_text(t, n, 5);
+		for (size_t i = 0; i < n; i++)
+			for (int v = 1; v <= 64; v++) {
+				unsigned char was = t[i];
+				t[i] = (unsigned char)(was + v);
+				seen[m++] = dn_hash_text(t, n, 5);
+				t[i] = was;
+			}
+		for (size_t a = 0; a < m; a++)
+			for (size_t b = a + 1; b < m; b++)
+				if (seen[a] == seen[b]) {
+					dn_test_fail(dn_t_, __FILE__, __LINE__,
+						     "len %zu: variants %zu and %zu collide", n, a,
+						     b);
+					return;
+				}
+	}
+	size_t lens[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32};
+	CHECK_AVALANCHE(hash_text, lens);
+	/* Buckets by the top and the bottom bits (HyperLogLog takes the top ones) for keys that
+	 * differ only in a few digits, as ids in text do. */
+	int top[64] = {0}, low[64] = {0};
+	char key[32];
+	for (int k = 0; k < 64000; k++) {
+		int n = snprintf(key, sizeof key, "user%d@example.com", k);
+		uint64_t x = dn_hash_text(key, (size_t)n, 0);
+		top[x >> 58]++;
+		low[x & 63]++;
+	}
+	for (int i = 0; i < 64; i++)
+		CHECK(top[i] > 800 && top[i] < 1200 && low[i] > 800 && low[i] < 1200);
 }
 
 /* ---- logging ---- */
