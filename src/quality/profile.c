@@ -345,11 +345,20 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 		return 0;
 	}
 	/* Full: the new value and every counter lose one; empty counters free their slots (the
-	 * others stay where they are: no copying). */
+	 * others stay where they are: no copying). When every one empties, as on a column of
+	 * distinct values, the table simply starts over. */
+	int freed = 0;
 	for (int e = 0; e < c->nmg; e++)
-		if (--c->mcnt[e] == 0)
-			c->freel[c->nfree++] = e;
+		freed += --c->mcnt[e] == 0;
 	c->err++;
+	if (freed == c->nmg) {
+		c->nmg = 0;
+		memset(c->idx, 0xff, sizeof *c->idx * (size_t)c->k * 4); /* all -1 */
+		return 0;
+	}
+	for (int e = 0; e < c->nmg; e++)
+		if (!c->mcnt[e])
+			c->freel[c->nfree++] = e;
 	mg_index(c);
 	return 0;
 }
