@@ -235,11 +235,30 @@ static inline struct dn_str value_text(const struct dn_column *c, int64_t i, str
 	return dn_str_make(buf->data ? buf->data : "", buf->len);
 }
 
-/* A text of up to 16 bytes as two little-endian words, zero past its end, and their key. */
-struct acc16 {
-	uint64_t w0, w1;
-	int64_t len; /* -1: empty slot */
-};
+/* A text of up to 16 bytes as two little-endian words, zero past its end. The masks keep bytes
+ * 0..n-1 of each word (tables, not branches: lengths vary from row to row). */
+static const uint64_t keep_lo[17] = {0,          0xff,         0xffff,         0xffffff,
+				     0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff,
+				     UINT64_MAX, UINT64_MAX,   UINT64_MAX,     UINT64_MAX,
+				     UINT64_MAX, UINT64_MAX,   UINT64_MAX,     UINT64_MAX,
+				     UINT64_MAX};
+static const uint64_t keep_hi[17] = {0,
+				     0,
+				     0,
+				     0,
+				     0,
+				     0,
+				     0,
+				     0,
+				     0,
+				     0xff,
+				     0xffff,
+				     0xffffff,
+				     0xffffffff,
+				     0xffffffffff,
+				     0xffffffffffff,
+				     0xffffffffffffff,
+				     UINT64_MAX};
 
 static inline void words16(const char *p, size_t n, const char *end, uint64_t *w0, uint64_t *w1)
 {
@@ -247,12 +266,8 @@ static inline void words16(const char *p, size_t n, const char *end, uint64_t *w
 	if (p + 16 <= end) { /* whole words, also past the text while the column's bytes go on */
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
-		if (n < 8) {
-			a &= (UINT64_C(1) << (8 * n)) - 1;
-			b = 0;
-		} else if (n < 16) {
-			b &= (UINT64_C(1) << (8 * (n - 8))) - 1;
-		}
+		a &= keep_lo[n];
+		b &= keep_hi[n];
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (i < 8)
@@ -265,9 +280,100 @@ static inline void words16(const char *p, size_t n, const char *end, uint64_t *w
 	*w1 = b;
 }
 
-static inline size_t word_key(uint64_t w0, uint64_t w1, size_t n)
+/* Accepted values of up to 16 bytes, by their words. The multipliers are drawn until every
+ * value sits in its home slot, so a value is looked up with one slot read and one comparison,
+ * no probing; only if no draw gets there (it takes a few for tens of values) does a lookup
+ * probe on. */
+struct acc16 {
+	uint64_t w0, w1;
+	int64_t len; /* -1: empty slot */
+};
+
+struct acc_table {
+	struct acc16 *slot;
+	size_t mask;
+	int shift;
+	uint64_t m0, m1;
+	int probe; /* not every value is home: probe past the home slot */
+};
+
+static inline size_t acc_home(const struct acc_table *t, uint64_t w0, uint64_t w1, size_t n)
 {
-	return (size_t)dn_hash_u64(w0 ^ (w1 << 29 | w1 >> 35) ^ ((uint64_t)n << 56));
+	return (size_t)(((w0 ^ n) * t->m0 + w1 * t->m1) >> t->shift);
+}
+
+static inline int acc_has(const struct acc_table *t, uint64_t w0, uint64_t w1, size_t n)
+{
+	size_t j = acc_home(t, w0, w1, n);
+	const struct acc16 *e = &t->slot[j];
+	if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)n)
+		return 1;
+	while (t->probe && t->slot[j].len >= 0) {
+		e = &t->slot[j];
+		if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)n)
+			return 1;
+		j = (j + 1) & t->mask;
+	}
+	return 0;
+}
+
+/* Fill t's slots for multipliers m0, m1: 1 when every value landed in its home slot. */
+static int acc_fill(struct acc_table *t, const char *const *values, int nvalues)
+{
+	int home = 1;
+	for (size_t j = 0; j <= t->mask; j++)
+		t->slot[j].len = -1;
+	for (int k = 0; k < nvalues; k++) {
+		size_t len = strlen(values[k]);
+		uint64_t w0, w1;
+		if (len > 16)
+			continue;
+		words16(values[k], len, values[k] + len, &w0, &w1);
+		size_t j = acc_home(t, w0, w1, len);
+		int moved = 0;
+		for (;; j = (j + 1) & t->mask, moved = 1) {
+			const struct acc16 *e = &t->slot[j];
+			if (e->len < 0) {
+				t->slot[j] = (struct acc16){w0, w1, (int64_t)len};
+				home &= !moved;
+				break;
+			}
+			if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)len)
+				break; /* listed twice */
+		}
+	}
+	return home;
+}
+
+/* Build t from the values of up to 16 bytes: up to 32 draws of multipliers per table size, at
+ * 4x, 8x, 16x and 32x the values' count. 0 or DN_ENOMEM. */
+static int acc_build(struct acc_table *t, const char *const *values, int nvalues)
+{
+	size_t m = 0;
+	for (int k = 0; k < nvalues; k++)
+		m += strlen(values[k]) <= 16;
+	size_t cap = 16;
+	while (cap < 4 * m)
+		cap *= 2;
+	uint64_t seed = UINT64_C(0x9e3779b97f4a7c15);
+	for (int size = 0; size < 4; size++, cap *= 2) {
+		dn_free(t->slot);
+		if (!(t->slot = dn_malloc(cap * sizeof *t->slot)))
+			return DN_ENOMEM;
+		t->mask = cap - 1;
+		t->shift = 64 - __builtin_ctzll(cap);
+		for (int draw = 0; draw < 32; draw++) {
+			seed = dn_hash_u64(seed + 1);
+			t->m0 = seed | 1;
+			t->m1 = dn_hash_u64(seed ^ UINT64_C(0x5bd1e995)) | 1;
+			if (acc_fill(t, values, nvalues)) {
+				t->probe = 0;
+				return 0;
+			}
+		}
+	}
+	t->probe = 1; /* the last fill holds every value, some past their home slot */
+	return 0;
 }
 
 /* A cheap key for short texts (accepted values): the length and the first and last 3 bytes.
@@ -420,8 +526,8 @@ struct cstate {
 	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
 	int *acc_tab;       /* accepted values by key */
 	size_t acc_mask;
-	struct acc16 *acc16; /* accepted values of up to 16 bytes, as two words, by word_key */
-	double other;        /* reconcile: the other side's count or sum */
+	struct acc_table acc16; /* accepted values of up to 16 bytes */
+	double other;           /* reconcile: the other side's count or sum */
 	int64_t tmax, dmax;
 	int has_tmax, has_dmax;
 	enum dn_type type;
@@ -626,21 +732,8 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 					j = (j + 1) & cs->acc_mask;
 				cs->acc_tab[j] = k;
 			}
-			if (!(cs->acc16 = dn_malloc(cap * sizeof *cs->acc16)))
+			if (acc_build(&cs->acc16, c->values, c->nvalues) < 0)
 				goto nomem;
-			for (size_t j = 0; j < cap; j++)
-				cs->acc16[j].len = -1;
-			for (int k = 0; k < c->nvalues; k++) {
-				size_t len = strlen(c->values[k]);
-				uint64_t w0, w1;
-				if (len > 16)
-					continue;
-				words16(c->values[k], len, c->values[k] + len, &w0, &w1);
-				size_t j = word_key(w0, w1, len) & cs->acc_mask;
-				while (cs->acc16[j].len >= 0)
-					j = (j + 1) & cs->acc_mask;
-				cs->acc16[j] = (struct acc16){w0, w1, (int64_t)len};
-			}
 		}
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
 		    c->kind == DN_CHK_RECONCILE) {
@@ -669,7 +762,7 @@ void dn_check_run_free(struct dn_check_run *cr)
 		dn_free(cs->refmap.slot);
 		dn_free(cs->accepted);
 		dn_free(cs->acc_tab);
-		dn_free(cs->acc16);
+		dn_free(cs->acc16.slot);
 		dn_free(cs->cols);
 		for (int k = 0; k < cs->nsamples; k++)
 			dn_free(cs->samples[k]);
@@ -1038,10 +1131,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				 * of up to 16 bytes is in acc16. */
 				uint64_t w0, w1;
 				words16(s.ptr, s.len, end ? end : s.ptr + s.len, &w0, &w1);
-				for (size_t j = word_key(w0, w1, s.len) & cs->acc_mask;
-				     cs->acc16[j].len >= 0 && !ok; j = (j + 1) & cs->acc_mask)
-					ok = cs->acc16[j].w0 == w0 && cs->acc16[j].w1 == w1 &&
-					     cs->acc16[j].len == (int64_t)s.len;
+				ok = acc_has(&cs->acc16, w0, w1, s.len);
 				if (!ok)
 					MARK(i);
 				continue;
