@@ -1059,9 +1059,7 @@ static int add_strings(struct pcol *c, const struct dn_column *col, int64_t nrow
 static int add_shapes(struct pcol *c, const struct dn_column *col, int64_t nrows,
 		      const uint64_t *keys, struct dn_error *err)
 {
-	char pat[PATTERN_MAX], last_pat[PATTERN_MAX];
-	size_t last_pn = SIZE_MAX;
-	uint64_t last_key = 0;
+	char pat[PATTERN_MAX];
 	union cval none = {0};
 	if (!c->shapes && !(c->shapes = dn_calloc(SHAPE_CACHE, sizeof *c->shapes)))
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
@@ -1076,13 +1074,7 @@ static int add_shapes(struct pcol *c, const struct dn_column *col, int64_t nrows
 			sh->key = keys[i];
 			sh->plen = code_points(s.ptr, s.len);
 			pn = pattern_of(s.ptr, s.len, pat);
-			/* Most strings of a column share their pattern with the one before. */
-			if (pn != last_pn || memcmp(pat, last_pat, pn)) {
-				last_key = dn_hash_text(pat, pn, 0x9a7);
-				last_pn = pn;
-				memcpy(last_pat, pat, pn);
-			}
-			sh->pkey = last_key;
+			sh->pkey = dn_hash_text(pat, pn, 0x9a7);
 			have_pat = 1;
 		}
 		int64_t len = sh->plen;
