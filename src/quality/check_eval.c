@@ -322,7 +322,7 @@ static int acc_fill(struct acc_table *t, const char *const *values, int nvalues)
 {
 	int home = 1;
 	for (size_t j = 0; j <= t->mask; j++)
-		t->slot[j].len = -1;
+		t->slot[j] = (struct acc16){0, 0, -1};
 	for (int k = 0; k < nvalues; k++) {
 		size_t len = strlen(values[k]);
 		uint64_t w0, w1;
@@ -346,7 +346,9 @@ static int acc_fill(struct acc_table *t, const char *const *values, int nvalues)
 }
 
 /* Build t from the values of up to 16 bytes: up to 32 draws of multipliers per table size, at
- * 4x, 8x, 16x and 32x the values' count. 0 or DN_ENOMEM. */
+ * 4x, 8x, 16x and 32x the values' count. Past ACC_HOME_MAX values no draw would put them all
+ * home: one fill at 4x, probed. 0 or DN_ENOMEM. */
+#define ACC_HOME_MAX 1024
 static int acc_build(struct acc_table *t, const char *const *values, int nvalues)
 {
 	size_t m = 0;
@@ -355,14 +357,15 @@ static int acc_build(struct acc_table *t, const char *const *values, int nvalues
 	size_t cap = 16;
 	while (cap < 4 * m)
 		cap *= 2;
+	int sizes = m <= ACC_HOME_MAX ? 4 : 1, draws = m <= ACC_HOME_MAX ? 32 : 1;
 	uint64_t seed = UINT64_C(0x9e3779b97f4a7c15);
-	for (int size = 0; size < 4; size++, cap *= 2) {
+	for (int size = 0; size < sizes; size++, cap *= 2) {
 		dn_free(t->slot);
 		if (!(t->slot = dn_malloc(cap * sizeof *t->slot)))
 			return DN_ENOMEM;
 		t->mask = cap - 1;
 		t->shift = 64 - __builtin_ctzll(cap);
-		for (int draw = 0; draw < 32; draw++) {
+		for (int draw = 0; draw < draws; draw++) {
 			seed = dn_hash_u64(seed + 1);
 			t->m0 = seed | 1;
 			t->m1 = dn_hash_u64(seed ^ UINT64_C(0x5bd1e995)) | 1;
