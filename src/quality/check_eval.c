@@ -235,30 +235,16 @@ static inline struct dn_str value_text(const struct dn_column *c, int64_t i, str
 	return dn_str_make(buf->data ? buf->data : "", buf->len);
 }
 
-/* A text of up to 16 bytes as two little-endian words, zero past its end. The masks keep bytes
- * 0..n-1 of each word (tables, not branches: lengths vary from row to row). */
-static const uint64_t keep_lo[17] = {0,          0xff,         0xffff,         0xffffff,
-				     0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff,
-				     UINT64_MAX, UINT64_MAX,   UINT64_MAX,     UINT64_MAX,
-				     UINT64_MAX, UINT64_MAX,   UINT64_MAX,     UINT64_MAX,
-				     UINT64_MAX};
-static const uint64_t keep_hi[17] = {0,
-				     0,
-				     0,
-				     0,
-				     0,
-				     0,
-				     0,
-				     0,
-				     0,
-				     0xff,
-				     0xffff,
-				     0xffffff,
-				     0xffffffff,
-				     0xffffffffff,
-				     0xffffffffffff,
-				     0xffffffffffffff,
-				     UINT64_MAX};
+/* A text of up to 16 bytes as two little-endian words, zero past its end. keep[8 + n] keeps the
+ * first n bytes of the first word and keep[n] the first n - 8 of the second (a table, not
+ * branches: lengths vary from row to row). */
+/* clang-format off */
+static const uint64_t keep[25] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff,
+	UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX,
+	UINT64_MAX, UINT64_MAX};
+/* clang-format on */
 
 static inline void words16(const char *p, size_t n, const char *end, uint64_t *w0, uint64_t *w1)
 {
@@ -266,8 +252,8 @@ static inline void words16(const char *p, size_t n, const char *end, uint64_t *w
 	if (p + 16 <= end) { /* whole words, also past the text while the column's bytes go on */
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
-		a &= keep_lo[n];
-		b &= keep_hi[n];
+		a &= keep[8 + n];
+		b &= keep[n];
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (i < 8)
@@ -302,19 +288,20 @@ static inline size_t acc_home(const struct acc_table *t, uint64_t w0, uint64_t w
 	return (size_t)(((w0 ^ n) * t->m0 + w1 * t->m1) >> t->shift);
 }
 
+static inline int acc_is(const struct acc16 *e, uint64_t w0, uint64_t w1, size_t n)
+{
+	return e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)n;
+}
+
 static inline int acc_has(const struct acc_table *t, uint64_t w0, uint64_t w1, size_t n)
 {
-	size_t j = acc_home(t, w0, w1, n);
-	const struct acc16 *e = &t->slot[j];
-	if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)n)
-		return 1;
-	while (t->probe && t->slot[j].len >= 0) {
-		e = &t->slot[j];
-		if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)n)
+	for (size_t j = acc_home(t, w0, w1, n);; j = (j + 1) & t->mask) {
+		const struct acc16 *e = &t->slot[j];
+		if (acc_is(e, w0, w1, n))
 			return 1;
-		j = (j + 1) & t->mask;
+		if (!t->probe || e->len < 0)
+			return 0;
 	}
-	return 0;
 }
 
 /* Fill t's slots for multipliers m0, m1: 1 when every value landed in its home slot. */
@@ -338,7 +325,7 @@ static int acc_fill(struct acc_table *t, const char *const *values, int nvalues)
 				home &= !moved;
 				break;
 			}
-			if (e->w0 == w0 && e->w1 == w1 && e->len == (int64_t)len)
+			if (acc_is(e, w0, w1, len))
 				break; /* listed twice */
 		}
 	}

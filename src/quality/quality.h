@@ -49,17 +49,17 @@ double dn_hll_estimate(const struct dn_hll *h);
 void dn_hll_merge(struct dn_hll *into, const struct dn_hll *from);
 
 /* ---------------------------------------------------------------------------------------------
- * Quantile sketch: a stack of compactors of k values each (KLL-style with equal capacities;
- * level 0, the only one sorted, takes 4k). A full level is sorted and every other value (random
- * offset) moves up with twice the weight. Rank error of any quantile: at most n * levels / k in
- * the worst case, about n / k typically; with k = 4096 and 10M values that is 0.3% worst case.
- * Memory: 128 KiB at level 0 (and as much scratch), 96 KiB per level above, about
- * log2(n / k) levels. */
+ * Quantile sketch: a stack of compactors of k values each (KLL-style with equal capacities),
+ * except level 0, the only one sorted, which takes 4k. A full level is sorted and every other
+ * value (random offset) moves up with twice the weight. Rank error of any quantile: at most
+ * n * levels / k in the worst case, about n / k typically; with k = 4096 and 10M values that is
+ * 0.3% worst case. Memory: 128 KiB at level 0 (and as much scratch), 96 KiB per level above,
+ * about log2(n / k) levels. */
 #define DN_QSKETCH_K 4096
 
 struct dn_qsketch {
 	int nlevels;
-	double *level[48]; /* each DN_QSKETCH_K values */
+	double *level[48]; /* level 0: up to 4k values; the others: up to k */
 	int len[48];
 	int64_t n;    /* values added */
 	uint64_t rng; /* compaction offsets */
