@@ -27,10 +27,12 @@
 #define DN_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define DN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define DN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define DN_INLINE inline __attribute__((always_inline)) /* hot loops the compiler would split */
 #else
 #define DN_PRINTF(a, b)
 #define DN_LIKELY(x) (x)
 #define DN_UNLIKELY(x) (x)
+#define DN_INLINE inline
 #endif
 
 /* ---------------------------------------------------------------------------------------------

@@ -293,7 +293,8 @@ static size_t unescape(const struct field *f, char *dst)
 	return o;
 }
 
-static int is_null_field(const struct dn_reader *r, const struct csv *c, const struct field *f)
+static DN_INLINE int is_null_field(const struct dn_reader *r, const struct csv *c,
+				   const struct field *f)
 {
 	if (f->quoted)
 		return f->len == 0 ? -1 : 0; /* quoted "": null for typed columns, "" for strings */
@@ -315,8 +316,24 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
 				     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+static int conv_i64(const char *p, size_t n, int lenient, int64_t *out);
+
+/* The rare forms, out of the hot loops: spaces around, a sign alone, more than 18 digits. */
+static int conv_i64_slow(const char *p, size_t n, int lenient, int64_t *out)
+{
+	struct dn_str s = dn_str_trim(dn_str_make(p, n));
+	if (s.len != n) /* surrounding spaces */
+		return conv_i64(s.ptr, s.len, lenient, out);
+	if (!lenient) {
+		size_t j = (s.len && (s.ptr[0] == '-' || s.ptr[0] == '+')) ? 1 : 0;
+		if (j < s.len && s.ptr[j] == '0' && s.len - j > 1)
+			return -1;
+	}
+	return dn_parse_i64(s.ptr, s.len, out) == 0 ? 0 : -1;
+}
+
 /* Integer: strict form unless declared (leading zeros keep a column text). */
-static inline int conv_i64(const char *p, size_t n, int lenient, int64_t *out)
+static DN_INLINE int conv_i64(const char *p, size_t n, int lenient, int64_t *out)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -337,22 +354,30 @@ static inline int conv_i64(const char *p, size_t n, int lenient, int64_t *out)
 	}
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
-slow : {
+slow:
+	return conv_i64_slow(p, n, lenient, out);
+}
+
+/* The forms the fast path leaves to the library: exponents, many digits, spaces around. */
+static int conv_f64_slow(const char *p, size_t n, int lenient, double *out)
+{
 	struct dn_str s = dn_str_trim(dn_str_make(p, n));
-	if (s.len != n) /* surrounding spaces */
-		return conv_i64(s.ptr, s.len, lenient, out);
 	if (!lenient) {
+		int lz = 0;
 		size_t j = (s.len && (s.ptr[0] == '-' || s.ptr[0] == '+')) ? 1 : 0;
-		if (j < s.len && s.ptr[j] == '0' && s.len - j > 1)
+		size_t k = j;
+		while (k < s.len && (unsigned)(s.ptr[k] - '0') <= 9)
+			k++;
+		lz = k == s.len && k > j + 1 && s.ptr[j] == '0';
+		if (lz)
 			return -1;
 	}
-	return dn_parse_i64(s.ptr, s.len, out) == 0 ? 0 : -1;
-}
+	return dn_parse_f64(s.ptr, s.len, out) == 0 ? 0 : -1;
 }
 
 /* Float: exact fast path for up to 15 significant digits and small exponents (Clinger), the
  * correctly rounded library path otherwise. */
-static inline int conv_f64(const char *p, size_t n, int lenient, double *out)
+static DN_INLINE int conv_f64(const char *p, size_t n, int lenient, double *out)
 {
 	size_t i = 0;
 	int neg = 0;
@@ -406,20 +431,8 @@ static inline int conv_f64(const char *p, size_t n, int lenient, double *out)
 	d = e < 0 ? d / pow10_exact[-e] : d * pow10_exact[e];
 	*out = neg ? -d : d;
 	return 0;
-slow : {
-	struct dn_str s = dn_str_trim(dn_str_make(p, n));
-	if (!lenient) {
-		int lz = 0;
-		size_t j = (s.len && (s.ptr[0] == '-' || s.ptr[0] == '+')) ? 1 : 0;
-		size_t k = j;
-		while (k < s.len && (unsigned)(s.ptr[k] - '0') <= 9)
-			k++;
-		lz = k == s.len && k > j + 1 && s.ptr[j] == '0';
-		if (lz)
-			return -1;
-	}
-	return dn_parse_f64(s.ptr, s.len, out) == 0 ? 0 : -1;
-}
+slow:
+	return conv_f64_slow(p, n, lenient, out);
 }
 
 static inline int conv_bool(const char *p, size_t n, int *out)
@@ -440,7 +453,7 @@ static inline int conv_bool(const char *p, size_t n, int *out)
 	return -1;
 }
 
-static inline int ascii8(const char *p, size_t n)
+static DN_INLINE int ascii8(const char *p, size_t n)
 {
 	size_t i = 0;
 	uint64_t acc = 0;
@@ -452,6 +465,22 @@ static inline int ascii8(const char *p, size_t n)
 	for (; i < n; i++)
 		acc |= (uint8_t)p[i];
 	return (acc & UINT64_C(0x8080808080808080)) == 0;
+}
+
+/* ascii8 for a field inside the chunk: its last word may read into the bytes after it (the
+ * chunk has PAD bytes after its end), masked by byte position so byte order does not matter. */
+static DN_INLINE int ascii_in_chunk(const char *p, size_t n)
+{
+	static const unsigned char high[16] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80};
+	uint64_t acc = 0, w, m;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	memcpy(&m, high + 8 - (n - i), 8); /* the first n - i bytes' high bits */
+	memcpy(&w, p + i, 8);
+	return ((acc & UINT64_C(0x8080808080808080)) | (w & m)) == 0;
 }
 
 /* Undo the last value of a builder (a row that turned out bad after some of its columns were
@@ -495,6 +524,7 @@ struct parse_ctx {
 	int64_t rows_in_batch;
 	int widen_col; /* set when a value did not fit an inferred type */
 	enum dn_type widen_to;
+	int64_t run_cap; /* most rows the next run may convert (convert_run) */
 };
 
 enum conv_rc { CONV_OK = 0, CONV_MISFIT = 1, CONV_UTF8 = 2 };
@@ -621,6 +651,164 @@ static int flush_batch(struct parse_ctx *x, struct dn_error *err)
 	return 0;
 }
 
+/* Field col of row r of a run of regular records: q holds the run's field ends (ncols a row),
+ * the first row starts at offset start. Sets *n to its length. */
+static DN_INLINE const char *run_field(const char *buf, const uint32_t *q, size_t start, int ncols,
+				       int64_t r, int col, uint32_t *n)
+{
+	const uint32_t *e = q + r * ncols + col;
+	size_t s = (col || r) ? (size_t)e[-1] + 1 : start;
+	uint32_t len = (uint32_t)(*e - s);
+	if (col == ncols - 1 && len && buf[s + len - 1] == '\r')
+		len--;
+	*n = len;
+	return buf + s;
+}
+
+/* Append column col of the run's first n rows to its builder, with the same rules as convert.
+ * Returns the rows appended: n, or fewer when a value does not fit (that row is left to the
+ * row path, which reports or widens), or < 0 on error (memory). */
+static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, size_t start,
+			      int64_t n, struct dn_error *err)
+{
+	struct dn_builder *b = &x->b[col];
+	const char *buf = x->ch->buf;
+	int ncols = x->c->ncols, lenient = x->c->declared[col];
+	int64_t r = 0;
+	struct field f = {NULL, 0, 0, 0};
+	/* One loop per type: no dispatch on the type for each value. */
+#define EACH_VALUE(put)                                                                            \
+	for (; r < n; r++) {                                                                       \
+		f.p = run_field(buf, q, start, ncols, r, col, &f.len);                             \
+		if (is_null_field(x->r, x->c, &f)) {                                               \
+			if (dn_builder_put_null(b, err) < 0)                                       \
+				return DN_ENOMEM;                                                  \
+			continue;                                                                  \
+		}                                                                                  \
+		put                                                                                \
+	}
+	switch (b->type) {
+	case DN_INT64:
+		EACH_VALUE({
+			int64_t v;
+			if (conv_i64(f.p, f.len, lenient, &v) < 0)
+				return r;
+			dn_builder_put_i64(b, v);
+		})
+		break;
+	case DN_FLOAT64:
+		EACH_VALUE({
+			double v;
+			if (conv_f64(f.p, f.len, lenient, &v) < 0)
+				return r;
+			dn_builder_put_f64(b, v);
+		})
+		break;
+	case DN_TIMESTAMP:
+		EACH_VALUE({
+			int64_t v;
+			int kind = dn_time_parse(f.p, f.len, &v);
+			if (kind < 0)
+				return r; /* maybe spaces around it: the row path trims */
+			dn_builder_put_i64(b, kind == DN_TIME_DATE ? v * DN_USEC_PER_DAY : v);
+		})
+		break;
+	case DN_DATE:
+		EACH_VALUE({
+			int64_t v;
+			if (dn_time_parse(f.p, f.len, &v) != DN_TIME_DATE)
+				return r;
+			dn_builder_put_date(b, (int32_t)v);
+		})
+		break;
+	case DN_BOOL:
+		EACH_VALUE({
+			int v;
+			if (conv_bool(f.p, f.len, &v) < 0)
+				return r;
+			dn_builder_put_bool(b, v);
+		})
+		break;
+	case DN_STRING:
+		EACH_VALUE({
+			if (!ascii_in_chunk(f.p, f.len) && !dn_utf8_valid(f.p, f.len, NULL))
+				return r;
+			if (b->data.len + f.len + 1 > b->data.cap)
+				DN_TRY(dn_buf_reserve(&b->data, f.len, err));
+			dn_builder_put_str(b, f.p, f.len);
+		})
+		break;
+	default:
+		return 0;
+	}
+#undef EACH_VALUE
+	return n;
+}
+
+/* A chunk without quotes converts its regular records (ncols fields ending in a newline,
+ * within the record limit) a column at a time, from the field offsets: the column's type is
+ * chosen once per run instead of once per value. *k is the next offset, as in
+ * tokenize_indexed. Returns the rows converted; 0 leaves the next record to the row path
+ * (an irregular record, or a value that does not fit), which reports or widens as before.
+ * After a value did not fit, runs start short and double, so a file of bad rows costs little
+ * more than the row path alone. */
+static int64_t convert_run(struct parse_ctx *x, const char **pp, size_t *k, int64_t *line,
+			   struct dn_error *err)
+{
+	const char *buf = x->ch->buf;
+	size_t len = x->ch->len, start = (size_t)(*pp - buf), rec = start;
+	size_t limit = x->r->opt.max_record_bytes;
+	int ncols = x->c->ncols;
+	const uint32_t *q = x->pos + *k;
+	int64_t max = x->r->opt.batch_rows - x->rows_in_batch, n = 0;
+	if (max > x->run_cap)
+		max = x->run_cap;
+	if (ncols < 1)
+		return 0;
+	/* The sentinel offset (len) is a newline, so this stops at it. */
+	while (n < max) {
+		const uint32_t *e = q + n * ncols;
+		int j = 0;
+		while (j < ncols - 1 && buf[e[j]] != '\n')
+			j++;
+		if (j < ncols - 1 || e[j] >= len || buf[e[j]] != '\n' || e[j] + 1 - rec > limit)
+			break;
+		rec = (size_t)e[j] + 1;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	int64_t base = x->b[0].length, want = n;
+	for (int col = 0; col < ncols && n > 0; col++) {
+		int64_t got = convert_column(x, col, q, start, n, err);
+		if (got < 0)
+			return got;
+		if (got < n) {
+			for (int c = 0; c < col; c++)
+				while (x->b[c].length > base + got)
+					builder_pop(&x->b[c]);
+			n = got;
+		}
+	}
+	if (n < want) {
+		x->run_cap = 1;
+	} else if (x->run_cap < x->r->opt.batch_rows) {
+		x->run_cap *= 2;
+	}
+	if (n == 0)
+		return 0;
+	x->ch->records += n;
+	x->rows_in_batch += n;
+	*line += n;
+	*k += (size_t)(n * ncols);
+	*pp = buf + q[n * ncols - 1] + 1;
+	if (x->rows_in_batch == x->r->opt.batch_rows) {
+		DN_TRY(flush_batch(x, err));
+		DN_TRY(reserve_batch(x, err));
+	}
+	return n;
+}
+
 static int add_reject(struct chunk *ch, int64_t rel_line, int64_t column, const char *reason,
 		      const char *rec, size_t rec_len, struct dn_error *err)
 {
@@ -736,7 +924,15 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 	}
 	DN_TRY(reserve_batch(x, err));
 	size_t next = 0; /* the next field offset, with x->pos */
+	x->run_cap = x->r->opt.batch_rows;
 	while (p < end) {
+		if (x->pos) {
+			int64_t done = convert_run(x, &p, &next, &line, err);
+			if (done < 0)
+				return (int)done;
+			if (done > 0)
+				continue;
+		}
 		const char *rec = p, *bad = NULL, *bad_at = NULL;
 		int64_t rec_line = line;
 		int nf;
