@@ -5,7 +5,8 @@
  * dn_date_format / dn_timestamp_format parses back to the same kind and the same value. An
  * offset can move an accepted local time outside years 0000..9999 (e.g. 0000-01-01T00:00+01:00);
  * the formatter then prints a signed, longer year that the parser is not meant to accept, so for
- * those only the shape of the text is checked. */
+ * those only the shape of the text is checked. The word-at-a-time path for the common layouts
+ * must agree with the byte-wise parser on every input: same kind, same value. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	int64_t v = 0, back = 0;
 	char out[40];
 	int kind = dn_time_parse((const char *)d, n, &v);
+	int64_t v2 = 0;
+	if (dn_time_parse_bytewise_((const char *)d, n, &v2) != kind || (kind > 0 && v2 != v))
+		abort();
 	if (kind < 0) {
 		if (kind != DN_EPARSE)
 			abort();
@@ -48,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		abort();
 	/* Formatting is a fixed point: formatting the re-parsed value gives the same text. */
 	char again[40];
-	int len2 = kind == DN_TIME_DATE ? dn_date_format((int32_t)back, again)
-					: dn_timestamp_format(back, again);
+	int len2 = kind == DN_TIME_DATE ? dn_date_format((int32_t)back, again) :
+					  dn_timestamp_format(back, again);
 	if (len2 != len || memcmp(out, again, (size_t)len) != 0)
 		abort();
 	return 0;

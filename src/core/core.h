@@ -309,6 +309,8 @@ void dn_civil_from_days(int32_t days, int *year, int *month, int *day);
  * Leap second 60 is rejected. The common forms take a fast path with no library calls.
  * Returns the kind (> 0), or DN_EPARSE when the text is not such a value (no error text). */
 int dn_time_parse(const char *p, size_t n, int64_t *out);
+/* The same without the word-at-a-time path for the fixed layouts (tests compare the two). */
+int dn_time_parse_bytewise_(const char *p, size_t n, int64_t *out);
 
 /* Format: dates "YYYY-MM-DD"; timestamps "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" with the fraction
  * printed only when non-zero (3 digits when whole milliseconds, else 6). out needs 40 bytes;

@@ -11,9 +11,12 @@
  * loops or branches per character (the checks are or-ed into one flag). Only what may follow
  * (":SS", a 1..9 digit fraction, "Z" or an offset) takes short loops. Input that does not look
  * like a date at byte 4 is rejected after one comparison, which keeps inference on non-date
- * columns cheap. Years 0000..9999 are accepted (every 4-digit year, so every timestamp the
- * formatter prints with 4 digits parses back); the formatter still prints years outside that
- * range, with a sign and more digits, so no value is ever lost on output. */
+ * columns cheap. The two layouts nearly every file uses, a date and a date with "HH:MM:SS" (and
+ * maybe Z), go first through a path that checks and combines their digits eight bytes at a
+ * time and, for years 1901..2099, counts days by the four-year leap rule alone. Years
+ * 0000..9999 are accepted (every 4-digit year, so every timestamp the formatter prints with 4
+ * digits parses back); the formatter still prints years outside that range, with a sign and
+ * more digits, so no value is ever lost on output. */
 #include <stdio.h>
 #include <time.h>
 
@@ -67,10 +70,108 @@ static inline int32_t days_from_civil_0_9999(unsigned y, unsigned m, unsigned d)
 	return (int32_t)(era * 146097 + doe) - 719468 - 146097;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The layouts nearly every file uses, "YYYY-MM-DD" and "YYYY-MM-DDTHH:MM:SS" (T, t or a space,
+ * and maybe a Z), checked and combined eight bytes at a time: three word loads instead of
+ * fourteen byte loads. Returns the kind, or 0 for any other text (the byte-wise parser then
+ * decides: this path accepts nothing it rejects and gives the same values). */
+#define ALL8(b) (UINT64_C(0x0101010101010101) * (b))
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* The bytes of w that m selects (0xff each) are all ASCII digits. Neither test carries from
+ * one byte into the next in a way that passes a non-digit: the high nibble must be 3 before
+ * the add, and a digit plus 6 (plus a carry) must stay below 0x40. */
+static inline int digits8(uint64_t w, uint64_t m)
+{
+	uint64_t hi = (w & ALL8(0xf0)) ^ ALL8(0x30);
+	uint64_t lo = ((w + ALL8(0x06)) & ALL8(0xf0)) ^ ALL8(0x30);
+	return ((hi | lo) & m) == 0;
+}
+
+/* Byte k of the result is 10 * digit k + digit k + 1, for digit pairs starting at k. */
+static inline uint64_t pairs8(uint64_t w)
+{
+	uint64_t d = w & ALL8(0x0f);
+	return d * 10 + (d >> 8);
+}
+
+static int parse_fixed(const char *p, size_t n, int64_t *out)
+{
+	if (n != 10 && n != 19 && !(n == 20 && (p[19] == 'Z' || p[19] == 'z')))
+		return 0;
+	/* "YYYY-MM-": digits at 0-3, 5, 6; '-' at 4 and 7 */
+	uint64_t a = load8(p), d = load8(p + 2); /* d: "YY-MM-DD", bytes 2..9 */
+	if (!digits8(a, UINT64_C(0x00ffff00ffffffff)) ||
+	    !digits8(d, UINT64_C(0xffff000000000000)) ||
+	    (a & UINT64_C(0xff0000ff00000000)) != UINT64_C(0x2d00002d00000000))
+		return 0;
+	uint64_t ta = pairs8(a), td = pairs8(d);
+	unsigned year = (unsigned)(ta & 0xff) * 100 + (unsigned)((ta >> 16) & 0xff);
+	unsigned mon = (unsigned)((ta >> 40) & 0xff), day = (unsigned)((td >> 48) & 0xff);
+	if (mon - 1 > 11 || day - 1 > 30)
+		return 0;
+	int64_t days;
+	if (year - 1901 <= 198) {
+		/* 1901..2099: every fourth year is a leap year (2000 too), so the day number is a
+		 * few additions, without the 400-year cycle. */
+		static const uint16_t before[13] = {0,   0,   31,  59,  90,  120, 151,
+						    181, 212, 243, 273, 304, 334};
+		unsigned leap = (year & 3) == 0;
+		if (day > 28 && day > days_in_month(year, mon))
+			return 0;
+		days = 365 * ((int64_t)year - 1970) + ((year - 1901) >> 2) - 17 + before[mon] +
+		       (leap & (mon > 2)) + day - 1;
+	} else {
+		if (day > days_in_month(year, mon))
+			return 0;
+		days = days_from_civil_0_9999(year, mon, day);
+	}
+	if (n == 10) {
+		*out = days;
+		return DN_TIME_DATE;
+	}
+	/* "HH:MM:SS" at 11..18, after T, t or a space at 10 */
+	uint64_t c = load8(p + 11);
+	char sep = p[10];
+	if ((sep != 'T' && sep != ' ' && sep != 't') || !digits8(c, UINT64_C(0xffff00ffff00ffff)) ||
+	    (c & UINT64_C(0x0000ff0000ff0000)) != UINT64_C(0x00003a00003a0000))
+		return 0;
+	uint64_t tc = pairs8(c);
+	unsigned hour = (unsigned)(tc & 0xff), min = (unsigned)((tc >> 24) & 0xff),
+		 sec = (unsigned)((tc >> 48) & 0xff);
+	if (hour > 23 || min > 59 || sec > 59)
+		return 0;
+	*out = days * DN_USEC_PER_DAY +
+	       ((int64_t)hour * 3600 + (int64_t)min * 60 + sec) * DN_USEC_PER_SEC;
+	return DN_TIME_TIMESTAMP;
+}
+#undef ALL8
+#else
+static int parse_fixed(const char *p, size_t n, int64_t *out)
+{
+	(void)p, (void)n, (void)out;
+	return 0;
+}
+#endif
+
 /* Digit value of p[i], > 9 when not a digit. */
 #define DG(i) ((unsigned)(unsigned char)p[i] - '0')
 
 int dn_time_parse(const char *p, size_t n, int64_t *out)
+{
+	if (DN_UNLIKELY(n < 10 || p[4] != '-'))
+		return DN_EPARSE;
+	int kind = parse_fixed(p, n, out);
+	return DN_LIKELY(kind) ? kind : dn_time_parse_bytewise_(p, n, out);
+}
+
+int dn_time_parse_bytewise_(const char *p, size_t n, int64_t *out)
 {
 	if (DN_UNLIKELY(n < 10 || p[4] != '-'))
 		return DN_EPARSE;

@@ -39,8 +39,8 @@ DN_TEST(time_civil)
 		int y, m, dd;
 		dn_civil_from_days(d, &y, &m, &dd);
 		if (dn_days_from_civil(y, m, dd) != d) {
-			dn_test_fail(dn_t_, __FILE__, __LINE__, "day %d -> %d-%d-%d", (int)d, y,
-				     m, dd);
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "day %d -> %d-%d-%d", (int)d, y, m,
+				     dd);
 			return;
 		}
 		/* consecutive days are consecutive dates */
@@ -84,11 +84,31 @@ DN_TEST(time_parse_dates)
 		}
 	}
 	const char *bad[] = {
-		"2023-02-29", "1900-02-29", "2024-02-30", "2024-04-31", "2024-13-01", "2024-00-10",
-		"2024-01-00", "2024-01-32", "2024/01/01", "2024-1-01",  "2024-01-1",  "24-01-01",
-		"2024-01-01 ", " 2024-01-01", "2024-01-0a", "x024-01-01", "2024-01-01T",
-		"20240101", "", "2024", "2024-01", "2024-01-01x", "+2024-01-01",
-		("2024-01-\xff" "1"),
+		"2023-02-29",
+		"1900-02-29",
+		"2024-02-30",
+		"2024-04-31",
+		"2024-13-01",
+		"2024-00-10",
+		"2024-01-00",
+		"2024-01-32",
+		"2024/01/01",
+		"2024-1-01",
+		"2024-01-1",
+		"24-01-01",
+		"2024-01-01 ",
+		" 2024-01-01",
+		"2024-01-0a",
+		"x024-01-01",
+		"2024-01-01T",
+		"20240101",
+		"",
+		"2024",
+		"2024-01",
+		"2024-01-01x",
+		"+2024-01-01",
+		("2024-01-\xff"
+		 "1"),
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (tp(bad[i], &v) != DN_EPARSE) {
@@ -170,19 +190,41 @@ DN_TEST(time_parse_invalid)
 {
 	int64_t v = 77;
 	const char *bad[] = {
-		"2023-02-29T00:00:00Z", "2024-01-31T24:00:00", "2024-01-31T23:60:00",
+		"2023-02-29T00:00:00Z",
+		"2024-01-31T24:00:00",
+		"2024-01-31T23:60:00",
 		"2024-01-31T23:59:60Z", /* leap second */
-		"2024-01-31T1:00:00", "2024-01-31T12:0:00", "2024-01-31T12:00:0",
-		"2024-01-31X12:00:00", "2024-01-31_12:00:00", "2024-01-31T12.00.00",
-		"2024-01-31T12:00:00.", "2024-01-31T12:00:00.Z", "2024-01-31T12:00:00.1234567890",
-		"2024-01-31T12:00:00,5", "2024-01-31T12", "2024-01-31T12:", "2024-01-31T12:00:",
-		"2024-01-31T12:00:00ZZ", "2024-01-31T12:00:00Z ", "2024-01-31T12:00:00 Z",
-		"2024-01-31T12:00:00+", "2024-01-31T12:00:00+5", "2024-01-31T12:00:00+05:3",
-		"2024-01-31T12:00:00+053", "2024-01-31T12:00:00+05:300",
-		"2024-01-31T12:00:00+24:00", "2024-01-31T12:00:00+05:60",
-		"2024-01-31T12:00:00+05-30", "2024-01-31T12:00:00+0a:00",
-		"2024-01-31T12:00:00UTC", "2024-01-31T12:00:00.5+", "2024-01-31T12:00Z+01",
-		"2024-01-31T12:00.5", "2024-01-31T-1:00:00", "2024-01-31T12:00:00\n",
+		"2024-01-31T1:00:00",
+		"2024-01-31T12:0:00",
+		"2024-01-31T12:00:0",
+		"2024-01-31X12:00:00",
+		"2024-01-31_12:00:00",
+		"2024-01-31T12.00.00",
+		"2024-01-31T12:00:00.",
+		"2024-01-31T12:00:00.Z",
+		"2024-01-31T12:00:00.1234567890",
+		"2024-01-31T12:00:00,5",
+		"2024-01-31T12",
+		"2024-01-31T12:",
+		"2024-01-31T12:00:",
+		"2024-01-31T12:00:00ZZ",
+		"2024-01-31T12:00:00Z ",
+		"2024-01-31T12:00:00 Z",
+		"2024-01-31T12:00:00+",
+		"2024-01-31T12:00:00+5",
+		"2024-01-31T12:00:00+05:3",
+		"2024-01-31T12:00:00+053",
+		"2024-01-31T12:00:00+05:300",
+		"2024-01-31T12:00:00+24:00",
+		"2024-01-31T12:00:00+05:60",
+		"2024-01-31T12:00:00+05-30",
+		"2024-01-31T12:00:00+0a:00",
+		"2024-01-31T12:00:00UTC",
+		"2024-01-31T12:00:00.5+",
+		"2024-01-31T12:00Z+01",
+		"2024-01-31T12:00.5",
+		"2024-01-31T-1:00:00",
+		"2024-01-31T12:00:00\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (tp(bad[i], &v) != DN_EPARSE) {
@@ -193,6 +235,72 @@ DN_TEST(time_parse_invalid)
 	/* An embedded NUL inside the given length is rejected too. */
 	CHECK_INT(dn_time_parse("2024-01-31T12:00:00\0Z", 21, &v), DN_EPARSE);
 	CHECK_INT(v, 77); /* untouched on failure */
+}
+
+/* The common layouts ("YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS", with Z) take a word-at-a-time path;
+ * it must accept exactly what the byte-wise parser accepts, with the same values: each byte of
+ * many base texts (years at the edges of the short-cut range, leap days, month ends) replaced
+ * by each of the 256 values. */
+static int fixed_vs_general(const char *text, size_t n)
+{
+	int64_t va = 11, vb = 11;
+	int ka = dn_time_parse(text, n, &va), kb = dn_time_parse_bytewise_(text, n, &vb);
+	return ka == kb && va == vb;
+}
+
+DN_TEST(time_parse_fixed_layouts)
+{
+	static const int years[] = {0,    1,    399,  400,  1582, 1899, 1900, 1901,
+				    1904, 1968, 1969, 1970, 1971, 1972, 2000, 2023,
+				    2024, 2098, 2099, 2100, 2101, 2400, 9999};
+	static const int md[][2] = {{1, 1}, {2, 28}, {2, 29}, {3, 1}, {4, 30}, {12, 31}, {6, 15}};
+	long checked = 0, failed = 0;
+	char first[64] = "";
+	for (size_t y = 0; y < sizeof years / sizeof years[0]; y++) {
+		for (size_t k = 0; k < sizeof md / sizeof md[0]; k++) {
+			char base[32];
+			snprintf(base, sizeof base, "%04d-%02d-%02dT%02d:%02d:%02dZ", years[y],
+				 md[k][0], md[k][1], (int)(k * 5 % 24), (int)(y * 7 % 60),
+				 (int)((y + k) * 11 % 60));
+			static const size_t lens[] = {10, 19, 20};
+			for (int li = 0; li < 3; li++) {
+				size_t n = lens[li];
+				for (size_t at = 0; at < n; at++) {
+					for (int c = 0; c < 256; c++) {
+						char t[32];
+						memcpy(t, base, n);
+						t[at] = (char)c;
+						checked++;
+						if (!fixed_vs_general(t, n) && !failed++)
+							snprintf(first, sizeof first, "%.*s",
+								 (int)n, t);
+					}
+				}
+			}
+		}
+	}
+	if (failed)
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "%ld of %ld differ, first \"%s\"", failed,
+			     checked, first);
+	CHECK_INT(failed, 0);
+	/* The short cut's day numbers, against the civil-date function, every day 1901..2099. */
+	int64_t v = 0;
+	for (int y = 1899; y <= 2101; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= 31; d++) {
+				char t[16];
+				snprintf(t, sizeof t, "%04d-%02d-%02d", y, m, d);
+				int dim = m == 2 ? 28 + (y % 4 == 0 && (y % 100 || y % 400 == 0)) :
+						   30 + ((m + (m > 7)) & 1);
+				int k = dn_time_parse(t, 10, &v);
+				if (d > dim) {
+					CHECK_INT(k, DN_EPARSE);
+				} else if (k != DN_TIME_DATE || v != dn_days_from_civil(y, m, d)) {
+					dn_test_fail(dn_t_, __FILE__, __LINE__, "%s: %d %lld", t, k,
+						     (long long)v);
+					return;
+				}
+			}
 }
 
 DN_TEST(time_format)
