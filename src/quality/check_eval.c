@@ -380,6 +380,28 @@ static inline uint64_t short_key(const char *p, size_t n)
 	return k;
 }
 
+/* No byte of p[0, n) has its top bit set: a column's whole string data, a word at a time. */
+static int ascii_bytes(const char *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		uint64_t a, b, c, d;
+		memcpy(&a, p + i, 8);
+		memcpy(&b, p + i + 8, 8);
+		memcpy(&c, p + i + 16, 8);
+		memcpy(&d, p + i + 24, 8);
+		acc |= a | b | c | d;
+	}
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)p[i];
+	return !(acc & UINT64_C(0x8080808080808080));
+}
+
 /* Code points of s: its byte count when it is ASCII (eight bytes at a time, reading whole words
  * up to end), else the bytes that do not continue a sequence. */
 static size_t utf8_len_upto(struct dn_str s, const char *end)
@@ -1087,8 +1109,20 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			}
 		}
 		break;
-	case DN_CHK_UNIQUE:
-		for (int64_t i = 0; i < n; i++) {
+	case DN_CHK_UNIQUE: {
+		int64_t i0 = 0;
+		if (col->type == DN_INT64 && !sel && !col->null_count && !cs->set.n && n > 0) {
+			/* The dense run of ids without a test per row for the rest: values that
+			 * each extend it by one. */
+			const int64_t *iv = col->values;
+			if (!cs->has_run)
+				cs->run_lo = cs->run_hi = iv[i0++], cs->has_run = 1;
+			int64_t hi = cs->run_hi;
+			while (i0 < n && hi < INT64_MAX && iv[i0] == hi + 1)
+				hi = iv[i0++];
+			cs->run_hi = hi;
+		}
+		for (int64_t i = i0; i < n; i++) {
 			SKIP_UNSELECTED(i);
 			if (MISSING(i))
 				continue;
@@ -1118,6 +1152,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				MARK(i);
 		}
 		break;
+	}
 	case DN_CHK_UNIQUE_COMBINATION:
 	case DN_CHK_DUPLICATE_PERCENT:
 		for (int64_t i = 0; i < n; i++) {
@@ -1189,6 +1224,18 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			double lo = c->has_min ? c->min : -INFINITY,
 			       hi = c->has_max ? c->max : INFINITY;
 			int ints = col->type == DN_INT64;
+			if (!sel && !col->null_count) {
+				/* Every row, no nulls: a NaN fails neither comparison, so it stays
+				 * unmarked (missing) without a test of its own. */
+				const int64_t *iv = col->values;
+				const double *fv = col->values;
+				for (int64_t i = 0; i < n; i++) {
+					v = ints ? (double)iv[i] : fv[i];
+					if (DN_UNLIKELY(v < lo || v > hi))
+						MARK(i);
+				}
+				break;
+			}
 			for (int64_t i = 0; i < n; i++) {
 				SKIP_UNSELECTED(i);
 				if (MISSING(i))
@@ -1210,6 +1257,20 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	}
 	case DN_CHK_LENGTH:
+		if (col->type == DN_STRING && !sel && n > 0 &&
+		    ascii_bytes(col->data + col->offsets[0],
+				(size_t)(col->offsets[n] - col->offsets[0]))) {
+			/* All ASCII (the usual case, tested once per batch): a length is its byte
+			 * count, from the offsets alone. */
+			double lo = c->has_min ? c->min : -INFINITY,
+			       hi = c->has_max ? c->max : INFINITY;
+			for (int64_t i = 0; i < n; i++) {
+				double len = (double)(col->offsets[i + 1] - col->offsets[i]);
+				if (DN_UNLIKELY(len < lo || len > hi) && !MISSING(i))
+					MARK(i);
+			}
+			break;
+		}
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
 			if (MISSING(i))
@@ -1302,6 +1363,14 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				cs->sum += v;
 		break;
 	case DN_CHK_FRESHNESS:
+		if (col->type == DN_TIMESTAMP && !col->null_count && n > 0) {
+			const int64_t *tv = col->values;
+			int64_t m = cs->has_tmax ? cs->tmax : INT64_MIN;
+			for (int64_t i = 0; i < n; i++)
+				m = tv[i] > m ? tv[i] : m;
+			cs->tmax = m, cs->has_tmax = 1;
+			break;
+		}
 		if (col->type == DN_TIMESTAMP) {
 			for (int64_t i = 0; i < n; i++) {
 				int64_t x = dn_column_i64(col, i);

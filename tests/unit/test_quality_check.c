@@ -212,6 +212,150 @@ out:
 	return rc;
 }
 
+/* Run yaml over batches of columns id, x, t, ts (and k, always 0) made by row(); the results
+ * land in *r (release it). */
+typedef void (*row_fn)(int64_t i, int64_t *id, double *x, char *t, int64_t *ts, int *nulls);
+
+static int run_rows(const char *yaml, int64_t rows, int64_t batch, row_fn row,
+		    struct dn_suite_result *r)
+{
+	static const char *const names[] = {"id", "x", "t", "ts", "k"};
+	static const enum dn_type types[] = {DN_INT64, DN_FLOAT64, DN_STRING, DN_TIMESTAMP,
+					     DN_INT64};
+	struct dn_problems probs;
+	struct dn_suite *s = NULL;
+	struct dn_error err;
+	struct dn_check_run *cr = NULL;
+	struct dn_check_options o;
+	int rc = -1;
+	dn_problems_init(&probs);
+	dn_error_clear(&err);
+	dn_check_options_init(&o);
+	if (parse(&s, yaml, &probs) != 0 || dn_check_run_new(&cr, s, &o, &err) != 0)
+		goto out;
+	for (int64_t first = 0; first < rows; first += batch) {
+		struct dn_schema sc;
+		struct dn_builder b[5];
+		dn_schema_init(&sc);
+		for (int c = 0; c < 5; c++) {
+			dn_schema_add(&sc, names[c], strlen(names[c]), types[c], NULL);
+			dn_builder_init(&b[c], types[c]);
+		}
+		for (int64_t i = first; i < first + batch && i < rows; i++) {
+			int64_t id, ts;
+			double x;
+			char t[64];
+			int nulls = 0; /* bit per column */
+			row(i, &id, &x, t, &ts, &nulls);
+			if (nulls & 1)
+				dn_builder_append_null(&b[0], NULL);
+			else
+				dn_builder_append_i64(&b[0], id, NULL);
+			if (nulls & 2)
+				dn_builder_append_null(&b[1], NULL);
+			else
+				dn_builder_append_f64(&b[1], x, NULL);
+			if (nulls & 4)
+				dn_builder_append_null(&b[2], NULL);
+			else
+				dn_builder_append_str(&b[2], t, strlen(t), NULL);
+			if (nulls & 8)
+				dn_builder_append_null(&b[3], NULL);
+			else
+				dn_builder_append_ts(&b[3], ts, NULL);
+			dn_builder_append_i64(&b[4], 0, NULL);
+		}
+		struct dn_batch *bt = dn_batch_from_builders(&sc, b, NULL);
+		bt->first_row = first;
+		int added = dn_check_run_add(cr, bt, &err);
+		dn_batch_free(bt);
+		for (int c = 0; c < 5; c++)
+			dn_builder_release(&b[c]);
+		dn_schema_release(&sc);
+		if (added != 0)
+			goto out;
+	}
+	rc = dn_check_run_finish(cr, r, &err);
+out:
+	if (rc)
+		fprintf(stderr, "run_rows: %s (%zu problems: %s)\n", err.msg, probs.n,
+			probs.n ? probs.v[0].msg : "");
+	dn_check_run_free(cr);
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+	return rc;
+}
+
+/* Dense ids with a repeat and a gap in later batches; floats with a NaN and values out of
+ * range; ASCII texts and, in some batches, UTF-8 ones (code points fewer than bytes); nulls in
+ * a few batches only, so that batches without nulls and without a `where` take the per-type
+ * loops and the others the general ones. */
+static void kernel_row(int64_t i, int64_t *id, double *x, char *t, int64_t *ts, int *nulls)
+{
+	*id = i == 2500 ? 17 : i >= 3300 ? i + 5 : i; /* a repeat, then a gap */
+	*x = i % 97 == 0 ? -1.5 : i % 101 == 0 ? 2e9 : i % 89 == 0 ? NAN : (double)(i % 1000) / 3;
+	int utf8 = (i / 1000) % 3 == 1;
+	snprintf(t, 64, "%.*s%s", (int)(i % 9), "abcdefghij",
+		 utf8 && i % 2 ? "\xc3\xa9\xc3\xa9" : "");
+	*ts = INT64_C(1700000000000000) + (i * 7919 % 5000) * INT64_C(1000000);
+	*nulls = (i / 1000) % 4 == 3 && i % 13 == 0 ? 15 : 0;
+}
+
+/* The per-type loops (range, length, unique, freshness on a batch without nulls and without a
+ * `where`) count what the general loops count: the same checks with a `where` that keeps every
+ * row take the general loops. */
+DN_TEST(quality_kernels_match_general)
+{
+	static const char *const checks[] = {"unique: id",
+					     "range: {column: x, min: 0, max: 1000000}",
+					     "range: {column: id, min: 100, max: 5000}",
+					     "length: {column: t, min: 3, max: 9}"};
+	for (size_t c = 0; c < sizeof checks / sizeof checks[0]; c++) {
+		char plain[256], where[256];
+		const char *open = strchr(checks[c], '{');
+		snprintf(plain, sizeof plain, "checks:\n  - %s\n", checks[c]);
+		if (open) /* the same with where: k = 0 */
+			snprintf(where, sizeof where, "checks:\n  - %.*s{where: \"k = 0\", %s\n",
+				 (int)(open - checks[c]), checks[c], open + 1);
+		else
+			snprintf(where, sizeof where,
+				 "checks:\n  - unique: {column: id, where: \"k = 0\"}\n");
+		struct dn_suite_result a, b;
+		CHECK_INT(run_rows(plain, 5000, 1000, kernel_row, &a), 0);
+		CHECK_INT(run_rows(where, 5000, 1000, kernel_row, &b), 0);
+		const struct dn_check_result *ra = &a.results[0], *rb = &b.results[0];
+		if (ra->failing != rb->failing || ra->status != rb->status ||
+		    strcmp(ra->observed, rb->observed) != 0)
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s: %lld \"%s\" vs %lld \"%s\"",
+				     checks[c], (long long)ra->failing, ra->observed,
+				     (long long)rb->failing, rb->observed);
+		if (c == 0) /* the repeat of 17; ids past the gap are new */
+			CHECK_INT(ra->failing, 1);
+		if (c == 3) /* ASCII texts of 0..2 bytes, UTF-8 ones of 1..2 bytes plus 2 */
+			CHECK(ra->failing > 1000);
+		dn_suite_result_release(&a);
+		dn_suite_result_release(&b);
+	}
+	/* freshness (no `where`): batches with and without nulls, against the newest time */
+	int64_t newest = INT64_MIN, now = dn_now_us();
+	for (int64_t i = 0; i < 5000; i++) {
+		int64_t id, ts;
+		double x;
+		char t[64];
+		int nulls;
+		kernel_row(i, &id, &x, t, &ts, &nulls);
+		if (!(nulls & 8) && ts > newest)
+			newest = ts;
+	}
+	struct dn_suite_result a;
+	CHECK_INT(run_rows("checks:\n  - freshness: {column: ts, max_age: 3650d}\n", 5000, 1000,
+			   kernel_row, &a),
+		  0);
+	CHECK(a.results[0].has_value);
+	CHECK(fabs(a.results[0].value - (double)(now - newest) / 1e6) < 60);
+	dn_suite_result_release(&a);
+}
+
 /* accepted_values against strcmp over texts of every length 0..40: values listed twice, values
  * past 16 bytes, texts one byte off an accepted one, prefixes and extensions of them, UTF-8. A
  * short list gets its table with every value in its home slot; longer ones (1,000 random texts
