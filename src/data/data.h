@@ -167,6 +167,22 @@ static inline void dn_builder_put_str(struct dn_builder *b, const char *p, size_
 	((int64_t *)b->offsets.data)[++b->length] = (int64_t)b->data.len;
 	b->offsets.len += 8;
 }
+/* dn_builder_put_str where p may be read 32 bytes on and the builder has room for n + 32 bytes:
+ * a text of up to 32 bytes (most of them) is two fixed 16-byte copies, not a call to memcpy. */
+static inline void dn_builder_put_str_padded(struct dn_builder *b, const char *p, size_t n)
+{
+	char *d = b->data.data + b->data.len;
+	if (n <= 32) {
+		memcpy(d, p, 16);
+		memcpy(d + 16, p + 16, 16);
+	} else {
+		memcpy(d, p, n);
+	}
+	dn_builder_set_valid_(b);
+	b->data.len += n;
+	((int64_t *)b->offsets.data)[++b->length] = (int64_t)b->data.len;
+	b->offsets.len += 8;
+}
 /* Null: may allocate the bitmap the first time, so it can fail (DN_ENOMEM). */
 int dn_builder_put_null(struct dn_builder *b, struct dn_error *err);
 /* Bulk appends for decoders that produce a run of values at once (the Parquet reader). A

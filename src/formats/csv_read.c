@@ -733,9 +733,10 @@ static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, s
 		EACH_VALUE({
 			if (!ascii_in_chunk(f.p, f.len) && !dn_utf8_valid(f.p, f.len, NULL))
 				return r;
-			if (b->data.len + f.len + 1 > b->data.cap)
-				DN_TRY(dn_buf_reserve(&b->data, f.len, err));
-			dn_builder_put_str(b, f.p, f.len);
+			/* the chunk's padding lets a field be read 32 bytes on */
+			if (b->data.len + f.len + 32 > b->data.cap)
+				DN_TRY(dn_buf_reserve(&b->data, f.len + 32, err));
+			dn_builder_put_str_padded(b, f.p, f.len);
 		})
 		break;
 	default:
