@@ -1224,15 +1224,22 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			double lo = c->has_min ? c->min : -INFINITY,
 			       hi = c->has_max ? c->max : INFINITY;
 			int ints = col->type == DN_INT64;
-			if (!sel && !col->null_count) {
-				/* Every row, no nulls: a NaN fails neither comparison, so it stays
-				 * unmarked (missing) without a test of its own. */
+			if (!sel) {
+				/* Every row: a row is tested for missing only when out of range (a
+				 * null's slot may hold anything; a NaN fails neither comparison). */
 				const int64_t *iv = col->values;
 				const double *fv = col->values;
-				for (int64_t i = 0; i < n; i++) {
-					v = ints ? (double)iv[i] : fv[i];
-					if (DN_UNLIKELY(v < lo || v > hi))
-						MARK(i);
+				if (ints) {
+					for (int64_t i = 0; i < n; i++)
+						if (DN_UNLIKELY((double)iv[i] < lo ||
+								(double)iv[i] > hi) &&
+						    !MISSING(i))
+							MARK(i);
+				} else {
+					for (int64_t i = 0; i < n; i++)
+						if (DN_UNLIKELY(fv[i] < lo || fv[i] > hi) &&
+						    !MISSING(i))
+							MARK(i);
 				}
 				break;
 			}
