@@ -288,7 +288,7 @@ DN_TEST(time_parse_fixed_layouts)
 	for (int y = 1899; y <= 2101; y++)
 		for (int m = 1; m <= 12; m++)
 			for (int d = 1; d <= 31; d++) {
-				char t[16];
+				char t[48];
 				snprintf(t, sizeof t, "%04d-%02d-%02d", y, m, d);
 				int dim = m == 2 ? 28 + (y % 4 == 0 && (y % 100 || y % 400 == 0)) :
 						   30 + ((m + (m > 7)) & 1);
