@@ -1225,8 +1225,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			       hi = c->has_max ? c->max : INFINITY;
 			int ints = col->type == DN_INT64;
 			if (!sel) {
-				/* Every row: a row is tested for missing only when out of range (a
-				 * null's slot may hold anything; a NaN fails neither comparison). */
+				/* Every row: missing is tested only out of range (a null's slot
+				 * may hold anything; a NaN fails neither comparison). */
 				const int64_t *iv = col->values;
 				const double *fv = col->values;
 				if (ints) {
