@@ -814,6 +814,23 @@ static size_t ex_find(const struct counter *c, uint64_t key)
 	return j;
 }
 
+/* counter_add of one key `times` times: in the exact table one insert and a count, in a
+ * sketch one update each. */
+static int counter_add_times(struct counter *c, uint64_t key, int vtype, union cval v,
+			     int64_t times, struct dn_error *err)
+{
+	if (times <= 0)
+		return 0;
+	DN_TRY(counter_add(c, key, vtype, v, NULL, 0, NULL, err));
+	if (!c->sketch) {
+		c->slot[ex_find(c, key)].count += times - 1;
+		return 0;
+	}
+	for (int64_t k = 1; k < times; k++)
+		DN_TRY(counter_add(c, key, vtype, v, NULL, 0, NULL, err));
+	return 0;
+}
+
 /* Leave counting in place: the integers go into the exact table in the order they were first
  * seen, which gives the table (slots, growth) that counting them one by one would have given,
  * then take their counts. */
@@ -1185,7 +1202,9 @@ static void batch_moments(const double *x, int64_t nrows, double mean, double *m
 static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nrows, double *x,
 			int sketch, uint64_t *rk, struct dn_error *err)
 {
-	const int counting = !c->deferred;
+	const int counting = !c->deferred, bools = col->type == DN_BOOL;
+	int64_t nbool[2] = {0, 0}; /* falses and trues, counted at the end of the batch */
+	int first_bool = -1;
 	for (int64_t i = 0; i < nrows; i++) {
 		uint64_t key;
 		union cval v;
@@ -1225,8 +1244,20 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		x[i] = d;
 		if (rk)
 			rk[i] = key;
-		if (counting)
+		if (bools) {
+			if (first_bool < 0)
+				first_bool = v.i != 0;
+			nbool[v.i != 0]++;
+		} else if (counting) {
 			DN_TRY(count_measure(&c->values, col->type, v, key, err));
+		}
+	}
+	/* A bool column's two values go into its counter as two counts, in the order they first
+	 * appeared (as counting one by one would have put them), not one update per row. */
+	for (int k = 0; counting && first_bool >= 0 && k < 2; k++) {
+		union cval bv = {.i = k ? !first_bool : first_bool};
+		DN_TRY(counter_add_times(&c->values, measure_key(DN_BOOL, bv), DN_BOOL, bv,
+					 nbool[bv.i], err));
 	}
 	struct bstat st;
 	batch_stats(x, nrows, &st);

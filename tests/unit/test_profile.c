@@ -691,6 +691,74 @@ DN_TEST(profile_integer_counts)
 	CHECK_INT(big, 1);
 }
 
+/* Row i of the bool test: null, true or false; each batch of 700 starts with another value. */
+static int bool_at(int i)
+{
+	int j = i % 700 == 0 ? i / 700 : i * 7 + i / 11;
+	return j % 5 == 0 ? -1 : j % 3 == 0; /* -1: null */
+}
+
+/* A bool column's counts are the same whichever way they are taken: from the sorted values
+ * within the exact bound, as two counts a batch in the exact table, and one row at a time in a
+ * Misra-Gries sketch (an exact table of one value); with nulls, and batches that start with
+ * either value. */
+DN_TEST(profile_bool_counts)
+{
+	enum { RUNS = 3, ROWS = 7000 };
+	int64_t want[2] = {0, 0};
+	for (int i = 0; i < ROWS; i++)
+		if (bool_at(i) >= 0)
+			want[bool_at(i)]++;
+	int ok = 1;
+	for (int run = 0; run < RUNS && ok; run++) {
+		struct dn_profile_options po;
+		struct dn_profile *p = NULL;
+		const struct dn_profile_result *r = NULL;
+		struct dn_error err;
+		dn_profile_options_init(&po);
+		po.exact_rows = run ? 0 : 100000;
+		po.exact_distinct = run == 2 ? 1 : 100000;
+		int k = dn_profile_new(&p, &po, &err);
+		for (int first = 0; k == 0 && first < ROWS; first += 700) {
+			struct dn_schema s;
+			struct dn_builder bl;
+			dn_schema_init(&s);
+			dn_schema_add(&s, "b", 1, DN_BOOL, &err);
+			dn_builder_init(&bl, DN_BOOL);
+			for (int i = first; i < first + 700; i++) {
+				if (bool_at(i) < 0)
+					dn_builder_append_null(&bl, &err);
+				else
+					dn_builder_append_bool(&bl, bool_at(i), &err);
+			}
+			struct dn_batch *b = dn_batch_from_builders(&s, &bl, &err);
+			dn_builder_release(&bl);
+			dn_schema_release(&s);
+			k = b ? dn_profile_add(p, b, &err) : DN_ENOMEM;
+			dn_batch_free(b);
+		}
+		if (k == 0)
+			k = dn_profile_finish(p, &r, &err);
+		CHECK_OK(k, &err);
+		if (k == 0) {
+			const struct dn_profile_column *c = &r->columns[0];
+			int64_t got[2] = {-1, -1};
+			for (int t = 0; t < c->ntop; t++)
+				got[!strcmp(c->top[t].text, "true")] = c->top[t].count;
+			if (got[0] != want[0] || got[1] != want[1] ||
+			    c->missing != ROWS - want[0] - want[1]) {
+				dn_test_fail(dn_t_, __FILE__, __LINE__,
+					     "run %d: false %lld true %lld, want %lld and %lld",
+					     run, (long long)got[0], (long long)got[1],
+					     (long long)want[0], (long long)want[1]);
+				ok = 0;
+			}
+			CHECK(run == 2 || c->top_exact);
+		}
+		dn_profile_free(p);
+	}
+}
+
 /* Every allocation of a profile (new, add, finish, reports), failed in turn: a clean DN_ENOMEM
  * or a complete result, never a crash or a leak (the ASan run checks leaks). */
 DN_TEST(profile_alloc_failures)
