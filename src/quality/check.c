@@ -209,43 +209,100 @@ static int parse_operand(struct parser *p, const char **cur, struct dn_check_ope
 	return 0;
 }
 
-/* "LEFT OP RIGHT": each side a column, a number or a quoted text. */
-static int parse_cond(struct parser *p, const char *text, const struct dn_yaml_node *n,
-		      struct dn_check_operand *lhs, enum dn_cmp_op *op,
-		      struct dn_check_operand *rhs)
+/* "LEFT OP RIGHT": each side a column, a number or a quoted text. 0, or -1 when the text at
+ * *cur is not one. */
+static int parse_cmp(struct parser *p, const char **cur, struct dn_check_cmp *c)
 {
 	static const char *const ops[] = {"==", "!=", "<>", "<=", ">=", "=", "<", ">"};
 	static const enum dn_cmp_op opv[] = {DN_CMP_EQ, DN_CMP_NE, DN_CMP_NE, DN_CMP_LE,
 					     DN_CMP_GE, DN_CMP_EQ, DN_CMP_LT, DN_CMP_GT};
-	const char *s = text;
-	int ok = parse_operand(p, &s, lhs) == 0;
-	while (ok && (*s == ' ' || *s == '\t'))
+	const char *s = *cur;
+	if (parse_operand(p, &s, &c->lhs) < 0)
+		return -1;
+	while (*s == ' ' || *s == '\t')
 		s++;
 	size_t i = 0;
-	for (; ok && i < sizeof ops / sizeof ops[0]; i++)
-		if (!strncmp(s, ops[i], strlen(ops[i])))
-			break;
-	ok = ok && i < sizeof ops / sizeof ops[0];
-	if (ok) {
-		*op = opv[i];
-		s += strlen(ops[i]);
-		ok = parse_operand(p, &s, rhs) == 0;
+	while (i < sizeof ops / sizeof ops[0] && strncmp(s, ops[i], strlen(ops[i])))
+		i++;
+	if (i == sizeof ops / sizeof ops[0])
+		return -1;
+	c->op = opv[i];
+	s += strlen(ops[i]);
+	if (parse_operand(p, &s, &c->rhs) < 0 || (!c->lhs.column && !c->rhs.column))
+		return -1;
+	*cur = s;
+	return 0;
+}
+
+/* The keyword `and` or `or` (any case) at s, followed by a space: its length, else 0. */
+static size_t join_word(const char *s, int *is_or)
+{
+	if ((s[0] | 0x20) == 'o' && (s[1] | 0x20) == 'r' && (s[2] == ' ' || s[2] == '\t')) {
+		*is_or = 1;
+		return 2;
 	}
-	while (ok && (*s == ' ' || *s == '\t'))
-		s++;
-	if (!ok || *s || (!lhs->column && !rhs->column)) {
-		problem(p, n,
-			"condition '%s' is not COLUMN OP VALUE (OP one of = != < <= > >=; VALUE a "
-			"column, a number or 'text'), e.g. end_date >= start_date",
-			text);
+	if ((s[0] | 0x20) == 'a' && (s[1] | 0x20) == 'n' && (s[2] | 0x20) == 'd' &&
+	    (s[3] == ' ' || s[3] == '\t')) {
+		*is_or = 0;
+		return 3;
+	}
+	return 0;
+}
+
+/* "CMP [and|or CMP]...": comparisons into *out (in the suite's arena). */
+static int parse_cond(struct parser *p, const char *text, const struct dn_yaml_node *n,
+		      struct dn_check_cond *out)
+{
+	struct dn_check_cmp cmp[DN_CHECK_MAX_CMP];
+	const char *s = text;
+	int k = 0, ok = 1, too_many = 0, is_or = 0;
+	for (;;) {
+		if (k == DN_CHECK_MAX_CMP) {
+			ok = 0, too_many = 1;
+			break;
+		}
+		memset(&cmp[k], 0, sizeof cmp[k]);
+		cmp[k].or_before = is_or;
+		if (parse_cmp(p, &s, &cmp[k]) < 0) {
+			ok = 0;
+			break;
+		}
+		k++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		size_t w = join_word(s, &is_or);
+		if (!w) {
+			ok = 0;
+			break;
+		}
+		s += w;
+	}
+	if (!ok) {
+		if (too_many)
+			problem(p, n, "condition '%s' has more than %d comparisons", text,
+				DN_CHECK_MAX_CMP);
+		else
+			problem(p, n,
+				"condition '%s' is not COLUMN OP VALUE, or such comparisons "
+				"joined by and / or (OP one of = != < <= > >=; VALUE a column, "
+				"a number or 'text'), e.g. end_date >= start_date and status != "
+				"'void'",
+				text);
 		return -1;
 	}
+	out->cmp = dn_arena_alloc(&p->s->arena, sizeof *out->cmp * (size_t)k);
+	if (!out->cmp)
+		return DN_ENOMEM;
+	memcpy(out->cmp, cmp, sizeof *out->cmp * (size_t)k);
+	out->n = k;
 	return 0;
 }
 
 static int parse_condition(struct parser *p, struct dn_check *c, const struct dn_yaml_node *n)
 {
-	return parse_cond(p, c->condition, n, &c->lhs, &c->op, &c->rhs);
+	return parse_cond(p, c->condition, n, &c->cond);
 }
 
 static const char *default_name(struct parser *p, const struct dn_check *c)
@@ -390,7 +447,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	    (c->max_failing_pct < 0 || c->max_failing_pct > 100))
 		problem(p, v, "max_failing_percent: %s is not between 0 and 100", v->str);
 	if ((v = GET("where")) && (c->where = scalar(p, v, "where")))
-		parse_cond(p, c->where, v, &c->wlhs, &c->wop, &c->wrhs);
+		parse_cond(p, c->where, v, &c->wcond);
 	if ((v = GET("column")))
 		c->column = scalar(p, v, "column");
 	if ((v = GET("columns"))) {

@@ -594,7 +594,8 @@ struct cstate {
 	int64_t run_lo, run_hi; /* unique on integers: the dense run of values seen */
 	uint8_t *sel;           /* where: the rows of the batch it holds for */
 	int64_t sel_cap, selected;
-	int wcol1, wcol2;
+	int *wcols; /* where: the columns of each comparison's two sides (-1: a literal) */
+	int *ccols; /* expression: the same */
 	int has_run;
 };
 
@@ -820,6 +821,8 @@ void dn_check_run_free(struct dn_check_run *cr)
 		dn_free(cs->acc_tab);
 		dn_free(cs->acc16.slot);
 		dn_free(cs->cols);
+		dn_free(cs->wcols);
+		dn_free(cs->ccols);
 		for (int k = 0; k < cs->nsamples; k++)
 			dn_free(cs->samples[k]);
 		dn_free(cs->samples);
@@ -904,6 +907,28 @@ static uint64_t row_key(const struct dn_batch *b, const int *cols, int ncols, in
 	return dn_hash_u64(h);
 }
 
+/* The batch's columns for each side of cond's comparisons (-1 for a literal) into *out; the
+ * first name it lacks into *miss when that is still NULL. */
+static int cond_cols(const struct dn_check_cond *cond, const struct dn_batch *b, int **out,
+		     const char **miss)
+{
+	int *v = dn_calloc((size_t)cond->n * 2 + 1, sizeof *v);
+	if (!v)
+		return DN_ENOMEM;
+	for (int k = 0; k < cond->n; k++) {
+		const struct dn_check_operand *side[2] = {&cond->cmp[k].lhs, &cond->cmp[k].rhs};
+		for (int j = 0; j < 2; j++) {
+			v[2 * k + j] =
+				side[j]->column ? dn_schema_find(&b->schema, side[j]->column) : -1;
+			if (side[j]->column && v[2 * k + j] < 0 && !*miss)
+				*miss = side[j]->column;
+		}
+	}
+	dn_free(*out);
+	*out = v;
+	return 0;
+}
+
 static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 {
 	const struct dn_check *c = &cr->s->checks[ci];
@@ -912,13 +937,12 @@ static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 	if (c->kind == DN_CHK_ACCURACY)
 		first = c->key;
 	if (c->kind == DN_CHK_EXPRESSION)
-		first = c->lhs.column;
+		first = NULL; /* its columns are its condition's (cond_cols) */
 	if (c->kind == DN_CHK_RECONCILE && strcmp(c->metric, "sum"))
 		first = NULL;
 	if (c->kind == DN_CHK_ANOMALY && c->ametric == DN_AM_ROW_COUNT)
 		first = NULL;
 	const char *second = c->kind == DN_CHK_ACCURACY      ? c->column :
-			     c->kind == DN_CHK_EXPRESSION    ? c->rhs.column :
 			     c->kind == DN_CHK_ARRIVAL_DELAY ? c->event_column :
 							       NULL;
 	cs->col = first ? dn_schema_find(&b->schema, first) : -1;
@@ -928,12 +952,10 @@ static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 						      NULL;
 	if (c->kind == DN_CHK_REQUIRED_COLUMNS || c->kind == DN_CHK_SCHEMA)
 		miss = NULL;
-	cs->wcol1 = c->where && c->wlhs.column ? dn_schema_find(&b->schema, c->wlhs.column) : -1;
-	cs->wcol2 = c->where && c->wrhs.column ? dn_schema_find(&b->schema, c->wrhs.column) : -1;
-	if (!miss && c->where && c->wlhs.column && cs->wcol1 < 0)
-		miss = c->wlhs.column;
-	if (!miss && c->where && c->wrhs.column && cs->wcol2 < 0)
-		miss = c->wrhs.column;
+	if (c->kind == DN_CHK_EXPRESSION && cond_cols(&c->cond, b, &cs->ccols, &miss) < 0)
+		return DN_ENOMEM;
+	if (c->where && cond_cols(&c->wcond, b, &cs->wcols, &miss) < 0)
+		return DN_ENOMEM;
 	if (c->kind == DN_CHK_UNIQUE_COMBINATION || c->kind == DN_CHK_DUPLICATE_PERCENT) {
 		int n = c->ncolumns ? c->ncolumns : b->schema.nfields;
 		cs->cols = dn_calloc((size_t)n + 1, sizeof *cs->cols);
@@ -1006,11 +1028,11 @@ static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
 	return 2;
 }
 
-/* A condition at row i: 1 true, 0 false, -1 when a side is null (neither true nor false, as
+/* A comparison at row i: 1 true, 0 false, -1 when a side is null (neither true nor false, as
  * in SQL). cl and cr are the columns of the sides that are columns. */
-static int cond_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
-		     const struct dn_check_operand *rhs, const struct dn_column *cl,
-		     const struct dn_column *crc, int64_t i)
+static int cmp_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
+		    const struct dn_check_operand *rhs, const struct dn_column *cl,
+		    const struct dn_column *crc, int64_t i)
 {
 	double a = 0, bb = 0;
 	struct dn_str ta = {"", 0}, tb = {"", 0};
@@ -1040,6 +1062,34 @@ static int cond_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum
 	return cmp_holds(op, r);
 }
 
+/* A condition at row i, with SQL's three-valued logic: `and` groups are false when one
+ * comparison is false, else unknown (-1) when one is; the `or` of the groups is true when one
+ * is true, else unknown when one is. cols: cond_cols of the batch b. */
+static int cond_eval(struct cstate *cs, const struct dn_check_cond *cond, const int *cols,
+		     const struct dn_batch *b, int64_t i)
+{
+	int any = 0, group = 1; /* the `or` so far (0 false, -1 unknown); the current group */
+	for (int k = 0; k < cond->n; k++) {
+		const struct dn_check_cmp *m = &cond->cmp[k];
+		if (k && m->or_before) {
+			if (group == 1)
+				return 1;
+			any = any < 0 || group < 0 ? -1 : 0;
+			group = 1;
+		}
+		if (group == 0)
+			continue; /* the group is false already */
+		const struct dn_column *l = cols[2 * k] >= 0 ? &b->columns[cols[2 * k]] : NULL,
+				       *r = cols[2 * k + 1] >= 0 ? &b->columns[cols[2 * k + 1]] :
+								   NULL;
+		int v = cmp_eval(cs, &m->lhs, m->op, &m->rhs, l, r, i);
+		group = v == 0 ? 0 : v < 0 ? -1 : group;
+	}
+	if (group == 1)
+		return 1;
+	return any < 0 || group < 0 ? -1 : 0;
+}
+
 /* `where:`: which rows of b the check looks at (sel[i] = 1), counted in cs->selected. */
 static int select_rows(struct cstate *cs, const struct dn_check *c, const struct dn_batch *b,
 		       const uint8_t **out)
@@ -1055,10 +1105,8 @@ static int select_rows(struct cstate *cs, const struct dn_check *c, const struct
 			return DN_ENOMEM;
 		cs->sel_cap = b->nrows;
 	}
-	const struct dn_column *wl = cs->wcol1 >= 0 ? &b->columns[cs->wcol1] : NULL;
-	const struct dn_column *wr = cs->wcol2 >= 0 ? &b->columns[cs->wcol2] : NULL;
 	for (int64_t i = 0; i < b->nrows; i++) {
-		cs->sel[i] = cond_eval(cs, &c->wlhs, c->wop, &c->wrhs, wl, wr, i) == 1;
+		cs->sel[i] = cond_eval(cs, &c->wcond, cs->wcols, b, i) == 1;
 		cs->selected += cs->sel[i];
 	}
 	*out = cs->sel;
@@ -1356,7 +1404,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_EXPRESSION:
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (cond_eval(cs, &c->lhs, c->op, &c->rhs, col, col2, i) == 0)
+			if (cond_eval(cs, &c->cond, cs->ccols, b, i) == 0)
 				MARK(i);
 		}
 		break;

@@ -143,14 +143,26 @@ static const char *other_table(const struct dn_check *c)
 	return c->other && !strncmp(c->other, "table:", 6) ? c->other + 6 : NULL;
 }
 
-/* A check's `where:` as SQL (a NULL side makes it not hold, as in the streaming run). */
-static void where_sql(const struct dn_check *c, struct dn_buf *w)
+/* A condition as SQL: SQL's AND binds tighter than OR, as the condition's `and` does, and its
+ * three-valued logic is the streaming run's (a NULL side makes a comparison unknown). */
+static void cond_sql(const struct dn_check_cond *cond, struct dn_buf *w)
 {
 	dn_buf_putc(w, '(', NULL);
-	operand_sql(w, &c->wlhs);
-	dn_buf_printf(w, NULL, " %s ", op_sql(c->wop));
-	operand_sql(w, &c->wrhs);
+	for (int k = 0; k < cond->n; k++) {
+		const struct dn_check_cmp *m = &cond->cmp[k];
+		if (k)
+			dn_buf_puts(w, m->or_before ? " OR " : " AND ", NULL);
+		operand_sql(w, &m->lhs);
+		dn_buf_printf(w, NULL, " %s ", op_sql(m->op));
+		operand_sql(w, &m->rhs);
+	}
 	dn_buf_putc(w, ')', NULL);
+}
+
+/* A check's `where:` as SQL (rows where it is true, as in the streaming run). */
+static void where_sql(const struct dn_check *c, struct dn_buf *w)
+{
+	cond_sql(&c->wcond, w);
 }
 
 static int fail_where_base(struct sq *q, const struct dn_check *c, struct dn_buf *w);
@@ -262,19 +274,9 @@ static int fail_where_base(struct sq *q, const struct dn_check *c, struct dn_buf
 		return 1;
 	}
 	case DN_CHK_EXPRESSION:
-		if (c->lhs.column) {
-			col(w, c->lhs.column);
-			dn_buf_puts(w, " IS NOT NULL AND ", NULL);
-		}
-		if (c->rhs.column) {
-			col(w, c->rhs.column);
-			dn_buf_puts(w, " IS NOT NULL AND ", NULL);
-		}
-		dn_buf_puts(w, "NOT (", NULL);
-		operand_sql(w, &c->lhs);
-		dn_buf_printf(w, NULL, " %s ", op_sql(c->op));
-		operand_sql(w, &c->rhs);
-		dn_buf_putc(w, ')', NULL);
+		/* false, not unknown: NOT of an unknown condition is unknown, and not counted */
+		dn_buf_puts(w, "NOT ", NULL);
+		cond_sql(&c->cond, w);
 		return 1;
 	case DN_CHK_ACCURACY: {
 		const char *ot = other_table(c);
@@ -439,14 +441,20 @@ int dn_check_run_sql(const struct dn_suite *s, struct dn_wh *wh, const char *tab
 			continue;
 		}
 		/* columns the check names must exist */
-		const char *names[6] = {c->column,
-					c->kind == DN_CHK_ACCURACY ? c->key : NULL,
-					c->kind == DN_CHK_EXPRESSION ? c->lhs.column : NULL,
-					c->kind == DN_CHK_EXPRESSION ? c->rhs.column : NULL,
-					c->where ? c->wlhs.column : NULL,
-					c->where ? c->wrhs.column : NULL};
+		const char *names[2 + 4 * DN_CHECK_MAX_CMP] = {c->column,
+							       c->kind == DN_CHK_ACCURACY ? c->key :
+											    NULL};
+		int nn = 2;
+		for (int k = 0; c->kind == DN_CHK_EXPRESSION && k < c->cond.n; k++) {
+			names[nn++] = c->cond.cmp[k].lhs.column;
+			names[nn++] = c->cond.cmp[k].rhs.column;
+		}
+		for (int k = 0; c->where && k < c->wcond.n; k++) {
+			names[nn++] = c->wcond.cmp[k].lhs.column;
+			names[nn++] = c->wcond.cmp[k].rhs.column;
+		}
 		const char *miss = NULL;
-		for (int k = 0; k < 6 && !miss; k++)
+		for (int k = 0; k < nn && !miss; k++)
 			if (names[k] && dn_schema_find(sc, names[k]) < 0 &&
 			    c->kind != DN_CHK_REQUIRED_COLUMNS && c->kind != DN_CHK_SCHEMA)
 				miss = names[k];

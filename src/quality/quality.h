@@ -289,12 +289,29 @@ const char *dn_check_status_name(enum dn_check_status s);
 
 enum dn_cmp_op { DN_CMP_EQ = 0, DN_CMP_NE, DN_CMP_LT, DN_CMP_LE, DN_CMP_GT, DN_CMP_GE };
 
-/* One side of an expression check: a column name or a literal (number or 'text'). */
+/* One side of a comparison: a column name or a literal (number or 'text'). */
 struct dn_check_operand {
 	const char *column; /* NULL for a literal */
 	const char *text;   /* the literal as written (quotes removed) */
 	int is_number;
 	double number;
+};
+
+/* One comparison of a condition, `LEFT OP RIGHT` (at least one side a column). */
+struct dn_check_cmp {
+	struct dn_check_operand lhs, rhs;
+	enum dn_cmp_op op;
+	int or_before; /* joined to the comparison before by `or` (else by `and`) */
+};
+
+#define DN_CHECK_MAX_CMP 16 /* comparisons in one condition */
+
+/* A condition (`expression`, `where:`): comparisons joined by `and` and `or`, `and` binding
+ * tighter, as in SQL. A comparison with a null side is neither true nor false, and the
+ * joins follow SQL's three-valued logic. */
+struct dn_check_cond {
+	int n;
+	struct dn_check_cmp *cmp; /* in the suite's arena */
 };
 
 enum dn_anomaly_metric {
@@ -337,14 +354,12 @@ struct dn_check {
 	double tolerance_pct; /* reconcile: relative, in % of the other side (-1 = unused) */
 	int64_t max_age_us;   /* freshness, arrival_delay */
 	const char *max_age_text;
-	const char *event_column;         /* arrival_delay */
-	const char *partition;            /* arrival_delay of a lake dataset's partitions */
-	struct dn_check_operand lhs, rhs; /* expression */
-	enum dn_cmp_op op;
-	const char *condition; /* expression as written */
-	const char *where;     /* row-level checks: only rows where this holds are checked */
-	struct dn_check_operand wlhs, wrhs;
-	enum dn_cmp_op wop;
+	const char *event_column;  /* arrival_delay */
+	const char *partition;     /* arrival_delay of a lake dataset's partitions */
+	struct dn_check_cond cond; /* expression */
+	const char *condition;     /* expression as written */
+	const char *where;         /* row-level checks: only rows where this holds are checked */
+	struct dn_check_cond wcond;
 	double max_change_pct; /* anomaly: change against the previous run (-1 = unused) */
 	double stddevs;        /* anomaly: k standard deviations of the window (-1 = unused) */
 	int window;            /* anomaly: runs of history considered (10) */

@@ -90,6 +90,136 @@ DN_TEST(quality_suite_problems)
 	CHECK_STR(s->name, "x");
 	dn_suite_free(s);
 	dn_problems_release(&probs);
+
+	/* Conditions: comparisons joined by and / or, each with a column; anything else is named
+	 * with the condition as written. */
+	static const char *const bad[] =
+		{"a > 1 and",
+		 "a > 1 xor b < 2",
+		 "a > 1 andb < 2",
+		 "1 = 1",
+		 "a > 1 or 2 < 3",
+		 "a >",
+		 "and a > 1",
+		 "a > 1 and and b < 2",
+		 "a = 1 or a = 2 or a = 3 or a = 4 or a = 5 or a = 6 or a = 7 or a = 8 or a = 9 or "
+		 "a = 10 or a = 11 or a = 12 or a = 13 or a = 14 or a = 15 or a = 16 or a = 17"};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char y[512];
+		snprintf(y, sizeof y, "checks:\n  - expression: \"%s\"\n", bad[k]);
+		dn_problems_init(&probs);
+		int rc = parse(&s, y, &probs);
+		if (rc != DN_EPARSE || probs.n != 1 || !strstr(probs.v[0].msg, bad[k]))
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "'%s' gave %d: %s", bad[k], rc,
+				     probs.n ? probs.v[0].msg : "no problem");
+		dn_problems_release(&probs);
+	}
+	dn_problems_init(&probs);
+	CHECK_INT(parse(&s,
+			"checks:\n  - expression: \"a > 1 AND b <= 'x y' Or c != 2.5\"\n"
+			"  - not_null: {column: a, where: \"b = 'and' and c = 1\"}\n",
+			&probs),
+		  0);
+	CHECK_INT(s->checks[0].cond.n, 3);
+	CHECK(!s->checks[0].cond.cmp[1].or_before && s->checks[0].cond.cmp[2].or_before);
+	CHECK_STR(s->checks[0].cond.cmp[1].rhs.text, "x y");
+	CHECK_INT(s->checks[1].wcond.n, 2);
+	CHECK_STR(s->checks[1].wcond.cmp[0].rhs.text, "and");
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+}
+
+/* SQL's and / or over 1 true, 0 false, -1 unknown. */
+static int and3(int p, int q)
+{
+	return p == 0 || q == 0 ? 0 : p < 0 || q < 0 ? -1 : 1;
+}
+
+static int or3(int p, int q)
+{
+	return p == 1 || q == 1 ? 1 : p < 0 || q < 0 ? -1 : 0;
+}
+
+/* and / or with SQL's three-valued logic, row by row against a direct evaluation: over rows
+ * of id, grp (null every 11th) and amount, `expression` fails the rows where the condition is
+ * false (not unknown), and `where:` keeps the rows where it is true. */
+DN_TEST(quality_condition_logic)
+{
+	static const char *const conds[] = {
+		"grp = 'g1' or amount > 40",
+		"grp = 'g1' and amount > 40",
+		"grp != 'g2' and amount < 30 or id > 90",
+		"id < 10 or grp = 'g3' and amount >= 20",
+		"grp = 'g4' or grp = 'g5' or grp = 'g6'",
+	};
+	for (size_t k = 0; k < sizeof conds / sizeof conds[0]; k++) {
+		/* the direct evaluation: -1 unknown (grp null), 0 false, 1 true */
+		int64_t want_false = 0, want_true = 0;
+		for (int64_t i = 0; i < 100; i++) {
+			int g = i % 11 == 0 ? -1 : (int)(i % 7); /* -1: null */
+			double a = (double)i / 2.0;
+			int v;
+#define EQ(x) (g < 0 ? -1 : g == (x))
+#define NE(x) (g < 0 ? -1 : g != (x))
+#define AND(p, q) and3(p, q)
+#define OR(p, q) or3(p, q)
+			switch (k) {
+			case 0:
+				v = OR(EQ(1), a > 40);
+				break;
+			case 1:
+				v = AND(EQ(1), a > 40);
+				break;
+			case 2:
+				v = OR(AND(NE(2), a < 30), i > 90);
+				break;
+			case 3:
+				v = OR(i < 10, AND(EQ(3), a >= 20));
+				break;
+			default:
+				v = OR(OR(EQ(4), EQ(5)), EQ(6));
+				break;
+			}
+#undef EQ
+#undef NE
+#undef AND
+#undef OR
+			want_false += v == 0;
+			want_true += v == 1;
+		}
+		char y[300];
+		struct dn_problems probs;
+		struct dn_suite *s = NULL;
+		struct dn_error err;
+		struct dn_check_run *cr = NULL;
+		struct dn_check_options o;
+		struct dn_suite_result r;
+		dn_problems_init(&probs);
+		dn_error_clear(&err);
+		dn_check_options_init(&o);
+		snprintf(y, sizeof y,
+			 "checks:\n  - expression: \"%s\"\n"
+			 "  - range: {column: id, max: -1, where: \"%s\"}\n",
+			 conds[k], conds[k]);
+		CHECK_INT(parse(&s, y, &probs), 0);
+		CHECK_INT(dn_check_run_new(&cr, s, &o, &err), 0);
+		for (int64_t first = 0; first < 100; first += 30) {
+			struct dn_batch *b = batch(first, first + 30 <= 100 ? 30 : 100 - first);
+			CHECK_INT(dn_check_run_add(cr, b, &err), 0);
+			dn_batch_free(b);
+		}
+		CHECK_INT(dn_check_run_finish(cr, &r, &err), 0);
+		if (r.results[0].failing != want_false || r.results[1].failing != want_true)
+			dn_test_fail(dn_t_, __FILE__, __LINE__,
+				     "'%s': %lld false and %lld true, want %lld and %lld", conds[k],
+				     (long long)r.results[0].failing,
+				     (long long)r.results[1].failing, (long long)want_false,
+				     (long long)want_true);
+		dn_suite_result_release(&r);
+		dn_check_run_free(cr);
+		dn_suite_free(s);
+		dn_problems_release(&probs);
+	}
 }
 
 /* Accumulators carry across batches: 100,000 rows in batches of 777. */

@@ -128,7 +128,15 @@ filter); the percentages are of those rows.
     pass    range(amount): 1 (expected failing rows <= 50%)
     pass    accepted_values(status): 0 (expected failing rows = 0)
     fail    bad_where - no column 'nope' in quality/orders.csv
-  6 checks: 4 passed, 0 warned, 2 failed, 0 skipped; score 66.7%
+    fail    paid_small: 1 (expected failing rows = 0) - 1 of 2 rows (50.00%) are null
+            {"_row": 4, "id": 3, "customer_id": 99, "status": "paid", "amount": 20.0, "email": "c@example.com", "start_date": "2024-01-04", "end_date": null, "updated_at": "2024-01-29T00:00:00Z", "sku": "ABC-4"}
+    fail    lost_or_b: 1 (expected failing rows = 0) - 1 of 2 rows (50.00%) are out of range
+            {"_row": 3, "id": 3, "customer_id": 12, "status": "lost", "amount": -5.0, "email": null, "start_date": "2024-01-03", "end_date": "2024-01-04", "updated_at": "2024-01-30T09:00:00Z", "sku": "abc-3"}
+    fail    ordered_small: 1 (expected failing rows = 0) - 1 of 4 rows (25.00%) break the condition
+            {"_row": 2, "id": 2, "customer_id": 11, "status": "new", "amount": 99.0, "email": "b@example", "start_date": "2024-01-02", "end_date": "2024-01-01", "updated_at": "2024-01-31T11:00:00Z", "sku": "ABC-2"}
+    pass    positive: 0 (expected failing rows = 0)
+    pass    unknown_is_not_false: 0 (expected failing rows = 0)
+  11 checks: 6 passed, 0 warned, 5 failed, 0 skipped; score 54.5%
   [1]
 
 Formats on their edge cases: an email has one '@' after something, a dot inside its domain and
