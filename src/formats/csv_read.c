@@ -28,7 +28,8 @@
 #include "formats_int.h"
 
 #define CHUNK_BYTES ((size_t)4 << 20)
-#define PAD 64 /* zeroed bytes after every chunk: SIMD loads may read past the end */
+#define PAD 64         /* zeroed bytes after every chunk: SIMD loads may read past the end */
+#define RUN_RESTART 16 /* records row by row after a column run failed, and the next run's cap */
 #define SAMPLE_BYTES ((size_t)4 << 20)
 #define MAX_WIDEN_RESTARTS 64
 
@@ -524,7 +525,9 @@ struct parse_ctx {
 	int64_t rows_in_batch;
 	int widen_col; /* set when a value did not fit an inferred type */
 	enum dn_type widen_to;
-	int64_t run_cap; /* most rows the next run may convert (convert_run) */
+	int64_t run_cap;    /* most rows the next run may convert (convert_run) */
+	int64_t row_by_row; /* records to take row by row before the next run */
+	int misfit_col;     /* the column whose value last stopped a run */
 };
 
 enum conv_rc { CONV_OK = 0, CONV_MISFIT = 1, CONV_UTF8 = 2 };
@@ -751,8 +754,9 @@ static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, s
  * chosen once per run instead of once per value. *k is the next offset, as in
  * tokenize_indexed. Returns the rows converted; 0 leaves the next record to the row path
  * (an irregular record, or a value that does not fit), which reports or widens as before.
- * After a value did not fit, runs start short and double, so a file of bad rows costs little
- * more than the row path alone. */
+ * After a value did not fit, the next RUN_RESTART records go row by row and runs start again
+ * that short and double: a file of many bad rows costs little more than the row path alone,
+ * and one with a few bad rows loses little of the runs. */
 static int64_t convert_run(struct parse_ctx *x, const char **pp, size_t *k, int64_t *line,
 			   struct dn_error *err)
 {
@@ -780,19 +784,27 @@ static int64_t convert_run(struct parse_ctx *x, const char **pp, size_t *k, int6
 	if (n == 0)
 		return 0;
 	int64_t base = x->b[0].length, want = n;
-	for (int col = 0; col < ncols && n > 0; col++) {
+	/* The column whose value last did not fit goes first: a run that fails again fails
+	 * before the other columns convert rows that are then undone. */
+	int first = x->misfit_col < ncols ? x->misfit_col : 0;
+	for (int t = 0; t < ncols && n > 0; t++) {
+		int col = t == 0 ? first : t <= first ? t - 1 : t;
 		int64_t got = convert_column(x, col, q, start, n, err);
 		if (got < 0)
 			return got;
 		if (got < n) {
-			for (int c = 0; c < col; c++)
+			for (int u = 0; u < t; u++) {
+				int c = u == 0 ? first : u <= first ? u - 1 : u;
 				while (x->b[c].length > base + got)
 					builder_pop(&x->b[c]);
+			}
 			n = got;
+			x->misfit_col = col;
 		}
 	}
 	if (n < want) {
-		x->run_cap = 1;
+		x->run_cap = RUN_RESTART;
+		x->row_by_row = RUN_RESTART;
 	} else if (x->run_cap < x->r->opt.batch_rows) {
 		x->run_cap *= 2;
 	}
@@ -926,13 +938,17 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 	DN_TRY(reserve_batch(x, err));
 	size_t next = 0; /* the next field offset, with x->pos */
 	x->run_cap = x->r->opt.batch_rows;
+	x->row_by_row = 0;
+	x->misfit_col = 0;
 	while (p < end) {
-		if (x->pos) {
+		if (x->pos && !x->row_by_row) {
 			int64_t done = convert_run(x, &p, &next, &line, err);
 			if (done < 0)
 				return (int)done;
 			if (done > 0)
 				continue;
+		} else if (x->row_by_row) {
+			x->row_by_row--;
 		}
 		const char *rec = p, *bad = NULL, *bad_at = NULL;
 		int64_t rec_line = line;
