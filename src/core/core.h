@@ -188,6 +188,22 @@ struct dn_str dn_str_trim(struct dn_str s);          /* strips ASCII space and t
 int dn_str_has_suffix(const char *s, const char *suffix);
 int dn_ascii_casecmp(const char *a, const char *b);
 
+/* Whether no byte of p[0, n) has its top bit set (ASCII text is valid UTF-8 without a closer
+ * look). A word at a time: cheap enough to call per value in a reader's hot loop. */
+static inline int dn_is_ascii(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t acc = 0, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return !(acc & UINT64_C(0x8080808080808080));
+}
+
 /* Validate UTF-8 (RFC 3629: no overlongs, no surrogates, max U+10FFFF). Returns 1 when valid;
  * otherwise 0 and *bad_at (may be NULL) gets the offset of the first invalid byte. */
 int dn_utf8_valid(const char *p, size_t n, size_t *bad_at);

@@ -454,21 +454,7 @@ static inline int conv_bool(const char *p, size_t n, int *out)
 	return -1;
 }
 
-static DN_INLINE int ascii8(const char *p, size_t n)
-{
-	size_t i = 0;
-	uint64_t acc = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	for (; i < n; i++)
-		acc |= (uint8_t)p[i];
-	return (acc & UINT64_C(0x8080808080808080)) == 0;
-}
-
-/* ascii8 for a field inside the chunk: its last word may read into the bytes after it (the
+/* dn_is_ascii for a field inside the chunk: its last word may read into the bytes after it (the
  * chunk has PAD bytes after its end), masked by byte position so byte order does not matter. */
 static DN_INLINE int ascii_in_chunk(const char *p, size_t n)
 {
@@ -589,7 +575,7 @@ static int convert(struct parse_ctx *x, int col, const struct field *f, struct d
 		return CONV_OK;
 	}
 	case DN_STRING:
-		if (!ascii8(p, n) && !dn_utf8_valid(p, n, NULL))
+		if (!dn_is_ascii(p, n) && !dn_utf8_valid(p, n, NULL))
 			return CONV_UTF8;
 		if (b->data.len + n + 1 > b->data.cap)
 			DN_TRY(dn_buf_reserve(&b->data, n, err));

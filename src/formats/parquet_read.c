@@ -1478,28 +1478,13 @@ static int short_page(struct pr_state *st, struct pr_col *c, struct dn_error *er
 	return col_error(st, c, DN_EPARSE, err, "truncated page: a value runs past its end");
 }
 
-/* Is [p, p + n) all ASCII? Then every value in it is valid UTF-8 without a closer look. */
-static int all_ascii(const uint8_t *p, size_t n)
-{
-	uint64_t acc = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	for (; i < n; i++)
-		acc |= p[i];
-	return !(acc & UINT64_C(0x8080808080808080));
-}
-
 /* Check that the strings [from, b->length) of b are UTF-8, naming the first bad value. */
 static int check_utf8(struct pr_state *st, struct pr_col *c, struct dn_builder *b, int64_t from,
 		      struct dn_error *err)
 {
 	const int64_t *o = (const int64_t *)(const void *)b->offsets.data;
 	const uint8_t *d = (const uint8_t *)b->data.data;
-	if (all_ascii(d + o[from], (size_t)(o[b->length] - o[from])))
+	if (dn_is_ascii(d + o[from], (size_t)(o[b->length] - o[from])))
 		return 0;
 	for (int64_t i = from; i < b->length; i++) {
 		size_t bad;

@@ -380,28 +380,6 @@ static inline uint64_t short_key(const char *p, size_t n)
 	return k;
 }
 
-/* No byte of p[0, n) has its top bit set: a column's whole string data, a word at a time. */
-static int ascii_bytes(const char *p, size_t n)
-{
-	uint64_t acc = 0, w;
-	size_t i = 0;
-	for (; i + 32 <= n; i += 32) {
-		uint64_t a, b, c, d;
-		memcpy(&a, p + i, 8);
-		memcpy(&b, p + i + 8, 8);
-		memcpy(&c, p + i + 16, 8);
-		memcpy(&d, p + i + 24, 8);
-		acc |= a | b | c | d;
-	}
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		acc |= w;
-	}
-	for (; i < n; i++)
-		acc |= (unsigned char)p[i];
-	return !(acc & UINT64_C(0x8080808080808080));
-}
-
 /* Code points of s: its byte count when it is ASCII (eight bytes at a time, reading whole words
  * up to end), else the bytes that do not continue a sequence. */
 static size_t utf8_len_upto(struct dn_str s, const char *end)
@@ -1313,7 +1291,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	}
 	case DN_CHK_LENGTH:
 		if (col->type == DN_STRING && !sel && n > 0 &&
-		    ascii_bytes(col->data + col->offsets[0],
+		    dn_is_ascii(col->data + col->offsets[0],
 				(size_t)(col->offsets[n] - col->offsets[0]))) {
 			/* All ASCII (the usual case, tested once per batch): a length is its byte
 			 * count, from the offsets alone. */
