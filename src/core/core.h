@@ -190,7 +190,7 @@ int dn_ascii_casecmp(const char *a, const char *b);
 
 /* Whether no byte of p[0, n) has its top bit set (ASCII text is valid UTF-8 without a closer
  * look). A word at a time: cheap enough to call per value in a reader's hot loop. */
-static inline int dn_is_ascii(const void *data, size_t n)
+static DN_INLINE int dn_is_ascii(const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	uint64_t acc = 0, w;
