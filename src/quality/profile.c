@@ -503,6 +503,8 @@ int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt
 		p->opt.exact_distinct = 65536;
 	if (p->opt.exact_rows < 0)
 		p->opt.exact_rows = 0;
+	if (p->opt.exact_rows > DN_PROFILE_EXACT_MAX) /* rows are uint32 in sorts and ranks */
+		p->opt.exact_rows = DN_PROFILE_EXACT_MAX;
 	if (p->opt.hist_bins < 1)
 		p->opt.hist_bins = 20;
 	if (p->opt.top < 1)
@@ -2102,76 +2104,82 @@ static int sort_columns(struct dn_profile *p, struct dn_error *err)
 	return rc;
 }
 
-/* Average ranks (1-based, ties share their mean) of c's values over the rows whose bit is set
- * in keep (NULL: all of c's rows), written at their rows in rank[]. One walk of c's sorted
- * order: no sort per pair. keep is a bitmap, not the other column's values: its 1 bit per row
- * stays in cache where 8 bytes per row, read in c's order, would miss on most rows. */
+/* Spearman works on twice the average ranks (1-based, ties share their mean): integers,
+ * 2 * (rows before the tie) + (size of the tie) + 1, so a rank takes 4 bytes and the sums below
+ * are exact. A row that does not count (c null there, or its bit clear in keep) holds 0 and so
+ * drops out of every product.
+ *
+ * keep is a bitmap, not the other column's values: its 1 bit per row stays in cache where 8
+ * bytes per row, read in c's order, would miss on most rows. One walk of c's sorted order: no
+ * sort per pair. *m gets the rows ranked and *sq the sum of their squared ranks. */
 static inline int kept(const uint64_t *keep, uint32_t r)
 {
 	return (int)(keep[r >> 6] >> (r & 63) & 1);
 }
 
-static void ranks_where(const struct pcol *c, const uint64_t *keep, double *rank)
+static void ranks_where(const struct pcol *c, const uint64_t *keep, uint32_t *rank, uint64_t *m,
+			unsigned __int128 *sq)
 {
-	size_t n = c->nsorted, pos = 0;
+	size_t n = c->nsorted;
+	uint64_t pos = 0;
+	unsigned __int128 s2 = 0;
 	if (!keep) { /* every sorted value counts: no lookups */
 		for (size_t i = 0; i < n;) {
 			size_t j = i + 1;
 			while (j < n && c->sorted[j] == c->sorted[i])
 				j++;
-			double r = (double)pos + (double)(j - i + 1) / 2;
+			uint64_t r = 2 * pos + (j - i) + 1;
+			s2 += (unsigned __int128)(r * r) * (j - i);
 			for (size_t t = i; t < j; t++)
-				rank[c->order[t]] = r;
+				rank[c->order[t]] = (uint32_t)r;
 			pos += j - i;
 			i = j;
 		}
-		return;
-	}
-	for (size_t i = 0; i < n;) {
-		size_t j = i, nk = 0;
-		while (j < n && c->sorted[j] == c->sorted[i]) {
-			nk += (size_t)kept(keep, c->order[j]);
-			j++;
+	} else {
+		for (size_t i = 0; i < n;) {
+			size_t j = i, nk = 0;
+			while (j < n && c->sorted[j] == c->sorted[i]) {
+				nk += (size_t)kept(keep, c->order[j]);
+				j++;
+			}
+			uint64_t r = 2 * pos + nk + 1;
+			s2 += (unsigned __int128)(r * r) * nk;
+			for (size_t t = i; t < j; t++)
+				if (kept(keep, c->order[t]))
+					rank[c->order[t]] = (uint32_t)r;
+			pos += nk;
+			i = j;
 		}
-		double r = (double)pos + (double)(nk + 1) / 2;
-		for (size_t t = i; t < j; t++)
-			if (kept(keep, c->order[t]))
-				rank[c->order[t]] = r;
-		pos += nk;
-		i = j;
 	}
+	*m = pos;
+	*sq = s2;
 }
 
-/* Pearson between ra and rb over the rows where x and y are both not null. */
-static double pearson_rows(const double *ra, const double *rb, const double *x, const double *y,
-			   size_t rows)
+/* Pearson between the doubled ranks a and b over the m rows where both are not 0. Their sums are
+ * both m(m + 1), so with S = m(m + 1)^2 the correlation is (sum ab - S) over the square root of
+ * (sum a^2 - S)(sum b^2 - S), each term exact in 128 bits: one pass over two 4-byte arrays. */
+static double rank_pearson(const uint32_t *a, const uint32_t *b, size_t rows, uint64_t m,
+			   unsigned __int128 sqa, unsigned __int128 sqb)
 {
-	double n = 0, sa = 0, sb = 0;
-	for (size_t i = 0; i < rows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			n++;
-			sa += ra[i];
-			sb += rb[i];
-		}
-	if (n < 2)
+	if (m < 2)
 		return NAN;
-	double ma = sa / n, mb = sb / n, c = 0, va = 0, vb = 0;
+	unsigned __int128 ab = 0;
 	for (size_t i = 0; i < rows; i++)
-		if (!isnan(x[i]) && !isnan(y[i])) {
-			double da = ra[i] - ma, db = rb[i] - mb;
-			c += da * db;
-			va += da * da;
-			vb += db * db;
-		}
-	return va > 0 && vb > 0 ? c / sqrt(va * vb) : NAN;
+		ab += (uint64_t)a[i] * b[i];
+	__int128 s = (__int128)m * (m + 1) * (m + 1);
+	double num = (double)((__int128)ab - s), va = (double)((__int128)sqa - s),
+	       vb = (double)((__int128)sqb - s);
+	return va > 0 && vb > 0 ? num / sqrt(va * vb) : NAN;
 }
 
 /* Spearman's jobs: first each column's ranks over all its values (rank_job with b < 0), then
  * one job per pair. Both phases run on the core pool. */
 struct rank_job {
 	struct dn_profile *p;
-	int a, b;      /* correlation column indexes; b < 0: the full ranks of a */
-	double **full; /* per correlation column: ranks over all its values */
+	int a, b;        /* correlation column indexes; b < 0: the full ranks of a */
+	uint32_t **full; /* per correlation column: doubled ranks over all its values, 0 at nulls */
+	uint64_t *m;     /* per correlation column: its values ranked */
+	unsigned __int128 *sq; /* per correlation column: the sum of its full ranks squared */
 	uint64_t **nn; /* per correlation column with nulls: its rows that are not (bitmap) */
 	double out;
 	int rc;
@@ -2185,11 +2193,14 @@ static void rank_job_run(void *user)
 	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
 	j->rc = 0;
 	if (j->b < 0) {
-		if (!(j->full[j->a] = dn_malloc(rows * sizeof(double) + 8))) {
+		/* zeroed only where a null leaves a row unwritten */
+		j->full[j->a] = ca->nsorted < rows ? dn_calloc(rows + 1, sizeof(uint32_t)) :
+						     dn_malloc((rows + 1) * sizeof(uint32_t));
+		if (!j->full[j->a]) {
 			j->rc = DN_ENOMEM;
 			return;
 		}
-		ranks_where(ca, NULL, j->full[j->a]);
+		ranks_where(ca, NULL, j->full[j->a], &j->m[j->a], &j->sq[j->a]);
 		if (ca->nsorted < rows) {
 			uint64_t *bits = dn_calloc(rows / 64 + 1, sizeof *bits);
 			if (!bits) {
@@ -2205,21 +2216,23 @@ static void rank_job_run(void *user)
 	/* A column's ranks among the rows where a column without nulls is not null are its
 	 * full ranks; only a partner with nulls needs them again, over the shared rows. */
 	const struct pcol *cb = &p->cols[p->corr_cols[j->b]];
-	double *ra = NULL, *rb = NULL;
-	const double *xa = j->full[j->a], *xb = j->full[j->b];
+	uint32_t *ra = NULL, *rb = NULL;
+	const uint32_t *xa = j->full[j->a], *xb = j->full[j->b];
+	uint64_t m = j->m[j->a];
+	unsigned __int128 sqa = j->sq[j->a], sqb = j->sq[j->b];
 	if (cb->nsorted < rows) { /* b has nulls (in the stored rows) */
-		if (!(ra = dn_malloc(rows * sizeof(double) + 8)))
+		if (!(ra = dn_calloc(rows + 1, sizeof *ra)))
 			goto oom;
-		ranks_where(ca, j->nn[j->b], ra);
+		ranks_where(ca, j->nn[j->b], ra, &m, &sqa);
 		xa = ra;
 	}
 	if (ca->nsorted < rows) {
-		if (!(rb = dn_malloc(rows * sizeof(double) + 8)))
+		if (!(rb = dn_calloc(rows + 1, sizeof *rb)))
 			goto oom;
-		ranks_where(cb, j->nn[j->a], rb);
+		ranks_where(cb, j->nn[j->a], rb, &m, &sqb);
 		xb = rb;
 	}
-	j->out = pearson_rows(xa, xb, ca->vals, cb->vals, rows);
+	j->out = rank_pearson(xa, xb, rows, m, sqa, sqb);
 	dn_free(ra);
 	dn_free(rb);
 	return;
@@ -2245,10 +2258,12 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 	struct dn_profile_result *r = &p->res;
 	struct dn_pool *pool = NULL;
 	r->spearman = dn_malloc(sizeof(double) * (size_t)(n ? n * n : 1));
-	double **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
+	uint32_t **full = dn_calloc((size_t)(n ? n : 1), sizeof *full);
 	uint64_t **nn = dn_calloc((size_t)(n ? n : 1), sizeof *nn);
+	uint64_t *m = dn_calloc((size_t)(n ? n : 1), sizeof *m);
+	unsigned __int128 *sq = dn_calloc((size_t)(n ? n : 1), sizeof *sq);
 	struct rank_job *jobs = dn_calloc((size_t)(n * n + 1), sizeof *jobs);
-	if (!r->spearman || !full || !nn || !jobs) {
+	if (!r->spearman || !full || !nn || !m || !sq || !jobs) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory (ranks)");
 		goto out;
 	}
@@ -2258,7 +2273,7 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 		const struct pcol *c = &p->cols[p->corr_cols[a]];
 		r->spearman[a * n + a] = 1;
 		if (c->order && is_corr_type(c->type))
-			jobs[nj++] = (struct rank_job){p, a, -1, full, nn, NAN, 0};
+			jobs[nj++] = (struct rank_job){p, a, -1, full, m, sq, nn, NAN, 0};
 	}
 	if (dn_cpu_count() > 1 && dn_pool_new(&pool, dn_cpu_count(), NULL) < 0)
 		pool = NULL;
@@ -2270,7 +2285,7 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 	for (int a = 0; rc == 0 && a < n; a++)
 		for (int b = a + 1; b < n; b++)
 			if (full[a] && full[b])
-				jobs[nj++] = (struct rank_job){p, a, b, full, nn, NAN, 0};
+				jobs[nj++] = (struct rank_job){p, a, b, full, m, sq, nn, NAN, 0};
 	if (rc == 0)
 		run_jobs(pool, jobs, nj);
 	for (int i = 0; rc == 0 && i < nj; i++) {
@@ -2289,6 +2304,8 @@ out:
 		dn_free(nn[a]);
 	dn_free(full);
 	dn_free(nn);
+	dn_free(m);
+	dn_free(sq);
 	dn_free(jobs);
 	return rc;
 }

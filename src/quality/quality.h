@@ -97,6 +97,8 @@ void dn_profile_options_init(struct dn_profile_options *o);
 
 /* Rows sampled for Spearman past exact_rows (uniform over the input, reservoir sampling). */
 #define DN_PROFILE_SAMPLE 1048576
+/* The most rows exact_rows can keep (larger settings are lowered to it). */
+#define DN_PROFILE_EXACT_MAX ((int64_t)1 << 30)
 
 #define DN_PROFILE_NQ 7 /* quantiles p1 p5 p25 p50 p75 p95 p99 */
 extern const double dn_profile_q[DN_PROFILE_NQ];

@@ -1041,3 +1041,112 @@ DN_TEST(profile_associations)
 out:
 	dn_arena_release(&a);
 }
+
+/* Spearman with nulls in both columns of a pair, and ties: against average ranks over the
+ * pairwise complete rows, sorted here, and Pearson on them in long double. A pair whose ranks
+ * agree exactly gives exactly 1. */
+struct rank_ref {
+	double v;
+	int row;
+};
+
+static int cmp_rank_ref(const void *a, const void *b)
+{
+	const struct rank_ref *x = a, *y = b;
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+static double spearman_ref(const double *x, const double *y, int n)
+{
+	struct rank_ref *a = malloc(sizeof *a * (size_t)n), *b = malloc(sizeof *b * (size_t)n);
+	long double *ra = malloc(sizeof *ra * (size_t)n), *rb = malloc(sizeof *rb * (size_t)n);
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (!isnan(x[i]) && !isnan(y[i])) {
+			a[m] = (struct rank_ref){x[i], m};
+			b[m] = (struct rank_ref){y[i], m};
+			m++;
+		}
+	struct rank_ref *v[2] = {a, b};
+	long double *rk[2] = {ra, rb};
+	for (int k = 0; k < 2; k++) {
+		qsort(v[k], (size_t)m, sizeof *a, cmp_rank_ref);
+		for (int i = 0, j; i < m; i = j) {
+			for (j = i; j < m && v[k][j].v == v[k][i].v; j++)
+				;
+			for (int t = i; t < j; t++)
+				rk[k][v[k][t].row] = (long double)(i + j + 1) / 2;
+		}
+	}
+	long double ma = 0, mb = 0, c = 0, va = 0, vb = 0;
+	for (int i = 0; i < m; i++) {
+		ma += ra[i] / m;
+		mb += rb[i] / m;
+	}
+	for (int i = 0; i < m; i++) {
+		c += (ra[i] - ma) * (rb[i] - mb);
+		va += (ra[i] - ma) * (ra[i] - ma);
+		vb += (rb[i] - mb) * (rb[i] - mb);
+	}
+	free(a);
+	free(b);
+	free(ra);
+	free(rb);
+	return (double)(c / sqrtl(va * vb));
+}
+
+DN_TEST(profile_spearman_nulls_ties)
+{
+	enum { N = 3000, C = 4 };
+	static double v[C][N];
+	const char *names[C] = {"x", "y", "z", "w"};
+	struct dn_profile_options po;
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r = NULL;
+	struct dn_error err;
+	struct dn_schema s;
+	struct dn_builder b[C];
+	uint64_t st = 12345;
+	dn_profile_options_init(&po);
+	dn_schema_init(&s);
+	for (int c = 0; c < C; c++) {
+		CHECK_OK(dn_schema_add(&s, names[c], 1, DN_FLOAT64, &err), &err);
+		dn_builder_init(&b[c], DN_FLOAT64);
+	}
+	for (int i = 0; i < N; i++) {
+		st = st * 6364136223846793005u + 1442695040888963407u;
+		uint32_t u = (uint32_t)(st >> 33);
+		v[0][i] = u % 7 == 0 ? NAN : (double)(u % 50);             /* ties, nulls */
+		v[1][i] = u % 11 == 3 ? NAN : (double)((u >> 8) % 40) / 4; /* others */
+		v[2][i] = (double)((u >> 16) % 90);                        /* ties, no null */
+		v[3][i] = isnan(v[0][i]) ? NAN : 2 * v[0][i] + 1;          /* x's ranks exactly */
+		for (int c = 0; c < C; c++) {
+			if (isnan(v[c][i]))
+				dn_builder_append_null(&b[c], &err);
+			else
+				dn_builder_append_f64(&b[c], v[c][i], &err);
+		}
+	}
+	struct dn_batch *bt = dn_batch_from_builders(&s, b, &err);
+	for (int c = 0; c < C; c++)
+		dn_builder_release(&b[c]);
+	dn_schema_release(&s);
+	CHECK(bt != NULL);
+	CHECK_OK(dn_profile_new(&p, &po, &err), &err);
+	CHECK_OK(dn_profile_add(p, bt, &err), &err);
+	dn_batch_free(bt);
+	CHECK_OK(dn_profile_finish(p, &r, &err), &err);
+	CHECK_INT(r->ncorr, C);
+	CHECK(r->spearman_exact);
+	for (int a = 0; a < C; a++)
+		for (int c = 0; c < C; c++) {
+			double want = a == c ? 1 : spearman_ref(v[a], v[c], N);
+			double got = r->spearman[a * C + c];
+			if (!(fabs(got - want) <= 1e-13 * fabs(want) + 1e-15))
+				dn_test_fail(dn_t_, __FILE__, __LINE__,
+					     "spearman %s/%s == %.17g, expected %.17g", names[a],
+					     names[c], got, want);
+		}
+	CHECK(r->spearman[0 * C + 3] == 1); /* w's ranks are x's: exactly 1 */
+	dn_profile_free(p);
+}
