@@ -2475,6 +2475,47 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 	return 0;
 }
 
+/* Every column's result, one job per column on the core pool: each reads only its own column
+ * (the runs of its sorted values, its counters) and writes only its own result. */
+struct result_job {
+	struct dn_profile *p;
+	int i, rc;
+	struct dn_error err;
+};
+
+static void result_job_run(void *user)
+{
+	struct result_job *j = user;
+	dn_error_clear(&j->err);
+	j->rc = column_result(j->p, j->i, &j->err);
+}
+
+static int column_results(struct dn_profile *p, struct dn_error *err)
+{
+	struct result_job *jobs = dn_calloc((size_t)(p->ncols ? p->ncols : 1), sizeof *jobs);
+	struct dn_pool *pool = NULL;
+	if (!jobs)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	if (p->ncols > 1 && dn_cpu_count() > 1 &&
+	    dn_pool_new(&pool, dn_cpu_count() < p->ncols ? dn_cpu_count() : p->ncols, NULL) < 0)
+		pool = NULL;
+	for (int i = 0; i < p->ncols; i++) {
+		jobs[i] = (struct result_job){p, i, 0, {0}};
+		if (!pool || dn_pool_submit(pool, result_job_run, &jobs[i], NULL) < 0)
+			result_job_run(&jobs[i]);
+	}
+	if (pool) {
+		dn_pool_wait(pool);
+		dn_pool_free(pool);
+	}
+	int rc = 0;
+	for (int i = 0; i < p->ncols && !rc; i++)
+		if ((rc = jobs[i].rc) < 0)
+			*err = jobs[i].err;
+	dn_free(jobs);
+	return rc;
+}
+
 static int make_alerts(struct dn_profile *p, struct dn_error *err)
 {
 	struct dn_profile_result *r = &p->res;
@@ -2578,8 +2619,7 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 	p->finished = 1;
 	if (p->exact || p->srows)
 		DN_TRY(sort_columns(p, err));
-	for (int i = 0; i < p->ncols; i++)
-		DN_TRY(column_result(p, i, err));
+	DN_TRY(column_results(p, err));
 	r->duplicate_rows = p->exact ? p->dups : -1;
 	/* Correlations over the columns that are still numeric. */
 	int n = p->ncorr;
