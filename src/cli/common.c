@@ -70,7 +70,7 @@ void dn_cli_read_help(FILE *out)
 		"reading options:\n"
 		"  --from FORMAT         csv, tsv, ndjson (jsonl), json or parquet; default: the\n"
 		"                        extension\n"
-		"  --columns A,B,...     Parquet: read only these columns, in this order\n"
+		"  --columns A,B,...     CSV, Parquet: read only these columns, in this order\n"
 		"  --prune 'COL OP V'    Parquet: skip row groups whose statistics prove no\n"
 		"                        row has COL OP V (OP: = < <= > >=; repeatable). A\n"
 		"                        hint: rows of kept row groups all come through\n"

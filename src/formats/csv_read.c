@@ -74,6 +74,13 @@ struct csv {
 	char delim;
 	int ncols;
 	unsigned char *declared; /* per column */
+	/* The file's columns (fs: their names and types as read) and, with --columns, the ones
+	 * handed out: in[k] is the file column of output column k, skip[i] marks a file column
+	 * that is not read (tokenized, never converted). r->schema holds the output columns. */
+	struct dn_schema fs;
+	int nout;
+	int *in;
+	unsigned char *skip;     /* NULL: every column, in file order */
 	int null_empty;          /* "" is a null token */
 	unsigned null_len_mask;  /* bit n set: a null token of length n (< 32) exists */
 	int null_long;           /* a null token of 32 bytes or more exists */
@@ -505,6 +512,7 @@ struct parse_ctx {
 	struct chunk *ch;
 	enum dn_type *types;
 	struct dn_builder *b;
+	struct dn_builder *ob; /* with --columns: the output columns' builders, for a batch */
 	struct field *f;
 	struct dn_buf scratch;
 	uint32_t *pos; /* a chunk without quotes: its field offsets (index_fields); else NULL */
@@ -522,6 +530,8 @@ enum conv_rc { CONV_OK = 0, CONV_MISFIT = 1, CONV_UTF8 = 2 };
 static int convert(struct parse_ctx *x, int col, const struct field *f, struct dn_error *err)
 {
 	struct dn_builder *b = &x->b[col];
+	if (x->c->skip && x->c->skip[col])
+		return CONV_OK;
 	const char *p = f->p;
 	size_t n = f->len;
 	int nul = is_null_field(x->r, x->c, f);
@@ -608,24 +618,31 @@ static enum dn_type widen_for(enum dn_type from, const struct field *f, int infe
 static int reserve_batch(struct parse_ctx *x, struct dn_error *err)
 {
 	for (int i = 0; i < x->c->ncols; i++)
-		DN_TRY(dn_builder_reserve(&x->b[i], x->r->opt.batch_rows, 0, err));
+		if (!x->c->skip || !x->c->skip[i])
+			DN_TRY(dn_builder_reserve(&x->b[i], x->r->opt.batch_rows, 0, err));
 	return 0;
 }
 
 static int flush_batch(struct parse_ctx *x, struct dn_error *err)
 {
 	struct chunk *ch = x->ch;
+	struct csv *c = x->c;
 	struct dn_schema s;
 	dn_schema_init(&s);
-	for (int i = 0; i < x->c->ncols; i++) {
-		int rc = dn_schema_add(&s, x->r->schema.fields[i].name,
-				       strlen(x->r->schema.fields[i].name), x->types[i], err);
+	for (int k = 0; k < c->nout; k++) {
+		int i = c->skip ? c->in[k] : k;
+		int rc = dn_schema_add(&s, c->fs.fields[i].name, strlen(c->fs.fields[i].name),
+				       x->types[i], err);
 		if (rc < 0) {
 			dn_schema_release(&s);
 			return rc;
 		}
+		if (c->skip)
+			x->ob[k] = x->b[i];
 	}
-	struct dn_batch *bt = dn_batch_from_builders(&s, x->b, err);
+	struct dn_batch *bt = dn_batch_from_builders(&s, c->skip ? x->ob : x->b, err);
+	for (int k = 0; c->skip && k < c->nout; k++)
+		x->b[c->in[k]] = x->ob[k]; /* finished: empty again, their buffers kept */
 	dn_schema_release(&s);
 	if (!bt)
 		return DN_ENOMEM;
@@ -664,6 +681,8 @@ static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, s
 	const char *buf = x->ch->buf;
 	int ncols = x->c->ncols, lenient = x->c->declared[col];
 	int64_t r = 0;
+	if (x->c->skip && x->c->skip[col])
+		return n;
 	struct field f = {NULL, 0, 0, 0};
 	/* One loop per type: no dispatch on the type for each value. */
 #define EACH_VALUE(put)                                                                            \
@@ -769,7 +788,7 @@ static int64_t convert_run(struct parse_ctx *x, const char **pp, size_t *k, int6
 	}
 	if (n == 0)
 		return 0;
-	int64_t base = x->b[0].length, want = n;
+	int64_t base = x->rows_in_batch, want = n;
 	/* The column whose value last did not fit goes first: a run that fails again fails
 	 * before the other columns convert rows that are then undone. */
 	int first = x->misfit_col < ncols ? x->misfit_col : 0;
@@ -989,11 +1008,11 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 						 "invalid UTF-8 in column '%s' (byte %zu "
 						 "of the field); "
 						 "convert the file to UTF-8",
-						 x->r->schema.fields[i].name, at + 1);
+						 c->fs.fields[i].name, at + 1);
 				} else {
 					snprintf(reason, sizeof reason,
 						 "column '%s': '%.*s' is not a valid %s",
-						 x->r->schema.fields[i].name,
+						 c->fs.fields[i].name,
 						 (int)(x->f[i].len > 60 ? 60 : x->f[i].len),
 						 x->f[i].p, dn_type_name(x->types[i]));
 				}
@@ -1001,7 +1020,8 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 			}
 			if (i < ncols) {
 				for (int k = 0; k < i; k++)
-					builder_pop(&x->b[k]);
+					if (!c->skip || !c->skip[k])
+						builder_pop(&x->b[k]);
 				stop = bad_row(x, rec, p, rec_line, x->f[i].p, reason, err);
 			} else if (++x->rows_in_batch == x->r->opt.batch_rows) {
 				DN_TRY(flush_batch(x, err));
@@ -1032,6 +1052,7 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 	x.ch = ch;
 	x.b = dn_calloc((size_t)c->ncols, sizeof *x.b);
 	x.f = dn_calloc((size_t)c->ncols + 1, sizeof *x.f);
+	x.ob = c->skip ? dn_calloc((size_t)c->nout + 1, sizeof *x.ob) : NULL;
 	if (!ch->types)
 		ch->types = dn_calloc((size_t)c->ncols, sizeof *ch->types);
 	if (!ch->widen_line) {
@@ -1039,7 +1060,7 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 		for (int i = 0; ch->widen_line && i < c->ncols; i++)
 			ch->widen_line[i] = -1;
 	}
-	if (!x.b || !x.f || !ch->types || !ch->widen_line) {
+	if (!x.b || !x.f || !ch->types || !ch->widen_line || (c->skip && !x.ob)) {
 		rc = dn_error_set(err, DN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1066,6 +1087,7 @@ out:
 	for (int i = 0; x.b && i < c->ncols; i++)
 		dn_builder_release(&x.b[i]);
 	dn_free(x.b);
+	dn_free(x.ob);
 	dn_free(x.f);
 	dn_free(x.pos);
 	dn_buf_release(&x.scratch);
@@ -1256,7 +1278,7 @@ static void *worker_main(void *arg)
 			break;
 		}
 		for (int i = 0; types && i < c->ncols; i++)
-			types[i] = r->schema.fields[i].type;
+			types[i] = c->fs.fields[i].type;
 		pthread_mutex_unlock(&c->mu);
 		if (!ch->input_error) {
 			if (parse_into(r, ch, types) < 0)
@@ -1307,7 +1329,7 @@ static struct chunk *take_chunk(struct dn_reader *r, struct csv *c, int *rc, str
 		if (!ch->input_error) {
 			enum dn_type *types = dn_calloc((size_t)c->ncols, sizeof *types);
 			for (int i = 0; types && i < c->ncols; i++)
-				types[i] = r->schema.fields[i].type;
+				types[i] = c->fs.fields[i].type;
 			if (parse_into(r, ch, types) < 0)
 				ch->input_error = 1;
 			dn_free(types);
@@ -1344,6 +1366,15 @@ static struct chunk *take_chunk(struct dn_reader *r, struct csv *c, int *rc, str
 }
 
 /* Bring a parsed chunk in line with the reader's schema and account for it. */
+/* The output column of file column i (read, so it has one). */
+static int out_col(const struct csv *c, int i)
+{
+	int k = 0;
+	while (k < c->nout - 1 && c->in[k] != i)
+		k++;
+	return k;
+}
+
 static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, struct dn_error *err)
 {
 	if (ch->input_error) {
@@ -1356,27 +1387,30 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 	/* A chunk parsed with a narrower type than the schema has now: parse it again. */
 	int narrower = 0;
 	for (int i = 0; i < c->ncols; i++)
-		if (ch->types[i] != r->schema.fields[i].type &&
-		    dn_type_widen(ch->types[i], r->schema.fields[i].type) ==
-			    r->schema.fields[i].type)
+		if (ch->types[i] != c->fs.fields[i].type &&
+		    dn_type_widen(ch->types[i], c->fs.fields[i].type) == c->fs.fields[i].type)
 			narrower = 1;
 	if (narrower) {
 		enum dn_type *types = dn_calloc((size_t)c->ncols, sizeof *types);
 		if (!types)
 			return dn_error_set(err, DN_ENOMEM, "out of memory");
 		for (int i = 0; i < c->ncols; i++)
-			types[i] = dn_type_widen(ch->types[i], r->schema.fields[i].type);
+			types[i] = dn_type_widen(ch->types[i], c->fs.fields[i].type);
 		int rc = parse_chunk(r, ch, types, err);
 		dn_free(types);
 		DN_TRY(rc);
 	}
 	for (int i = 0; i < c->ncols; i++)
-		if (ch->types[i] != r->schema.fields[i].type) {
+		if (ch->types[i] != c->fs.fields[i].type) {
 			int64_t wl = ch->widen_line[i] >= 0 ? ch->widen_line[i] : 0;
-			/* Workers read the schema's types under mu when they take a chunk. */
+			/* Workers read the file's types under mu when they take a chunk. */
 			if (c->started)
 				pthread_mutex_lock(&c->mu);
-			int wrc = dn_reader_widen(r, i, ch->types[i], c->line_base + wl, err);
+			c->fs.fields[i].type = ch->types[i];
+			int wrc = c->skip && c->skip[i] ?
+					  0 :
+					  dn_reader_widen(r, c->skip ? out_col(c, i) : i,
+							  ch->types[i], c->line_base + wl, err);
 			if (c->started)
 				pthread_mutex_unlock(&c->mu);
 			DN_TRY(wrc);
@@ -1473,6 +1507,9 @@ static void csv_free(struct dn_reader *r)
 	dn_free(c->threads);
 	dn_free(c->carry);
 	dn_free(c->declared);
+	dn_schema_release(&c->fs);
+	dn_free(c->in);
+	dn_free(c->skip);
 	dn_free(c);
 	r->state = NULL;
 }
@@ -1574,6 +1611,44 @@ static int add_column_name(struct dn_reader *r, const struct field *f, int index
 out:
 	dn_buf_release(&name);
 	return rc;
+}
+
+/* --columns: which of the file's columns (r->schema, still the file's) are read, in which
+ * order. Without it, all of them in file order (c->skip stays NULL). */
+static int choose_columns(struct dn_reader *r, struct csv *c, struct dn_error *err)
+{
+	c->nout = c->ncols;
+	if (r->opt.n_columns <= 0)
+		return 0;
+	c->nout = r->opt.n_columns;
+	c->in = dn_calloc((size_t)c->nout, sizeof *c->in);
+	c->skip = dn_malloc((size_t)(c->ncols ? c->ncols : 1));
+	if (!c->in || !c->skip)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	memset(c->skip, 1, (size_t)c->ncols);
+	for (int k = 0; k < c->nout; k++) {
+		const char *name = r->opt.columns[k];
+		int i = dn_schema_find(&r->schema, name);
+		if (i < 0) {
+			struct dn_buf have = DN_BUF_INIT;
+			for (int j = 0; j < r->schema.nfields && have.len < 200; j++)
+				if (dn_buf_printf(&have, NULL, "%s%s", j ? ", " : "",
+						  r->schema.fields[j].name) < 0)
+					break;
+			dn_error_set_at(err, DN_ENOTFOUND, r->name, 1, 0,
+					"no column '%s' in the file (its columns: %s%s)", name,
+					have.len ? have.data : "none",
+					have.len >= 200 ? ", ..." : "");
+			dn_buf_release(&have);
+			return DN_ENOTFOUND;
+		}
+		if (!c->skip[i])
+			return dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
+					       "--columns names '%s' twice", name);
+		c->skip[i] = 0;
+		c->in[k] = i;
+	}
+	return 0;
 }
 
 int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
@@ -1687,9 +1762,13 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 				r->opt.types[i].column);
 			goto out;
 		}
+	if ((rc = choose_columns(r, c, err)) < 0)
+		goto out;
 	for (int i = 0; i < c->ncols; i++) {
 		dn_infer_init(&inf[i]);
 		enum dn_type t = dn_reader_declared_type(r, r->schema.fields[i].name);
+		if (c->skip && c->skip[i])
+			t = DN_STRING; /* not read: nothing to infer, nothing to widen */
 		c->declared[i] = t != 0;
 		if (t)
 			r->schema.fields[i].type = t;
@@ -1715,6 +1794,14 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 	for (int i = 0; i < c->ncols; i++)
 		if (!c->declared[i])
 			r->schema.fields[i].type = dn_infer_result(&inf[i]);
+	/* The file's columns stay the reader's own; what it hands out is r->schema. */
+	c->fs = r->schema;
+	dn_schema_init(&r->schema);
+	for (int k = 0; k < c->nout; k++) {
+		const struct dn_field *fd = &c->fs.fields[c->skip ? c->in[k] : k];
+		if ((rc = dn_schema_add(&r->schema, fd->name, strlen(fd->name), fd->type, err)) < 0)
+			goto out;
+	}
 out:
 	dn_free(sample);
 	dn_free(f);

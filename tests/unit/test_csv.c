@@ -1594,3 +1594,193 @@ DN_TEST(csv_fuzz_corpus)
 	closedir(d);
 	CHECK(files >= 15);
 }
+
+/* One column of x->all as text, a line per row. Caller frees. */
+static char *column_text(const struct rd *x, int c)
+{
+	struct dn_buf o = DN_BUF_INIT;
+	for (int64_t r = 0; x->all && c < x->all->schema.nfields && r < x->all->nrows; r++) {
+		put_cell(&o, &x->all->columns[c], r);
+		dn_buf_putc(&o, '\n', NULL);
+	}
+	dn_buf_putc(&o, 0, NULL);
+	return o.data;
+}
+
+/* Whether part, read with the n columns names (the whole file's columns idx), holds what whole
+ * holds in them: values, types, rows, counts and widenings. Says why not in why. */
+static int same_projection(const struct rd *whole, const struct rd *part, const char *const *names,
+			   const int *idx, int n, char *why, size_t wn)
+{
+	if (part->schema.nfields != n || part->sum.read != whole->sum.read ||
+	    part->sum.skipped != whole->sum.skipped || part->rows != whole->rows) {
+		snprintf(why, wn, "%d columns, read %lld/%lld, skipped %lld/%lld",
+			 part->schema.nfields, (long long)whole->sum.read,
+			 (long long)part->sum.read, (long long)whole->sum.skipped,
+			 (long long)part->sum.skipped);
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		char *a = column_text(whole, idx[k]), *b = column_text(part, k);
+		int ok = !strcmp(part->schema.fields[k].name, names[k]) &&
+			 part->schema.fields[k].type == whole->schema.fields[idx[k]].type &&
+			 !strcmp(a, b);
+		dn_free(a);
+		dn_free(b);
+		if (!ok) {
+			snprintf(why, wn, "column %s differs", names[k]);
+			return 0;
+		}
+	}
+	/* The read columns' widenings, by their place in the output. */
+	int nw = 0;
+	for (int w = 0; w < whole->sum.nwidenings && w < MAX_WIDEN; w++)
+		for (int k = 0; k < n; k++) {
+			if (whole->wid[w].column != idx[k])
+				continue;
+			if (nw >= part->sum.nwidenings || part->wid[nw].column != k ||
+			    part->wid[nw].to != whole->wid[w].to ||
+			    part->wid[nw].line != whole->wid[w].line) {
+				snprintf(why, wn, "widening %d", w);
+				return 0;
+			}
+			nw++;
+		}
+	if (nw != part->sum.nwidenings) {
+		snprintf(why, wn, "%d widenings, want %d", part->sum.nwidenings, nw);
+		return 0;
+	}
+	return 1;
+}
+
+/* --columns: random files (quoted fields in some, blank lines, rows with a wrong field count,
+ * values that widen a read column or are bad in a declared one; small batches; one and two
+ * threads; one file over several chunks) read with a projection give, column for column, what
+ * the whole read gives. Only the read columns hold values that do not fit, as a bad value in a
+ * column that is not read is no reason to drop a row. */
+DN_TEST(csv_columns_projection)
+{
+	static const char *const projs[][4] = {{"c", "a", NULL},
+					       {"d", NULL},
+					       {"b", "d", "a", "c"},
+					       {"b", "c", NULL}};
+	static const int proj_idx[][4] = {{2, 0}, {3}, {1, 3, 0, 2}, {1, 2}};
+	static const int proj_n[] = {2, 1, 4, 2};
+	uint64_t seed = 0x243f6a8885a308d3ULL;
+	int same = 1;
+	char why[300] = "", what[400] = "";
+	for (int file = 0; file < 18 && same; file++) {
+		struct dn_buf buf;
+		dn_buf_init(&buf, 0);
+		size_t target = file == 0 ? (size_t)9 << 20 : (size_t)(file * 1499 % 30000);
+		char line[256];
+		dn_buf_puts(&buf, "a,b,c,d\n", NULL);
+		for (int64_t row = 0; buf.len < target; row++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned r = (unsigned)(seed >> 33);
+			int fields = r % 97 == 0 ? 3 : r % 89 == 0 ? 5 : 4, n;
+			if (r % 61 == 0) {
+				dn_buf_puts(&buf, "\n", NULL);
+				continue;
+			}
+			for (int f = 0; f < fields; f++) {
+				unsigned v = (unsigned)(r >> (f * 3)) ^ (unsigned)row;
+				if (f)
+					dn_buf_putc(&buf, ',', NULL);
+				if (v % 17 == 0)
+					continue;
+				if (f == 0)
+					n = snprintf(line, sizeof line, "%lld", (long long)row);
+				else if (f == 1)
+					n = snprintf(line, sizeof line, "%u.%02u", v % 1000,
+						     v % 100);
+				else if (f == 2)
+					n = snprintf(line, sizeof line, "2024-%02u-%02u",
+						     v % 12 + 1, v % 28 + 1);
+				else if (file % 3 == 2 && v % 7 == 0)
+					n = snprintf(line, sizeof line, "\"w, \"\"%u\"\"\"",
+						     v % 50);
+				else
+					n = snprintf(line, sizeof line, "w%u", v % 50);
+				/* past the inference sample in the big file: widenings */
+				if (file % 4 != 1 && (v >> 4) % 199 == 1 && (f == 0 || f == 2) &&
+				    (file || row > 20000))
+					n = snprintf(line, sizeof line, "%s",
+						     f ? "2024-01-02x" : "x1");
+				dn_buf_append(&buf, line, (size_t)n, NULL);
+			}
+			dn_buf_putc(&buf, '\n', NULL);
+		}
+		struct dn_read_options o = opts(DN_BAD_SKIP);
+		o.threads = file % 2 + 1;
+		o.batch_rows = file % 4 == 3 ? 7 + file : 0;
+		/* c declared in some files: its bad values are bad rows, dropped mid-run */
+		static const struct dn_type_hint declared[] = {{"c", DN_DATE}};
+		if (file % 5 == 3 || file == 0) {
+			o.types = declared;
+			o.n_types = 1;
+		}
+		struct rd whole, part;
+		int rc1 = rd_mem(&whole, buf.data, (long)buf.len, &o);
+		for (int p = 0; p < 4 && same; p++) {
+			if (o.n_types && p == 1)
+				continue; /* c not read: its bad rows are rows */
+			o.columns = projs[p];
+			o.n_columns = proj_n[p];
+			int rc2 = rd_mem(&part, buf.data, (long)buf.len, &o);
+			same = rc1 == rc2 && same_projection(&whole, &part, projs[p], proj_idx[p],
+							     proj_n[p], why, sizeof why);
+			if (!same)
+				snprintf(what, sizeof what, "file %d, projection %d: rc %d/%d, %s",
+					 file, p, rc1, rc2, why);
+			rd_release(&part);
+		}
+		if (file == 0 && same)
+			same = whole.n > 3 && whole.sum.skipped > 0 && whole.sum.nwidenings > 0;
+		rd_release(&whole);
+		dn_buf_release(&buf);
+	}
+	if (!same)
+		dn_test_fail(dn_t_, __FILE__, __LINE__, "%s", what);
+	CHECK(same);
+}
+
+/* A column that is not read is not converted: its bad values drop no row and widen nothing,
+ * and a name the file lacks, or one named twice, is an error that says so. */
+DN_TEST(csv_columns_errors)
+{
+	struct rd x;
+	struct dn_read_options o = opts(DN_BAD_FAIL);
+	static const char *const one[] = {"a"}, *const missing[] = {"a", "zz"},
+				 *const twice[] = {"b", "b"};
+	static const struct dn_type_hint declared[] = {{"b", DN_INT64}};
+	const char *data = "a,b\n1,2\n2,oops\n3,4\n";
+	o.types = declared;
+	o.n_types = 1;
+	CHECK_INT(rd_mem(&x, data, -1, &o), DN_EPARSE); /* b read: the bad value fails */
+	rd_release(&x);
+	o.columns = one;
+	o.n_columns = 1;
+	CHECK_INT(rd_mem(&x, data, -1, &o), 0);
+	CHECK_INT(x.rows, 3);
+	CHECK_INT(x.schema.nfields, 1);
+	CHECK_STR(x.schema.fields[0].name, "a");
+	CHECK_INT(x.sum.nwidenings, 0);
+	rd_release(&x);
+	o.columns = missing;
+	o.n_columns = 2;
+	CHECK_INT(rd_mem(&x, data, -1, &o), DN_ENOTFOUND);
+	CHECK(strstr(x.err.msg, "no column 'zz'") && strstr(x.err.msg, "a, b"));
+	rd_release(&x);
+	o.columns = twice;
+	CHECK_INT(rd_mem(&x, data, -1, &o), DN_EUSAGE);
+	CHECK(strstr(x.err.msg, "'b' twice") != NULL);
+	rd_release(&x);
+	/* Header only: the schema is the projection's, with no rows. */
+	o.columns = one;
+	o.n_columns = 1;
+	CHECK_INT(rd_mem(&x, "a,b\n", -1, &o), 0);
+	CHECK_INT(x.rows, 0);
+	CHECK_INT(x.schema.nfields, 1);
+	rd_release(&x);
+}
