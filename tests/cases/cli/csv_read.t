@@ -71,3 +71,21 @@ Reading CSV: inferred types, quoting, nulls, delimiters, declared types.
   ------  ------
   NA      NA
 
+
+Reading some columns only, in the order asked; the others are not converted:
+
+  $ dunya head people.csv --columns joined,name -n 3
+  joined                name
+  timestamp             string
+  --------------------  -------------
+  2020-01-05T10:00:00Z  Ada Lovelace
+  2021-06-30T08:30:00Z  Hopper, Grace
+  null                  Alan "Turing"
+
+  $ dunya head people.csv --columns nope
+  dunya: error: people.csv:1: no column 'nope' in the file (its columns: id, name, born, height, member, joined)
+  [1]
+
+  $ dunya head people.csv --columns id,id
+  dunya: error: people.csv: --columns names 'id' twice
+  [2]
