@@ -1514,7 +1514,8 @@ static void csv_free(struct dn_reader *r)
 	r->state = NULL;
 }
 
-static const struct dn_reader_ops csv_ops = {csv_next, csv_free};
+static int csv_project(struct dn_reader *r, const char *const *names, int n, struct dn_error *err);
+static const struct dn_reader_ops csv_ops = {csv_next, csv_free, csv_project};
 
 /* Score a candidate delimiter on the first records: the most common field count, how many
  * records have it, and whether quoting stayed well-formed. */
@@ -1613,42 +1614,79 @@ out:
 	return rc;
 }
 
-/* --columns: which of the file's columns (r->schema, still the file's) are read, in which
- * order. Without it, all of them in file order (c->skip stays NULL). */
-static int choose_columns(struct dn_reader *r, struct csv *c, struct dn_error *err)
+/* Which of the file's columns are read, in which order: the n names, looked up among the
+ * columns handed out so far (r->schema: at opening, all of the file's). */
+static int choose_columns(struct dn_reader *r, struct csv *c, const char *const *names, int n,
+			  struct dn_error *err)
 {
-	c->nout = c->ncols;
-	if (r->opt.n_columns <= 0)
-		return 0;
-	c->nout = r->opt.n_columns;
-	c->in = dn_calloc((size_t)c->nout, sizeof *c->in);
-	c->skip = dn_malloc((size_t)(c->ncols ? c->ncols : 1));
-	if (!c->in || !c->skip)
+	int *in = dn_calloc((size_t)n + 1, sizeof *in);
+	unsigned char *skip = dn_malloc((size_t)c->ncols + 1);
+	if (!in || !skip) {
+		dn_free(in);
+		dn_free(skip);
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
-	memset(c->skip, 1, (size_t)c->ncols);
-	for (int k = 0; k < c->nout; k++) {
-		const char *name = r->opt.columns[k];
-		int i = dn_schema_find(&r->schema, name);
+	}
+	memset(skip, 1, (size_t)c->ncols);
+	for (int k = 0; k < n; k++) {
+		int i = dn_schema_find(&r->schema, names[k]);
+		if (i >= 0 && c->skip)
+			i = c->in[i]; /* an output column: its file column */
+		int rc = 0;
 		if (i < 0) {
 			struct dn_buf have = DN_BUF_INIT;
 			for (int j = 0; j < r->schema.nfields && have.len < 200; j++)
 				if (dn_buf_printf(&have, NULL, "%s%s", j ? ", " : "",
 						  r->schema.fields[j].name) < 0)
 					break;
-			dn_error_set_at(err, DN_ENOTFOUND, r->name, 1, 0,
-					"no column '%s' in the file (its columns: %s%s)", name,
-					have.len ? have.data : "none",
-					have.len >= 200 ? ", ..." : "");
+			rc = dn_error_set_at(err, DN_ENOTFOUND, r->name, 1, 0,
+					     "no column '%s' in the file (its columns: %s%s)",
+					     names[k], have.len ? have.data : "none",
+					     have.len >= 200 ? ", ..." : "");
 			dn_buf_release(&have);
-			return DN_ENOTFOUND;
+		} else if (!skip[i]) {
+			rc = dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
+					     "--columns names '%s' twice", names[k]);
 		}
-		if (!c->skip[i])
-			return dn_error_set_at(err, DN_EUSAGE, r->name, 0, 0,
-					       "--columns names '%s' twice", name);
-		c->skip[i] = 0;
-		c->in[k] = i;
+		if (rc < 0) {
+			dn_free(in);
+			dn_free(skip);
+			return rc;
+		}
+		skip[i] = 0;
+		in[k] = i;
+	}
+	dn_free(c->in);
+	dn_free(c->skip);
+	c->in = in;
+	c->skip = skip;
+	c->nout = n;
+	return 0;
+}
+
+/* r->schema: the output columns, from the file's (c->fs). */
+static int output_schema(struct dn_reader *r, struct csv *c, struct dn_error *err)
+{
+	dn_schema_release(&r->schema);
+	for (int k = 0; k < c->nout; k++) {
+		const struct dn_field *fd = &c->fs.fields[c->skip ? c->in[k] : k];
+		DN_TRY(dn_schema_add(&r->schema, fd->name, strlen(fd->name), fd->type, err));
 	}
 	return 0;
+}
+
+/* dn_reader_project: the same choice after opening, before the first chunk is taken. */
+static int csv_project(struct dn_reader *r, const char *const *names, int n, struct dn_error *err)
+{
+	struct csv *c = r->state;
+	if (c->started || c->next_seq > 0)
+		return dn_error_set(err, DN_EUSAGE, "%s: columns chosen after reading began",
+				    r->name);
+	DN_TRY(choose_columns(r, c, names, n, err));
+	for (int i = 0; i < c->ncols; i++)
+		if (c->skip[i])
+			c->declared[i] = 1; /* not read: never widened */
+	DN_TRY(output_schema(r, c, err));
+	return 1;
 }
 
 int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
@@ -1762,7 +1800,9 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 				r->opt.types[i].column);
 			goto out;
 		}
-	if ((rc = choose_columns(r, c, err)) < 0)
+	c->nout = c->ncols;
+	if (r->opt.n_columns > 0 &&
+	    (rc = choose_columns(r, c, r->opt.columns, r->opt.n_columns, err)) < 0)
 		goto out;
 	for (int i = 0; i < c->ncols; i++) {
 		dn_infer_init(&inf[i]);
@@ -1797,11 +1837,7 @@ int dn_csv_reader_init(struct dn_reader *r, struct dn_error *err)
 	/* The file's columns stay the reader's own; what it hands out is r->schema. */
 	c->fs = r->schema;
 	dn_schema_init(&r->schema);
-	for (int k = 0; k < c->nout; k++) {
-		const struct dn_field *fd = &c->fs.fields[c->skip ? c->in[k] : k];
-		if ((rc = dn_schema_add(&r->schema, fd->name, strlen(fd->name), fd->type, err)) < 0)
-			goto out;
-	}
+	rc = output_schema(r, c, err);
 out:
 	dn_free(sample);
 	dn_free(f);

@@ -340,6 +340,13 @@ const struct dn_schema *dn_reader_schema(const struct dn_reader *r)
 	return &r->schema;
 }
 
+int dn_reader_project(struct dn_reader *r, const char *const *names, int n, struct dn_error *err)
+{
+	if (!r->ops->project || n <= 0)
+		return 0;
+	return r->ops->project(r, names, n, err);
+}
+
 static int finish_rejects(struct dn_reader *r, struct dn_error *err)
 {
 	if (!r->rejects_open)

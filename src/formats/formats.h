@@ -191,6 +191,13 @@ int dn_reader_open_parts(struct dn_reader **out, const struct dn_parts *parts, e
 /* The current schema. It can widen while reading (see above); each batch carries the schema it
  * was built with. Valid until the next dn_reader_next or dn_reader_free. */
 const struct dn_schema *dn_reader_schema(const struct dn_reader *r);
+/* Read only the n named columns of the reader's schema, in that order, from the first batch
+ * on (call it before dn_reader_next): for a caller that learns what it needs from the schema
+ * (a quality suite, a reference dataset). 1 when the reader now hands out just those columns;
+ * 0 when its format reads every column anyway (batches keep them all; so does the schema);
+ * DN_ENOTFOUND for a name the schema lacks, DN_EUSAGE for one named twice or a reader that
+ * has begun, DN_ENOMEM. CSV projects; the others read every column. */
+int dn_reader_project(struct dn_reader *r, const char *const *names, int n, struct dn_error *err);
 
 /* Next batch: returns 1 and sets *out, 0 at the end, or a negative error (the reader is then
  * done; under the fail policy the error names the file, line, column and reason). */

@@ -16,6 +16,8 @@ struct dn_reader_ops {
 	/* Produce the next batch (1), end (0) or an error (< 0). */
 	int (*next)(struct dn_reader *r, struct dn_batch **out, struct dn_error *err);
 	void (*free)(struct dn_reader *r); /* the format's state only */
+	/* Read only these columns from now on (dn_reader_project); NULL: every column. */
+	int (*project)(struct dn_reader *r, const char *const *names, int n, struct dn_error *err);
 };
 
 struct dn_decoder;

@@ -672,6 +672,12 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 					  c->name, c->other, need[i]);
 			goto out;
 		}
+	/* Only the key and value columns of the reference are read (a count reads them all, so
+	 * that its batches count rows). */
+	if (need[0] &&
+	    (rc = dn_reader_project(rd, need, need[1] && strcmp(need[0], need[1]) ? 2 : 1, err)) <
+		    0)
+		goto out;
 	cs->other = 0;
 	while ((k = dn_reader_next(rd, &b, err)) > 0) {
 		int a = need[0] ? dn_schema_find(&b->schema, need[0]) : -1;

@@ -198,6 +198,57 @@ static void arrivals_free(struct dn_arrival *a, size_t n)
 	dn_free(a);
 }
 
+/* Whether check c reads column name. -1: it needs every column (a schema, duplicate rows). */
+static int cond_uses(const struct dn_check_cond *cond, const char *name)
+{
+	for (int k = 0; k < cond->n; k++)
+		if ((cond->cmp[k].lhs.column && !strcmp(cond->cmp[k].lhs.column, name)) ||
+		    (cond->cmp[k].rhs.column && !strcmp(cond->cmp[k].rhs.column, name)))
+			return 1;
+	return 0;
+}
+
+static int check_uses(const struct dn_check *c, const char *name)
+{
+	if (c->kind == DN_CHK_SCHEMA || (c->kind == DN_CHK_DUPLICATE_PERCENT && !c->ncolumns))
+		return -1;
+	const char *one[] = {c->column, c->key, c->event_column};
+	for (int k = 0; k < 3; k++)
+		if (one[k] && !strcmp(one[k], name))
+			return 1;
+	for (int k = 0; k < c->ncolumns; k++)
+		if (!strcmp(c->columns[k], name))
+			return 1;
+	return (c->kind == DN_CHK_EXPRESSION && cond_uses(&c->cond, name)) ||
+	       (c->where && cond_uses(&c->wcond, name));
+}
+
+/* A suite reads only the columns its checks name (in the file's order), unless one of them
+ * needs every column or failing rows are quarantined whole. Columns a check names that the
+ * target lacks are left to the check to report. Failing samples then show the columns read. */
+static int read_suite_columns(const struct dn_suite *s, struct dn_reader *rd, struct dn_error *err)
+{
+	const struct dn_schema *sc = dn_reader_schema(rd);
+	const char **names = dn_calloc((size_t)sc->nfields + 1, sizeof *names);
+	int n = 0, all = 0;
+	if (!names)
+		return dn_error_set(err, DN_ENOMEM, "out of memory");
+	for (int i = 0; i < sc->nfields && !all; i++) {
+		int use = 0;
+		for (int ci = 0; ci < s->nchecks && !all && !use; ci++) {
+			int u = check_uses(&s->checks[ci], sc->fields[i].name);
+			all = u < 0;
+			use = u > 0;
+		}
+		if (use)
+			names[n++] = sc->fields[i].name;
+	}
+	/* Nothing named (row counts only): every column, so that batches still count rows. */
+	int rc = all || n == 0 || n == sc->nfields ? 0 : dn_reader_project(rd, names, n, err);
+	dn_free(names);
+	return rc < 0 ? rc : 0;
+}
+
 int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *wh,
 		 const char *table, const char *quarantine, struct dn_check_options *o,
 		 struct dn_suite_result *r, struct dn_error *err)
@@ -231,7 +282,8 @@ int dn_suite_run(const struct dn_suite *s, struct dn_reader *rd, struct dn_wh *w
 		if (q && (rc = dn_quarantine_commit(q, err)) < 0)
 			goto out;
 	} else {
-		if ((rc = dn_check_run_new(&cr, s, o, err)) < 0)
+		if ((rc = dn_check_run_new(&cr, s, o, err)) < 0 ||
+		    (!q && (rc = read_suite_columns(s, rd, err)) < 0))
 			goto out;
 		while ((k = dn_reader_next(rd, &b, err)) > 0) {
 			rc = dn_check_run_add(cr, b, err);
