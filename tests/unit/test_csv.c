@@ -1784,3 +1784,35 @@ DN_TEST(csv_columns_errors)
 	CHECK_INT(x.schema.nfields, 1);
 	rd_release(&x);
 }
+
+/* dn_reader_project after opening: the same as --columns; it composes with --columns (names
+ * among the columns handed out), and refuses once reading has begun. */
+DN_TEST(csv_project_after_open)
+{
+	const char *data = "a,b,c\n1,x,2.5\n2,y,\n3,z,4\n";
+	static const char *const bc[] = {"c", "b"}, *const b[] = {"b"}, *const a[] = {"a"};
+	struct dn_read_options o = opts(DN_BAD_FAIL);
+	struct dn_reader *r = NULL;
+	struct dn_error err;
+	struct dn_batch *bt;
+	struct dn_buf out = DN_BUF_INIT;
+	CHECK_OK(dn_reader_open_mem(&r, "m.csv", data, strlen(data), DN_FORMAT_CSV, &o, &err),
+		 &err);
+	CHECK_INT(dn_reader_project(r, bc, 2, &err), 1);
+	CHECK_INT(dn_reader_schema(r)->nfields, 2);
+	CHECK_STR(dn_reader_schema(r)->fields[0].name, "c");
+	CHECK_INT(dn_reader_schema(r)->fields[0].type, DN_FLOAT64);
+	CHECK_INT(dn_reader_project(r, a, 1, &err), DN_ENOTFOUND); /* no longer handed out */
+	CHECK_INT(dn_reader_project(r, b, 1, &err), 1);            /* from c, b: b */
+	while (dn_reader_next(r, &bt, &err) > 0) {
+		CHECK_INT(bt->schema.nfields, 1);
+		for (int64_t i = 0; i < bt->nrows; i++)
+			put_cell(&out, &bt->columns[0], i);
+		dn_batch_free(bt);
+	}
+	dn_buf_putc(&out, 0, NULL);
+	CHECK_STR(out.data, "\"x\"\"y\"\"z\"");
+	CHECK_INT(dn_reader_project(r, b, 1, &err), DN_EUSAGE); /* reading has begun */
+	dn_reader_free(r);
+	dn_buf_release(&out);
+}
