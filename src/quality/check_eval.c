@@ -70,6 +70,12 @@ static int hset_add(struct hset *h, uint64_t k)
 	return 1;
 }
 
+/* Keys held, the one kept aside included. */
+static size_t hset_size(const struct hset *h)
+{
+	return h->n + (size_t)h->has_zero;
+}
+
 static int hset_has(const struct hset *h, uint64_t k)
 {
 	if (!k)
@@ -1143,7 +1149,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 		break;
 	case DN_CHK_UNIQUE: {
 		int64_t i0 = 0;
-		if (col->type == DN_INT64 && !sel && !col->null_count && !cs->set.n && n > 0) {
+		if (col->type == DN_INT64 && !sel && !col->null_count && !hset_size(&cs->set) &&
+		    n > 0) {
 			/* The dense run of ids without a test per row for the rest: values that
 			 * each extend it by one. */
 			const int64_t *iv = col->values;
@@ -1172,7 +1179,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 					continue;
 				}
 				if (cs->run_hi < INT64_MAX && x == cs->run_hi + 1 &&
-				    !(cs->set.n && hset_has(&cs->set, value_key(col, i)))) {
+				    !(hset_size(&cs->set) &&
+				      hset_has(&cs->set, value_key(col, i)))) {
 					cs->run_hi = x;
 					continue;
 				}

@@ -754,3 +754,57 @@ DN_TEST(quality_alloc_torture)
 	}
 	CHECK(done);
 }
+
+/* unique on integers around 0 (whose key is the one the set keeps aside): random small values
+ * in random order, and runs that pass through 0 after a 0 was seen, give the repeats a direct
+ * count gives. */
+static uint64_t uz_seed;
+static int uz_mode;
+
+static void unique_zero_row(int64_t i, int64_t *id, double *x, char *t, int64_t *ts, int *nulls)
+{
+	uz_seed = uz_seed * 6364136223846793005u + 1442695040888963407u;
+	*id = uz_mode == 0 ? (int64_t)(uz_seed >> 33) % 7 - 3 : /* -3..3, repeats */
+	      i == 0       ? -2 :
+	      i == 1       ? 0 :   /* out of the run that -2 starts: kept aside */
+	      i == 2       ? -1 :  /* extends the run to -1 */
+			     i - 3; /* 0 again, extending it: a repeat */
+	*x = 0;
+	t[0] = 0;
+	*ts = 0;
+	*nulls = 0;
+}
+
+DN_TEST(quality_unique_zero)
+{
+	for (uz_mode = 0; uz_mode < 2; uz_mode++) {
+		int64_t ids[40];
+		int64_t want = 0;
+		uz_seed = 99;
+		for (int64_t i = 0; i < 40; i++) {
+			double x;
+			char t[64];
+			int64_t ts;
+			int nulls;
+			unique_zero_row(i, &ids[i], &x, t, &ts, &nulls);
+			for (int64_t j = 0; j < i; j++)
+				if (ids[j] == ids[i]) {
+					want++;
+					break;
+				}
+		}
+		for (int batch = 1; batch <= 40; batch *= 3) {
+			struct dn_suite_result r;
+			uz_seed = 99;
+			CHECK_INT(run_rows("checks:\n  - unique: id\n", 40, batch, unique_zero_row,
+					   &r),
+				  0);
+			if (r.results[0].failing != want)
+				dn_test_fail(dn_t_, __FILE__, __LINE__,
+					     "mode %d, batches of %d: %lld repeats, want %lld",
+					     uz_mode, batch, (long long)r.results[0].failing,
+					     (long long)want);
+			dn_suite_result_release(&r);
+		}
+	}
+}
