@@ -337,6 +337,40 @@ static int key_known(const char *k, const char *const *list)
 	return 0;
 }
 
+/* A key written twice in one mapping: YAML keeps only one of them, so a second `checks:` or
+ * `min:` would be dropped without a word. Known keys are few: a mapping with more than 256 is a
+ * mistake in itself, reported once instead of compared pairwise. */
+static void duplicate_keys(struct parser *p, const struct dn_yaml_node *m)
+{
+	if (!m || m->kind != DN_YAML_MAP)
+		return;
+	if (m->len > 256) {
+		problem(p, m, "a mapping with %zu keys; a suite or a check takes a few", m->len);
+		return;
+	}
+	for (size_t i = 1; i < m->len; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(m->items[2 * i]->str, m->items[2 * j]->str)) {
+				problem(p, m->items[2 * i],
+					"key '%s' appears twice (first on line %lld); keep one",
+					m->items[2 * i]->str, (long long)m->items[2 * j]->line);
+				break;
+			}
+}
+
+/* A duration (30m, 6h, 1d; a bare number is seconds) into *ms, or a problem saying why not. */
+static int duration(struct parser *p, const struct dn_yaml_node *v, const char *key, const char *t,
+		    int64_t *ms)
+{
+	int rc = dn_duration_parse(t, ms);
+	if (rc == DN_ELIMIT)
+		problem(p, v, "%s: '%s' is longer than 100 years, the longest duration taken", key,
+			t);
+	else if (rc < 0)
+		problem(p, v, "%s: '%s' is not a duration (e.g. 30m, 6h, 1d)", key, t);
+	return rc;
+}
+
 static void unknown_key(struct parser *p, const struct dn_yaml_node *k, const char *kind)
 {
 	const char *cands[40];
@@ -404,6 +438,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	const struct dn_yaml_node *m = NULL;
 	if (args->kind == DN_YAML_MAP) {
 		m = args;
+		duplicate_keys(p, m);
 		for (size_t i = 0; i < m->len; i++) {
 			const struct dn_yaml_node *k = m->items[2 * i];
 			if (!key_known(k->str, ki->keys) &&
@@ -511,19 +546,19 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 		int64_t us;
 		if (!t)
 			continue;
+		if (c->kind == DN_CHK_ARRIVAL_DELAY && side) { /* a duration; a bare number: s */
+			int64_t ms = 0;
+			duration(p, GET("max"), "max", t, &ms);
+			c->max_age_us = ms * 1000;
+			c->max_age_text = t;
+			continue;
+		}
 		if (dn_parse_f64(t, strlen(t), d) == 0 && !isnan(*d))
 			continue;
 		int tk = c->kind == DN_CHK_RANGE ? dn_time_parse(t, strlen(t), &us) : -1;
 		if (tk > 0) {
 			*d = tk == DN_TIME_DATE ? (double)us * (double)DN_USEC_PER_DAY : (double)us;
 			c->range_time = 1;
-		} else if (c->kind == DN_CHK_ARRIVAL_DELAY && side) {
-			int64_t ms = 0;
-			if (dn_duration_parse(t, &ms) < 0)
-				problem(p, GET("max"),
-					"max: '%s' is not a duration (e.g. 30m, 6h, 1d)", t);
-			c->max_age_us = ms * 1000;
-			c->max_age_text = t;
 		} else {
 			problem(p, GET(side ? "max" : "min"), "%s: '%s' is not a number%s",
 				side ? "max" : "min", t,
@@ -600,10 +635,7 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 	if ((v = GET("max_age"))) {
 		int64_t ms = 0;
 		if ((c->max_age_text = scalar(p, v, "max_age")) &&
-		    dn_duration_parse(c->max_age_text, &ms) < 0)
-			problem(p, v, "max_age: '%s' is not a duration (e.g. 30m, 6h, 1d)",
-				c->max_age_text);
-		else
+		    duration(p, v, "max_age", c->max_age_text, &ms) == 0)
 			c->max_age_us = ms * 1000;
 	}
 	if ((v = GET("event_column")))
@@ -649,6 +681,18 @@ static int parse_check(struct parser *p, struct dn_check *c, const struct dn_yam
 				c->window = (int)n;
 		}
 	}
+	/* Bounds that no value could meet are mistakes, not checks that always fail. */
+	if (c->has_min && c->has_max && c->min > c->max &&
+	    (c->kind == DN_CHK_RANGE || c->kind == DN_CHK_LENGTH || c->kind == DN_CHK_ROW_COUNT))
+		problem(p, GET("min"), "min (%s) is above max (%s): no value could pass",
+			c->min_text, c->max_text);
+	if ((c->kind == DN_CHK_MISSING_PERCENT || c->kind == DN_CHK_DUPLICATE_PERCENT) &&
+	    c->has_max && (c->max < 0 || c->max > 100))
+		problem(p, GET("max"), "max: %s is not a percentage from 0 to 100", c->max_text);
+	if ((c->kind == DN_CHK_LENGTH || c->kind == DN_CHK_ROW_COUNT) &&
+	    ((c->has_min && c->min < 0) || (c->has_max && c->max < 0)))
+		problem(p, GET(c->has_min && c->min < 0 ? "min" : "max"), "%s is negative",
+			c->has_min && c->min < 0 ? "min" : "max");
 #undef GET
 	if (p->nproblems > before)
 		return DN_EPARSE;
@@ -786,6 +830,7 @@ int dn_suite_parse(struct dn_suite **out, const char *file, const char *text, si
 		problem(&p, root, "a suite is a mapping with `checks:` (a list of checks)");
 		goto done;
 	}
+	duplicate_keys(&p, root);
 	for (size_t i = 0; i < root->len; i++) {
 		const struct dn_yaml_node *k = root->items[2 * i];
 		if (!key_known(k->str, suite_keys)) {

@@ -91,6 +91,46 @@ DN_TEST(quality_suite_problems)
 	dn_suite_free(s);
 	dn_problems_release(&probs);
 
+	/* Keys written twice, bounds no value could meet, percentages out of 0..100, durations:
+	 * each a problem at its place, with what to do. */
+	static const struct {
+		const char *yaml, *want;
+		int line;
+	} mistakes[] = {
+		{"checks:\n  - not_null: a\nchecks:\n  - row_count: {min: 1}\n",
+		 "key 'checks' appears twice (first on line 1)", 3},
+		{"checks:\n  - range: {column: a, min: 0, min: 1000}\n", "key 'min' appears twice",
+		 2},
+		{"checks:\n  - range: {column: a, min: 10, max: 1}\n",
+		 "min (10) is above max (1): no value could pass", 2},
+		{"checks:\n  - length: {column: a, min: -1}\n", "min is negative", 2},
+		{"checks:\n  - missing_percent: {column: a, max: -10}\n",
+		 "max: -10 is not a percentage from 0 to 100", 2},
+		{"checks:\n  - duplicate_percent: {max: 500}\n",
+		 "max: 500 is not a percentage from 0 to 100", 2},
+		{"checks:\n  - freshness: {column: a, max_age: 99999d}\n", "longer than 100 years",
+		 2},
+		{"checks:\n  - freshness: {column: a, max_age: soon}\n", "is not a duration", 2},
+	};
+	for (size_t i = 0; i < sizeof mistakes / sizeof mistakes[0]; i++) {
+		dn_problems_init(&probs);
+		CHECK_INT(parse(&s, mistakes[i].yaml, &probs), DN_EPARSE);
+		if (probs.n < 1 || !strstr(probs.v[0].msg, mistakes[i].want) ||
+		    probs.v[0].line != mistakes[i].line)
+			dn_test_fail(dn_t_, __FILE__, __LINE__, "%s: got %s at line %lld",
+				     mistakes[i].yaml, probs.n ? probs.v[0].msg : "nothing",
+				     probs.n ? (long long)probs.v[0].line : 0LL);
+		dn_problems_release(&probs);
+	}
+	/* arrival_delay's max is a duration, a bare number being seconds */
+	dn_problems_init(&probs);
+	CHECK_INT(parse(&s, "checks:\n  - arrival_delay: {column: a, event_column: b, max: 3600}\n",
+			&probs),
+		  0);
+	CHECK_INT(s->checks[0].max_age_us, INT64_C(3600) * 1000000);
+	dn_suite_free(s);
+	dn_problems_release(&probs);
+
 	/* Conditions: comparisons joined by and / or, each with a column; anything else is named
 	 * with the condition as written. */
 	static const char *const bad[] =
