@@ -1428,3 +1428,29 @@ DN_TEST(json_tape_fail_bytes)
 		CHECK_INT(bm, bf);
 	}
 }
+
+/* JSON strings are always valid UTF-8: text cut inside a character or bytes that are not UTF-8
+ * become U+FFFD, one per bad byte; well-formed characters pass as they are. */
+DN_TEST(json_put_string_bad_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"a\xc3\xa9z", "\"a\xc3\xa9z\""},
+		{"a\xc3", "\"a\\ufffd\""}, /* cut inside é */
+		{"\xff"
+		 "b",
+		 "\"\\ufffdb\""},                                         /* never UTF-8 */
+		{"\xc0\x80", "\"\\ufffd\\ufffd\""},                       /* overlong NUL */
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},            /* a surrogate */
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* past U+10FFFF */
+		{"\xf0\x9f\x98\x80\"\n", "\"\xf0\x9f\x98\x80\\\"\\n\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct dn_buf b = DN_BUF_INIT;
+		CHECK_INT(dn_json_put_string(&b, cases[i].in, strlen(cases[i].in), NULL), 0);
+		dn_buf_putc(&b, 0, NULL);
+		CHECK_STR(b.data, cases[i].want);
+		dn_buf_release(&b);
+	}
+}
