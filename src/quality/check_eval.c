@@ -111,9 +111,9 @@ static void hset_release(struct hset *h)
 /* ---- key -> value map for accuracy: the reference's value (a number or a text hash) ---- */
 struct refval {
 	uint64_t key;
-	double num;
+	double num; /* is_num: the value as a number (a time in µs); text_num: a text read as one */
 	uint64_t text;
-	uint8_t is_null, is_num, used;
+	uint8_t is_null, is_num, text_num, used;
 };
 
 struct hmap {
@@ -168,6 +168,49 @@ static const struct refval *hmap_get(const struct hmap *h, uint64_t k)
 
 /* The key of a non-null value: numbers by value (2 and 2.0 are one value), exact for integers
  * (a bijective mix); strings by a 64-bit hash. */
+static uint64_t num_key(double d)
+{
+	if (d == floor(d) && fabs(d) < 9.2e18)
+		return dn_hash_u64((uint64_t)(int64_t)d);
+	uint64_t u;
+	if (d == 0)
+		d = 0;
+	memcpy(&u, &d, 8);
+	return dn_hash_u64(u ^ UINT64_C(0x9e3779b97f4a7c15));
+}
+
+/* A text that reads as a number: it. Used to meet values of a typed column on the other side of
+ * a reference (`10` and `"10"`, `2.5` and `"2.50"`), never to compare two texts. */
+static int text_number(struct dn_str s, double *d)
+{
+	struct dn_str t = dn_str_trim(s);
+	return t.len && dn_parse_f64(t.ptr, t.len, d) == 0 && !isnan(*d);
+}
+
+/* The keys a text has in a typed column: as a number, or as a date (its day, and its midnight
+ * as a timestamp) or a timestamp. How many (0 to 2). */
+static int text_keys(struct dn_str s, uint64_t *k)
+{
+	double d;
+	int64_t v;
+	if (text_number(s, &d)) {
+		k[0] = num_key(d);
+		return 1;
+	}
+	struct dn_str t = dn_str_trim(s);
+	int kind = t.len ? dn_time_parse(t.ptr, t.len, &v) : -1;
+	if (kind == DN_TIME_DATE) {
+		k[0] = dn_hash_u64((uint64_t)v);
+		k[1] = dn_hash_u64((uint64_t)(v * DN_USEC_PER_DAY));
+		return 2;
+	}
+	if (kind > 0) {
+		k[0] = dn_hash_u64((uint64_t)v);
+		return 1;
+	}
+	return 0;
+}
+
 static uint64_t value_key(const struct dn_column *c, int64_t i)
 {
 	switch (c->type) {
@@ -178,16 +221,8 @@ static uint64_t value_key(const struct dn_column *c, int64_t i)
 		return dn_hash_u64((uint64_t)dn_column_i64(c, i));
 	case DN_DATE:
 		return dn_hash_u64((uint64_t)(int64_t)dn_column_date(c, i));
-	case DN_FLOAT64: {
-		double d = dn_column_f64(c, i);
-		if (d == floor(d) && fabs(d) < 9.2e18)
-			return dn_hash_u64((uint64_t)(int64_t)d);
-		uint64_t u;
-		if (d == 0)
-			d = 0;
-		memcpy(&u, &d, 8);
-		return dn_hash_u64(u ^ UINT64_C(0x9e3779b97f4a7c15));
-	}
+	case DN_FLOAT64:
+		return num_key(dn_column_f64(c, i));
 	case DN_STRING: {
 		struct dn_str s = dn_column_str(c, i);
 		return dn_hash_text(s.ptr, s.len, 0x51);
@@ -574,6 +609,11 @@ struct cstate {
 	int has_ext;
 	struct hset set, ref;
 	struct hmap refmap;
+	/* A reference's texts under their typed keys (text_keys), for a typed column on this
+	 * side; ref_typed: it has typed values, which a text on this side may read as. */
+	struct hset ref_alt;
+	struct hmap refmap_alt;
+	int ref_typed;
 	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
 	int *acc_tab;       /* accepted values by key */
 	size_t acc_mask;
@@ -712,10 +752,15 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 			}
 			if (is_missing(ca, i))
 				continue;
-			uint64_t key = value_key(ca, i);
+			uint64_t key = value_key(ca, i), alt[2];
+			int nalt = ca->type == DN_STRING ? text_keys(dn_column_str(ca, i), alt) : 0;
+			cs->ref_typed |= ca->type != DN_STRING;
 			if (c->kind == DN_CHK_RELATIONSHIPS) {
 				if (hset_add(&cs->ref, key) < 0)
 					goto nomem;
+				for (int t = 0; t < nalt; t++)
+					if (hset_add(&cs->ref_alt, alt[t]) < 0)
+						goto nomem;
 				continue;
 			}
 			struct refval *rv = hmap_put(&cs->refmap, key);
@@ -728,8 +773,19 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 								 cf->type == DN_DATE ||
 									 cf->type == DN_TIMESTAMP,
 								 &rv->num));
+				if (cf->type == DN_STRING &&
+				    text_number(dn_column_str(cf, i), &rv->num))
+					rv->text_num = 1;
 				struct dn_str t = value_text(cf, i, &cr->tmp);
 				rv->text = dn_hash_text(t.ptr, t.len, 7);
+			}
+			for (int t = 0; t < nalt; t++) {
+				struct refval *ra = hmap_put(&cs->refmap_alt, alt[t]);
+				if (!ra)
+					goto nomem;
+				uint64_t k2 = alt[t];
+				*ra = *rv;
+				ra->key = k2;
 			}
 		}
 		dn_batch_free(b);
@@ -818,6 +874,8 @@ void dn_check_run_free(struct dn_check_run *cr)
 		hset_release(&cs->set);
 		hset_release(&cs->ref);
 		dn_free(cs->refmap.slot);
+		dn_free(cs->refmap_alt.slot);
+		hset_release(&cs->ref_alt);
 		dn_free(cs->accepted);
 		dn_free(cs->acc_tab);
 		dn_free(cs->acc16.slot);
@@ -976,6 +1034,36 @@ static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 		cs->missing_name[k] = 0;
 	}
 	return 0;
+}
+
+/* A key on this side not found among the reference's own: a typed value may equal a
+ * reference text that reads as it (`10` and `"10"`), and a text one a typed reference value.
+ * Texts are never matched to texts this way. */
+static int ref_other_type(const struct cstate *cs, const struct dn_column *col, int64_t i)
+{
+	if (col->type != DN_STRING)
+		return hset_has(&cs->ref_alt, value_key(col, i));
+	uint64_t k[2];
+	int n = cs->ref_typed ? text_keys(dn_column_str(col, i), k) : 0;
+	for (int t = 0; t < n; t++)
+		if (hset_has(&cs->ref, k[t]))
+			return 1;
+	return 0;
+}
+
+static const struct refval *refmap_other_type(const struct cstate *cs, const struct dn_column *col,
+					      int64_t i)
+{
+	if (col->type != DN_STRING)
+		return hmap_get(&cs->refmap_alt, value_key(col, i));
+	uint64_t k[2];
+	int n = cs->ref_typed ? text_keys(dn_column_str(col, i), k) : 0;
+	for (int t = 0; t < n; t++) {
+		const struct refval *rv = hmap_get(&cs->refmap, k[t]);
+		if (rv)
+			return rv;
+	}
+	return NULL;
 }
 
 static int cmp_holds(enum dn_cmp_op op, int c)
@@ -1378,7 +1466,8 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 	case DN_CHK_RELATIONSHIPS:
 		for (int64_t i = 0; i < n; i++) {
 			SKIP_UNSELECTED(i);
-			if (!is_missing(col, i) && !hset_has(&cs->ref, value_key(col, i)))
+			if (!is_missing(col, i) && !hset_has(&cs->ref, value_key(col, i)) &&
+			    !ref_other_type(cs, col, i))
 				MARK(i);
 		}
 		break;
@@ -1388,15 +1477,20 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			if (is_missing(col, i))
 				continue;
 			const struct refval *rv = hmap_get(&cs->refmap, value_key(col, i));
+			if (!rv)
+				rv = refmap_other_type(cs, col, i);
 			int bad;
 			if (!rv) {
 				bad = 1;
 			} else if (is_missing(col2, i) || rv->is_null) {
 				bad = !(is_missing(col2, i) && rv->is_null);
-			} else if (rv->is_num && col2->type != DN_STRING &&
-				   value_num(col2, i,
-					     col2->type == DN_DATE || col2->type == DN_TIMESTAMP,
-					     &v)) {
+			} else if (((rv->is_num || rv->text_num) && col2->type != DN_STRING &&
+				    value_num(col2, i,
+					      col2->type == DN_DATE || col2->type == DN_TIMESTAMP,
+					      &v)) ||
+				   (rv->is_num && col2->type == DN_STRING &&
+				    text_number(dn_column_str(col2, i), &v))) {
+				/* numbers on both sides, one perhaps written as text */
 				bad = fabs(v - rv->num) > c->tolerance;
 			} else {
 				struct dn_str t = value_text(col2, i, &cs->tmp);

@@ -181,3 +181,18 @@ Bad suites: every problem at file:line:column, with suggestions; exit 2.
   $ cd $TMP && dunya check $OLDPWD/quality/orders.csv --suite nope.yaml
   dunya: error: cannot open nope.yaml: no such file
   [1]
+
+A reference whose key or value column has another type: a number meets the same number written
+as text (ids that are text because one is `C13`, quoted prices), and a date its text:
+
+  $ printf 'id,name\n10,ann\n11,bob\n12,cy\nC13,dee\n' > $TMP/cust_s.csv && printf 'id,price\n1,"12.5"\n2,"99.0"\n3,"-5"\n' > $TMP/prices_q.csv && printf 'day\n"2024-01-01"\n"2024-01-02"\n"2024-01-03"\n' > $TMP/days.csv
+  $ printf 'checks:\n  - relationships: {column: customer_id, to: %s/cust_s.csv, field: id}\n  - accuracy: {key: id, column: amount, reference: %s/prices_q.csv, reference_column: price}\n  - relationships: {column: start_date, to: %s/days.csv, field: day}\n' $TMP $TMP $TMP > $TMP/xtype.yaml && dunya -q check quality/orders.csv --suite $TMP/xtype.yaml --no-history
+  xtype on quality/orders.csv: 4 rows
+    fail    relationships(customer_id): 1 (expected failing rows = 0) - 1 of 4 rows (25.00%) have no match in the other dataset
+            {"_row": 4, "id": 3, "customer_id": 99, "amount": 20.0, "start_date": "2024-01-04"}
+    fail    accuracy(amount): 1 (expected failing rows = 0) - 1 of 4 rows (25.00%) disagree with the reference
+            {"_row": 4, "id": 3, "customer_id": 99, "amount": 20.0, "start_date": "2024-01-04"}
+    fail    relationships(start_date): 1 (expected failing rows = 0) - 1 of 4 rows (25.00%) have no match in the other dataset
+            {"_row": 4, "id": 3, "customer_id": 99, "amount": 20.0, "start_date": "2024-01-04"}
+  3 checks: 0 passed, 0 warned, 3 failed, 0 skipped; score 0.0%
+  [1]
