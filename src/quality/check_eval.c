@@ -612,6 +612,7 @@ struct cstate {
 	/* A reference's texts under their typed keys (text_keys), for a typed column on this
 	 * side; ref_typed: it has typed values, which a text on this side may read as. */
 	struct hset ref_alt;
+	struct hset acc_typed; /* accepted_values as typed keys, for a column that is not text */
 	struct hmap refmap_alt;
 	int ref_typed;
 	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
@@ -848,6 +849,22 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 			}
 			if (acc_build(&cs->acc16, c->values, c->nvalues) < 0)
 				goto nomem;
+			/* For a typed column: each value as the number, bool, date or timestamp it
+			 * reads as (`2.50` is 2.5, `FALSE` is false). */
+			for (int k = 0; k < c->nvalues; k++) {
+				struct dn_str v = dn_str_cstr(c->values[k]), t = dn_str_trim(v);
+				uint64_t key[2];
+				int nk = text_keys(v, key);
+				for (int j = 0; j < nk; j++)
+					if (hset_add(&cs->acc_typed, key[j]) < 0)
+						goto nomem;
+				int bv = dn_str_ieq_cstr(t, "true")  ? 1 :
+					 dn_str_ieq_cstr(t, "false") ? 0 :
+								       -1;
+				if (bv >= 0 &&
+				    hset_add(&cs->acc_typed, dn_hash_u64((uint64_t)bv)) < 0)
+					goto nomem;
+			}
 		}
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
 		    c->kind == DN_CHK_RECONCILE) {
@@ -876,6 +893,7 @@ void dn_check_run_free(struct dn_check_run *cr)
 		dn_free(cs->refmap.slot);
 		dn_free(cs->refmap_alt.slot);
 		hset_release(&cs->ref_alt);
+		hset_release(&cs->acc_typed);
 		dn_free(cs->accepted);
 		dn_free(cs->acc_tab);
 		dn_free(cs->acc16.slot);
@@ -1334,6 +1352,11 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			SKIP_UNSELECTED(i);
 			if (MISSING(i))
 				continue;
+			if (col->type != DN_STRING) {
+				if (!hset_has(&cs->acc_typed, value_key(col, i)))
+					MARK(i);
+				continue;
+			}
 			struct dn_str s = value_text(col, i, &cs->tmp);
 			int ok = 0;
 			if (s.len <= 16) {

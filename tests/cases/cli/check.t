@@ -196,3 +196,14 @@ as text (ids that are text because one is `C13`, quoted prices), and a date its 
             {"_row": 4, "id": 3, "customer_id": 99, "amount": 20.0, "start_date": "2024-01-04"}
   3 checks: 0 passed, 0 warned, 3 failed, 0 skipped; score 0.0%
   [1]
+
+accepted_values on columns that are not text: values match by what they read as:
+
+  $ printf 'code,flag,price,d\n1,True,1,2024-01-01\n2,FALSE,2.50,2024-01-02\n3,true,3,2024-01-03\n' > $TMP/av.csv && printf "checks:\n  - accepted_values: {column: flag, values: ['True','FALSE']}\n  - accepted_values: {column: price, values: ['1','2.50','3']}\n  - accepted_values: {column: d, values: ['2024-01-01', '2024-01-03']}\n" > $TMP/av.yaml && cd $TMP && dunya -q check av.csv --suite av.yaml --no-history
+  av on av.csv: 3 rows
+    pass    accepted_values(flag): 0 (expected failing rows = 0)
+    pass    accepted_values(price): 0 (expected failing rows = 0)
+    fail    accepted_values(d): 1 (expected failing rows = 0) - 1 of 3 rows (33.33%) hold other values
+            {"_row": 2, "flag": false, "price": 2.5, "d": "2024-01-02"}
+  3 checks: 2 passed, 0 warned, 1 failed, 0 skipped; score 66.7%
+  [1]
