@@ -533,8 +533,8 @@ int dn_assoc_finish(struct dn_assoc *a, struct dn_profile_result *r,
 	/* The target's kind. */
 	struct acol *t = &a->cols[a->target];
 	int ncls = a->tcd.over ? 0 : a->tcd.n;
-	if (t->dead)
-		r->target_kind = NULL;
+	if (t->dead && !(t->kind == K_CAT && t->cd.over))
+		r->target_kind = NULL; /* (many classes leave it categorical: noted below) */
 	else if (t->kind == K_CAT)
 		r->target_kind = ncls == 2 ? "binary" : "categorical";
 	else if (t->kind == K_NUM)
@@ -578,7 +578,7 @@ int dn_assoc_finish(struct dn_assoc *a, struct dn_profile_result *r,
 			o->note = "not a numeric or categorical column";
 			continue;
 		}
-		if (!numeric && a->tcd.over) {
+		if (!numeric && (a->tcd.over || t->cd.over)) {
 			o->note = "the target has more than 32 classes";
 			continue;
 		}

@@ -1397,8 +1397,7 @@ static void add_classes(struct dn_profile *p, const struct dn_column *t, double 
 		const char *txt;
 		size_t len;
 		if (dn_column_is_null(t, r)) {
-			txt = "null";
-			len = 4;
+			continue; /* no class, as pandas' groupby drops null keys */
 		} else if (t->type == DN_BOOL) {
 			txt = dn_column_bool(t, r) ? "true" : "false";
 			len = strlen(txt);
@@ -1409,7 +1408,7 @@ static void add_classes(struct dn_profile *p, const struct dn_column *t, double 
 		} else {
 			continue; /* the target widened to another type: classes stop */
 		}
-		uint64_t key = dn_hash_text(txt, len, dn_column_is_null(t, r) ? 1 : 2);
+		uint64_t key = dn_hash_text(txt, len, 2);
 		int k = 0;
 		while (k < p->ncls && p->cls[k].key != key)
 			k++;
@@ -1427,7 +1426,7 @@ static void add_classes(struct dn_profile *p, const struct dn_column *t, double 
 		struct tclass *c = &p->cls[k];
 		c->count++;
 		for (int a = 0; a < p->ncorr; a++)
-			if (!isnan(bx[a][r])) {
+			if (!isnan(bx[a][r]) && p->corr_cols[a] != p->tcol) { /* not the target */
 				c->n[a]++;
 				c->sum[a] += bx[a][r];
 			}

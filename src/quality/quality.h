@@ -138,7 +138,7 @@ struct dn_profile_column {
 #define DN_PROFILE_CLASSES 32 /* classes of a string or bool target broken down */
 
 struct dn_profile_class {
-	char *value; /* display text, owned; "null" for rows where the target is null */
+	char *value; /* display text, owned (rows where the target is null have no class) */
 	int64_t count;
 	double *means; /* ncorr entries, in the order of corr_columns */
 };

@@ -1150,3 +1150,62 @@ DN_TEST(profile_spearman_nulls_ties)
 	CHECK(r->spearman[0 * C + 3] == 1); /* w's ranks are x's: exactly 1 */
 	dn_profile_free(p);
 }
+
+/* A target's classes leave out nulls (as pandas' groupby) and the target itself; a string
+ * target of more than 64 distinct values is still categorical, its tests noted as having too
+ * many classes. */
+static const struct dn_profile_result *profile_text(const char *name, const char *text,
+						    const char *target, struct dn_profile **p)
+{
+	char path[1024];
+	const struct dn_profile_result *r = NULL;
+	struct dn_profile_options po;
+	struct dn_error err;
+	snprintf(path, sizeof path, "%s/%s", dn_test_tmpdir(), name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	dn_profile_options_init(&po);
+	po.target = target;
+	if (profile_file(path, 0, &po, p, &r, &err) < 0)
+		return NULL;
+	return r;
+}
+
+DN_TEST(profile_target_class_rules)
+{
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r = profile_text(
+		"tn.csv", "t,x,b\nu,1,true\nv,2,false\n,30,true\nu,3,true\nv,5,false\n,40,false\n",
+		"t", &p);
+	CHECK(r != NULL);
+	CHECK_INT(r->nclasses, 2);
+	CHECK_STR(r->classes[0].value, "u");
+	CHECK_INT(r->classes[0].count, 2);
+	CHECK_NEAR(r->classes[0].means[0], 2);
+	CHECK_INT(r->other_rows, 0);
+	dn_profile_free(p);
+	/* a bool target: its own column has no mean per class */
+	p = NULL;
+	r = profile_text("tb.csv", "x,b\n1,true\n2,false\n3,true\n4,false\n", "b", &p);
+	CHECK(r != NULL);
+	CHECK_INT(r->nclasses, 2);
+	CHECK_INT(r->ncorr, 2);
+	CHECK(isnan(r->classes[0].means[1]));
+	dn_profile_free(p);
+	/* 65 classes */
+	struct dn_buf b = DN_BUF_INIT;
+	dn_buf_puts(&b, "t,x\n", NULL);
+	for (int i = 0; i < 200; i++)
+		dn_buf_printf(&b, NULL, "c%d,%d\n", i % 65, i);
+	p = NULL;
+	r = profile_text("tn65.csv", b.data, "t", &p);
+	dn_buf_release(&b);
+	CHECK(r != NULL);
+	CHECK_STR(r->target_kind, "categorical");
+	CHECK(r->nassoc >= 1);
+	CHECK_STR(r->assoc[0].note, "the target has more than 32 classes");
+	dn_profile_free(p);
+}
