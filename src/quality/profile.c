@@ -419,6 +419,7 @@ struct dn_profile {
 	int64_t rows;
 	int exact;         /* values and row hashes still stored */
 	int64_t srows;     /* rows in the stored values: all rows while exact, then the sample */
+	int sampling;      /* past the bound: a sample is kept (it fills to opt.sample_rows) */
 	uint64_t rng;      /* reservoir sampling */
 	size_t vcap;       /* rows of room in each vals */
 	uint64_t *rowhash; /* one hash per row while exact; sorted at the end to count repeats */
@@ -505,6 +506,8 @@ int dn_profile_new(struct dn_profile **out, const struct dn_profile_options *opt
 		p->opt.exact_rows = 0;
 	if (p->opt.exact_rows > DN_PROFILE_EXACT_MAX) /* rows are uint32 in sorts and ranks */
 		p->opt.exact_rows = DN_PROFILE_EXACT_MAX;
+	if (p->opt.sample_rows < 1 || p->opt.sample_rows > DN_PROFILE_EXACT_MAX)
+		p->opt.sample_rows = DN_PROFILE_SAMPLE;
 	if (p->opt.hist_bins < 1)
 		p->opt.hist_bins = 20;
 	if (p->opt.top < 1)
@@ -697,13 +700,15 @@ static int64_t rand_below(struct dn_profile *p, int64_t n)
 
 /* The stored values and row hashes would pass the bound: sketch from here on. The numeric
  * columns that correlate keep a uniform sample of rows (reservoir sampling, Algorithm R) for
- * Spearman, of at most DN_PROFILE_SAMPLE rows: the rows stored so far start it. */
+ * Spearman, of at most opt.sample_rows rows: the rows stored so far start it. */
 static void fold_tasks(struct dn_profile *p, int shared);
 
 static int leave_exact(struct dn_profile *p, struct dn_error *err)
 {
-	int64_t keep = p->rows < DN_PROFILE_SAMPLE ? p->rows : DN_PROFILE_SAMPLE;
-	if (p->ncorr < 2 && p->tcol < 0)
+	int64_t keep = p->rows < p->opt.sample_rows ? p->rows : p->opt.sample_rows;
+	/* Spearman and the target's rank tests need a sample; --exact-rows 0 asks for none. */
+	p->sampling = (p->ncorr >= 2 || p->tcol >= 0) && p->opt.exact_rows > 0;
+	if (!p->sampling)
 		keep = 0;
 	/* Each column's stored values go into its sketch, and into its counter if it deferred
 	 * counting: one task per column, on two threads
@@ -737,16 +742,24 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 		if (p->tcodes)
 			p->tcodes[j] = p->tcodes[t];
 	}
+	/* The sample's columns keep room for all of it: rows join it until it is full. */
 	for (int i = 0; i < p->ncols; i++) {
 		struct pcol *c = &p->cols[i];
-		if (c->vals && keep && c->corr >= 0) {
-			double *nv = dn_realloc(c->vals, sizeof *nv * (size_t)keep);
-			if (nv)
-				c->vals = nv;
+		if (p->sampling && c->corr >= 0 && is_corr_type(c->type)) {
+			double *nv = dn_realloc(c->vals, sizeof *nv * (size_t)p->opt.sample_rows);
+			if (!nv)
+				return dn_error_set(err, DN_ENOMEM, "out of memory (sample)");
+			c->vals = nv;
 		} else {
 			dn_free(c->vals);
 			c->vals = NULL;
 		}
+	}
+	if (p->tcol >= 0 && p->sampling) {
+		uint8_t *nt = dn_realloc(p->tcodes, (size_t)p->opt.sample_rows);
+		if (!nt)
+			return dn_error_set(err, DN_ENOMEM, "out of memory (sample)");
+		p->tcodes = nt;
 	}
 	dn_free(p->rowhash);
 	p->rowhash = NULL;
@@ -755,11 +768,12 @@ static int leave_exact(struct dn_profile *p, struct dn_error *err)
 	return 0;
 }
 
-/* Past the bound: row t (0-based in the whole input) replaces a random sample row with
- * probability srows / (t + 1), which keeps the sample uniform over every row read. */
+/* Past the bound: row t (0-based in the whole input) joins the sample while it has room, then
+ * replaces a random sample row with probability srows / (t + 1) (Algorithm R), which keeps the
+ * sample uniform over every row read. */
 static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
 {
-	if (!p->srows)
+	if (!p->sampling)
 		return;
 	/* The draws first (the same sequence of random numbers), then the writes, each one's
 	 * lines fetched a few rows ahead: the sample's rows lie scattered over megabytes, and a
@@ -767,7 +781,8 @@ static void sample_rows(struct dn_profile *p, double *const *bx, int64_t nrows)
 	uint64_t *draw = p->draw;
 	int64_t m = 0;
 	for (int64_t r = 0; r < nrows; r++) {
-		int64_t j = rand_below(p, p->rows + r + 1);
+		int64_t j = p->srows < p->opt.sample_rows ? p->srows++ :
+							    rand_below(p, p->rows + r + 1);
 		if (j < p->srows)
 			draw[m++] = (uint64_t)r << 32 | (uint64_t)j;
 	}

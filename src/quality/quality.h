@@ -90,12 +90,15 @@ struct dn_profile_options {
 				 * histograms, and row hashes for duplicates (default 2000000) */
 	int hist_bins;          /* histogram bins (default 20) */
 	int top;                /* most frequent values and patterns reported (default 10) */
+	int64_t sample_rows;    /* past exact_rows: the uniform sample's size, for Spearman and the
+				 * rank tests (0 = DN_PROFILE_SAMPLE) */
 	const char *target;     /* a column to relate the others to, or NULL */
 };
 
 void dn_profile_options_init(struct dn_profile_options *o);
 
-/* Rows sampled for Spearman past exact_rows (uniform over the input, reservoir sampling). */
+/* Rows sampled for Spearman and the rank tests past exact_rows by default (uniform over the
+ * input, reservoir sampling). */
 #define DN_PROFILE_SAMPLE 1048576
 /* The most rows exact_rows can keep (larger settings are lowered to it). */
 #define DN_PROFILE_EXACT_MAX ((int64_t)1 << 30)
