@@ -377,6 +377,7 @@ struct pcol {
 	int deferred;
 	/* moments over non-null values (numeric-like types) */
 	double mn, mean, m2, m3, min, max;
+	int64_t imin, imax; /* int64 and timestamp columns: min and max exactly (past 2^53 too) */
 	int64_t zeros, negs;
 	double *vals; /* row-aligned while the profile is exact; NaN = null */
 	struct dn_qsketch qs;
@@ -604,6 +605,8 @@ static void pcol_start(struct dn_profile *p, struct pcol *c, enum dn_type t)
 	c->mn = c->mean = c->m2 = c->m3 = 0;
 	c->min = INFINITY;
 	c->max = -INFINITY;
+	c->imin = INT64_MAX;
+	c->imax = INT64_MIN;
 	c->zeros = c->negs = 0;
 	c->len_min = INT64_MAX;
 	c->len_max = 0;
@@ -1298,6 +1301,22 @@ static int add_measures(struct pcol *c, const struct dn_column *col, int64_t nro
 		c->min = st.min;
 	if (st.max > c->max)
 		c->max = st.max;
+	if (col->type == DN_INT64 || col->type == DN_TIMESTAMP) {
+		/* Doubles are exact within 2^53; past it, the batch's extremes come from its
+		 * integers. */
+		int64_t lo = (int64_t)st.min, hi = (int64_t)st.max;
+		if (fabs(st.min) >= 0x1p53 || fabs(st.max) >= 0x1p53) {
+			const int64_t *iv = col->values;
+			lo = INT64_MAX, hi = INT64_MIN;
+			for (int64_t i = 0; i < nrows; i++)
+				if (!dn_column_is_null(col, i)) {
+					lo = iv[i] < lo ? iv[i] : lo;
+					hi = iv[i] > hi ? iv[i] : hi;
+				}
+		}
+		c->imin = lo < c->imin ? lo : c->imin;
+		c->imax = hi > c->imax ? hi : c->imax;
+	}
 	if (sketch && c->type != DN_BOOL) /* bools report no quantiles */
 		DN_TRY(dn_qsketch_add_many(&c->qs, x, (size_t)nrows, err));
 	return 0;
@@ -1312,11 +1331,16 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 		DN_TRY(undefer(c, p->rows, err));
 	if (c->type == DN_INT64 && to == DN_FLOAT64) {
 		c->type = to; /* values are doubles already */
+		c->imin = INT64_MAX, c->imax = INT64_MIN;
 		return c->values.dense ? counter_undense(&c->values, NULL) : 0;
 	}
 	if (c->type == DN_DATE && to == DN_TIMESTAMP) {
 		/* Days to µs: scale what was kept (moments scale by powers of the factor). */
 		double f = (double)DN_USEC_PER_DAY;
+		if (c->mn > 0) { /* days are exact in a double: their µs exactly */
+			c->imin = (int64_t)c->min * DN_USEC_PER_DAY;
+			c->imax = (int64_t)c->max * DN_USEC_PER_DAY;
+		}
 		c->mean *= f;
 		c->m2 *= f * f;
 		c->m3 *= f * f * f;
@@ -2450,6 +2474,11 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 		return 0;
 	o->min = c->min;
 	o->max = c->max;
+	if ((c->type == DN_INT64 || c->type == DN_TIMESTAMP) && c->imin <= c->imax) {
+		o->exact_int = 1;
+		o->imin = c->imin;
+		o->imax = c->imax;
+	}
 	double n = c->mn;
 	if (c->type == DN_INT64 || c->type == DN_FLOAT64) {
 		o->zeros = c->zeros;

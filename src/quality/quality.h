@@ -122,6 +122,8 @@ struct dn_profile_column {
 	double distinct;
 	int distinct_exact;
 	double min, max, mean, std, skew;
+	int exact_int;      /* int64 and timestamp columns: imin and imax are min and max, exact */
+	int64_t imin, imax; /* (min and max are the nearest doubles, past 2^53 not the values) */
 	int64_t zeros, negatives; /* numeric columns, else -1 */
 	double q[DN_PROFILE_NQ];
 	int quantiles_exact;

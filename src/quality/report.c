@@ -39,6 +39,21 @@ static void stat_text(enum dn_type t, double v, char *out, size_t n)
 		snprintf(out, n, "%.6g", v);
 }
 
+/* A column's min (which 0) or max (1) for text and HTML: exact for int64 and timestamp
+ * columns, whose doubles round past 2^53. */
+static void minmax_text(const struct dn_profile_column *c, int which, char *out, size_t n)
+{
+	int64_t v = which ? c->imax : c->imin;
+	if (!c->exact_int)
+		stat_text(c->type, which ? c->max : c->min, out, n);
+	else if (c->type == DN_TIMESTAMP)
+		dn_timestamp_format(v, out);
+	else if (v > -1000000 && v < 1000000)
+		snprintf(out, n, "%lld", (long long)v);
+	else
+		stat_text(c->type, (double)v, out, n); /* %.6g, as the other statistics */
+}
+
 /* ---- JSON ---- */
 
 static void json_str(FILE *f, const char *s)
@@ -78,6 +93,21 @@ static void json_stat(FILE *f, enum dn_type t, double v)
 		json_str(f, buf);
 	} else {
 		json_num(f, v);
+	}
+}
+
+/* min (which 0) or max (1): exact for int64 and timestamp columns. */
+static void json_minmax(FILE *f, const struct dn_profile_column *c, int which)
+{
+	int64_t v = which ? c->imax : c->imin;
+	char buf[64];
+	if (!c->exact_int) {
+		json_stat(f, c->type, which ? c->max : c->min);
+	} else if (c->type == DN_TIMESTAMP) {
+		dn_timestamp_format(v, buf);
+		json_str(f, buf);
+	} else {
+		fprintf(f, "%lld", (long long)v);
 	}
 }
 
@@ -203,9 +233,9 @@ int dn_profile_write_json(const struct dn_profile_result *r, const char *source,
 		fputs(",\"distinct\":", f);
 		json_num(f, c->distinct_exact ? c->distinct : round(c->distinct));
 		fprintf(f, ",\"distinct_exact\":%s,\"min\":", c->distinct_exact ? "true" : "false");
-		json_stat(f, t, c->min);
+		json_minmax(f, c, 0);
 		fputs(",\"max\":", f);
-		json_stat(f, t, c->max);
+		json_minmax(f, c, 1);
 		fputs(",\"mean\":", f);
 		json_stat(f, t, c->mean);
 		fputs(",\"std\":", f);
@@ -383,8 +413,8 @@ int dn_profile_write_text(const struct dn_profile_result *r, const char *source,
 			r->rows ? 100.0 * (double)c->missing / (double)r->rows : 0.0,
 			c->distinct_exact ? "" : "~", c->distinct);
 		if (c->nbins) {
-			stat_text(t, c->min, a, sizeof a);
-			stat_text(t, c->max, b, sizeof b);
+			minmax_text(c, 0, a, sizeof a);
+			minmax_text(c, 1, b, sizeof b);
 			stat_text(t, c->mean, c3, sizeof c3);
 			fprintf(f, "  min %s  max %s  mean %s", a, b, c3);
 			if (!isnan(c->std)) {
@@ -664,9 +694,9 @@ int dn_profile_write_html(const struct dn_profile_result *r, const char *source,
 		snprintf(a, sizeof a, "%s%.0f", c->distinct_exact ? "" : "~", c->distinct);
 		html_row(f, "distinct", a);
 		if (c->nbins) {
-			stat_text(c->type, c->min, a, sizeof a);
+			minmax_text(c, 0, a, sizeof a);
 			html_row(f, "min", a);
-			stat_text(c->type, c->max, a, sizeof a);
+			minmax_text(c, 1, a, sizeof a);
 			html_row(f, "max", a);
 			stat_text(c->type, c->mean, a, sizeof a);
 			html_row(f, "mean", a);

@@ -1221,3 +1221,31 @@ DN_TEST(profile_target_class_rules)
 	CHECK_STR(r->assoc[0].note, "the target has more than 32 classes");
 	dn_profile_free(p);
 }
+
+/* int64 and timestamp min and max are exact past 2^53, where doubles round: in the result and
+ * in the JSON report. */
+DN_TEST(profile_exact_int_extremes)
+{
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r =
+		profile_text("big.csv",
+			     "a,t\n9007199254740993,9999-12-31T23:59:59.999999Z\n"
+			     "9007199254740995,2300-01-01T00:00:00.000003Z\n-9223372036854775807,\n",
+			     NULL, &p);
+	CHECK(r != NULL);
+	CHECK(r->columns[0].exact_int && r->columns[1].exact_int);
+	CHECK(r->columns[0].imin == -INT64_C(9223372036854775807));
+	CHECK(r->columns[0].imax == INT64_C(9007199254740995));
+	CHECK(r->columns[1].imax == INT64_C(253402300799999999));
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&json, &len);
+	CHECK(f != NULL);
+	struct dn_error err;
+	CHECK_OK(dn_profile_write_json(r, "big.csv", f, &err), &err);
+	fclose(f);
+	CHECK(strstr(json, "\"max\":9007199254740995") != NULL);
+	CHECK(strstr(json, "\"max\":\"9999-12-31T23:59:59.999999Z\"") != NULL);
+	free(json);
+	dn_profile_free(p);
+}
