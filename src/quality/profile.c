@@ -1366,6 +1366,15 @@ static int pcol_widen(struct dn_profile *p, struct pcol *c, enum dn_type to, int
 /* Rows where either side is null (NaN) add exact zeros instead of being branched around: a
  * column with scattered nulls would mispredict at every one, and adding +0.0 leaves every sum
  * as it was. */
+/* Pearson's co-moments of a batch, merged into pr, over the rows where both values are finite
+ * (pandas' corr() leaves out NaN and ±inf alike). */
+#if defined(__SSE2__)
+static inline __m128d finite2(__m128d a)
+{
+	return _mm_cmplt_pd(_mm_andnot_pd(_mm_set1_pd(-0.0), a), _mm_set1_pd(INFINITY));
+}
+#endif
+
 static void comoments(struct comom *pr, const double *x, const double *y, int64_t nrows)
 {
 	double n = 0, sx = 0, sy = 0;
@@ -1375,7 +1384,7 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	__m128d vn = _mm_setzero_pd(), vx = vn, vy = vn;
 	for (; i + 2 <= nrows; i += 2) {
 		__m128d a = _mm_loadu_pd(x + i), b = _mm_loadu_pd(y + i);
-		__m128d both = _mm_and_pd(_mm_cmpord_pd(a, a), _mm_cmpord_pd(b, b));
+		__m128d both = _mm_and_pd(finite2(a), finite2(b));
 		vn = _mm_add_pd(vn, _mm_and_pd(both, one));
 		vx = _mm_add_pd(vx, _mm_and_pd(both, a));
 		vy = _mm_add_pd(vy, _mm_and_pd(both, b));
@@ -1385,7 +1394,7 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	sy = hsum(vy);
 #endif
 	for (; i < nrows; i++) {
-		int both = !isnan(x[i]) & !isnan(y[i]);
+		int both = isfinite(x[i]) & isfinite(y[i]);
 		n += both;
 		sx += both ? x[i] : 0.0;
 		sy += both ? y[i] : 0.0;
@@ -1399,7 +1408,7 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	__m128d vc = _mm_setzero_pd(), v2x = vc, v2y = vc;
 	for (; i + 2 <= nrows; i += 2) {
 		__m128d a = _mm_loadu_pd(x + i), b = _mm_loadu_pd(y + i);
-		__m128d both = _mm_and_pd(_mm_cmpord_pd(a, a), _mm_cmpord_pd(b, b));
+		__m128d both = _mm_and_pd(finite2(a), finite2(b));
 		__m128d dx = _mm_and_pd(both, _mm_sub_pd(a, vmx));
 		__m128d dy = _mm_and_pd(both, _mm_sub_pd(b, vmy));
 		vc = _mm_add_pd(vc, _mm_mul_pd(dx, dy));
@@ -1411,7 +1420,7 @@ static void comoments(struct comom *pr, const double *x, const double *y, int64_
 	m2y = hsum(v2y);
 #endif
 	for (; i < nrows; i++) {
-		int both = !isnan(x[i]) & !isnan(y[i]);
+		int both = isfinite(x[i]) & isfinite(y[i]);
 		double dx = both ? x[i] - mx : 0.0, dy = both ? y[i] - my : 0.0;
 		cxy += dx * dy;
 		m2x += dx * dx;
@@ -1934,6 +1943,8 @@ static double lerp_quantile(const double *v, size_t n, double q)
 	if (lo + 1 >= n)
 		return v[n - 1];
 	double a = v[lo], b = v[lo + 1], d = b - a;
+	if (a == b || frac == 0)
+		return a; /* also when both are inf (inf - inf is NaN) */
 	/* numpy's _lerp: from the nearer end, so the result stays within [a, b]. */
 	return frac >= 0.5 ? b - d * (1 - frac) : a + d * frac;
 }
@@ -2231,24 +2242,30 @@ static void rank_job_run(void *user)
 	const struct pcol *ca = &p->cols[p->corr_cols[j->a]];
 	j->rc = 0;
 	if (j->b < 0) {
-		/* zeroed only where a null leaves a row unwritten */
-		j->full[j->a] = ca->nsorted < rows ? dn_calloc(rows + 1, sizeof(uint32_t)) :
-						     dn_malloc((rows + 1) * sizeof(uint32_t));
-		if (!j->full[j->a]) {
-			j->rc = DN_ENOMEM;
-			return;
-		}
-		ranks_where(ca, NULL, j->full[j->a], &j->m[j->a], &j->sq[j->a]);
-		if (ca->nsorted < rows) {
-			uint64_t *bits = dn_calloc(rows / 64 + 1, sizeof *bits);
-			if (!bits) {
+		/* ±inf are left out, as nulls are (pandas' corr() does the same). */
+		int inf = ca->nsorted &&
+			  (isinf(ca->sorted[0]) || isinf(ca->sorted[ca->nsorted - 1]));
+		int partial = ca->nsorted < rows || inf;
+		uint64_t *bits = NULL;
+		if (partial) { /* the rows it has a finite value in */
+			if (!(bits = dn_calloc(rows / 64 + 1, sizeof *bits))) {
 				j->rc = DN_ENOMEM;
 				return;
 			}
 			for (size_t t = 0; t < ca->nsorted; t++)
-				bits[ca->order[t] >> 6] |= UINT64_C(1) << (ca->order[t] & 63);
+				if (isfinite(ca->sorted[t]))
+					bits[ca->order[t] >> 6] |= UINT64_C(1)
+								   << (ca->order[t] & 63);
 			j->nn[j->a] = bits;
 		}
+		/* zeroed only where a left-out row stays unwritten */
+		j->full[j->a] = partial ? dn_calloc(rows + 1, sizeof(uint32_t)) :
+					  dn_malloc((rows + 1) * sizeof(uint32_t));
+		if (!j->full[j->a]) {
+			j->rc = DN_ENOMEM;
+			return;
+		}
+		ranks_where(ca, inf ? bits : NULL, j->full[j->a], &j->m[j->a], &j->sq[j->a]);
 		return;
 	}
 	/* A column's ranks among the rows where a column without nulls is not null are its
@@ -2258,13 +2275,13 @@ static void rank_job_run(void *user)
 	const uint32_t *xa = j->full[j->a], *xb = j->full[j->b];
 	uint64_t m = j->m[j->a];
 	unsigned __int128 sqa = j->sq[j->a], sqb = j->sq[j->b];
-	if (cb->nsorted < rows) { /* b has nulls (in the stored rows) */
+	if (j->nn[j->b]) { /* b has nulls or ±inf (in the stored rows) */
 		if (!(ra = dn_calloc(rows + 1, sizeof *ra)))
 			goto oom;
 		ranks_where(ca, j->nn[j->b], ra, &m, &sqa);
 		xa = ra;
 	}
-	if (ca->nsorted < rows) {
+	if (j->nn[j->a]) {
 		if (!(rb = dn_calloc(rows + 1, sizeof *rb)))
 			goto oom;
 		ranks_where(cb, j->nn[j->a], rb, &m, &sqb);
@@ -2497,12 +2514,31 @@ static int column_result(struct dn_profile *p, int i, struct dn_error *err)
 	if (!o->edges || !o->hist)
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	o->nbins = bins;
-	hist_edges(c->min, c->max, bins, o->edges);
+	/* ±inf are left out of the histogram: its bins span the finite values. */
+	double lo = c->min, hi = c->max;
+	size_t f0 = 0, f1 = c->sorted ? c->nsorted : 0;
+	while (f0 < f1 && isinf(c->sorted[f0]))
+		f0++;
+	while (f1 > f0 && isinf(c->sorted[f1 - 1]))
+		f1--;
+	if (p->exact && c->sorted && f1 > f0)
+		lo = c->sorted[f0], hi = c->sorted[f1 - 1];
+	if (!isfinite(lo) || !isfinite(hi)) { /* no finite value, or a sketch over inf */
+		o->nbins = 0;
+		dn_free(o->edges);
+		dn_free(o->hist);
+		o->edges = o->hist = NULL;
+	} else {
+		hist_edges(lo, hi, bins, o->edges);
+	}
 	if (p->exact && c->sorted) {
 		for (int q = 0; q < DN_PROFILE_NQ; q++)
 			o->q[q] = lerp_quantile(c->sorted, c->nsorted, dn_profile_q[q]);
-		hist_exact(c->sorted, c->nsorted, bins, o->edges, o->hist);
+		if (o->nbins)
+			hist_exact(c->sorted + f0, f1 - f0, bins, o->edges, o->hist);
 		o->quantiles_exact = 1;
+	} else if (!o->nbins) {
+		DN_TRY(dn_qsketch_quantiles(&c->qs, dn_profile_q, DN_PROFILE_NQ, o->q, err));
 	} else {
 		DN_TRY(dn_qsketch_quantiles(&c->qs, dn_profile_q, DN_PROFILE_NQ, o->q, err));
 		/* Estimated counts: differences of the sketch's ranks at the edges. */

@@ -1250,3 +1250,24 @@ DN_TEST(profile_exact_int_extremes)
 	free(json);
 	dn_profile_free(p);
 }
+
+/* ±inf: left out of correlations (as pandas' corr()) and of the histogram (bins over the
+ * finite values); quantiles between two infs are inf, not NaN. */
+DN_TEST(profile_infinities)
+{
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r =
+		profile_text("inf.csv", "a,b\n-inf,1\n1.5,2\n2.5,3\ninf,4\ninf,5\n", NULL, &p);
+	CHECK(r != NULL);
+	CHECK_INT(r->ncorr, 2);
+	CHECK_NEAR(r->pearson[1], 1); /* rows 2 and 3 only */
+	CHECK_NEAR(r->spearman[1], 1);
+	const struct dn_profile_column *a = &r->columns[0];
+	CHECK_INT(a->nbins, 20);
+	CHECK_NEAR(a->edges[0], 1.5);
+	CHECK_NEAR(a->edges[20], 2.5);
+	CHECK_NEAR(a->hist[0] + a->hist[19], 2);
+	CHECK(isinf(a->max) && a->max > 0);
+	CHECK(isinf(a->q[DN_PROFILE_NQ - 1]) && a->q[DN_PROFILE_NQ - 1] > 0); /* p99: inf */
+	dn_profile_free(p);
+}
