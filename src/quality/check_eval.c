@@ -613,6 +613,7 @@ struct cstate {
 	 * side; ref_typed: it has typed values, which a text on this side may read as. */
 	struct hset ref_alt;
 	struct hset acc_typed; /* accepted_values as typed keys, for a column that is not text */
+	char *ref_error;       /* the reference could not be read: the check fails saying why */
 	struct hmap refmap_alt;
 	int ref_typed;
 	uint64_t *accepted; /* keys of the accepted values' text, then their lengths */
@@ -726,8 +727,15 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 		need[0] = !strcmp(c->metric, "sum") ? c->column : NULL;
 	for (int i = 0; i < 2; i++)
 		if (need[i] && dn_schema_find(sc, need[i]) < 0) {
-			rc = dn_error_set(err, DN_ENOTFOUND, "check %s: %s has no column '%s'",
-					  c->name, c->other, need[i]);
+			const char *cands[257];
+			int nc = 0;
+			for (; nc < sc->nfields && nc < 256; nc++)
+				cands[nc] = sc->fields[nc].name;
+			cands[nc] = NULL;
+			const char *hint = dn_suggest(need[i], cands);
+			rc = dn_error_set(err, DN_ENOTFOUND, "%s has no column '%s'%s%s%s",
+					  c->other, need[i], hint ? " (did you mean '" : "",
+					  hint ? hint : "", hint ? "'?)" : "");
 			goto out;
 		}
 	/* Only the key and value columns of the reference are read (a count reads them all, so
@@ -799,8 +807,8 @@ nomem:
 out:
 	dn_batch_free(b);
 	dn_reader_free(rd);
-	if (rc < 0 && rc != DN_ENOMEM && !strstr(err ? err->msg : "", c->name))
-		dn_error_prefix(err, "check %s, reading %s: ", c->name, c->other);
+	if (rc < 0 && rc != DN_ENOMEM && !strstr(err ? err->msg : "", c->other))
+		dn_error_prefix(err, "reading %s: ", c->other);
 	return rc;
 }
 
@@ -869,10 +877,16 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
 		    c->kind == DN_CHK_RECONCILE) {
 			int rc = read_reference(cr, c, cs, err);
-			if (rc < 0) {
+			if (rc == DN_ENOMEM || (rc < 0 && !err)) {
 				dn_check_run_free(cr);
 				return rc;
 			}
+			/* A reference that cannot be read (missing, no such column, bad rows)
+			 * fails its check, not the run: the other checks still report. */
+			if (rc < 0 && !(cs->ref_error = dn_strdup(err->msg)))
+				goto nomem;
+			if (rc < 0)
+				dn_error_clear(err);
 		}
 	}
 	*out = cr;
@@ -894,6 +908,7 @@ void dn_check_run_free(struct dn_check_run *cr)
 		dn_free(cs->refmap_alt.slot);
 		hset_release(&cs->ref_alt);
 		hset_release(&cs->acc_typed);
+		dn_free(cs->ref_error);
 		dn_free(cs->accepted);
 		dn_free(cs->acc_tab);
 		dn_free(cs->acc16.slot);
@@ -1230,7 +1245,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 {
 	const struct dn_check *c = &cr->s->checks[ci];
 	struct cstate *cs = &cr->st[ci];
-	if (cs->missing)
+	if (cs->missing || cs->ref_error)
 		return 0;
 	const struct dn_column *col = cs->col >= 0 ? &b->columns[cs->col] : NULL;
 	const struct dn_column *col2 = cs->col2 >= 0 ? &b->columns[cs->col2] : NULL;
@@ -2066,6 +2081,11 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 		res->nsamples = cs->nsamples;
 		cs->samples = NULL;
 		cs->nsamples = 0;
+		if (cs->ref_error) {
+			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
+			snprintf(res->message, sizeof res->message, "%s", cs->ref_error);
+			continue;
+		}
 		if (cs->missing) {
 			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
 			const char *cands[257];

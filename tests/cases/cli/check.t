@@ -207,3 +207,13 @@ accepted_values on columns that are not text: values match by what they read as:
             {"_row": 2, "flag": false, "price": 2.5, "d": "2024-01-02"}
   3 checks: 2 passed, 0 warned, 1 failed, 0 skipped; score 66.7%
   [1]
+
+A reference that cannot be read fails its own check; the others still run and report:
+
+  $ printf 'checks:\n  - relationships: {column: customer_id, to: nope.csv, field: id}\n  - row_count: {min: 1}\n  - relationships: {name: rel2, column: customer_id, to: cust_s.csv, field: idd}\n' > $TMP/rf.yaml && cp quality/orders.csv $TMP/ && cd $TMP && dunya -q check orders.csv --suite rf.yaml --no-history
+  rf on orders.csv: 4 rows
+    fail    relationships(customer_id) - reading nope.csv: cannot open: No such file or directory
+    pass    row_count: 4 (expected rows >= 1)
+    fail    rel2 - cust_s.csv has no column 'idd' (did you mean 'id'?)
+  3 checks: 1 passed, 0 warned, 2 failed, 0 skipped; score 33.3%
+  [1]
