@@ -399,6 +399,8 @@ static void anova(const struct mom *g, int k, struct dn_profile_assoc *o)
 	if (ssw == 0) {
 		o->statistic = ssb > 0 ? INFINITY : NAN;
 		o->p = ssb > 0 ? 0 : NAN;
+		if (ssb == 0) /* one value throughout: nothing to test */
+			o->note = "no variation: the column or the target is constant";
 	} else {
 		o->statistic = (ssb / o->df1) / (ssw / o->df2);
 		o->p = dn_stat_f_sf(o->statistic, o->df1, o->df2);
@@ -425,6 +427,8 @@ static void welch(const struct mom *ga, const struct mom *gb, struct dn_profile_
 		o->statistic = gb->mean == ga->mean ? NAN : copysign(INFINITY, gb->mean - ga->mean);
 		o->df1 = NAN;
 		o->p = isnan(o->statistic) ? NAN : 0;
+		if (isnan(o->statistic))
+			o->note = "no variation: a constant column";
 		return;
 	}
 	o->statistic = (gb->mean - ga->mean) / sqrt(va + vb);
@@ -473,6 +477,8 @@ static void rank_tests(const struct dn_assoc_ranked *s, uint8_t ca, uint8_t cb,
 	if (sigma > 0) {
 		double z = (fabs(o->mw_u - mu) - 0.5) / sigma;
 		o->mw_p = fmin(1, 2 * dn_stat_norm_sf(z));
+	} else {
+		o->mw_p = 1; /* every value tied: no evidence of a shift (scipy says 1 too) */
 	}
 	o->ks_d = d;
 	o->ks_p = dn_stat_kolmogorov_sf(sqrt(na * nb / n) * d);

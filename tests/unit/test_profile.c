@@ -1271,3 +1271,25 @@ DN_TEST(profile_infinities)
 	CHECK(isinf(a->q[DN_PROFILE_NQ - 1]) && a->q[DN_PROFILE_NQ - 1] > 0); /* p99: inf */
 	dn_profile_free(p);
 }
+
+/* A constant feature against a binary target: no test, a note saying why, and Mann-Whitney's
+ * p of 1 for values that are all tied (as scipy). */
+DN_TEST(profile_target_constant_feature)
+{
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r =
+		profile_text("cc.csv", "y,c,x\n0,3,1\n0,3,2\n1,3,3\n1,3,5\n", "y", &p);
+	CHECK(r != NULL);
+	int seen = 0;
+	for (int i = 0; i < r->nassoc; i++) {
+		const struct dn_profile_assoc *o = &r->assoc[i];
+		if (strcmp(r->columns[o->column].name, "c"))
+			continue;
+		seen = 1;
+		CHECK(o->note && strstr(o->note, "constant"));
+		CHECK(isnan(o->p));
+		CHECK_NEAR(o->mw_p, 1);
+	}
+	CHECK(seen);
+	dn_profile_free(p);
+}
