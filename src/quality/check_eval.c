@@ -1237,6 +1237,21 @@ static int select_rows(struct cstate *cs, const struct dn_check *c, const struct
 	return 0;
 }
 
+/* A range bound for integers: the text itself when it is one (exact past 2^53), else the
+ * nearest integer on the inside of the double (min rounds up, max down). */
+static int64_t int_bound(const char *text, double d, int lower)
+{
+	int64_t v;
+	if (text && dn_parse_i64(text, strlen(text), &v) == 0)
+		return v;
+	double r = lower ? ceil(d) : floor(d);
+	if (r <= -0x1p63)
+		return INT64_MIN;
+	if (r >= 0x1p63)
+		return INT64_MAX;
+	return (int64_t)r;
+}
+
 #define SKIP_UNSELECTED(i)                                                                         \
 	if (sel && !sel[i])                                                                        \
 	continue
@@ -1403,6 +1418,9 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 			double lo = c->has_min ? c->min : -INFINITY,
 			       hi = c->has_max ? c->max : INFINITY;
 			int ints = col->type == DN_INT64;
+			/* Integers compare as integers: past 2^53 doubles would round them. */
+			int64_t ilo = c->has_min ? int_bound(c->min_text, lo, 1) : INT64_MIN,
+				ihi = c->has_max ? int_bound(c->max_text, hi, 0) : INT64_MAX;
 			if (!sel) {
 				/* Every row: missing is tested only out of range (a null's slot
 				 * may hold anything; a NaN fails neither comparison). */
@@ -1410,8 +1428,7 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				const double *fv = col->values;
 				if (ints) {
 					for (int64_t i = 0; i < n; i++)
-						if (DN_UNLIKELY((double)iv[i] < lo ||
-								(double)iv[i] > hi) &&
+						if (DN_UNLIKELY(iv[i] < ilo || iv[i] > ihi) &&
 						    !MISSING(i))
 							MARK(i);
 				} else {
@@ -1426,8 +1443,9 @@ static int eval_check(struct dn_check_run *cr, int ci, const struct dn_batch *b)
 				SKIP_UNSELECTED(i);
 				if (MISSING(i))
 					continue;
-				v = ints ? (double)dn_column_i64(col, i) : dn_column_f64(col, i);
-				if (v < lo || v > hi)
+				if (ints ? dn_column_i64(col, i) < ilo ||
+						    dn_column_i64(col, i) > ihi :
+					   dn_column_f64(col, i) < lo || dn_column_f64(col, i) > hi)
 					MARK(i);
 			}
 			break;

@@ -217,3 +217,16 @@ A reference that cannot be read fails its own check; the others still run and re
     fail    rel2 - cust_s.csv has no column 'idd' (did you mean 'id'?)
   3 checks: 1 passed, 0 warned, 2 failed, 0 skipped; score 33.3%
   [1]
+
+Integer ranges compare integers, exact past 2^53 (ids of 64-bit systems), with and without
+`where:`:
+
+  $ printf 'n\n9007199254740992\n9007199254740993\n9007199254740995\n' > $TMP/n.csv && printf 'checks:\n  - range: {column: n, max: 9007199254740992}\n  - range: {name: r2, column: n, min: 9007199254740993, where: "n > 0"}\n' > $TMP/n.yaml && cd $TMP && dunya -q check n.csv --suite n.yaml --no-history
+  n on n.csv: 3 rows
+    fail    range(n): 2 (expected failing rows = 0) - 2 of 3 rows (66.67%) are out of range
+            {"_row": 2, "n": 9007199254740993}
+            {"_row": 3, "n": 9007199254740995}
+    fail    r2: 1 (expected failing rows = 0) - 1 of 3 rows (33.33%) are out of range
+            {"_row": 1, "n": 9007199254740992}
+  2 checks: 0 passed, 0 warned, 2 failed, 0 skipped; score 0.0%
+  [1]
