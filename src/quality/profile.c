@@ -2305,6 +2305,13 @@ static void run_jobs(struct dn_pool *pool, struct rank_job *jobs, int n)
 		dn_pool_wait(pool);
 }
 
+/* A column's correlation with itself: 1 when it varies; NaN when it is constant, has fewer than
+ * two values or is no longer numeric (as pandas' corr(), which has no correlation there). */
+static double self_corr(const struct pcol *c)
+{
+	return is_corr_type(c->type) && c->mn >= 2 && c->min < c->max ? 1 : NAN;
+}
+
 /* Spearman over pairwise complete rows, as pandas' corr(method="spearman"): Pearson on the
  * average ranks each column has among the rows where both are not null. */
 static int spearman(struct dn_profile *p, struct dn_error *err)
@@ -2326,7 +2333,7 @@ static int spearman(struct dn_profile *p, struct dn_error *err)
 		r->spearman[a] = NAN;
 	for (int a = 0; a < n; a++) {
 		const struct pcol *c = &p->cols[p->corr_cols[a]];
-		r->spearman[a * n + a] = 1;
+		r->spearman[a * n + a] = self_corr(c);
 		if (c->order && is_corr_type(c->type))
 			jobs[nj++] = (struct rank_job){p, a, -1, full, m, sq, nn, NAN, 0};
 	}
@@ -2709,7 +2716,7 @@ int dn_profile_finish(struct dn_profile *p, const struct dn_profile_result **out
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	for (int a = 0; a < n; a++) {
 		r->corr_columns[a] = p->corr_cols[a];
-		r->pearson[a * n + a] = 1;
+		r->pearson[a * n + a] = self_corr(&p->cols[p->corr_cols[a]]);
 		for (int b = a + 1; b < n; b++) {
 			const struct comom *m = &p->pairs[a * MAX_CORR + b];
 			double v = m->m2x > 0 && m->m2y > 0 ? m->cxy / sqrt(m->m2x * m->m2y) : NAN;

@@ -1293,3 +1293,17 @@ DN_TEST(profile_target_constant_feature)
 	CHECK(seen);
 	dn_profile_free(p);
 }
+
+/* A constant column has no correlation, not even with itself (NaN on the diagonal, as pandas). */
+DN_TEST(profile_constant_diagonal)
+{
+	struct dn_profile *p = NULL;
+	const struct dn_profile_result *r =
+		profile_text("k.csv", "a,b,c\n1,3,1\n2,3,5\n3,3,2\n", NULL, &p);
+	CHECK(r != NULL);
+	CHECK_INT(r->ncorr, 3);
+	CHECK_NEAR(r->pearson[0], 1);
+	CHECK(isnan(r->pearson[1 * 3 + 1]) && isnan(r->spearman[1 * 3 + 1]));
+	CHECK_NEAR(r->spearman[2 * 3 + 2], 1);
+	dn_profile_free(p);
+}
