@@ -1154,6 +1154,16 @@ static int operand(struct dn_check_run *cr, const struct dn_check_operand *o,
 
 /* A comparison at row i: 1 true, 0 false, -1 when a side is null (neither true nor false, as
  * in SQL). cl and cr are the columns of the sides that are columns. */
+/* One side of a comparison as an exact integer: an int64 column's value, or a literal written
+ * as one. */
+static int exact_int(const struct dn_check_operand *o, const struct dn_column *c, int64_t i,
+		     int64_t *v)
+{
+	if (c)
+		return c->type == DN_INT64 ? (*v = dn_column_i64(c, i), 1) : 0;
+	return o->is_number && o->text && dn_parse_i64(o->text, strlen(o->text), v) == 0;
+}
+
 static int cmp_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
 		    const struct dn_check_operand *rhs, const struct dn_column *cl,
 		    const struct dn_column *crc, int64_t i)
@@ -1165,7 +1175,10 @@ static int cmp_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum 
 	if (!ka || !kb)
 		return -1;
 	int r;
-	if (ka == 1 && kb == 1) {
+	int64_t ia, ib;
+	if (ka == 1 && kb == 1 && exact_int(lhs, cl, i, &ia) && exact_int(rhs, crc, i, &ib)) {
+		r = ia < ib ? -1 : ia > ib; /* integers past 2^53 stay apart */
+	} else if (ka == 1 && kb == 1) {
 		r = a < bb ? -1 : a > bb ? 1 : 0;
 	} else {
 		/* text against text (or a number shown as text) */

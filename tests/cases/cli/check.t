@@ -230,3 +230,10 @@ Integer ranges compare integers, exact past 2^53 (ids of 64-bit systems), with a
             {"_row": 1, "n": 9007199254740992}
   2 checks: 0 passed, 0 warned, 2 failed, 0 skipped; score 0.0%
   [1]
+  $ printf 'checks:\n  - expression: "n <= 9007199254740992"\n' > $TMP/e.yaml && cd $TMP && dunya -q check n.csv --suite e.yaml --no-history
+  e on n.csv: 3 rows
+    fail    expression(n <= 9007199254740992): 2 (expected failing rows = 0) - 2 of 3 rows (66.67%) break the condition
+            {"_row": 2, "n": 9007199254740993}
+            {"_row": 3, "n": 9007199254740995}
+  1 checks: 0 passed, 0 warned, 1 failed, 0 skipped; score 0.0%
+  [1]
