@@ -530,8 +530,9 @@ enum conv_rc { CONV_OK = 0, CONV_MISFIT = 1, CONV_UTF8 = 2 };
 static int convert(struct parse_ctx *x, int col, const struct field *f, struct dn_error *err)
 {
 	struct dn_builder *b = &x->b[col];
-	if (x->c->skip && x->c->skip[col])
-		return CONV_OK;
+	if (x->c->skip && x->c->skip[col]) /* not read, but a row with bad UTF-8 is bad anyway */
+		return dn_is_ascii(f->p, f->len) || dn_utf8_valid(f->p, f->len, NULL) ? CONV_OK :
+											CONV_UTF8;
 	const char *p = f->p;
 	size_t n = f->len;
 	int nul = is_null_field(x->r, x->c, f);
@@ -681,9 +682,16 @@ static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, s
 	const char *buf = x->ch->buf;
 	int ncols = x->c->ncols, lenient = x->c->declared[col];
 	int64_t r = 0;
-	if (x->c->skip && x->c->skip[col])
-		return n;
 	struct field f = {NULL, 0, 0, 0};
+	if (x->c->skip && x->c->skip[col]) {
+		/* not converted; only a field that is not UTF-8 stops the run (a bad row) */
+		for (; r < n; r++) {
+			f.p = run_field(buf, q, start, ncols, r, col, &f.len);
+			if (!ascii_in_chunk(f.p, f.len) && !dn_utf8_valid(f.p, f.len, NULL))
+				return r;
+		}
+		return n;
+	}
 	/* One loop per type: no dispatch on the type for each value. */
 #define EACH_VALUE(put)                                                                            \
 	for (; r < n; r++) {                                                                       \
@@ -1681,6 +1689,22 @@ static int csv_project(struct dn_reader *r, const char *const *names, int n, str
 	if (c->started || c->next_seq > 0)
 		return dn_error_set(err, DN_EUSAGE, "%s: columns chosen after reading began",
 				    r->name);
+	/* A declared column's bad values drop rows: leaving it out would keep them, and the
+	 * caller's rows would depend on which columns it asked for. */
+	for (int i = 0; i < c->ncols; i++) {
+		int asked = 0;
+		int k = c->skip ? 0 : i; /* i's output column */
+		if (c->skip) {
+			while (k < c->nout && c->in[k] != i)
+				k++;
+			if (k == c->nout)
+				continue; /* already left out (--columns) */
+		}
+		for (int j = 0; j < n && !asked; j++)
+			asked = !strcmp(names[j], r->schema.fields[k].name);
+		if (c->declared[i] && !asked)
+			return 0;
+	}
 	DN_TRY(choose_columns(r, c, names, n, err));
 	for (int i = 0; i < c->ncols; i++)
 		if (c->skip[i])

@@ -237,3 +237,32 @@ Integer ranges compare integers, exact past 2^53 (ids of 64-bit systems), with a
             {"_row": 3, "n": 9007199254740995}
   1 checks: 0 passed, 0 warned, 1 failed, 0 skipped; score 0.0%
   [1]
+
+What a suite reads never changes which rows it checks: a column declared with `--types` is
+read (its bad values drop rows), and bytes that are not UTF-8 drop a row in any column:
+
+  $ printf 'a,b\n1,x\n2,3\n' > $TMP/rcx.csv && printf 'checks:\n  - row_count: {min: 2}\n  - not_null: a\n' > $TMP/rc.yaml && cd $TMP && dunya -q check rcx.csv --suite rc.yaml --types b=int64 --bad-rows skip --no-history
+  rc on rcx.csv: 1 rows
+    fail    row_count: 1 (expected rows >= 2) - 1 rows
+    pass    not_null(a): 0 (expected failing rows = 0)
+  2 checks: 1 passed, 0 warned, 1 failed, 0 skipped; score 50.0%
+  [1]
+  $ printf 'a,b\n1,x\n2,\377\n3,y\n' > $TMP/u8.csv && cd $TMP && dunya -q check u8.csv --suite rc.yaml --bad-rows skip --no-history
+  rc on u8.csv: 2 rows
+    pass    row_count: 2 (expected rows >= 2)
+    pass    not_null(a): 0 (expected failing rows = 0)
+  2 checks: 2 passed, 0 warned, 0 failed, 0 skipped; score 100.0%
+
+Types across a reference: a date is not the number of its day, a bool not 1, and a bool meets
+`true`/`false` written as text:
+
+  $ printf 'd\n2024-01-02\n' > $TMP/dq.csv && printf 'n\n19724\n' > $TMP/nq.csv && printf 'b\ntrue\nfalse\n' > $TMP/b2.csv && printf 't\nfalse\nyes\n' > $TMP/ref3.csv && printf 'checks:\n  - relationships: {column: d, to: nq.csv, field: n}\n' > $TMP/x1.yaml && printf 'checks:\n  - relationships: {column: b, to: ref3.csv, field: t}\n' > $TMP/x2.yaml && cd $TMP && dunya -q check dq.csv --suite x1.yaml --no-history; dunya -q check b2.csv --suite x2.yaml --no-history
+  x1 on dq.csv: 1 rows
+    fail    relationships(d): 1 (expected failing rows = 0) - 1 of 1 rows (100.00%) have no match in the other dataset
+            {"_row": 1, "d": "2024-01-02"}
+  1 checks: 0 passed, 0 warned, 1 failed, 0 skipped; score 0.0%
+  x2 on b2.csv: 2 rows
+    fail    relationships(b): 1 (expected failing rows = 0) - 1 of 2 rows (50.00%) have no match in the other dataset
+            {"_row": 1, "b": true}
+  1 checks: 0 passed, 0 warned, 1 failed, 0 skipped; score 0.0%
+  [1]
