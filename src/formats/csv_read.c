@@ -522,6 +522,8 @@ struct parse_ctx {
 	int64_t run_cap;    /* most rows the next run may convert (convert_run) */
 	int64_t row_by_row; /* records to take row by row before the next run */
 	int misfit_col;     /* the column whose value last stopped a run */
+	int ascii;          /* with --columns: the chunk is all ASCII (columns left out need no
+			     * UTF-8 check) */
 };
 
 enum conv_rc { CONV_OK = 0, CONV_MISFIT = 1, CONV_UTF8 = 2 };
@@ -531,8 +533,9 @@ static int convert(struct parse_ctx *x, int col, const struct field *f, struct d
 {
 	struct dn_builder *b = &x->b[col];
 	if (x->c->skip && x->c->skip[col]) /* not read, but a row with bad UTF-8 is bad anyway */
-		return dn_is_ascii(f->p, f->len) || dn_utf8_valid(f->p, f->len, NULL) ? CONV_OK :
-											CONV_UTF8;
+		return x->ascii || dn_is_ascii(f->p, f->len) || dn_utf8_valid(f->p, f->len, NULL) ?
+			       CONV_OK :
+			       CONV_UTF8;
 	const char *p = f->p;
 	size_t n = f->len;
 	int nul = is_null_field(x->r, x->c, f);
@@ -685,7 +688,7 @@ static int64_t convert_column(struct parse_ctx *x, int col, const uint32_t *q, s
 	struct field f = {NULL, 0, 0, 0};
 	if (x->c->skip && x->c->skip[col]) {
 		/* not converted; only a field that is not UTF-8 stops the run (a bad row) */
-		for (; r < n; r++) {
+		for (; !x->ascii && r < n; r++) {
 			f.p = run_field(buf, q, start, ncols, r, col, &f.len);
 			if (!ascii_in_chunk(f.p, f.len) && !dn_utf8_valid(f.p, f.len, NULL))
 				return r;
@@ -1047,6 +1050,23 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 	return 0;
 }
 
+/* Whether a whole chunk is ASCII, 64 bytes a step. */
+static int chunk_ascii(const char *p, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	for (; i + 64 <= n; i += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
+		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+			return 0;
+	}
+#endif
+	return dn_is_ascii(p + i, n - i);
+}
+
 /* Parse ch with types (copied into ch->types), widening inferred columns as needed. */
 static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type *types,
 		       struct dn_error *err)
@@ -1074,6 +1094,7 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 	}
 	memcpy(ch->types, types, sizeof *types * (size_t)c->ncols);
 	x.types = ch->types;
+	x.ascii = c->skip && chunk_ascii(ch->buf, ch->len);
 	/* Without a quote in the chunk, every delimiter and newline ends a field. Out of memory
 	 * for the offsets, the chunk is tokenized the general way. */
 	if (!dn_csv_general_only && ch->len < UINT32_MAX && !memchr(ch->buf, '"', ch->len) &&
