@@ -207,6 +207,9 @@ static DN_INLINE int dn_is_ascii(const void *data, size_t n)
 /* Validate UTF-8 (RFC 3629: no overlongs, no surrogates, max U+10FFFF). Returns 1 when valid;
  * otherwise 0 and *bad_at (may be NULL) gets the offset of the first invalid byte. */
 int dn_utf8_valid(const char *p, size_t n, size_t *bad_at);
+/* The longest prefix of s (n bytes) of at most max bytes that does not end inside a UTF-8
+ * character: where to cut a text for display. */
+size_t dn_utf8_cut(const char *s, size_t n, size_t max);
 
 /* Encode code point cp as UTF-8 into out (4 bytes room); returns bytes written, 0 if invalid. */
 int dn_utf8_encode(uint32_t cp, char *out);

@@ -85,6 +85,15 @@ int dn_ascii_casecmp(const char *a, const char *b)
 /* ------------------------------------------------------------------------------------------ */
 /* UTF-8 */
 
+size_t dn_utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 int dn_utf8_valid(const char *p, size_t n, size_t *bad_at)
 {
 	const unsigned char *s = (const unsigned char *)p;
@@ -320,9 +329,9 @@ int dn_parse_f64(const char *p, size_t n, double *out)
 		return parse_f64_special(s, (size_t)(e - s), neg, out);
 
 	uint64_t mant = 0;
-	int ndig = 0;      /* significant digits in mant */
-	int dropped = 0;   /* significant digits beyond the 19 that fit mant */
-	int64_t dexp = 0;  /* value = mant * 10^dexp (when nothing was dropped) */
+	int ndig = 0;     /* significant digits in mant */
+	int dropped = 0;  /* significant digits beyond the 19 that fit mant */
+	int64_t dexp = 0; /* value = mant * 10^dexp (when nothing was dropped) */
 	const char *int_s = s;
 	for (; s < e && is_digit(*s); s++) {
 		unsigned d = (unsigned)(*s - '0');

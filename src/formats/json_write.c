@@ -34,26 +34,6 @@ static const char json_esc[256] = {
 };
 /* clang-format on */
 
-/* Bytes in the well-formed UTF-8 sequence at s (n bytes left), or 0: a stray continuation
- * byte, an overlong form, a surrogate, past U+10FFFF, or cut short. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len = c >= 0xC2 && c < 0xE0 ? 2 :
-		     c >= 0xE0 && c < 0xF0 ? 3 :
-		     c >= 0xF0 && c < 0xF5 ? 4 :
-					     0;
-	if (!len || n < len)
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-		return 0;
-	return len;
-}
-
 int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_error *err)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -69,12 +49,23 @@ int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_er
 		if (i == n)
 			break;
 		if ((signed char)p[i] < 0) {
-			/* Text cut inside a character, or bytes that are not UTF-8: U+FFFD for each
-			 * bad byte, so that the output is always valid JSON. */
-			size_t len = utf8_seq((const unsigned char *)p + i, n - i);
-			DN_TRY(len ? dn_buf_append(out, p + i, len, err) :
-				     dn_buf_append(out, "\\ufffd", 6, err));
-			i += len ? len : 1;
+			/* A run of non-ASCII bytes: its well-formed prefix as it is, then U+FFFD for
+			 * a bad byte (text cut inside a character, or not UTF-8), so that the output
+			 * is always valid JSON. */
+			size_t end = i, good;
+			while (end < n && (signed char)p[end] < 0)
+				end++;
+			int ok = dn_utf8_valid(p + i, end - i, &good);
+			if (ok)
+				good = end - i;
+			while (!ok && good > 0 && !dn_utf8_valid(p + i, good, NULL))
+				good--; /* a cut character: its lead byte is the bad one */
+			DN_TRY(dn_buf_append(out, p + i, good, err));
+			i += good;
+			if (!ok) {
+				DN_TRY(dn_buf_append(out, "\\ufffd", 6, err));
+				i++;
+			}
 			continue;
 		}
 		unsigned char c = (unsigned char)p[i++];

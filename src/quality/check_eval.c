@@ -26,17 +26,6 @@
 #include "../store/store.h"
 #include "quality_int.h"
 
-/* The longest prefix of s (n bytes) of at most max bytes that does not end inside a UTF-8
- * character. */
-static size_t utf8_cut(const char *s, size_t n, size_t max)
-{
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	return max;
-}
-
 /* ---- hash sets of 64-bit keys (0 is kept aside: slots use it as "empty") ---- */
 struct hset {
 	uint64_t *slot;
@@ -976,7 +965,7 @@ char *dn_q_row_json(const struct dn_batch *b, int64_t i, int with_row, struct dn
 		if (num)
 			dn_buf_append(o, t.ptr, t.len, NULL);
 		else
-			dn_json_put_string(o, t.ptr, utf8_cut(t.ptr, t.len, 200), NULL);
+			dn_json_put_string(o, t.ptr, dn_utf8_cut(t.ptr, t.len, 200), NULL);
 	}
 	dn_buf_putc(o, '}', NULL);
 	return o->data ? dn_strdup(o->data) : NULL;
@@ -1081,7 +1070,7 @@ static int resolve(struct dn_check_run *cr, const struct dn_batch *b, int ci)
 	}
 	if (miss) {
 		cs->missing = 1;
-		size_t k = utf8_cut(miss, strlen(miss), sizeof cs->missing_name - 1);
+		size_t k = dn_utf8_cut(miss, strlen(miss), sizeof cs->missing_name - 1);
 		memcpy(cs->missing_name, miss, k);
 		cs->missing_name[k] = 0;
 	}

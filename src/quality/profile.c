@@ -196,17 +196,6 @@ static void mg_index(struct counter *c)
 	}
 }
 
-/* Bytes of s to keep for display: at most TEXT_MAX, not splitting a UTF-8 sequence. */
-static size_t text_cut(const char *s, size_t n)
-{
-	if (n <= TEXT_MAX)
-		return n;
-	n = TEXT_MAX;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
-}
-
 static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vtype, union cval v,
 		   const char *s, size_t slen)
 {
@@ -215,7 +204,7 @@ static void mg_set(struct counter *c, int e, uint64_t key, int64_t count, int vt
 	c->mcnt[e] = count;
 	m->vtype = (uint8_t)vtype;
 	m->v = v;
-	slen = c->mtext ? text_cut(s, slen) : 0;
+	slen = c->mtext ? dn_utf8_cut(s, slen, TEXT_MAX) : 0;
 	m->slen = (uint8_t)slen;
 	if (slen)
 		memcpy(c->mtext + (size_t)e * TEXT_MAX, s, slen);
@@ -314,7 +303,7 @@ static int counter_add(struct counter *c, uint64_t key, int vtype, union cval v,
 			e->slen = 0;
 			e->s = NULL;
 			if (slen) {
-				size_t keep = text_cut(s, slen);
+				size_t keep = dn_utf8_cut(s, slen, TEXT_MAX);
 				e->s = dn_arena_strndup(&c->arena, s, keep);
 				if (!e->s)
 					return dn_error_set(err, DN_ENOMEM, "out of memory");
@@ -1467,7 +1456,7 @@ static void add_classes(struct dn_profile *p, const struct dn_column *t, double 
 			}
 			p->ncls++;
 			p->cls[k].key = key;
-			len = text_cut(txt, len);
+			len = dn_utf8_cut(txt, len, TEXT_MAX);
 			memcpy(p->cls[k].text, txt, len);
 			p->cls[k].text[len] = 0;
 		}
