@@ -49,9 +49,8 @@ int dn_json_put_string(struct dn_buf *out, const char *p, size_t n, struct dn_er
 		if (i == n)
 			break;
 		if ((signed char)p[i] < 0) {
-			/* A run of non-ASCII bytes: its well-formed prefix as it is, then U+FFFD for
-			 * a bad byte (text cut inside a character, or not UTF-8), so that the output
-			 * is always valid JSON. */
+			/* Non-ASCII bytes: the well-formed ones as they are, U+FFFD for a bad
+			 * byte (a cut character, or not UTF-8): the output is always valid JSON. */
 			size_t end = i, good;
 			while (end < n && (signed char)p[end] < 0)
 				end++;
