@@ -75,11 +75,12 @@ struct csv {
 	int ncols;
 	unsigned char *declared; /* per column */
 	/* The file's columns (fs: their names and types as read) and, with --columns, the ones
-	 * handed out: in[k] is the file column of output column k, skip[i] marks a file column
-	 * that is not read (tokenized, never converted). r->schema holds the output columns. */
+	 * handed out: in[k] is the file column of output column k, out[i] the output column of
+	 * file column i, and skip[i] marks one that is not read (tokenized, never converted).
+	 * r->schema holds the output columns. */
 	struct dn_schema fs;
 	int nout;
-	int *in;
+	int *in, *out;
 	unsigned char *skip;     /* NULL: every column, in file order */
 	int null_empty;          /* "" is a null token */
 	unsigned null_len_mask;  /* bit n set: a null token of length n (< 32) exists */
@@ -1050,23 +1051,6 @@ static int parse_chunk_once(struct parse_ctx *x, struct dn_error *err)
 	return 0;
 }
 
-/* Whether a whole chunk is ASCII, 64 bytes a step. */
-static int chunk_ascii(const char *p, size_t n)
-{
-	size_t i = 0;
-#if defined(__SSE2__)
-	for (; i + 64 <= n; i += 64) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
-		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 32));
-		__m128i d = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 48));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
-			return 0;
-	}
-#endif
-	return dn_is_ascii(p + i, n - i);
-}
-
 /* Parse ch with types (copied into ch->types), widening inferred columns as needed. */
 static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type *types,
 		       struct dn_error *err)
@@ -1094,7 +1078,7 @@ static int parse_chunk(struct dn_reader *r, struct chunk *ch, const enum dn_type
 	}
 	memcpy(ch->types, types, sizeof *types * (size_t)c->ncols);
 	x.types = ch->types;
-	x.ascii = c->skip && chunk_ascii(ch->buf, ch->len);
+	x.ascii = c->skip && dn_is_ascii(ch->buf, ch->len);
 	/* Without a quote in the chunk, every delimiter and newline ends a field. Out of memory
 	 * for the offsets, the chunk is tokenized the general way. */
 	if (!dn_csv_general_only && ch->len < UINT32_MAX && !memchr(ch->buf, '"', ch->len) &&
@@ -1395,15 +1379,6 @@ static struct chunk *take_chunk(struct dn_reader *r, struct csv *c, int *rc, str
 }
 
 /* Bring a parsed chunk in line with the reader's schema and account for it. */
-/* The output column of file column i (read, so it has one). */
-static int out_col(const struct csv *c, int i)
-{
-	int k = 0;
-	while (k < c->nout - 1 && c->in[k] != i)
-		k++;
-	return k;
-}
-
 static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, struct dn_error *err)
 {
 	if (ch->input_error) {
@@ -1438,8 +1413,8 @@ static int settle_chunk(struct dn_reader *r, struct csv *c, struct chunk *ch, st
 			c->fs.fields[i].type = ch->types[i];
 			int wrc = c->skip && c->skip[i] ?
 					  0 :
-					  dn_reader_widen(r, c->skip ? out_col(c, i) : i,
-							  ch->types[i], c->line_base + wl, err);
+					  dn_reader_widen(r, c->skip ? c->out[i] : i, ch->types[i],
+							  c->line_base + wl, err);
 			if (c->started)
 				pthread_mutex_unlock(&c->mu);
 			DN_TRY(wrc);
@@ -1538,6 +1513,7 @@ static void csv_free(struct dn_reader *r)
 	dn_free(c->declared);
 	dn_schema_release(&c->fs);
 	dn_free(c->in);
+	dn_free(c->out);
 	dn_free(c->skip);
 	dn_free(c);
 	r->state = NULL;
@@ -1649,9 +1625,11 @@ static int choose_columns(struct dn_reader *r, struct csv *c, const char *const 
 			  struct dn_error *err)
 {
 	int *in = dn_calloc((size_t)n + 1, sizeof *in);
+	int *out = dn_malloc(((size_t)c->ncols + 1) * sizeof *out);
 	unsigned char *skip = dn_malloc((size_t)c->ncols + 1);
-	if (!in || !skip) {
+	if (!in || !out || !skip) {
 		dn_free(in);
+		dn_free(out);
 		dn_free(skip);
 		return dn_error_set(err, DN_ENOMEM, "out of memory");
 	}
@@ -1678,15 +1656,22 @@ static int choose_columns(struct dn_reader *r, struct csv *c, const char *const 
 		}
 		if (rc < 0) {
 			dn_free(in);
+			dn_free(out);
 			dn_free(skip);
 			return rc;
 		}
 		skip[i] = 0;
 		in[k] = i;
 	}
+	for (int i = 0; i < c->ncols; i++)
+		out[i] = -1;
+	for (int k = 0; k < n; k++)
+		out[in[k]] = k;
 	dn_free(c->in);
+	dn_free(c->out);
 	dn_free(c->skip);
 	c->in = in;
+	c->out = out;
 	c->skip = skip;
 	c->nout = n;
 	return 0;
@@ -1713,17 +1698,10 @@ static int csv_project(struct dn_reader *r, const char *const *names, int n, str
 	/* A declared column's bad values drop rows: leaving it out would keep them, and the
 	 * caller's rows would depend on which columns it asked for. */
 	for (int i = 0; i < c->ncols; i++) {
-		int asked = 0;
-		int k = c->skip ? 0 : i; /* i's output column */
-		if (c->skip) {
-			while (k < c->nout && c->in[k] != i)
-				k++;
-			if (k == c->nout)
-				continue; /* already left out (--columns) */
-		}
-		for (int j = 0; j < n && !asked; j++)
+		int k = c->skip ? c->out[i] : i, asked = 0; /* i's output column */
+		for (int j = 0; k >= 0 && c->declared[i] && j < n && !asked; j++)
 			asked = !strcmp(names[j], r->schema.fields[k].name);
-		if (c->declared[i] && !asked)
+		if (k >= 0 && c->declared[i] && !asked)
 			return 0;
 	}
 	DN_TRY(choose_columns(r, c, names, n, err));
