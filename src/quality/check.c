@@ -201,9 +201,10 @@ static int parse_operand(struct parser *p, const char **cur, struct dn_check_ope
 	if (!o->text)
 		return -1;
 	if (dn_parse_f64(b, (size_t)(s - b), &o->number) == 0 && !isnan(o->number) &&
-	    ((*b >= '0' && *b <= '9') || *b == '-' || *b == '+' || *b == '.'))
+	    ((*b >= '0' && *b <= '9') || *b == '-' || *b == '+' || *b == '.')) {
 		o->is_number = 1;
-	else
+		o->is_int = dn_parse_i64(b, (size_t)(s - b), &o->int_value) == 0;
+	} else
 		o->column = o->text;
 	*cur = s;
 	return 0;

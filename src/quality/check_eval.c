@@ -190,9 +190,9 @@ static uint64_t bool_key(int b)
 	return dn_hash_u64((uint64_t)b ^ UINT64_C(0x424f4f4c45414e21));
 }
 
-/* The key a text has in a typed column, or 0 (none): as an integer (exactly, past 2^53 too),
- * a number, true or false, a date or a timestamp. */
-static int text_keys(struct dn_str s, uint64_t *k)
+/* The key a text has in a typed column (1), or none (0): as an integer (exactly, past 2^53
+ * too), a number, true or false, a date or a timestamp. */
+static int text_key(struct dn_str s, uint64_t *k)
 {
 	double d;
 	int64_t v;
@@ -623,7 +623,7 @@ struct cstate {
 	int has_ext;
 	struct hset set, ref;
 	struct hmap refmap;
-	/* A reference's texts under their typed keys (text_keys), for a typed column on this
+	/* A reference's texts under their typed keys (text_key), for a typed column on this
 	 * side; ref_typed: it has typed values, which a text on this side may read as. */
 	struct hset ref_alt;
 	struct hset acc_typed; /* accepted_values as typed keys, for a column that is not text */
@@ -726,6 +726,17 @@ int dn_quality_open_target(const char *target, const char *base_dir,
 
 /* Read a reference target: its column `field` into the check's set (relationships), its
  * `key` -> `field` map (accuracy), or its count or sum (reconcile). */
+/* The column of sc (among its first 256) a misspelt name most likely meant, or NULL. */
+static const char *suggest_column(const struct dn_schema *sc, const char *name)
+{
+	const char *cands[257];
+	int k = 0;
+	for (; k < sc->nfields && k < 256; k++)
+		cands[k] = sc->fields[k].name;
+	cands[k] = NULL;
+	return dn_suggest(name, cands);
+}
+
 static int read_reference(struct dn_check_run *cr, const struct dn_check *c, struct cstate *cs,
 			  struct dn_error *err)
 {
@@ -741,12 +752,7 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 		need[0] = !strcmp(c->metric, "sum") ? c->column : NULL;
 	for (int i = 0; i < 2; i++)
 		if (need[i] && dn_schema_find(sc, need[i]) < 0) {
-			const char *cands[257];
-			int nc = 0;
-			for (; nc < sc->nfields && nc < 256; nc++)
-				cands[nc] = sc->fields[nc].name;
-			cands[nc] = NULL;
-			const char *hint = dn_suggest(need[i], cands);
+			const char *hint = suggest_column(sc, need[i]);
 			rc = dn_error_set(err, DN_ENOTFOUND, "%s has no column '%s'%s%s%s",
 					  c->other, need[i], hint ? " (did you mean '" : "",
 					  hint ? hint : "", hint ? "'?)" : "");
@@ -775,15 +781,14 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 			}
 			if (is_missing(ca, i))
 				continue;
-			uint64_t key = value_key(ca, i), alt[2];
-			int nalt = ca->type == DN_STRING ? text_keys(dn_column_str(ca, i), alt) : 0;
+			uint64_t key = value_key(ca, i), alt;
+			int has_alt = ca->type == DN_STRING && text_key(dn_column_str(ca, i), &alt);
 			cs->ref_typed |= ca->type != DN_STRING;
 			if (c->kind == DN_CHK_RELATIONSHIPS) {
 				if (hset_add(&cs->ref, key) < 0)
 					goto nomem;
-				for (int t = 0; t < nalt; t++)
-					if (hset_add(&cs->ref_alt, alt[t]) < 0)
-						goto nomem;
+				if (has_alt && hset_add(&cs->ref_alt, alt) < 0)
+					goto nomem;
 				continue;
 			}
 			struct refval *rv = hmap_put(&cs->refmap, key);
@@ -803,13 +808,12 @@ static int read_reference(struct dn_check_run *cr, const struct dn_check *c, str
 				struct dn_str t = value_text(cf, i, &cr->tmp);
 				rv->text = dn_hash_text(t.ptr, t.len, 7);
 			}
-			for (int t = 0; t < nalt; t++) {
-				struct refval *ra = hmap_put(&cs->refmap_alt, alt[t]);
+			if (has_alt) {
+				struct refval *ra = hmap_put(&cs->refmap_alt, alt);
 				if (!ra)
 					goto nomem;
-				uint64_t k2 = alt[t];
 				*ra = *rv;
-				ra->key = k2;
+				ra->key = alt;
 			}
 		}
 		dn_batch_free(b);
@@ -875,11 +879,10 @@ int dn_check_run_new(struct dn_check_run **out, const struct dn_suite *s,
 			/* For a typed column: each value as the number, bool, date or timestamp it
 			 * reads as (`2.50` is 2.5, `FALSE` is false). */
 			for (int k = 0; k < c->nvalues; k++) {
-				uint64_t key[2];
-				int nk = text_keys(dn_str_cstr(c->values[k]), key);
-				for (int j = 0; j < nk; j++)
-					if (hset_add(&cs->acc_typed, key[j]) < 0)
-						goto nomem;
+				uint64_t key;
+				if (text_key(dn_str_cstr(c->values[k]), &key) &&
+				    hset_add(&cs->acc_typed, key) < 0)
+					goto nomem;
 			}
 		}
 		if (c->kind == DN_CHK_RELATIONSHIPS || c->kind == DN_CHK_ACCURACY ||
@@ -1084,12 +1087,8 @@ static int ref_other_type(const struct cstate *cs, const struct dn_column *col, 
 {
 	if (col->type != DN_STRING)
 		return hset_has(&cs->ref_alt, value_key(col, i));
-	uint64_t k[2];
-	int n = cs->ref_typed ? text_keys(dn_column_str(col, i), k) : 0;
-	for (int t = 0; t < n; t++)
-		if (hset_has(&cs->ref, k[t]))
-			return 1;
-	return 0;
+	uint64_t k;
+	return cs->ref_typed && text_key(dn_column_str(col, i), &k) && hset_has(&cs->ref, k);
 }
 
 static const struct refval *refmap_other_type(const struct cstate *cs, const struct dn_column *col,
@@ -1097,14 +1096,9 @@ static const struct refval *refmap_other_type(const struct cstate *cs, const str
 {
 	if (col->type != DN_STRING)
 		return hmap_get(&cs->refmap_alt, value_key(col, i));
-	uint64_t k[2];
-	int n = cs->ref_typed ? text_keys(dn_column_str(col, i), k) : 0;
-	for (int t = 0; t < n; t++) {
-		const struct refval *rv = hmap_get(&cs->refmap, k[t]);
-		if (rv)
-			return rv;
-	}
-	return NULL;
+	uint64_t k;
+	return cs->ref_typed && text_key(dn_column_str(col, i), &k) ? hmap_get(&cs->refmap, k) :
+								      NULL;
 }
 
 static int cmp_holds(enum dn_cmp_op op, int c)
@@ -1169,7 +1163,8 @@ static int exact_int(const struct dn_check_operand *o, const struct dn_column *c
 {
 	if (c)
 		return c->type == DN_INT64 ? (*v = dn_column_i64(c, i), 1) : 0;
-	return o->is_number && o->text && dn_parse_i64(o->text, strlen(o->text), v) == 0;
+	*v = o->int_value;
+	return o->is_int;
 }
 
 static int cmp_eval(struct cstate *cs, const struct dn_check_operand *lhs, enum dn_cmp_op op,
@@ -2136,12 +2131,7 @@ int dn_check_run_finish(struct dn_check_run *cr, struct dn_suite_result *r, stru
 		}
 		if (cs->missing) {
 			res->status = c->severity == DN_SEV_WARN ? DN_CHECK_WARN : DN_CHECK_FAIL;
-			const char *cands[257];
-			int k = 0;
-			for (; k < cr->schema.nfields && k < 256; k++)
-				cands[k] = cr->schema.fields[k].name;
-			cands[k] = NULL;
-			const char *hint = dn_suggest(cs->missing_name, cands);
+			const char *hint = suggest_column(&cr->schema, cs->missing_name);
 			snprintf(res->message, sizeof res->message, "no column '%s' in %s%s%s%s",
 				 cs->missing_name, r->target, hint ? " (did you mean '" : "",
 				 hint ? hint : "", hint ? "'?)" : "");

@@ -302,6 +302,8 @@ struct dn_check_operand {
 	const char *text;   /* the literal as written (quotes removed) */
 	int is_number;
 	double number;
+	int is_int; /* a number written as an integer: int_value, exact past 2^53 too */
+	int64_t int_value;
 };
 
 /* One comparison of a condition, `LEFT OP RIGHT` (at least one side a column). */
